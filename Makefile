@@ -1,0 +1,64 @@
+# Makefile for the analytics extension (PGXS)
+#
+#   make demo    install packages, build, install, start a demo cluster, show results
+#   make test    the same set-up, then pg_regress and the integration tests
+#   make bench   ingestion benchmarks (prints ratios; not part of make test)
+#
+# The version lives only in analytics.control.
+
+EXTENSION = analytics
+EXTVERSION = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" analytics.control)
+
+MODULE_big = analytics
+OBJS = \
+	src/analytics.o \
+	src/events.o
+
+# Install-script pieces, in dependency order.
+SQL_PIECES = \
+	src/analytics.sql \
+	src/events.sql \
+	src/demo.sql
+
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA = $(wildcard src/updates/$(EXTENSION)--*--*.sql)
+
+REGRESS = analytics events demo
+REGRESS_OUT ?= test/tmp/regress
+REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUT) \
+	--temp-instance=$(REGRESS_OUT)/tmp_check --temp-config=test/regress.conf
+
+GSL_CFLAGS := $(shell pkg-config --cflags gsl 2>/dev/null)
+GSL_LIBS := $(shell pkg-config --libs gsl 2>/dev/null)
+# Server headers as system headers: -Wextra then checks our code, not theirs
+# (PG 15 headers have unused parameters when assertions are off).
+PG_CPPFLAGS = -isystem $(includedir_server) $(GSL_CFLAGS)
+PG_CFLAGS = -Wall -Wextra -Werror $(EXTRA_CFLAGS)
+SHLIB_LINK = $(GSL_LIBS)
+
+EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql
+
+# Pin PostgreSQL 15 when it is there; PG_CONFIG=... overrides.
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(wildcard $(PGXS)),)
+include $(PGXS)
+else
+all install installcheck:
+	@echo "PostgreSQL 15 server development files are missing: run 'make demo' or 'make test'," >&2
+	@echo "or install postgresql-server-dev-15 (see README.md)." >&2
+	@exit 1
+endif
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PIECES) analytics.control
+	cat $(SQL_PIECES) > $@
+
+.PHONY: demo test bench
+demo:
+	bash test/demo.sh
+
+test:
+	bash test/run.sh
+
+bench:
+	bash test/bench/run.sh

@@ -1,0 +1,85 @@
+/*-------------------------------------------------------------------------
+ *
+ * analytics.c
+ *	  Module magic, load-time set-up (GUCs, GSL) and shared helpers.
+ *
+ * Copyright (C) 2026, the analytics authors. GPL-3.0-or-later.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "fmgr.h"
+#include "utils/guc.h"
+
+#include "analytics.h"
+
+PG_MODULE_MAGIC;
+
+int			analytics_max_clock_skew = 86400;
+
+void		_PG_init(void);
+
+/*
+ * Module load: define GUCs, reserve the prefix, and make GSL report errors
+ * through return codes instead of aborting the backend.
+ */
+void
+_PG_init(void)
+{
+	gsl_set_error_handler_off();
+
+	DefineCustomIntVariable("analytics.max_clock_skew",
+							"Sets how far in the future an event's occurred_at may be.",
+							"Events stamped further ahead of their receipt than this are rejected. "
+							"Raise it if devices with fast clocks send valid events.",
+							&analytics_max_clock_skew,
+							86400,
+							0,
+							INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_S,
+							NULL,
+							NULL,
+							NULL);
+
+	MarkGUCPrefixReserved("analytics");
+}
+
+/*
+ * Map a GSL status to a PostgreSQL error with a specific SQLSTATE.
+ */
+void
+AnalyticsGslCheck(int status, const char *what)
+{
+	int			code;
+
+	if (status == GSL_SUCCESS)
+		return;
+
+	switch (status)
+	{
+		case GSL_EDOM:
+			code = ERRCODE_INVALID_PARAMETER_VALUE;
+			break;
+		case GSL_ERANGE:
+		case GSL_EOVRFLW:
+		case GSL_EUNDRFLW:
+			code = ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
+			break;
+		case GSL_ENOMEM:
+			code = ERRCODE_OUT_OF_MEMORY;
+			break;
+		default:
+			code = ERRCODE_EXTERNAL_ROUTINE_EXCEPTION;
+			break;
+	}
+	ereport(ERROR,
+			(errcode(code),
+			 errmsg("%s failed", what),
+			 errdetail("GSL reported: %s.", gsl_strerror(status))));
+}

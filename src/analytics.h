@@ -1,0 +1,24 @@
+/*-------------------------------------------------------------------------
+ *
+ * analytics.h
+ *	  Declarations shared by the analytics extension's C files.
+ *
+ * Copyright (C) 2026, the analytics authors. GPL-3.0-or-later.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef ANALYTICS_H
+#define ANALYTICS_H
+
+#include "postgres.h"
+
+/* GUC: how far in the future an event's occurred_at may be, in seconds */
+extern int	analytics_max_clock_skew;
+
+/*
+ * Turn a GSL status into an ereport(ERROR) (no-op for GSL_SUCCESS). "what"
+ * names the computation for the error message.
+ */
+extern void AnalyticsGslCheck(int status, const char *what);
+
+#endif							/* ANALYTICS_H */

@@ -1,0 +1,496 @@
+
+-- src/events.sql: event collection.
+--
+-- analytics.events is partitioned by month on occurred_at. The partitions
+-- carry their own indexes (none on the parent): partitions are created at run
+-- time, outside the extension, and pg_dump recreates them and their indexes
+-- as ordinary tables; a partitioned index on the extension-owned parent would
+-- make the restore create every partition index twice.
+
+CREATE TABLE analytics.events (
+	event_id uuid NOT NULL,
+	occurred_at timestamptz NOT NULL,
+	received_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	event_name text NOT NULL,
+	session_id text,
+	device_id text,
+	user_id text,
+	screen text,
+	duration_ms bigint,
+	props jsonb NOT NULL DEFAULT '{}'::jsonb
+) PARTITION BY RANGE (occurred_at);
+COMMENT ON TABLE analytics.events IS 'Collected app events, partitioned by month of occurred_at; written through analytics.track and analytics.track_batch';
+
+CREATE TABLE analytics.events_default PARTITION OF analytics.events DEFAULT;
+COMMENT ON TABLE analytics.events_default IS 'Events whose month has no partition yet; analytics.ensure_partitions moves them out';
+
+CREATE TABLE analytics.rejected_events (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	received_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	payload jsonb NOT NULL,
+	reason text NOT NULL
+);
+CREATE INDEX rejected_events_user_idx ON analytics.rejected_events ((payload OPERATOR(pg_catalog.->>) 'user_id'));
+COMMENT ON TABLE analytics.rejected_events IS 'Events refused by analytics.track_batch, kept whole with the reason; analytics.retry_rejected tries them again';
+
+SELECT pg_catalog.pg_extension_config_dump('analytics.events_default', '');
+SELECT pg_catalog.pg_extension_config_dump('analytics.rejected_events', '');
+SELECT pg_catalog.pg_extension_config_dump('analytics.rejected_events_id_seq', '');
+
+-- What an event object parses to: its columns, or why it is refused.
+CREATE TYPE analytics.parsed_event AS (
+	event_id uuid,
+	occurred_at timestamptz,
+	event_name text,
+	session_id text,
+	device_id text,
+	user_id text,
+	screen text,
+	duration_ms bigint,
+	props jsonb,
+	problem text
+);
+COMMENT ON TYPE analytics.parsed_event IS 'An event object parsed by analytics.event_parse';
+
+-- Validation, in C
+
+CREATE FUNCTION analytics.event_check(event_name text, props jsonb, occurred_at timestamptz,
+	session_id text, device_id text, user_id text, screen text, duration_ms bigint)
+RETURNS void
+AS 'MODULE_PATHNAME', 'event_check'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.event_check(text, jsonb, timestamptz, text, text, text, text, bigint) IS 'Raises the first problem of an event as an error';
+
+CREATE FUNCTION analytics.event_parse(payload jsonb, received_at timestamptz)
+RETURNS analytics.parsed_event
+AS 'MODULE_PATHNAME', 'event_parse'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.event_parse(jsonb, timestamptz) IS 'Parses and validates one JSON event object received at the given time';
+
+-- Partition maintenance
+
+-- Indexes of one partition: idempotency key, time range, per-event, per-user
+-- and per-session access.
+CREATE FUNCTION analytics._index_event_partition(part text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	EXECUTE pg_catalog.format('CREATE UNIQUE INDEX %I ON analytics.%I (event_id, occurred_at)', part || '_key', part);
+	EXECUTE pg_catalog.format('CREATE INDEX %I ON analytics.%I USING brin (occurred_at)', part || '_time_brin', part);
+	EXECUTE pg_catalog.format('CREATE INDEX %I ON analytics.%I (event_name, occurred_at)', part || '_name_time', part);
+	EXECUTE pg_catalog.format('CREATE INDEX %I ON analytics.%I (user_id, occurred_at)', part || '_user_time', part);
+	EXECUTE pg_catalog.format('CREATE INDEX %I ON analytics.%I (session_id, occurred_at)', part || '_session_time', part);
+END
+$$;
+REVOKE ALL ON FUNCTION analytics._index_event_partition(text) FROM PUBLIC;
+
+SELECT analytics._index_event_partition('events_default');
+
+-- First instant of the UTC month holding ts
+CREATE FUNCTION analytics._month_start(ts timestamptz)
+RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN pg_catalog.timezone('UTC', pg_catalog.date_trunc('month', pg_catalog.timezone('UTC', ts)));
+
+-- Start of the month an events_pYYYYMM partition holds
+CREATE FUNCTION analytics._partition_start(part name)
+RETURNS timestamptz
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN pg_catalog.timezone('UTC', pg_catalog.to_date(pg_catalog.substr(part, 9), 'YYYYMM')::timestamp);
+
+CREATE FUNCTION analytics.ensure_partitions(ahead interval DEFAULT '3 months')
+RETURNS TABLE (partition_name text, moved_events bigint)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	first_month timestamptz;
+	last_month timestamptz;
+	m timestamptz;
+	part text;
+BEGIN
+	IF ahead IS NULL OR ahead < interval '0' THEN
+		RAISE EXCEPTION 'ahead must be a non-negative interval'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- No event may land in the default partition while months are carved out.
+	LOCK TABLE analytics.events_default IN SHARE ROW EXCLUSIVE MODE;
+
+	SELECT LEAST(
+			(SELECT analytics._month_start(pg_catalog.min(d.occurred_at)) FROM analytics.events_default d),
+			(SELECT pg_catalog.min(analytics._partition_start(c.relname))
+			 FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+			 WHERE i.inhparent = 'analytics.events'::regclass AND c.relname ~ '^events_p[0-9]{6}$'),
+			analytics._month_start(pg_catalog.now()))
+	INTO first_month;
+	first_month := analytics._month_start(first_month);
+	last_month := analytics._month_start(pg_catalog.now() + ahead);
+
+	m := first_month;
+	WHILE m <= last_month LOOP
+		part := 'events_p' || pg_catalog.to_char(pg_catalog.timezone('UTC', m), 'YYYYMM');
+		IF pg_catalog.to_regclass('analytics.' || part) IS NULL THEN
+			IF pg_catalog.to_regclass('pg_temp.analytics_parked') IS NULL THEN
+				CREATE TEMP TABLE analytics_parked (LIKE analytics.events) ON COMMIT DROP;
+			END IF;
+			WITH moved AS (
+				DELETE FROM analytics.events_default d
+				WHERE d.occurred_at >= m AND d.occurred_at < analytics._month_start(m + interval '32 days')
+				RETURNING d.*
+			)
+			INSERT INTO pg_temp.analytics_parked SELECT * FROM moved;
+			GET DIAGNOSTICS moved_events = ROW_COUNT;
+			EXECUTE pg_catalog.format(
+				'CREATE TABLE analytics.%I PARTITION OF analytics.events FOR VALUES FROM (%L) TO (%L)',
+				part, m, analytics._month_start(m + interval '32 days'));
+			PERFORM analytics._index_event_partition(part);
+			INSERT INTO analytics.events SELECT * FROM pg_temp.analytics_parked;
+			TRUNCATE pg_temp.analytics_parked;
+			partition_name := part;
+			RETURN NEXT;
+		END IF;
+		m := analytics._month_start(m + interval '32 days');
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION analytics.ensure_partitions(interval) IS 'Creates monthly event partitions from the earliest month present through now() + ahead and moves parked events into them';
+
+CREATE FUNCTION analytics.drop_partitions(older_than interval)
+RETURNS TABLE (partition_name text, dropped_events bigint)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	cutoff timestamptz;
+	p record;
+BEGIN
+	IF older_than IS NULL OR older_than < interval '0' THEN
+		RAISE EXCEPTION 'older_than must be a non-negative interval'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- Whole months only: a month goes when all of it is older than the cutoff.
+	cutoff := analytics._month_start(pg_catalog.now() - older_than);
+	FOR p IN
+		SELECT c.relname::text AS name
+		FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+		WHERE i.inhparent = 'analytics.events'::regclass AND c.relname ~ '^events_p[0-9]{6}$'
+			AND analytics._partition_start(c.relname) < cutoff
+		ORDER BY 1
+	LOOP
+		partition_name := p.name;
+		EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM analytics.%I', p.name) INTO dropped_events;
+		EXECUTE pg_catalog.format('DROP TABLE analytics.%I', p.name);
+		RETURN NEXT;
+	END LOOP;
+	DELETE FROM analytics.events_default d WHERE d.occurred_at < cutoff;
+	GET DIAGNOSTICS dropped_events = ROW_COUNT;
+	IF dropped_events > 0 THEN
+		partition_name := 'events_default';
+		RETURN NEXT;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION analytics.drop_partitions(interval) IS 'Retention: drops the monthly event partitions (and parked events) older than the given age';
+
+-- Ingestion
+
+CREATE FUNCTION analytics.track(
+	event_name text,
+	props jsonb DEFAULT '{}',
+	occurred_at timestamptz DEFAULT pg_catalog.now(),
+	session_id text DEFAULT NULL,
+	device_id text DEFAULT NULL,
+	user_id text DEFAULT NULL,
+	screen text DEFAULT NULL,
+	duration_ms bigint DEFAULT NULL,
+	event_id uuid DEFAULT pg_catalog.gen_random_uuid())
+RETURNS uuid
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	stored analytics.events;
+BEGIN
+	PERFORM analytics.event_check(track.event_name, track.props, track.occurred_at, track.session_id,
+		track.device_id, track.user_id, track.screen, track.duration_ms);
+	IF track.event_id IS NULL THEN
+		RAISE EXCEPTION 'event_id is missing' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+
+	INSERT INTO analytics.events (event_id, occurred_at, event_name, session_id, device_id,
+		user_id, screen, duration_ms, props)
+	VALUES (track.event_id, track.occurred_at, track.event_name, track.session_id, track.device_id,
+		track.user_id, track.screen, track.duration_ms, coalesce(track.props, '{}'))
+	ON CONFLICT DO NOTHING;
+
+	IF NOT FOUND THEN
+		SELECT * INTO stored FROM analytics.events e
+		WHERE e.event_id = track.event_id AND e.occurred_at = track.occurred_at;
+		IF (stored.event_name, stored.session_id, stored.device_id, stored.user_id, stored.screen,
+			stored.duration_ms, stored.props)
+			IS DISTINCT FROM
+			(track.event_name, track.session_id, track.device_id, track.user_id, track.screen,
+			 track.duration_ms, coalesce(track.props, '{}'))
+		THEN
+			RAISE EXCEPTION 'event_id % was already stored with different content', track.event_id
+				USING ERRCODE = 'unique_violation',
+					DETAIL = 'An event is stored once per (event_id, occurred_at); the stored one is kept.',
+					HINT = 'Give each distinct event its own event_id.';
+		END IF;
+	END IF;
+	RETURN track.event_id;
+END
+$$;
+COMMENT ON FUNCTION analytics.track(text, jsonb, timestamptz, text, text, text, text, bigint, uuid) IS 'Stores one event; re-sending the same (event_id, occurred_at) stores nothing new';
+
+-- Ingests a JSON array of event objects; received[i] is when element i
+-- arrived (now() when NULL). Valid new events are stored, repeats counted,
+-- everything else kept in analytics.rejected_events with its reason.
+CREATE FUNCTION analytics._ingest(events jsonb, received timestamptz[] DEFAULT NULL,
+	OUT accepted int, OUT duplicates int, OUT rejected int)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	pending bigint[];
+	conflicts int;
+BEGIN
+	-- 1. Parse, store the first occurrence of each valid key, keep the invalid.
+	WITH parsed AS MATERIALIZED (
+		SELECT e.ord, e.payload, r.received_at, p.*
+		FROM pg_catalog.jsonb_array_elements(events) WITH ORDINALITY AS e(payload, ord)
+		CROSS JOIN LATERAL (SELECT coalesce(received[e.ord], pg_catalog.now()) AS received_at) r
+		CROSS JOIN LATERAL analytics.event_parse(e.payload, r.received_at) p
+	),
+	firsts AS (
+		SELECT DISTINCT ON (p.event_id, p.occurred_at) p.*
+		FROM parsed p WHERE p.problem IS NULL
+		ORDER BY p.event_id, p.occurred_at, p.ord
+	),
+	ins AS (
+		INSERT INTO analytics.events (event_id, occurred_at, received_at, event_name, session_id,
+			device_id, user_id, screen, duration_ms, props)
+		SELECT f.event_id, f.occurred_at, f.received_at, f.event_name, f.session_id,
+			f.device_id, f.user_id, f.screen, f.duration_ms, f.props
+		FROM firsts f
+		ON CONFLICT DO NOTHING
+		RETURNING event_id, occurred_at
+	),
+	rej AS (
+		INSERT INTO analytics.rejected_events (received_at, payload, reason)
+		SELECT p.received_at, p.payload, p.problem FROM parsed p
+		WHERE p.problem IS NOT NULL ORDER BY p.ord
+		RETURNING 1
+	),
+	stored AS (
+		SELECT f.ord FROM firsts f JOIN ins i USING (event_id, occurred_at)
+	)
+	SELECT (SELECT pg_catalog.count(*) FROM ins),
+		(SELECT pg_catalog.count(*) FROM rej),
+		(SELECT pg_catalog.array_agg(p.ord ORDER BY p.ord) FROM parsed p
+		 WHERE p.problem IS NULL AND p.ord NOT IN (SELECT s.ord FROM stored s))
+	INTO accepted, rejected, pending;
+
+	-- 2. Valid events not stored: repeats of a stored event, or conflicts.
+	-- A new statement, so it sees what step 1 and concurrent batches stored.
+	duplicates := 0;
+	IF pending IS NOT NULL THEN
+		WITH cand AS (
+			SELECT o, events -> (o::int - 1) AS payload, r.received_at, p.*
+			FROM pg_catalog.unnest(pending) AS o
+			CROSS JOIN LATERAL (SELECT coalesce(received[o], pg_catalog.now()) AS received_at) r
+			CROSS JOIN LATERAL analytics.event_parse(events -> (o::int - 1), r.received_at) p
+		),
+		judged AS (
+			SELECT c.*, (s.event_name, s.session_id, s.device_id, s.user_id, s.screen,
+					s.duration_ms, s.props)
+				IS DISTINCT FROM (c.event_name, c.session_id, c.device_id, c.user_id, c.screen,
+					c.duration_ms, c.props) AND s.event_id IS NOT NULL AS differs
+			FROM cand c
+			LEFT JOIN analytics.events s ON s.event_id = c.event_id AND s.occurred_at = c.occurred_at
+		),
+		rej AS (
+			INSERT INTO analytics.rejected_events (received_at, payload, reason)
+			SELECT j.received_at, j.payload,
+				pg_catalog.format('event_id %s was already stored with different content. '
+					'An event is stored once per (event_id, occurred_at); give each distinct event its own event_id.',
+					j.event_id)
+			FROM judged j WHERE j.differs ORDER BY j.o
+			RETURNING 1
+		)
+		SELECT (SELECT pg_catalog.count(*) FROM rej)::int,
+			(SELECT pg_catalog.count(*) FROM judged j WHERE NOT j.differs)::int
+		INTO conflicts, duplicates;
+		rejected := rejected + conflicts;
+	END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION analytics._ingest(jsonb, timestamptz[]) FROM PUBLIC;
+
+CREATE FUNCTION analytics.track_batch(events jsonb)
+RETURNS TABLE (accepted int, duplicates int, rejected int)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF events IS NULL OR pg_catalog.jsonb_typeof(events) <> 'array' THEN
+		RAISE EXCEPTION 'events must be a JSON array'
+			USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = pg_catalog.format('The payload is %s.', coalesce('a JSON ' || pg_catalog.jsonb_typeof(events), 'NULL')),
+				HINT = 'Send the events as an array of objects, such as [{"event_name": "open_screen"}].';
+	END IF;
+	RETURN QUERY SELECT i.accepted, i.duplicates, i.rejected FROM analytics._ingest(events) i;
+END
+$$;
+COMMENT ON FUNCTION analytics.track_batch(jsonb) IS 'Stores a JSON array of events; invalid ones go to analytics.rejected_events, none is lost';
+
+CREATE FUNCTION analytics.retry_rejected()
+RETURNS TABLE (accepted int, duplicates int, still_rejected int)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	last_id bigint;
+	max_id bigint;
+	batch jsonb;
+	recv timestamptz[];
+	r record;
+BEGIN
+	accepted := 0;
+	duplicates := 0;
+	still_rejected := 0;
+	-- Those still refused come back with new ids: stop at today's last one.
+	SELECT pg_catalog.max(id) INTO max_id FROM analytics.rejected_events;
+	last_id := 0;
+	WHILE last_id < max_id LOOP
+		WITH taken AS (
+			DELETE FROM analytics.rejected_events x
+			WHERE x.id IN (SELECT y.id FROM analytics.rejected_events y
+						   WHERE y.id > last_id AND y.id <= max_id ORDER BY y.id LIMIT 10000)
+			RETURNING x.id, x.received_at, x.payload
+		)
+		SELECT pg_catalog.jsonb_agg(t.payload ORDER BY t.id), pg_catalog.array_agg(t.received_at ORDER BY t.id),
+			pg_catalog.max(t.id)
+		INTO batch, recv, last_id
+		FROM taken t;
+		EXIT WHEN batch IS NULL;
+		SELECT * INTO r FROM analytics._ingest(batch, recv);
+		accepted := accepted + r.accepted;
+		duplicates := duplicates + r.duplicates;
+		still_rejected := still_rejected + r.rejected;
+	END LOOP;
+	RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION analytics.retry_rejected() IS 'Validates rejected events again (after a configuration change) and stores those now valid';
+
+CREATE FUNCTION analytics.forget_user(user_id text)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n_events bigint;
+	n_rejected bigint;
+BEGIN
+	IF forget_user.user_id IS NULL THEN
+		RAISE EXCEPTION 'user_id must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	DELETE FROM analytics.events e WHERE e.user_id = forget_user.user_id;
+	GET DIAGNOSTICS n_events = ROW_COUNT;
+	DELETE FROM analytics.rejected_events r WHERE r.payload ->> 'user_id' = forget_user.user_id;
+	GET DIAGNOSTICS n_rejected = ROW_COUNT;
+	RETURN n_events + n_rejected;
+END
+$$;
+COMMENT ON FUNCTION analytics.forget_user(text) IS 'Right to erasure: deletes a person''s events and rejected events, returns how many';
+
+-- Scheduling (needs pg_cron in this database)
+
+CREATE FUNCTION analytics._require_pg_cron()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+		RAISE EXCEPTION 'pg_cron is not installed in this database'
+			USING ERRCODE = 'feature_not_supported',
+				DETAIL = 'Scheduled jobs of the analytics extension run through pg_cron.',
+				HINT = 'Add pg_cron to shared_preload_libraries, set cron.database_name to this database, restart, and run CREATE EXTENSION pg_cron.';
+	END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION analytics._require_pg_cron() FROM PUBLIC;
+
+-- cron.schedule through dynamic SQL: the extension must install without pg_cron.
+CREATE FUNCTION analytics._cron_schedule(job_name text, schedule text, command text)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	job bigint;
+BEGIN
+	EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job USING job_name, schedule, command;
+	RETURN job;
+END
+$$;
+REVOKE ALL ON FUNCTION analytics._cron_schedule(text, text, text) FROM PUBLIC;
+
+CREATE FUNCTION analytics.schedule_maintenance(schedule text DEFAULT '7 0 * * *')
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM analytics._require_pg_cron();
+	-- A named job: scheduling again replaces it instead of adding another.
+	RETURN analytics._cron_schedule('analytics_ensure_partitions', schedule,
+		'SELECT pg_catalog.count(*) FROM analytics.ensure_partitions()');
+END
+$$;
+COMMENT ON FUNCTION analytics.schedule_maintenance(text) IS 'Schedules analytics.ensure_partitions with pg_cron as the job "analytics_ensure_partitions"';
+
+
+-- Views
+
+CREATE VIEW analytics.daily_events AS
+SELECT (pg_catalog.timezone('UTC', e.occurred_at))::date AS day,
+	e.event_name,
+	pg_catalog.count(*) AS events,
+	pg_catalog.count(DISTINCT e.user_id) AS users,
+	pg_catalog.count(DISTINCT e.session_id) AS sessions
+FROM analytics.events e
+GROUP BY 1, 2;
+COMMENT ON VIEW analytics.daily_events IS 'Events collected per UTC day and event name, with distinct users and sessions';
+
+-- Privileges: writers only ingest, readers only read, admins maintain.
+
+REVOKE ALL ON FUNCTION analytics.track(text, jsonb, timestamptz, text, text, text, text, bigint, uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics.track_batch(jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics.retry_rejected() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics.ensure_partitions(interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics.drop_partitions(interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics.forget_user(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics.schedule_maintenance(text) FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION analytics.track(text, jsonb, timestamptz, text, text, text, text, bigint, uuid) TO analytics_writer;
+GRANT EXECUTE ON FUNCTION analytics.track_batch(jsonb) TO analytics_writer;
+GRANT EXECUTE ON FUNCTION analytics.retry_rejected() TO analytics_admin;
+GRANT EXECUTE ON FUNCTION analytics.ensure_partitions(interval) TO analytics_admin;
+GRANT EXECUTE ON FUNCTION analytics.drop_partitions(interval) TO analytics_admin;
+GRANT EXECUTE ON FUNCTION analytics.forget_user(text) TO analytics_admin;
+GRANT EXECUTE ON FUNCTION analytics.schedule_maintenance(text) TO analytics_admin;
+
+GRANT SELECT ON analytics.events, analytics.daily_events TO analytics_reader;
+GRANT SELECT ON analytics.rejected_events TO analytics_reader, analytics_admin;
