@@ -130,7 +130,7 @@ EventProblem(const EventFields *f, TimestampTz received_at, EventProblemInfo *p)
 		return SetProblem(p, ERRCODE_NULL_VALUE_NOT_ALLOWED,
 						  pstrdup("occurred_at is missing"), NULL);
 	if (f->occurred_at > received_at &&
-		(f->occurred_at - received_at) / USECS_PER_SEC > (int64) analytics_max_clock_skew)
+		f->occurred_at - received_at > (int64) analytics_max_clock_skew * USECS_PER_SEC)
 		return SetProblem(p, ERRCODE_INVALID_PARAMETER_VALUE,
 						  pstrdup("occurred_at is too far in the future"),
 						  psprintf("It is " INT64_FORMAT " seconds after the event was received; "

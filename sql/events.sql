@@ -1,0 +1,219 @@
+-- Event collection: validation, idempotency, batches, retries, partitions,
+-- retention, erasure, scheduling.
+SET DateStyle = ISO;
+SET TimeZone = 'UTC';
+CREATE EXTENSION analytics;
+
+-- analytics.track: every validation rule, with its SQLSTATE
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SELECT analytics.track(NULL);
+SELECT analytics.track('');
+SELECT analytics.track('   ');
+SELECT analytics.track(repeat('x', 201));
+SELECT analytics.track(repeat('é', 200), occurred_at => '2026-11-03 10:00Z') IS NOT NULL AS two_hundred_chars_ok;
+SELECT analytics.track('e', occurred_at => NULL);
+SELECT analytics.track('e', occurred_at => now() + interval '1 day 1 second');
+SELECT analytics.track('e', occurred_at => now() + interval '1 day') IS NOT NULL AS skew_limit_inclusive;
+SELECT analytics.track('e', duration_ms => -1);
+SELECT analytics.track('e', occurred_at => '2026-11-03 10:00Z', duration_ms => 0) IS NOT NULL AS zero_duration_ok;
+SELECT analytics.track('e', props => '[1, 2]');
+SELECT analytics.track('e', props => '"text"');
+SELECT analytics.track('e', props => jsonb_build_object('big', repeat('x', 65536)));
+SELECT analytics.track('e', session_id => repeat('s', 1001));
+SELECT analytics.track('e', device_id => repeat('d', 1001));
+SELECT analytics.track('e', user_id => repeat('u', 1001));
+SELECT analytics.track('e', screen => repeat('c', 1001));
+SELECT analytics.track('e', event_id => NULL);
+-- the SQLSTATEs, for clients that branch on them
+DO $$
+DECLARE
+	calls text[] := ARRAY[
+		$c$SELECT analytics.track(NULL)$c$,
+		$c$SELECT analytics.track('')$c$,
+		$c$SELECT analytics.track(repeat('x', 201))$c$,
+		$c$SELECT analytics.track('e', occurred_at => now() + interval '2 days')$c$,
+		$c$SELECT analytics.track('e', duration_ms => -5)$c$,
+		$c$SELECT analytics.track('e', props => '[]')$c$,
+		$c$SELECT analytics.track('e', props => jsonb_build_object('big', repeat('x', 65536)))$c$,
+		$c$SELECT analytics.track('e', user_id => repeat('u', 1001))$c$];
+	c text;
+	state text;
+BEGIN
+	FOREACH c IN ARRAY calls LOOP
+		BEGIN
+			EXECUTE c;
+			RAISE NOTICE '% -> no error', c;
+		EXCEPTION WHEN OTHERS THEN
+			GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE;
+			RAISE NOTICE '% -> %', c, state;
+		END;
+	END LOOP;
+END
+$$;
+
+-- The skew limit follows the GUC (superuser-only).
+SET analytics.max_clock_skew = '1h';
+SELECT analytics.track('e', occurred_at => now() + interval '2 hours');
+RESET analytics.max_clock_skew;
+
+-- Idempotency: same (event_id, occurred_at) and content stores nothing new.
+SELECT analytics.track('open_screen', '{"from": "push"}', '2026-11-03 09:00Z', 's1', 'd1', 'u1', 'home', 1500,
+	'10000000-0000-4000-8000-000000000001');
+SELECT analytics.track('open_screen', '{"from": "push"}', '2026-11-03 09:00Z', 's1', 'd1', 'u1', 'home', 1500,
+	'10000000-0000-4000-8000-000000000001');
+SELECT count(*) FROM analytics.events WHERE event_id = '10000000-0000-4000-8000-000000000001';
+-- ... different content under the same key is refused and the stored event kept
+SELECT analytics.track('open_screen', '{"from": "email"}', '2026-11-03 09:00Z', 's1', 'd1', 'u1', 'home', 1500,
+	'10000000-0000-4000-8000-000000000001');
+SELECT analytics.track('open_screen', '{"from": "push"}', '2026-11-03 09:00Z', 's1', 'd1', 'u1', 'home', 1501,
+	'10000000-0000-4000-8000-000000000001');
+SELECT props, duration_ms FROM analytics.events WHERE event_id = '10000000-0000-4000-8000-000000000001';
+-- defaults: props {} and a fresh event_id each call
+SELECT count(DISTINCT analytics.track('default_check', occurred_at => '2026-11-03 09:30Z')) FROM generate_series(1, 3);
+SELECT props FROM analytics.events WHERE event_name = 'default_check' LIMIT 1;
+
+-- analytics.event_parse: the JSON forms accepted for each field
+SELECT (p).occurred_at, (p).problem
+FROM (VALUES
+	('2026-11-20T10:00:00Z'),
+	('2026-11-20t10:00:00z'),
+	('2026-11-20 10:00Z'),
+	('2026-11-20T10:00:00.5+02:00'),
+	('2026-11-20T10:00:00.123456789-0530'),
+	('2026-11-20T10:00:00.9999995Z'),
+	('2024-02-29T00:00:00+00'),
+	('2025-02-29T00:00:00Z'),
+	('2026-11-20T24:00:00Z'),
+	('2026-11-20T10:00:00'),
+	('2026-11-20T10:00:00+16:00'),
+	('20261120T100000Z'),
+	('yesterday')
+) AS t(ts)
+CROSS JOIN LATERAL (SELECT analytics.event_parse(jsonb_build_object('event_name', 'e', 'occurred_at', t.ts),
+	'2026-11-21 00:00Z') AS p) x;
+SELECT (p).event_id, (p).user_id, (p).session_id, (p).duration_ms, (p).problem
+FROM (VALUES
+	('{"event_name": "e", "event_id": "ABCDEF00-0000-4000-8000-00000000000A", "user_id": 42, "session_id": 7.5, "duration_ms": 12.000}'),
+	('{"event_name": "e", "event_id": "abcdef00000040008000000000000000"}'),
+	('{"event_name": "e", "event_id": 5}'),
+	('{"event_name": "e", "duration_ms": 1.5}'),
+	('{"event_name": "e", "duration_ms": "15"}'),
+	('{"event_name": "e", "duration_ms": 99999999999999999999}'),
+	('{"event_name": "e", "screen": 3}'),
+	('{"event_name": 3}'),
+	('{"event_name": "e", "user_id": true}'),
+	('{"event_name": "e", "props": [1]}'),
+	('{"event_name": "e", "Event_Name": "x"}'),
+	('{"event_name": null}'),
+	('[]'),
+	('null')
+) AS t(j)
+CROSS JOIN LATERAL (SELECT analytics.event_parse(t.j::jsonb, '2026-11-21 00:00Z') AS p) x;
+-- absent fields: occurred_at is the receipt time, props {}, event_id random (version 4)
+SELECT (p).occurred_at, (p).props, substr((p).event_id::text, 15, 1) AS uuid_version
+FROM (SELECT analytics.event_parse('{"event_name": "e", "occurred_at": null, "props": null}', '2026-11-21 00:00Z') AS p) x;
+
+-- analytics.track_batch: a mixed batch, counted exactly
+SELECT * FROM analytics.track_batch('[
+	{"event_id": "20000000-0000-4000-8000-000000000001", "event_name": "booking_created", "occurred_at": "2026-11-04T08:00:00Z", "user_id": "u2", "props": {"building": "Library"}},
+	{"event_id": "20000000-0000-4000-8000-000000000002", "event_name": "open_screen", "occurred_at": "2026-11-04T08:00:01Z", "user_id": "u2", "screen": "booking", "duration_ms": 3000},
+	{"event_id": "20000000-0000-4000-8000-000000000001", "event_name": "booking_created", "occurred_at": "2026-11-04T08:00:00Z", "user_id": "u2", "props": {"building": "Library"}},
+	{"event_id": "10000000-0000-4000-8000-000000000001", "event_name": "open_screen", "occurred_at": "2026-11-03T09:00:00Z", "session_id": "s1", "device_id": "d1", "user_id": "u1", "screen": "home", "duration_ms": 1500, "props": {"from": "push"}},
+	{"event_id": "10000000-0000-4000-8000-000000000001", "event_name": "open_screen", "occurred_at": "2026-11-03T09:00:00Z", "user_id": "u1"},
+	{"event_id": "20000000-0000-4000-8000-000000000002", "event_name": "open_screen", "occurred_at": "2026-11-04T08:00:01Z", "user_id": "u2", "screen": "search", "duration_ms": 3000},
+	{"event_name": "", "user_id": "u3"},
+	{"event_name": "e", "duration_ms": -1, "user_id": "u3"},
+	{"event_name": "e", "occurred_at": "2030-01-01T00:00:00Z", "user_id": "u3"},
+	"not an object",
+	{"event_name": "e", "colour": "red"},
+	{"event_name": "checkout", "occurred_at": "2026-11-04T09:00:00Z", "user_id": "u4", "props": {"total": 12.5}}
+]');
+SELECT payload, split_part(reason, '. ', 1) AS reason FROM analytics.rejected_events ORDER BY id;
+SELECT CASE WHEN event_name = 'checkout' THEN '(generated)' ELSE event_id::text END AS event_id,
+	event_name, occurred_at, user_id, screen, duration_ms, props
+FROM analytics.events WHERE user_id IN ('u2', 'u4') ORDER BY occurred_at;
+-- empty batch; not an array; NULL
+SELECT * FROM analytics.track_batch('[]');
+SELECT * FROM analytics.track_batch('{"event_name": "e"}');
+SELECT * FROM analytics.track_batch(NULL);
+
+-- analytics.retry_rejected: after allowing a larger clock skew the 2030
+-- event is valid; the others stay rejected; a second run changes nothing.
+SELECT count(*) AS rejected_before FROM analytics.rejected_events;
+SET analytics.max_clock_skew = '3650d';
+SELECT * FROM analytics.retry_rejected();
+SELECT * FROM analytics.retry_rejected();
+RESET analytics.max_clock_skew;
+SELECT event_name, occurred_at, user_id FROM analytics.events WHERE occurred_at > '2029-01-01';
+SELECT split_part(reason, '. ', 1) AS reason FROM analytics.rejected_events ORDER BY id;
+-- A retried event keeps when it arrived: without occurred_at it happened then.
+INSERT INTO analytics.rejected_events (received_at, payload, reason)
+VALUES ('2026-10-01 12:00Z', '{"event_name": "parked", "user_id": "u6"}', 'refused by an older rule');
+SELECT * FROM analytics.retry_rejected();
+SELECT occurred_at, received_at FROM analytics.events WHERE event_name = 'parked';
+
+-- Partitions: events wait in the DEFAULT partition, ensure_partitions moves them
+SELECT tableoid::regclass AS partition, count(*) FROM analytics.events GROUP BY 1 ORDER BY 1;
+SELECT analytics.track('old', occurred_at => '2026-01-15 12:00Z', user_id => 'u5') IS NOT NULL AS stored;
+SELECT analytics.track('old', occurred_at => '2026-01-31 23:59:59.999999Z', user_id => 'u5') IS NOT NULL AS stored;
+SELECT analytics.track('old', occurred_at => '2026-02-01 00:00Z', user_id => 'u5') IS NOT NULL AS stored;
+SET TimeZone = 'America/New_York';	-- month bounds are UTC, whatever the session says
+SELECT count(*) AS created,
+	-- months from 2026-01 through the month of now() + 3 months, counted independently
+	(extract(year FROM timezone('UTC', now() + interval '3 months')) * 12
+	 + extract(month FROM timezone('UTC', now() + interval '3 months'))) - (2026 * 12 + 1) + 1 AS expected,
+	sum(moved_events) AS moved
+FROM analytics.ensure_partitions();
+SET TimeZone = 'UTC';
+SELECT tableoid::regclass AS partition, count(*) FROM analytics.events
+WHERE occurred_at < '2026-11-05' OR occurred_at > '2029-01-01' GROUP BY 1 ORDER BY 1;
+SELECT count(*) AS in_default FROM analytics.events_default;
+SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE oid = 'analytics.events_p202601'::regclass;
+SELECT indexrelid::regclass AS index_of_new_partition FROM pg_index
+WHERE indrelid = 'analytics.events_p202601'::regclass ORDER BY 1;
+SELECT count(*) AS created_again FROM analytics.ensure_partitions();
+-- new events go straight to their month
+SELECT analytics.track('late', occurred_at => '2026-01-20 00:00Z', user_id => 'u5') IS NOT NULL AS stored;
+SELECT tableoid::regclass FROM analytics.events WHERE event_name = 'late';
+SELECT * FROM analytics.ensure_partitions('-1 day');
+-- the index serves the idempotency lookup, per month
+EXPLAIN (COSTS OFF) SELECT * FROM analytics.events
+WHERE event_id = '10000000-0000-4000-8000-000000000001' AND occurred_at = '2026-11-03 09:00Z';
+
+-- Retention: whole months older than the cutoff go, with the parked events
+-- of those months; newer months stay.
+INSERT INTO analytics.events_default (event_id, occurred_at, event_name)
+VALUES ('30000000-0000-4000-8000-000000000001', '2020-03-10 00:00Z', 'ancient');
+SELECT count(*) FILTER (WHERE dropped_events > 0) AS months_with_events,
+	sum(dropped_events) AS dropped
+FROM analytics.drop_partitions((now() - '2026-02-01 00:00Z') - interval '1 day');
+SELECT to_regclass('analytics.events_p202601') IS NULL AS january_dropped,
+	to_regclass('analytics.events_p202602') IS NOT NULL AS february_kept;
+SELECT event_name, occurred_at FROM analytics.events WHERE user_id = 'u5' OR event_name = 'ancient' ORDER BY 2;
+SELECT * FROM analytics.drop_partitions('-1 day');
+
+-- Erasure: the person's events and rejected events, nobody else's
+SELECT analytics.track('rejected_later', user_id => 'u3', occurred_at => '2026-11-04 10:00Z') IS NOT NULL AS stored;
+SELECT (SELECT count(*) FROM analytics.events WHERE user_id = 'u3') AS events_u3,
+	(SELECT count(*) FROM analytics.rejected_events WHERE payload->>'user_id' = 'u3') AS rejected_u3;
+SELECT analytics.forget_user('u3');
+SELECT (SELECT count(*) FROM analytics.events WHERE user_id = 'u3') AS events_u3,
+	(SELECT count(*) FROM analytics.rejected_events WHERE payload->>'user_id' = 'u3') AS rejected_u3,
+	(SELECT count(*) FROM analytics.events WHERE user_id = 'u2') AS events_u2;
+SELECT analytics.forget_user(NULL);
+
+-- analytics.daily_events
+SELECT day, event_name, events, users, sessions FROM analytics.daily_events
+WHERE day BETWEEN '2026-11-03' AND '2026-11-04' AND length(event_name) < 20 ORDER BY 1, 2;
+
+-- Scheduling: needs pg_cron; a named job, so scheduling twice keeps one job.
+SELECT analytics.schedule_maintenance();
+CREATE EXTENSION pg_cron;
+SELECT analytics.schedule_maintenance() > 0 AS scheduled;
+SELECT analytics.schedule_maintenance('30 1 * * *') > 0 AS rescheduled;
+SELECT jobname, schedule, command FROM cron.job;
+SELECT analytics.schedule_maintenance('not a schedule');
+DROP EXTENSION pg_cron;
+
+DROP EXTENSION analytics CASCADE;

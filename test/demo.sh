@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# make demo: packages, build, install, a throwaway cluster with pg_cron,
+# demo data, the answers, and how to connect. Safe to run again.
+source "$(dirname "$0")/lib.sh"
+
+DEMO_PORT=${DEMO_PORT:-5499}
+DEMO_DB=analytics_demo
+
+ensure_packages
+build_and_install ""
+say "starting the demo cluster (test/tmp/demo, port $DEMO_PORT, pg_cron preloaded)"
+start_cluster demo "$DEMO_PORT" "$DEMO_DB"
+ensure_database "$DEMO_DB"
+
+say "creating the extension and loading demo events"
+$PSQL -d "$DEMO_DB" <<'SQL'
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS analytics CASCADE;
+CREATE EXTENSION IF NOT EXISTS pg_cron;
+CREATE EXTENSION analytics;
+-- 200 students over the last 28 days (UTC), then one partition per month
+SELECT analytics.generate_demo_events(200, 28, 42) AS demo_events_loaded \gset
+SELECT count(*) AS partitions_created FROM analytics.ensure_partitions() \gset
+-- the app's own path: one event, and a batch with a bad event in it
+SELECT analytics.track('open_screen', '{"screen": "home"}', screen => 'home', user_id => 'user-1',
+	session_id => 'live', duration_ms => 4200) IS NOT NULL AS tracked \gset
+SELECT * FROM analytics.track_batch('[
+	{"event_name": "open_screen", "screen": "search", "user_id": "user-2", "duration_ms": 9000},
+	{"event_name": "booking_created", "user_id": "user-2", "props": {"building": "Library"}},
+	{"event_name": "", "user_id": "user-3"}]') \gset batch_
+SELECT analytics.schedule_maintenance() IS NOT NULL AS maintenance_scheduled \gset
+SQL
+
+$PSQL -d "$DEMO_DB" -P footer=off <<'SQL'
+\echo
+\echo 'What was collected, by event (all demo days)'
+SELECT event_name, count(*) AS events, count(DISTINCT user_id) AS users,
+	count(DISTINCT session_id) AS sessions, min(occurred_at)::date AS first_day,
+	max(occurred_at)::date AS last_day
+FROM analytics.events GROUP BY 1 ORDER BY 2 DESC;
+
+\echo 'Events per day, last 7 days (analytics.daily_events)'
+SELECT day,
+	sum(events) FILTER (WHERE event_name = 'open_screen') AS open_screen,
+	sum(events) FILTER (WHERE event_name = 'home_filters_opened') AS home_filters_opened,
+	sum(events) FILTER (WHERE event_name = 'booking_created') AS booking_created,
+	sum(events) FILTER (WHERE event_name = 'schedule_import_step') AS schedule_import_step,
+	sum(events) AS all_events
+FROM analytics.daily_events
+WHERE day > current_date - 7
+GROUP BY day ORDER BY day;
+
+\echo 'Rejected events, kept with their reason (analytics.rejected_events)'
+SELECT id, payload, reason FROM analytics.rejected_events ORDER BY id;
+
+\echo 'Where the events are stored (monthly partitions)'
+SELECT tableoid::regclass AS partition, count(*) AS events FROM analytics.events GROUP BY 1 ORDER BY 1;
+
+\echo 'Scheduled with pg_cron'
+SELECT jobname, schedule, command FROM cron.job ORDER BY jobname;
+SQL
+
+say "the demo database is running. Connect with:"
+echo "  psql \"host=localhost port=$DEMO_PORT dbname=$DEMO_DB user=postgres\""
+echo "Stop it with: $( is_root && echo 'runuser -u postgres -- ' )$PGBIN/pg_ctl -D $CLUSTER_DIR/data stop"
