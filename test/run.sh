@@ -30,6 +30,7 @@ if [ -s "$WORK/regress/regression.diffs" ]; then
 fi
 
 say "integration tests (cluster test/tmp/it, port $TEST_PORT)"
+stop_cluster it
 as_pg rm -rf "$WORK/it"
 start_cluster it "$TEST_PORT" analytics_it
 trap 'stop_cluster it' EXIT
