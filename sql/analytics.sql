@@ -31,7 +31,7 @@ SELECT p.oid::regprocedure AS definer_function,
 	p.proconfig = ARRAY['search_path=pg_catalog, pg_temp'] AS pinned_search_path,
 	has_function_privilege('public', p.oid, 'EXECUTE') AS public_can_execute
 FROM pg_proc p WHERE p.pronamespace = 'analytics'::regnamespace AND p.prosecdef
-ORDER BY 1::text;
+ORDER BY p.proname;
 
 -- Every user-facing object has a comment (internal helpers start with "_").
 SELECT 'function ' || p.oid::regprocedure AS missing_comment

@@ -133,6 +133,15 @@ SELECT payload, split_part(reason, '. ', 1) AS reason FROM analytics.rejected_ev
 SELECT CASE WHEN event_name = 'checkout' THEN '(generated)' ELSE event_id::text END AS event_id,
 	event_name, occurred_at, user_id, screen, duration_ms, props
 FROM analytics.events WHERE user_id IN ('u2', 'u4') ORDER BY occurred_at;
+-- Re-sending a whole batch, more often than PL/pgSQL's switch to generic
+-- plans (5 calls): stored once, then all duplicates.
+SELECT g AS send, b.*
+FROM generate_series(1, 7) g,
+	LATERAL analytics.track_batch((SELECT jsonb_agg(jsonb_build_object('event_id', md5('resend' || i)::uuid,
+		'event_name', 'resend', 'occurred_at', '2026-11-05T00:00:00Z', 'user_id', 'u7', 'props', jsonb_build_object('i', i)))
+		FROM generate_series(1, 50) i WHERE g > 0)) b	-- depends on g: called once per send
+ORDER BY g;
+SELECT analytics.forget_user('u7');
 -- empty batch; not an array; NULL
 SELECT * FROM analytics.track_batch('[]');
 SELECT * FROM analytics.track_batch('{"event_name": "e"}');

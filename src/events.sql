@@ -257,10 +257,12 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	pending bigint[];
+	pending jsonb;				-- valid events not stored by step 1
+	pending_received timestamptz[];
 	conflicts int;
 BEGIN
 	-- 1. Parse, store the first occurrence of each valid key, keep the invalid.
+	-- Set operations only (hashed subplans): a batch costs O(n).
 	WITH parsed AS MATERIALIZED (
 		SELECT e.ord, e.payload, r.received_at, p.*
 		FROM pg_catalog.jsonb_array_elements(events) WITH ORDINALITY AS e(payload, ord)
@@ -287,24 +289,27 @@ BEGIN
 		WHERE p.problem IS NOT NULL ORDER BY p.ord
 		RETURNING 1
 	),
-	stored AS (
-		SELECT f.ord FROM firsts f JOIN ins i USING (event_id, occurred_at)
+	-- a valid event was stored when it is its key's first occurrence and the key was inserted
+	left_over AS (
+		SELECT p.ord, p.payload, p.received_at FROM parsed p
+		WHERE p.problem IS NULL
+			AND (p.ord NOT IN (SELECT f.ord FROM firsts f)
+				 OR (p.event_id, p.occurred_at) NOT IN (SELECT i.event_id, i.occurred_at FROM ins i))
 	)
 	SELECT (SELECT pg_catalog.count(*) FROM ins),
 		(SELECT pg_catalog.count(*) FROM rej),
-		(SELECT pg_catalog.array_agg(p.ord ORDER BY p.ord) FROM parsed p
-		 WHERE p.problem IS NULL AND p.ord NOT IN (SELECT s.ord FROM stored s))
-	INTO accepted, rejected, pending;
+		(SELECT pg_catalog.jsonb_agg(l.payload ORDER BY l.ord) FROM left_over l),
+		(SELECT pg_catalog.array_agg(l.received_at ORDER BY l.ord) FROM left_over l)
+	INTO accepted, rejected, pending, pending_received;
 
 	-- 2. Valid events not stored: repeats of a stored event, or conflicts.
 	-- A new statement, so it sees what step 1 and concurrent batches stored.
 	duplicates := 0;
 	IF pending IS NOT NULL THEN
 		WITH cand AS (
-			SELECT o, events -> (o::int - 1) AS payload, r.received_at, p.*
-			FROM pg_catalog.unnest(pending) AS o
-			CROSS JOIN LATERAL (SELECT coalesce(received[o], pg_catalog.now()) AS received_at) r
-			CROSS JOIN LATERAL analytics.event_parse(events -> (o::int - 1), r.received_at) p
+			SELECT e.i, e.payload, pending_received[e.i] AS received_at, p.*
+			FROM pg_catalog.jsonb_array_elements(pending) WITH ORDINALITY AS e(payload, i)
+			CROSS JOIN LATERAL analytics.event_parse(e.payload, pending_received[e.i]) p
 		),
 		judged AS (
 			SELECT c.*, (s.event_name, s.session_id, s.device_id, s.user_id, s.screen,
@@ -320,7 +325,7 @@ BEGIN
 				pg_catalog.format('event_id %s was already stored with different content. '
 					'An event is stored once per (event_id, occurred_at); give each distinct event its own event_id.',
 					j.event_id)
-			FROM judged j WHERE j.differs ORDER BY j.o
+			FROM judged j WHERE j.differs ORDER BY j.i
 			RETURNING 1
 		)
 		SELECT (SELECT pg_catalog.count(*) FROM rej)::int,
