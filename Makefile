@@ -12,18 +12,23 @@ EXTVERSION = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*
 MODULE_big = analytics
 OBJS = \
 	src/analytics.o \
-	src/events.o
+	src/events.o \
+	src/funnel.o \
+	src/screen_time.o
 
 # Install-script pieces, in dependency order.
 SQL_PIECES = \
 	src/analytics.sql \
 	src/events.sql \
+	src/funnel.sql \
+	src/screen_time.sql \
+	src/dashboards.sql \
 	src/demo.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard src/updates/$(EXTENSION)--*--*.sql)
 
-REGRESS = analytics events demo
+REGRESS = analytics events funnel screen_time dashboards demo
 REGRESS_OUT ?= test/tmp/regress
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUT) \
 	--temp-instance=$(REGRESS_OUT)/tmp_check --temp-config=test/regress.conf

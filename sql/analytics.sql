@@ -61,7 +61,7 @@ RESET ROLE;
 
 SET ROLE test_bi;
 SELECT event_name, count(*) FROM analytics.events GROUP BY 1;
-SELECT day, event_name, events FROM analytics.daily_events;
+SELECT day, event_name, events FROM analytics.event_counts_daily;
 SELECT analytics.track('reader_write');
 INSERT INTO analytics.events (event_id, occurred_at, event_name) VALUES (gen_random_uuid(), now(), 'direct');
 DELETE FROM analytics.events;
@@ -102,7 +102,7 @@ SELECT * FROM analytics.track_batch('[{"event_name": "shadow_check", "occurred_a
 SELECT event_id <> '00000000-0000-0000-0000-000000000000' AS real_uuid,
 	received_at > '2000-01-02'::timestamptz AS real_now
 FROM analytics.events WHERE event_name OPERATOR(pg_catalog.=) 'shadow_check' ORDER BY occurred_at;
-SELECT day, events FROM analytics.daily_events WHERE event_name OPERATOR(pg_catalog.=) 'shadow_check';
+SELECT day, events FROM analytics.event_counts_daily WHERE event_name OPERATOR(pg_catalog.=) 'shadow_check';
 SELECT analytics.forget_user('shadow-user');
 RESET search_path;
 

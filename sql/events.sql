@@ -212,8 +212,8 @@ SELECT (SELECT count(*) FROM analytics.events WHERE user_id = 'u3') AS events_u3
 	(SELECT count(*) FROM analytics.events WHERE user_id = 'u2') AS events_u2;
 SELECT analytics.forget_user(NULL);
 
--- analytics.daily_events
-SELECT day, event_name, events, users, sessions FROM analytics.daily_events
+-- analytics.event_counts_daily
+SELECT day, event_name, events, users, sessions FROM analytics.event_counts_daily
 WHERE day BETWEEN '2026-11-03' AND '2026-11-04' AND length(event_name) < 20 ORDER BY 1, 2;
 
 -- Scheduling: needs pg_cron; a named job, so scheduling twice keeps one job.

@@ -21,6 +21,7 @@
 PG_MODULE_MAGIC;
 
 int			analytics_max_clock_skew = 86400;
+int			analytics_session_idle_timeout = 1800;
 
 void		_PG_init(void);
 
@@ -42,6 +43,20 @@ _PG_init(void)
 							0,
 							INT_MAX,
 							PGC_SUSET,
+							GUC_UNIT_S,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("analytics.session_idle_timeout",
+							"Sets the gap after which a session's user counts as gone.",
+							"Time between two events of a session counts toward the screen shown, "
+							"unless the gap is longer than this.",
+							&analytics_session_idle_timeout,
+							1800,
+							1,
+							INT_MAX,
+							PGC_USERSET,
 							GUC_UNIT_S,
 							NULL,
 							NULL,

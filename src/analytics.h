@@ -15,6 +15,9 @@
 /* GUC: how far in the future an event's occurred_at may be, in seconds */
 extern int	analytics_max_clock_skew;
 
+/* GUC: gap in a session after which its user counts as gone, in seconds */
+extern int	analytics_session_idle_timeout;
+
 /*
  * Turn a GSL status into an ereport(ERROR) (no-op for GSL_SUCCESS). "what"
  * names the computation for the error message.

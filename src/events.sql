@@ -469,7 +469,7 @@ COMMENT ON FUNCTION analytics.schedule_maintenance(text) IS 'Schedules analytics
 
 -- Views
 
-CREATE VIEW analytics.daily_events AS
+CREATE VIEW analytics.event_counts_daily AS
 SELECT (pg_catalog.timezone('UTC', e.occurred_at))::date AS day,
 	e.event_name,
 	pg_catalog.count(*) AS events,
@@ -477,7 +477,7 @@ SELECT (pg_catalog.timezone('UTC', e.occurred_at))::date AS day,
 	pg_catalog.count(DISTINCT e.session_id) AS sessions
 FROM analytics.events e
 GROUP BY 1, 2;
-COMMENT ON VIEW analytics.daily_events IS 'Events collected per UTC day and event name, with distinct users and sessions';
+COMMENT ON VIEW analytics.event_counts_daily IS 'Events collected per UTC day and event name, with distinct users and sessions';
 
 -- Privileges: writers only ingest, readers only read, admins maintain.
 
@@ -497,5 +497,5 @@ GRANT EXECUTE ON FUNCTION analytics.drop_partitions(interval) TO analytics_admin
 GRANT EXECUTE ON FUNCTION analytics.forget_user(text) TO analytics_admin;
 GRANT EXECUTE ON FUNCTION analytics.schedule_maintenance(text) TO analytics_admin;
 
-GRANT SELECT ON analytics.events, analytics.daily_events TO analytics_reader;
+GRANT SELECT ON analytics.events, analytics.event_counts_daily TO analytics_reader;
 GRANT SELECT ON analytics.rejected_events TO analytics_reader, analytics_admin;

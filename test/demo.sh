@@ -39,14 +39,14 @@ SELECT event_name, count(*) AS events, count(DISTINCT user_id) AS users,
 	max(occurred_at)::date AS last_day
 FROM analytics.events GROUP BY 1 ORDER BY 2 DESC;
 
-\echo 'Events per day, last 7 days (analytics.daily_events)'
+\echo 'Events per day, last 7 days (analytics.event_counts_daily)'
 SELECT day,
 	sum(events) FILTER (WHERE event_name = 'open_screen') AS open_screen,
 	sum(events) FILTER (WHERE event_name = 'home_filters_opened') AS home_filters_opened,
 	sum(events) FILTER (WHERE event_name = 'booking_created') AS booking_created,
 	sum(events) FILTER (WHERE event_name = 'schedule_import_step') AS schedule_import_step,
 	sum(events) AS all_events
-FROM analytics.daily_events
+FROM analytics.event_counts_daily
 WHERE day > current_date - 7
 GROUP BY day ORDER BY day;
 

@@ -1,0 +1,2 @@
+-- dashboards
+SELECT 1 AS placeholder;

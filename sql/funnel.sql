@@ -1,0 +1,2 @@
+-- funnel
+SELECT 1 AS placeholder;

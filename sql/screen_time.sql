@@ -1,0 +1,2 @@
+-- screen_time
+SELECT 1 AS placeholder;

@@ -1,0 +1,2 @@
+
+-- src/screen_time.sql
