@@ -1,7 +1,36 @@
 /*-------------------------------------------------------------------------
  *
  * funnel.c
- *	  (stub: filled in by issue 3)
+ *	  Funnel aggregates: funnel_level and funnel_times over one entity's
+ *	  events, funnel_dropoff across entities.
+ *
+ * Definition. An entity's events are ordered by (ts, step): among equal
+ * timestamps lower steps come first, and other events (step 0) before any
+ * step. Every step-1 event starts a chain, which then takes each next step
+ * at its first occurrence after the previous step (ClickHouse's greedy
+ * matching), as long as that occurrence is within window of the step-1
+ * event (inclusive). Modes:
+ *	 strict_increase		a step must have a later timestamp than the
+ *							previous one (occurrences at the same time are
+ *							passed over)
+ *	 strict_order			the next step must be the very next event (step-0
+ *							rows included); anything else ends the chain
+ *	 strict_deduplication	an event repeating a step the chain has matched
+ *							ends the chain
+ * funnel_level is the highest level any chain reaches (0 without a step-1
+ * event). funnel_times gives the step times of the first chain to reach
+ * that level (the earliest time at the last step; among chains finishing
+ * there, the one with the latest start).
+ *
+ * Evaluation is O(n) after one sort: a dynamic program over the events in
+ * order keeps, for each level, the waiting chain with the latest start;
+ * chains at the same level behave alike except for the window, where a
+ * later start dominates. Under strict_increase the events of one timestamp
+ * form a group that advances only chains from earlier timestamps.
+ *
+ * The state keeps (ts, step) pairs in 16 bytes each; in the default modes
+ * rows of step 0 are not kept at all. Input arriving in order is not sorted
+ * again.
  *
  * Copyright (C) 2026, the analytics authors. GPL-3.0-or-later.
  *
@@ -9,4 +38,649 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
+#include "common/int.h"
+#include "fmgr.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
 #include "analytics.h"
+
+#define FUNNEL_MAX_STEPS		1024
+#define FUNNEL_STATE_VERSION	1
+
+/* mode flags */
+#define FUNNEL_STRICT_ORDER		0x01
+#define FUNNEL_STRICT_DEDUP		0x02
+#define FUNNEL_STRICT_INCREASE	0x04
+#define FUNNEL_ALL_MODES		0x07
+
+#define FUNNEL_VALID_MODES "strict_order, strict_deduplication, strict_increase"
+
+typedef struct FunnelEvent
+{
+	int64		ts;
+	int32		step;
+} FunnelEvent;					/* 16 bytes with padding */
+
+typedef struct FunnelState
+{
+	int64		window;			/* microseconds */
+	int32		modes;
+	int32		maxstep;		/* highest step seen */
+	int32		nevents;
+	int32		capacity;
+	bool		sorted;			/* events arrived in (ts, step) order */
+	FunnelEvent *events;
+} FunnelState;
+
+/* Serialized form: this header, then nevents FunnelEvents */
+typedef struct FunnelStateHeader
+{
+	int32		vl_len_;
+	uint32		version;
+	int64		window;
+	int32		modes;
+	int32		maxstep;
+	int32		nevents;
+	int32		sorted;
+} FunnelStateHeader;
+
+static inline int
+FunnelEventCmp(const FunnelEvent *a, const FunnelEvent *b)
+{
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	if (a->step != b->step)
+		return a->step < b->step ? -1 : 1;
+	return 0;
+}
+
+static int
+FunnelEventQsortCmp(const void *a, const void *b)
+{
+	return FunnelEventCmp((const FunnelEvent *) a, (const FunnelEvent *) b);
+}
+
+/* Window as microseconds; a month counts 30 days, as interval comparison does */
+static int64
+FunnelWindow(Interval *window)
+{
+	int64		usec;
+
+	if (pg_mul_s64_overflow((int64) window->month * DAYS_PER_MONTH + window->day,
+							USECS_PER_DAY, &usec) ||
+		pg_add_s64_overflow(usec, window->time, &usec))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("funnel window is out of range")));
+	if (usec < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("funnel window must not be negative")));
+	return usec;
+}
+
+/* Parse a comma-separated list of modes */
+static int32
+FunnelModes(text *mode)
+{
+	char	   *s = text_to_cstring(mode);
+	char	   *tok;
+	char	   *save = NULL;
+	int32		flags = 0;
+
+	for (tok = strtok_r(s, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save))
+	{
+		char	   *end;
+
+		while (*tok == ' ' || *tok == '\t')
+			tok++;
+		end = tok + strlen(tok);
+		while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (*tok == '\0')
+			continue;
+		if (strcmp(tok, "strict_order") == 0)
+			flags |= FUNNEL_STRICT_ORDER;
+		else if (strcmp(tok, "strict_deduplication") == 0)
+			flags |= FUNNEL_STRICT_DEDUP;
+		else if (strcmp(tok, "strict_increase") == 0)
+			flags |= FUNNEL_STRICT_INCREASE;
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown funnel mode \"%s\"", tok),
+					 errhint("Valid modes are " FUNNEL_VALID_MODES ", combined with commas.")));
+	}
+	pfree(s);
+	return flags;
+}
+
+static FunnelState *
+FunnelStateNew(MemoryContext cxt, int64 window, int32 modes)
+{
+	FunnelState *state = MemoryContextAllocZero(cxt, sizeof(FunnelState));
+
+	state->window = window;
+	state->modes = modes;
+	state->sorted = true;
+	state->capacity = 16;
+	state->events = MemoryContextAlloc(cxt, state->capacity * sizeof(FunnelEvent));
+	return state;
+}
+
+static void
+FunnelStateReserve(MemoryContext cxt, FunnelState *state, int32 more)
+{
+	int64		need = (int64) state->nevents + more;
+
+	if (need > state->capacity)
+	{
+		int64		cap = state->capacity;
+
+		while (cap < need)
+			cap *= 2;
+		if (cap * sizeof(FunnelEvent) > MaxAllocHugeSize)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many funnel events for one entity")));
+		state->events = repalloc_huge(state->events, cap * sizeof(FunnelEvent));
+		state->capacity = (int32) Min(cap, PG_INT32_MAX);
+	}
+	(void) cxt;
+}
+
+/*
+ * Shared transition: funnel_level_trans and funnel_times use the same state.
+ * Arguments: state, ts, step, window[, mode].
+ */
+PG_FUNCTION_INFO_V1(funnel_trans);
+Datum
+funnel_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	FunnelState *state = PG_ARGISNULL(0) ? NULL : (FunnelState *) PG_GETARG_POINTER(0);
+	int32		step;
+	FunnelEvent ev;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "funnel_trans called in non-aggregate context");
+
+	if (state == NULL)
+	{
+		int32		modes = 0;
+
+		if (PG_ARGISNULL(3))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("funnel window must not be null")));
+		if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+			modes = FunnelModes(PG_GETARG_TEXT_PP(4));
+		state = FunnelStateNew(aggcxt, FunnelWindow(PG_GETARG_INTERVAL_P(3)), modes);
+	}
+	else if (!PG_ARGISNULL(3) && FunnelWindow(PG_GETARG_INTERVAL_P(3)) != state->window)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("funnel window and mode must be the same for every row of a group")));
+
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(state);
+	step = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2);
+	if (step < 0 || step > FUNNEL_MAX_STEPS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("funnel step %d is out of range", step),
+				 errdetail("Steps are numbered from 1 to %d; 0 or NULL marks another event.",
+						   FUNNEL_MAX_STEPS)));
+	/* other events matter only to strict_order */
+	if (step == 0 && !(state->modes & FUNNEL_STRICT_ORDER))
+		PG_RETURN_POINTER(state);
+
+	ev.ts = PG_GETARG_TIMESTAMPTZ(1);
+	ev.step = step;
+	FunnelStateReserve(aggcxt, state, 1);
+	if (state->nevents > 0 && state->sorted &&
+		FunnelEventCmp(&state->events[state->nevents - 1], &ev) > 0)
+		state->sorted = false;
+	state->events[state->nevents++] = ev;
+	if (step > state->maxstep)
+		state->maxstep = step;
+	PG_RETURN_POINTER(state);
+}
+
+PG_FUNCTION_INFO_V1(funnel_combine);
+Datum
+funnel_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	FunnelState *a = PG_ARGISNULL(0) ? NULL : (FunnelState *) PG_GETARG_POINTER(0);
+	FunnelState *b = PG_ARGISNULL(1) ? NULL : (FunnelState *) PG_GETARG_POINTER(1);
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "funnel_combine called in non-aggregate context");
+	if (b == NULL)
+		PG_RETURN_POINTER(a);
+	if (a == NULL)
+	{
+		/* copy, never alias: b belongs to its caller */
+		a = FunnelStateNew(aggcxt, b->window, b->modes);
+		a->sorted = b->sorted;
+		a->maxstep = b->maxstep;
+		FunnelStateReserve(aggcxt, a, b->nevents);
+		memcpy(a->events, b->events, b->nevents * sizeof(FunnelEvent));
+		a->nevents = b->nevents;
+		PG_RETURN_POINTER(a);
+	}
+	if (a->window != b->window || a->modes != b->modes)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("funnel window and mode must be the same for every row of a group")));
+	if (b->nevents == 0)
+		PG_RETURN_POINTER(a);
+	FunnelStateReserve(aggcxt, a, b->nevents);
+	if (!b->sorted ||
+		(a->nevents > 0 && FunnelEventCmp(&a->events[a->nevents - 1], &b->events[0]) > 0))
+		a->sorted = false;
+	memcpy(a->events + a->nevents, b->events, b->nevents * sizeof(FunnelEvent));
+	a->nevents += b->nevents;
+	a->maxstep = Max(a->maxstep, b->maxstep);
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(funnel_serialize);
+Datum
+funnel_serialize(PG_FUNCTION_ARGS)
+{
+	FunnelState *state = (FunnelState *) PG_GETARG_POINTER(0);
+	Size		len = sizeof(FunnelStateHeader) + (Size) state->nevents * sizeof(FunnelEvent);
+	FunnelStateHeader *hdr;
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "funnel_serialize called in non-aggregate context");
+	if (len > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("funnel state of %d events is too large to pass between processes",
+						state->nevents)));
+	hdr = palloc(len);
+	SET_VARSIZE(hdr, len);
+	hdr->version = FUNNEL_STATE_VERSION;
+	hdr->window = state->window;
+	hdr->modes = state->modes;
+	hdr->maxstep = state->maxstep;
+	hdr->nevents = state->nevents;
+	hdr->sorted = state->sorted ? 1 : 0;
+	memcpy((char *) hdr + sizeof(FunnelStateHeader), state->events,
+		   (Size) state->nevents * sizeof(FunnelEvent));
+	PG_RETURN_BYTEA_P(hdr);
+}
+
+PG_FUNCTION_INFO_V1(funnel_deserialize);
+Datum
+funnel_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	bytea	   *raw;
+	FunnelStateHeader hdr;
+	FunnelState *state;
+	Size		len;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "funnel_deserialize called in non-aggregate context");
+	raw = PG_GETARG_BYTEA_PP(0);
+	len = VARSIZE_ANY_EXHDR(raw);
+	if (len < sizeof(FunnelStateHeader) - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid funnel state"),
+				 errdetail("The state has %zu bytes, fewer than its header.", len)));
+	memcpy((char *) &hdr + VARHDRSZ, VARDATA_ANY(raw), sizeof(FunnelStateHeader) - VARHDRSZ);
+	if (hdr.version != FUNNEL_STATE_VERSION || hdr.nevents < 0 ||
+		hdr.maxstep < 0 || hdr.maxstep > FUNNEL_MAX_STEPS ||
+		(hdr.modes & ~FUNNEL_ALL_MODES) != 0 || hdr.window < 0 ||
+		(hdr.sorted != 0 && hdr.sorted != 1) ||
+		len != sizeof(FunnelStateHeader) - VARHDRSZ + (Size) hdr.nevents * sizeof(FunnelEvent))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid funnel state"),
+				 errdetail("The header does not match a funnel state of version %d.",
+						   FUNNEL_STATE_VERSION)));
+	state = FunnelStateNew(aggcxt, hdr.window, hdr.modes);
+	state->maxstep = hdr.maxstep;
+	state->sorted = hdr.sorted == 1;
+	FunnelStateReserve(aggcxt, state, hdr.nevents);
+	memcpy(state->events, VARDATA_ANY(raw) + sizeof(FunnelStateHeader) - VARHDRSZ,
+		   (Size) hdr.nevents * sizeof(FunnelEvent));
+	state->nevents = hdr.nevents;
+	for (int i = 0; i < state->nevents; i++)
+		if (state->events[i].step < 0 || state->events[i].step > state->maxstep)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("invalid funnel state"),
+					 errdetail("Event %d has step %d.", i, state->events[i].step)));
+	PG_RETURN_POINTER(state);
+}
+
+/*
+ * Run the dynamic program. Returns the level; when times is not NULL, fills
+ * times[0..level-1] with the step times of the first chain to reach it.
+ */
+static int
+FunnelEvaluate(FunnelState *state, TimestampTz *times)
+{
+	int			nsteps = state->maxstep;
+	int			n = state->nevents;
+	FunnelEvent *ev = state->events;
+	int64		window = state->window;
+	bool		increase = (state->modes & FUNNEL_STRICT_INCREASE) != 0;
+	bool		dedup = (state->modes & FUNNEL_STRICT_DEDUP) != 0;
+	int			level = 0;
+	int			best_node = -1;
+
+	/* per level: the surviving chain with the latest start (node index, -1 none) */
+	int		   *chain;
+	int		   *pending;
+	/* chain nodes: step time, start time and the node of the previous step */
+	int64	   *node_ts = NULL;
+	int64	   *node_start;
+	int		   *node_parent = NULL;
+	int			nnodes = 0;
+
+	if (nsteps == 0 || n == 0)
+		return 0;
+	if (!state->sorted)
+	{
+		qsort(ev, n, sizeof(FunnelEvent), FunnelEventQsortCmp);
+		state->sorted = true;
+	}
+
+	chain = palloc((nsteps + 1) * sizeof(int));
+	pending = palloc((nsteps + 1) * sizeof(int));
+	for (int j = 0; j <= nsteps; j++)
+		chain[j] = pending[j] = -1;
+	node_start = palloc(n * sizeof(int64));
+	if (times)
+	{
+		node_ts = palloc(n * sizeof(int64));
+		node_parent = palloc(n * sizeof(int));
+	}
+
+	if (state->modes & FUNNEL_STRICT_ORDER)
+	{
+		/*
+		 * Consecutive steps are adjacent: the chain ending at an event is
+		 * the one ending at the event just before it, one step lower.
+		 */
+		int			prev = -1;	/* node of the chain ending at the previous event */
+
+		for (int i = 0; i < n; i++)
+		{
+			int			s = ev[i].step;
+			int			node = -1;
+
+			if ((i & 0xffff) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (s == 1)
+				node = nnodes++, node_start[node] = ev[i].ts;
+			else if (s > 1 && prev >= 0 && ev[i - 1].step == s - 1 &&
+					 ev[i].ts - node_start[prev] <= window &&
+					 (!increase || ev[i].ts > ev[i - 1].ts))
+				node = nnodes++, node_start[node] = node_start[prev];
+			if (node >= 0)
+			{
+				if (times)
+					node_ts[node] = ev[i].ts, node_parent[node] = s > 1 ? prev : -1;
+				if (s > level)
+					level = s, best_node = node;
+			}
+			prev = node;
+		}
+	}
+	else
+	{
+		int			i = 0;
+
+		while (i < n)
+		{
+			/* a group: one event, or under strict_increase all of one timestamp */
+			int			end = i + 1;
+
+			if ((i & 0xffff) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (increase)
+				while (end < n && ev[end].ts == ev[i].ts)
+					end++;
+			for (int k = i; k < end; k++)
+			{
+				int			s = ev[k].step;
+				int			from = -1;
+				int		   *target = increase ? pending : chain;
+
+				if (s == 1)
+					from = -2;	/* a new chain */
+				else if (chain[s - 1] >= 0)
+				{
+					/*
+					 * The chains waiting for step s take this event (or, past
+					 * their window, can never take one): none waits any more.
+					 */
+					if (ev[k].ts - node_start[chain[s - 1]] <= window)
+						from = chain[s - 1];
+					chain[s - 1] = -1;
+				}
+				if (dedup)
+				{
+					/* a repeat of a matched step ends every chain at level >= s */
+					for (int j = s; j <= nsteps; j++)
+						chain[j] = pending[j] = -1;
+				}
+				if (from != -1)
+				{
+					int64		start = from == -2 ? ev[k].ts : node_start[from];
+
+					if (target[s] < 0 || node_start[target[s]] < start)
+					{
+						int			node = nnodes++;
+
+						node_start[node] = start;
+						if (times)
+							node_ts[node] = ev[k].ts, node_parent[node] = from == -2 ? -1 : from;
+						target[s] = node;
+						if (s > level)
+							level = s, best_node = node;
+					}
+				}
+			}
+			if (increase)
+			{
+				for (int j = 1; j <= nsteps; j++)
+				{
+					if (pending[j] >= 0 &&
+						(chain[j] < 0 || node_start[chain[j]] < node_start[pending[j]]))
+						chain[j] = pending[j];
+					pending[j] = -1;
+				}
+			}
+			i = end;
+		}
+	}
+
+	if (times)
+	{
+		int			node = best_node;
+
+		for (int j = level - 1; j >= 0; j--)
+		{
+			Assert(node >= 0);
+			times[j] = node_ts[node];
+			node = node_parent[node];
+		}
+	}
+	return level;
+}
+
+static FunnelState *
+FunnelFinalState(FunctionCallInfo fcinfo)
+{
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "funnel final function called in non-aggregate context");
+	return PG_ARGISNULL(0) ? NULL : (FunnelState *) PG_GETARG_POINTER(0);
+}
+
+PG_FUNCTION_INFO_V1(funnel_level_final);
+Datum
+funnel_level_final(PG_FUNCTION_ARGS)
+{
+	FunnelState *state = FunnelFinalState(fcinfo);
+
+	PG_RETURN_INT32(state ? FunnelEvaluate(state, NULL) : 0);
+}
+
+PG_FUNCTION_INFO_V1(funnel_times_final);
+Datum
+funnel_times_final(PG_FUNCTION_ARGS)
+{
+	FunnelState *state = FunnelFinalState(fcinfo);
+	TimestampTz *times;
+	Datum	   *elems;
+	int			level;
+
+	if (state == NULL)
+		PG_RETURN_ARRAYTYPE_P(construct_empty_array(TIMESTAMPTZOID));
+	times = palloc(Max(state->maxstep, 1) * sizeof(TimestampTz));
+	level = FunnelEvaluate(state, times);
+	if (level == 0)
+		PG_RETURN_ARRAYTYPE_P(construct_empty_array(TIMESTAMPTZOID));
+	elems = palloc(level * sizeof(Datum));
+	for (int j = 0; j < level; j++)
+		elems[j] = TimestampTzGetDatum(times[j]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, level, TIMESTAMPTZOID, sizeof(TimestampTz),
+										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* ---------- funnel_dropoff: bigint[] state, Citus-friendly ---------- */
+
+static ArrayType *
+DropoffNew(int nsteps)
+{
+	Datum	   *zeros = palloc(nsteps * sizeof(Datum));
+
+	for (int i = 0; i < nsteps; i++)
+		zeros[i] = Int64GetDatum(0);
+	return construct_array(zeros, nsteps, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
+static int64 *
+DropoffCounts(ArrayType *a, int *n)
+{
+	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != INT8OID ||
+		ARR_LBOUND(a)[0] != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid funnel_dropoff state"),
+				 errdetail("The state must be a one-dimensional bigint array without NULLs starting at 1.")));
+	*n = ARR_DIMS(a)[0];
+	return (int64 *) ARR_DATA_PTR(a);
+}
+
+PG_FUNCTION_INFO_V1(funnel_dropoff_trans);
+Datum
+funnel_dropoff_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	ArrayType  *state;
+	int32		level;
+	int32		nsteps;
+	int			n;
+	int64	   *counts;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "funnel_dropoff_trans called in non-aggregate context");
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("nsteps must not be null")));
+	nsteps = PG_GETARG_INT32(2);
+	if (nsteps < 1 || nsteps > FUNNEL_MAX_STEPS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("nsteps %d is out of range", nsteps),
+				 errdetail("A funnel has 1 to %d steps.", FUNNEL_MAX_STEPS)));
+	if (PG_ARGISNULL(0))
+	{
+		MemoryContext old = MemoryContextSwitchTo(aggcxt);
+
+		state = DropoffNew(nsteps);
+		MemoryContextSwitchTo(old);
+	}
+	else
+		state = PG_GETARG_ARRAYTYPE_P(0);	/* ours: updated in place */
+	counts = DropoffCounts(state, &n);
+	if (n != nsteps)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("nsteps must be the same for every row of a group")));
+	if (PG_ARGISNULL(1))
+		PG_RETURN_ARRAYTYPE_P(state);
+	level = PG_GETARG_INT32(1);
+	if (level < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("funnel level %d is negative", level)));
+	for (int k = 0; k < Min(level, nsteps); k++)
+		counts[k]++;
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+PG_FUNCTION_INFO_V1(funnel_dropoff_combine);
+Datum
+funnel_dropoff_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	ArrayType  *a;
+	ArrayType  *b;
+	int			na,
+				nb;
+	int64	   *ca,
+			   *cb;
+
+	/* outside an aggregate (merging stored states by hand) work on copies */
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		aggcxt = CurrentMemoryContext;
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	if (PG_ARGISNULL(0))
+	{
+		/* copy the second state into the aggregate context */
+		MemoryContext old = MemoryContextSwitchTo(aggcxt);
+
+		b = PG_GETARG_ARRAYTYPE_P_COPY(1);
+		MemoryContextSwitchTo(old);
+		(void) DropoffCounts(b, &nb);
+		PG_RETURN_ARRAYTYPE_P(b);
+	}
+	a = AggCheckCallContext(fcinfo, NULL) ? PG_GETARG_ARRAYTYPE_P(0) : PG_GETARG_ARRAYTYPE_P_COPY(0);
+	b = PG_GETARG_ARRAYTYPE_P(1);
+	ca = DropoffCounts(a, &na);
+	cb = DropoffCounts(b, &nb);
+	if (na != nb)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine funnel_dropoff states of %d and %d steps", na, nb)));
+	for (int k = 0; k < na; k++)
+		if (pg_add_s64_overflow(ca[k], cb[k], &ca[k]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("funnel_dropoff count out of range")));
+	PG_RETURN_ARRAYTYPE_P(a);
+}
