@@ -209,16 +209,24 @@ IntervalUsecs(const Interval *iv)
 	return result;
 }
 
-/* An idle timeout in microseconds, readable */
+static void AppendSeconds(StringInfo buf, int64 usecs);
+
+/* An idle timeout in microseconds as seconds, whatever the IntervalStyle */
 static char *
 UsecsText(int64 usecs)
 {
-	Interval	iv;
+	StringInfoData buf;
 
-	iv.month = 0;
-	iv.day = 0;
-	iv.time = usecs;
-	return DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(&iv)));
+	initStringInfo(&buf);
+	if (usecs < 0)
+	{
+		appendStringInfoChar(&buf, '-');
+		/* -PG_INT64_MIN overflows; a microsecond less does not matter here */
+		usecs = usecs == PG_INT64_MIN ? PG_INT64_MAX : -usecs;
+	}
+	AppendSeconds(&buf, usecs);
+	appendStringInfoString(&buf, " seconds");
+	return buf.data;
 }
 
 /* Record the group's idle timeout; every non-NULL value must agree */
