@@ -1,7 +1,43 @@
 /*-------------------------------------------------------------------------
  *
  * screen_time.c
- *	  (stub: filled in by issue 3)
+ *	  Screen time: the analytics.screen_seconds aggregate over one session's
+ *	  events, the analytics.screen_time type it returns, the accessors
+ *	  analytics.screen_time_rows and analytics.seconds_on, and the
+ *	  analytics.rollup aggregate that merges screen_time values.
+ *
+ * The rules of analytics.screen_seconds (ts, screen [, duration_ms],
+ * idle_timeout):
+ *
+ * - Rows with a NULL ts are ignored. An infinite ts is an error.
+ * - A row with a non-NULL screen is a view of that screen; a row with a NULL
+ *	 screen is other activity in the session.
+ * - The events are taken in time order. Ties in ts are broken by screen name
+ *	 in byte order, views before other activity (NULL screen last), then by
+ *	 duration_ms (none first, then ascending). Input order cannot decide: it
+ *	 is not stable across parallel workers.
+ * - The current screen is the screen of the latest view. Each view adds 1 to
+ *	 its screen's views.
+ * - For consecutive events e(i), e(i+1) with gap = ts(i+1) - ts(i): when a
+ *	 current screen exists, its view carries no duration and
+ *	 gap <= idle_timeout, the gap counts toward the current screen; a gap
+ *	 longer than idle_timeout counts zero (the user was gone) and the screen
+ *	 stays current for the events that follow.
+ * - The last event ends the session: nothing counts after it.
+ * - Duration override: a view with a non-NULL duration_ms adds exactly
+ *	 duration_ms / 1000 seconds to its screen, and the gaps that follow it up
+ *	 to the next view (through any other activity) add nothing. The duration
+ *	 is used as measured, even when it exceeds idle_timeout or the time to the
+ *	 next event. duration_ms on a row with a NULL screen is ignored (but must
+ *	 not be negative).
+ * - idle_timeout: a NULL value means the analytics.session_idle_timeout GUC,
+ *	 read by the final function; all non-NULL values of a group must be equal
+ *	 (as durations: a month is 30 days, a day 24 hours, as in interval
+ *	 comparison), also across partial states being combined.
+ *
+ * Times are summed as whole microseconds (the resolution of timestamptz), so
+ * sums are exact and do not depend on the order states are merged in; they
+ * are shown as float8 seconds.
  *
  * Copyright (C) 2026, the analytics authors. GPL-3.0-or-later.
  *
@@ -9,4 +45,1317 @@
  */
 #include "postgres.h"
 
+#include "common/hashfn.h"
+#include "common/int.h"
+#include "common/jsonapi.h"
+#include "datatype/timestamp.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "port.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
 #include "analytics.h"
+
+/* ---------- the transition state of analytics.screen_seconds ---------- */
+
+#define SCREEN_NONE		(-1)		/* ScreenEvent.screen of other activity */
+#define NO_DURATION		(-1)		/* ScreenEvent.duration_ms when absent */
+
+/* One event in compact form */
+typedef struct ScreenEvent
+{
+	TimestampTz ts;
+	int32		screen;			/* index into the state's names, or
+								 * SCREEN_NONE */
+	int32		duration_ms;	/* app-measured duration, or NO_DURATION */
+} ScreenEvent;
+
+StaticAssertDecl(sizeof(ScreenEvent) == 16, "ScreenEvent must take 16 bytes");
+
+#define MAX_EVENTS	((int32) (MaxAllocSize / sizeof(ScreenEvent)))
+#define MAX_SCREENS ((int32) (MaxAllocSize / sizeof(char *)))
+
+/* Dictionaries up to this size are searched linearly; larger ones hashed */
+#define DICT_LINEAR_MAX 8
+
+typedef struct ScreenName
+{
+	const char *name;
+	int32		len;
+} ScreenName;
+
+typedef struct ScreenDictEntry
+{
+	ScreenName	key;
+	int32		id;
+	uint32		hash;
+	char		status;
+} ScreenDictEntry;
+
+#define SH_PREFIX screendict
+#define SH_ELEMENT_TYPE ScreenDictEntry
+#define SH_KEY_TYPE ScreenName
+#define SH_KEY key
+#define SH_HASH_KEY(tb, k) hash_bytes((const unsigned char *) (k).name, (k).len)
+#define SH_EQUAL(tb, a, b) ((a).len == (b).len && memcmp((a).name, (b).name, (a).len) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+typedef struct ScreenState
+{
+	MemoryContext ctx;			/* the aggregate context: everything lives here */
+	bool		has_timeout;	/* a row gave a non-NULL idle_timeout */
+	bool		sorted;			/* events are in time order (with ties broken) */
+	int64		idle_usecs;		/* that idle_timeout, if has_timeout */
+	int32		nevents;
+	int32		maxevents;
+	ScreenEvent *events;
+	int32		nscreens;		/* the dictionary of screen names */
+	int32		maxscreens;
+	char	  **names;
+	int32	   *namelens;
+	screendict_hash *dict;		/* NULL while nscreens <= DICT_LINEAR_MAX */
+	int32		last_screen;	/* id found by the latest lookup, or -1 */
+} ScreenState;
+
+/* Byte-order comparison of two names, shorter first on a common prefix */
+static int
+NameCompare(const char *a, int32 alen, const char *b, int32 blen)
+{
+	int			c = memcmp(a, b, Min(alen, blen));
+
+	if (c != 0)
+		return c;
+	return (alen > blen) - (alen < blen);
+}
+
+/* Order of events, with names looked up in the state's dictionary */
+static int
+ScreenEventCompare(const ScreenState *st, const ScreenEvent *a, const ScreenEvent *b)
+{
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	if (a->screen != b->screen)
+	{
+		if (a->screen == SCREEN_NONE)
+			return 1;
+		if (b->screen == SCREEN_NONE)
+			return -1;
+		return NameCompare(st->names[a->screen], st->namelens[a->screen],
+						   st->names[b->screen], st->namelens[b->screen]);
+	}
+	return (a->duration_ms > b->duration_ms) - (a->duration_ms < b->duration_ms);
+}
+
+/* The same order, with names replaced by their ranks (arg) */
+static int
+ScreenEventRankCompare(const void *pa, const void *pb, void *arg)
+{
+	const ScreenEvent *a = pa;
+	const ScreenEvent *b = pb;
+	const int32 *rank = arg;
+	int32		ra,
+				rb;
+
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	ra = a->screen == SCREEN_NONE ? PG_INT32_MAX : rank[a->screen];
+	rb = b->screen == SCREEN_NONE ? PG_INT32_MAX : rank[b->screen];
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	return (a->duration_ms > b->duration_ms) - (a->duration_ms < b->duration_ms);
+}
+
+static ScreenState *
+ScreenStateCreate(MemoryContext ctx)
+{
+	ScreenState *st = MemoryContextAllocZero(ctx, sizeof(ScreenState));
+
+	st->ctx = ctx;
+	st->sorted = true;
+	st->last_screen = -1;
+	st->maxevents = 8;
+	st->events = MemoryContextAlloc(ctx, st->maxevents * sizeof(ScreenEvent));
+	st->maxscreens = 4;
+	st->names = MemoryContextAlloc(ctx, st->maxscreens * sizeof(char *));
+	st->namelens = MemoryContextAlloc(ctx, st->maxscreens * sizeof(int32));
+	return st;
+}
+
+/* Interval as microseconds, with 30-day months and 24-hour days */
+static int64
+IntervalUsecs(const Interval *iv)
+{
+	int64		days;
+	int64		result;
+
+	if (pg_mul_s64_overflow((int64) iv->month * DAYS_PER_MONTH + iv->day,
+							USECS_PER_DAY, &days) ||
+		pg_add_s64_overflow(days, iv->time, &result))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("idle_timeout is out of range")));
+	return result;
+}
+
+static void AppendSeconds(StringInfo buf, int64 usecs);
+
+/* An idle timeout in microseconds as seconds, whatever the IntervalStyle */
+static char *
+UsecsText(int64 usecs)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	if (usecs < 0)
+	{
+		appendStringInfoChar(&buf, '-');
+		/* -PG_INT64_MIN overflows; a microsecond less does not matter here */
+		usecs = usecs == PG_INT64_MIN ? PG_INT64_MAX : -usecs;
+	}
+	AppendSeconds(&buf, usecs);
+	appendStringInfoString(&buf, " seconds");
+	return buf.data;
+}
+
+/* Record the group's idle timeout; every non-NULL value must agree */
+static void
+ScreenStateSetTimeout(ScreenState *st, int64 usecs, bool combining)
+{
+	if (!st->has_timeout)
+	{
+		st->has_timeout = true;
+		st->idle_usecs = usecs;
+	}
+	else if (st->idle_usecs != usecs)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("idle_timeout must be the same for every row"),
+				 combining ?
+				 errdetail("Partial states built with idle_timeout %s and %s cannot be combined.",
+						   UsecsText(st->idle_usecs), UsecsText(usecs)) :
+				 errdetail("One row gives %s, another %s.",
+						   UsecsText(st->idle_usecs), UsecsText(usecs))));
+}
+
+/* Add a copy of a name to the dictionary arrays; returns its id */
+static int32
+ScreenStateAddName(ScreenState *st, const char *name, int32 len)
+{
+	char	   *copy;
+
+	if (st->nscreens == st->maxscreens)
+	{
+		int32		newmax;
+
+		if (st->maxscreens >= MAX_SCREENS / 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many distinct screens in one screen_seconds group")));
+		newmax = st->maxscreens * 2;
+		st->names = repalloc(st->names, newmax * sizeof(char *));
+		st->namelens = repalloc(st->namelens, newmax * sizeof(int32));
+		st->maxscreens = newmax;
+	}
+	copy = MemoryContextAlloc(st->ctx, len + 1);
+	memcpy(copy, name, len);
+	copy[len] = '\0';
+	st->names[st->nscreens] = copy;
+	st->namelens[st->nscreens] = len;
+	return st->nscreens++;
+}
+
+static void
+ScreenDictInsert(ScreenState *st, int32 id)
+{
+	ScreenName	key;
+	ScreenDictEntry *entry;
+	bool		found;
+
+	key.name = st->names[id];
+	key.len = st->namelens[id];
+	entry = screendict_insert(st->dict, key, &found);
+	Assert(!found);
+	entry->id = id;
+}
+
+/*
+ * The id of a screen name, added to the dictionary when new. *added tells
+ * whether it was (may be NULL).
+ */
+static int32
+ScreenStateLookup(ScreenState *st, const char *name, int32 len, bool *added)
+{
+	int32		id = -1;
+	int32		last = st->last_screen;
+
+	if (added)
+		*added = false;
+	/* consecutive events mostly repeat the screen */
+	if (last >= 0 && st->namelens[last] == len &&
+		memcmp(st->names[last], name, len) == 0)
+		return last;
+
+	if (st->dict == NULL)
+	{
+		for (int32 i = 0; i < st->nscreens; i++)
+			if (st->namelens[i] == len && memcmp(st->names[i], name, len) == 0)
+			{
+				id = i;
+				break;
+			}
+		if (id < 0)
+		{
+			id = ScreenStateAddName(st, name, len);
+			if (added)
+				*added = true;
+			if (st->nscreens > DICT_LINEAR_MAX)
+			{
+				st->dict = screendict_create(st->ctx, 4 * st->nscreens, NULL);
+				for (int32 i = 0; i < st->nscreens; i++)
+					ScreenDictInsert(st, i);
+			}
+		}
+	}
+	else
+	{
+		ScreenName	key;
+		ScreenDictEntry *entry;
+
+		key.name = name;
+		key.len = len;
+		entry = screendict_lookup(st->dict, key);
+		if (entry)
+			id = entry->id;
+		else
+		{
+			id = ScreenStateAddName(st, name, len);
+			if (added)
+				*added = true;
+			ScreenDictInsert(st, id);
+		}
+	}
+	st->last_screen = id;
+	return id;
+}
+
+/* Room for extra more events */
+static void
+ScreenStateReserve(ScreenState *st, int32 extra)
+{
+	int64		needed = (int64) st->nevents + extra;
+
+	if (needed <= st->maxevents)
+		return;
+	if (needed > MAX_EVENTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many events in one screen_seconds group"),
+				 errdetail("A group holds at most %d events.", MAX_EVENTS)));
+	needed = Max(needed, Min((int64) st->maxevents * 2, (int64) MAX_EVENTS));
+	st->events = repalloc(st->events, needed * sizeof(ScreenEvent));
+	st->maxevents = (int32) needed;
+}
+
+static void
+ScreenStateAppend(ScreenState *st, TimestampTz ts, int32 screen, int32 duration_ms)
+{
+	ScreenEvent *ev;
+
+	ScreenStateReserve(st, 1);
+	ev = &st->events[st->nevents];
+	ev->ts = ts;
+	ev->screen = screen;
+	ev->duration_ms = duration_ms;
+	if (st->sorted && st->nevents > 0 &&
+		ScreenEventCompare(st, ev - 1, ev) > 0)
+		st->sorted = false;
+	st->nevents++;
+}
+
+/*
+ * Add src's events and names to dst. src is only read: dst never points into
+ * it.
+ */
+static void
+ScreenStateMerge(ScreenState *dst, const ScreenState *src)
+{
+	int32	   *map;
+	int32		first = dst->nevents;
+
+	if (src->has_timeout)
+		ScreenStateSetTimeout(dst, src->idle_usecs, true);
+	if (src->nevents == 0)
+		return;
+
+	map = palloc(Max(src->nscreens, 1) * sizeof(int32));
+	for (int32 i = 0; i < src->nscreens; i++)
+		map[i] = ScreenStateLookup(dst, src->names[i], src->namelens[i], NULL);
+
+	ScreenStateReserve(dst, src->nevents);
+	for (int32 j = 0; j < src->nevents; j++)
+	{
+		ScreenEvent *ev = &dst->events[first + j];
+
+		if ((j & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		*ev = src->events[j];
+		if (ev->screen != SCREEN_NONE)
+			ev->screen = map[ev->screen];
+	}
+	dst->nevents += src->nevents;
+	if (!src->sorted)
+		dst->sorted = false;
+	else if (dst->sorted && first > 0 &&
+			 ScreenEventCompare(dst, &dst->events[first - 1], &dst->events[first]) > 0)
+		dst->sorted = false;
+	pfree(map);
+}
+
+static MemoryContext
+ScreenAggContext(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggctx;
+
+	if (!AggCheckCallContext(fcinfo, &aggctx))
+		elog(ERROR, "%s called in non-aggregate context", fname);
+	return aggctx;
+}
+
+/*
+ * analytics.screen_seconds transition, for all three forms:
+ *	 (state, ts, screen)
+ *	 (state, ts, screen, idle_timeout)
+ *	 (state, ts, screen, duration_ms, idle_timeout)
+ */
+PG_FUNCTION_INFO_V1(screen_seconds_trans);
+Datum
+screen_seconds_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggctx = ScreenAggContext(fcinfo, "screen_seconds_trans");
+	ScreenState *st = PG_ARGISNULL(0) ? NULL : (ScreenState *) PG_GETARG_POINTER(0);
+	int			nargs = PG_NARGS();
+	int			timeout_arg = nargs == 4 ? 3 : nargs == 5 ? 4 : -1;
+	TimestampTz ts;
+	int32		duration_ms = NO_DURATION;
+	int32		screen = SCREEN_NONE;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (st == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(st);
+	}
+	ts = PG_GETARG_TIMESTAMPTZ(1);
+	if (TIMESTAMP_NOT_FINITE(ts) || !IS_VALID_TIMESTAMP(ts))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ts must be finite")));
+
+	if (nargs == 5 && !PG_ARGISNULL(3))
+	{
+		int64		d = PG_GETARG_INT64(3);
+
+		if (d < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("duration_ms must not be negative"),
+					 errdetail("duration_ms is " INT64_FORMAT "; durations are 0 or more milliseconds.", d)));
+		if (d > PG_INT32_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("duration_ms is out of range"),
+					 errdetail("duration_ms is " INT64_FORMAT "; screen_seconds takes durations up to %d ms (about 24.8 days).",
+							   d, PG_INT32_MAX)));
+		duration_ms = (int32) d;
+	}
+
+	if (st == NULL)
+		st = ScreenStateCreate(aggctx);
+
+	if (timeout_arg > 0 && !PG_ARGISNULL(timeout_arg))
+	{
+		int64		usecs = IntervalUsecs(PG_GETARG_INTERVAL_P(timeout_arg));
+
+		if (usecs <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("idle_timeout must be positive"),
+					 errdetail("idle_timeout is %s.", UsecsText(usecs))));
+		ScreenStateSetTimeout(st, usecs, false);
+	}
+
+	if (!PG_ARGISNULL(2))
+	{
+		text	   *t = PG_GETARG_TEXT_PP(2);
+
+		screen = ScreenStateLookup(st, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), NULL);
+	}
+	else
+		duration_ms = NO_DURATION;	/* only a view's duration counts */
+
+	ScreenStateAppend(st, ts, screen, duration_ms);
+	PG_RETURN_POINTER(st);
+}
+
+/* analytics.screen_seconds combine: merges the second state into the first */
+PG_FUNCTION_INFO_V1(screen_seconds_combine);
+Datum
+screen_seconds_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggctx = ScreenAggContext(fcinfo, "screen_seconds_combine");
+	ScreenState *s1 = PG_ARGISNULL(0) ? NULL : (ScreenState *) PG_GETARG_POINTER(0);
+	ScreenState *s2 = PG_ARGISNULL(1) ? NULL : (ScreenState *) PG_GETARG_POINTER(1);
+
+	if (s2 == NULL)
+	{
+		if (s1 == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(s1);
+	}
+	if (s1 == NULL)
+		s1 = ScreenStateCreate(aggctx); /* a copy: s2 is not ours */
+	ScreenStateMerge(s1, s2);
+	PG_RETURN_POINTER(s1);
+}
+
+/*
+ * Serialized state (network byte order):
+ *	 uint32 version, uint32 flags, int64 idle_usecs (0 without a timeout),
+ *	 int32 nscreens, int32 nevents,
+ *	 nscreens x (int32 length, bytes), nevents x (int64 ts, int32 screen,
+ *	 int32 duration_ms)
+ */
+#define SCREEN_STATE_VERSION		1
+#define SCREEN_STATE_HAS_TIMEOUT	0x0001
+
+PG_FUNCTION_INFO_V1(screen_seconds_serialize);
+Datum
+screen_seconds_serialize(PG_FUNCTION_ARGS)
+{
+	ScreenState *st;
+	StringInfoData buf;
+
+	(void) ScreenAggContext(fcinfo, "screen_seconds_serialize");
+	st = (ScreenState *) PG_GETARG_POINTER(0);
+
+	pq_begintypsend(&buf);
+	enlargeStringInfo(&buf, 24 + (int) Min((Size) st->nevents * 16, MaxAllocSize / 2));
+	pq_sendint32(&buf, SCREEN_STATE_VERSION);
+	pq_sendint32(&buf, st->has_timeout ? SCREEN_STATE_HAS_TIMEOUT : 0);
+	pq_sendint64(&buf, st->has_timeout ? st->idle_usecs : 0);
+	pq_sendint32(&buf, st->nscreens);
+	pq_sendint32(&buf, st->nevents);
+	for (int32 i = 0; i < st->nscreens; i++)
+	{
+		pq_sendint32(&buf, st->namelens[i]);
+		pq_sendbytes(&buf, st->names[i], st->namelens[i]);
+	}
+	for (int32 j = 0; j < st->nevents; j++)
+	{
+		pq_sendint64(&buf, st->events[j].ts);
+		pq_sendint32(&buf, st->events[j].screen);
+		pq_sendint32(&buf, st->events[j].duration_ms);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+static void
+BadState(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("invalid screen_seconds state"),
+			 errdetail("%s", detail)));
+}
+
+static void
+NeedBytes(StringInfo buf, int64 n)
+{
+	if (n < 0 || n > buf->len - buf->cursor)
+		BadState("The state is truncated.");
+}
+
+/* analytics.screen_seconds deserialize: checks every count and index */
+PG_FUNCTION_INFO_V1(screen_seconds_deserialize);
+Datum
+screen_seconds_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggctx = ScreenAggContext(fcinfo, "screen_seconds_deserialize");
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	StringInfoData buf;
+	ScreenState *st;
+	uint32		version,
+				flags;
+	int64		idle_usecs;
+	int32		nscreens,
+				nevents;
+
+	buf.data = VARDATA_ANY(b);
+	buf.len = VARSIZE_ANY_EXHDR(b);
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
+
+	NeedBytes(&buf, 24);
+	version = pq_getmsgint(&buf, 4);
+	flags = pq_getmsgint(&buf, 4);
+	idle_usecs = pq_getmsgint64(&buf);
+	nscreens = (int32) pq_getmsgint(&buf, 4);
+	nevents = (int32) pq_getmsgint(&buf, 4);
+	if (version != SCREEN_STATE_VERSION)
+		BadState(psprintf("Version %u is not supported.", version));
+	if ((flags & ~SCREEN_STATE_HAS_TIMEOUT) != 0)
+		BadState("Unknown flags are set.");
+	if ((flags & SCREEN_STATE_HAS_TIMEOUT) ? idle_usecs <= 0 : idle_usecs != 0)
+		BadState("The idle timeout is invalid.");
+	if (nscreens < 0 || nevents < 0 || nevents > MAX_EVENTS)
+		BadState("A count is negative or too large.");
+	NeedBytes(&buf, (int64) nscreens * 4 + (int64) nevents * 16);
+
+	st = ScreenStateCreate(aggctx);
+	if (flags & SCREEN_STATE_HAS_TIMEOUT)
+		ScreenStateSetTimeout(st, idle_usecs, false);
+	for (int32 i = 0; i < nscreens; i++)
+	{
+		int32		len;
+		const char *name;
+		bool		added;
+
+		NeedBytes(&buf, 4);
+		len = (int32) pq_getmsgint(&buf, 4);
+		NeedBytes(&buf, len);
+		name = pq_getmsgbytes(&buf, len);
+		if (memchr(name, '\0', len) != NULL || !pg_verifymbstr(name, len, true))
+			BadState("A screen name is not valid text.");
+		if (ScreenStateLookup(st, name, len, &added) != i || !added)
+			BadState("A screen name appears twice.");
+	}
+	NeedBytes(&buf, (int64) nevents * 16);
+	ScreenStateReserve(st, nevents);
+	for (int32 j = 0; j < nevents; j++)
+	{
+		TimestampTz ts = pq_getmsgint64(&buf);
+		int32		screen = (int32) pq_getmsgint(&buf, 4);
+		int32		duration_ms = (int32) pq_getmsgint(&buf, 4);
+
+		if ((j & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (!IS_VALID_TIMESTAMP(ts))
+			BadState("An event time is out of range.");
+		if (screen < SCREEN_NONE || screen >= nscreens)
+			BadState("An event's screen is out of range.");
+		if (duration_ms < NO_DURATION ||
+			(screen == SCREEN_NONE && duration_ms != NO_DURATION))
+			BadState("An event's duration is invalid.");
+		/* recomputes sortedness rather than trusting the sender */
+		ScreenStateAppend(st, ts, screen, duration_ms);
+	}
+	if (buf.cursor != buf.len)
+		BadState("The state has trailing bytes.");
+	PG_RETURN_POINTER(st);
+}
+
+/* ---------- the analytics.screen_time type ---------- */
+
+/*
+ * Layout: a header, then nscreens entries sorted by name in byte order (no
+ * duplicates), then the names, concatenated in entry order without
+ * terminators. Times are whole microseconds.
+ */
+#define SCREEN_TIME_VERSION 1
+
+typedef struct ScreenTimeEntry
+{
+	int64		usecs;			/* time on the screen */
+	int64		views;
+	int32		name_off;		/* offset into the names area */
+	int32		name_len;
+} ScreenTimeEntry;
+
+typedef struct ScreenTime
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	uint16		version;
+	uint16		flags;			/* none defined: 0 */
+	int32		nscreens;
+	ScreenTimeEntry entries[FLEXIBLE_ARRAY_MEMBER];
+} ScreenTime;
+
+#define SCREEN_TIME_HEADER	offsetof(ScreenTime, entries)
+#define ScreenTimeNames(st) ((char *) &(st)->entries[(st)->nscreens])
+
+static void
+BadScreenTime(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("invalid analytics.screen_time value"),
+			 errdetail("%s", detail)));
+}
+
+/* Check a detoasted value's every length, offset, count and order */
+static void
+ScreenTimeCheck(const ScreenTime *st)
+{
+	Size		size = VARSIZE(st);
+	Size		names_size;
+	const char *names;
+	int64		off = 0;
+
+	if (size < SCREEN_TIME_HEADER)
+		BadScreenTime("The value is truncated.");
+	if (st->version != SCREEN_TIME_VERSION)
+		BadScreenTime(psprintf("Version %u is not supported.", st->version));
+	if (st->flags != 0)
+		BadScreenTime("Unknown flags are set.");
+	if (st->nscreens < 0 ||
+		(Size) st->nscreens > (size - SCREEN_TIME_HEADER) / sizeof(ScreenTimeEntry))
+		BadScreenTime("The screen count does not match the size.");
+	names_size = size - SCREEN_TIME_HEADER - st->nscreens * sizeof(ScreenTimeEntry);
+	names = ScreenTimeNames(st);
+	for (int32 i = 0; i < st->nscreens; i++)
+	{
+		const ScreenTimeEntry *e = &st->entries[i];
+
+		if (e->name_off != off || e->name_len < 0 ||
+			(Size) (off + e->name_len) > names_size)
+			BadScreenTime("A screen name lies outside the value.");
+		if (memchr(names + off, '\0', e->name_len) != NULL)
+			BadScreenTime("A screen name holds a zero byte.");
+		if (e->usecs < 0 || e->views < 0)
+			BadScreenTime("A time or view count is out of range.");
+		if (i > 0 &&
+			NameCompare(names + st->entries[i - 1].name_off, st->entries[i - 1].name_len,
+						names + off, e->name_len) >= 0)
+			BadScreenTime("The screens are not in order.");
+		off += e->name_len;
+	}
+	if ((Size) off != names_size)
+		BadScreenTime("The value has trailing bytes.");
+}
+
+static ScreenTime *
+ScreenTimeArg(FunctionCallInfo fcinfo, int n)
+{
+	ScreenTime *st = (ScreenTime *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n));
+
+	ScreenTimeCheck(st);
+	return st;
+}
+
+/* One screen's totals while building a value */
+typedef struct ScreenTotal
+{
+	const char *name;
+	int32		len;
+	int64		usecs;
+	int64		views;
+} ScreenTotal;
+
+static void
+UsecsOverflow(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("screen time is out of range"),
+			 errdetail("Screen times up to " INT64_FORMAT " microseconds are supported.",
+					   PG_INT64_MAX)));
+}
+
+/* Build a value from totals already sorted by name, without duplicates */
+static ScreenTime *
+ScreenTimeBuild(const ScreenTotal *t, int32 n)
+{
+	Size		size = SCREEN_TIME_HEADER;
+	ScreenTime *st;
+	char	   *names;
+	int32		off = 0;
+
+	for (int32 i = 0; i < n; i++)
+	{
+		size += sizeof(ScreenTimeEntry) + t[i].len;
+		if (size > MaxAllocSize)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("screen_time value is too large")));
+	}
+	st = palloc0(size);
+	SET_VARSIZE(st, size);
+	st->version = SCREEN_TIME_VERSION;
+	st->nscreens = n;
+	names = ScreenTimeNames(st);
+	for (int32 i = 0; i < n; i++)
+	{
+		st->entries[i].usecs = t[i].usecs;
+		st->entries[i].views = t[i].views;
+		st->entries[i].name_off = off;
+		st->entries[i].name_len = t[i].len;
+		memcpy(names + off, t[i].name, t[i].len);
+		off += t[i].len;
+	}
+	return st;
+}
+
+static int
+ScreenIdCompare(const void *pa, const void *pb, void *arg)
+{
+	const ScreenState *st = arg;
+	int32		a = *(const int32 *) pa;
+	int32		b = *(const int32 *) pb;
+
+	return NameCompare(st->names[a], st->namelens[a], st->names[b], st->namelens[b]);
+}
+
+static void
+AddUsecs(int64 *sum, int64 usecs)
+{
+	if (pg_add_s64_overflow(*sum, usecs, sum))
+		UsecsOverflow();
+}
+
+/*
+ * analytics.screen_seconds final: sorts the events unless they arrived in
+ * order, then walks them (rules in the file header).
+ *
+ * The sort is in place, in the aggregate context: the state keeps the same
+ * events, now marked sorted, so it stays valid for further transitions and
+ * final calls (FINALFUNC_MODIFY = READ_ONLY holds for its contents).
+ */
+PG_FUNCTION_INFO_V1(screen_seconds_final);
+Datum
+screen_seconds_final(PG_FUNCTION_ARGS)
+{
+	ScreenState *st;
+	int64		idle;
+	int32	   *order;
+	int32	   *rank;
+	int64	   *usecs;
+	int64	   *views;
+	ScreenTotal *totals;
+	int32		cur = SCREEN_NONE;
+	bool		cur_measured = false;
+	ScreenTime *result;
+
+	(void) ScreenAggContext(fcinfo, "screen_seconds_final");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (ScreenState *) PG_GETARG_POINTER(0);
+	idle = st->has_timeout ? st->idle_usecs :
+		(int64) analytics_session_idle_timeout * USECS_PER_SEC;
+
+	/* names in byte order: their ranks order ties and the result */
+	order = palloc(Max(st->nscreens, 1) * sizeof(int32));
+	rank = palloc(Max(st->nscreens, 1) * sizeof(int32));
+	for (int32 i = 0; i < st->nscreens; i++)
+		order[i] = i;
+	qsort_arg(order, st->nscreens, sizeof(int32), ScreenIdCompare, st);
+	for (int32 k = 0; k < st->nscreens; k++)
+		rank[order[k]] = k;
+
+	if (!st->sorted)
+	{
+		qsort_arg(st->events, st->nevents, sizeof(ScreenEvent),
+				  ScreenEventRankCompare, rank);
+		st->sorted = true;
+	}
+
+	usecs = palloc0(Max(st->nscreens, 1) * sizeof(int64));
+	views = palloc0(Max(st->nscreens, 1) * sizeof(int64));
+	for (int32 i = 0; i < st->nevents; i++)
+	{
+		const ScreenEvent *ev = &st->events[i];
+
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (ev->screen != SCREEN_NONE)
+		{
+			cur = ev->screen;
+			views[cur]++;
+			cur_measured = ev->duration_ms != NO_DURATION;
+			if (cur_measured)
+				AddUsecs(&usecs[cur], (int64) ev->duration_ms * 1000);
+		}
+		if (cur != SCREEN_NONE && !cur_measured && i + 1 < st->nevents)
+		{
+			int64		gap;
+
+			/* a difference too large for int64 exceeds any timeout */
+			if (!pg_sub_s64_overflow(st->events[i + 1].ts, ev->ts, &gap) &&
+				gap <= idle)
+				AddUsecs(&usecs[cur], gap);
+		}
+	}
+
+	totals = palloc(Max(st->nscreens, 1) * sizeof(ScreenTotal));
+	for (int32 k = 0; k < st->nscreens; k++)
+	{
+		int32		id = order[k];
+
+		totals[k].name = st->names[id];
+		totals[k].len = st->namelens[id];
+		totals[k].usecs = usecs[id];
+		totals[k].views = views[id];
+	}
+	result = ScreenTimeBuild(totals, st->nscreens);
+	pfree(order);
+	pfree(rank);
+	pfree(usecs);
+	pfree(views);
+	pfree(totals);
+	PG_RETURN_POINTER(result);
+}
+
+/* ---------- text input and output ---------- */
+
+/* Microseconds as exact decimal seconds: 42.5, 10, 0.000001 */
+static void
+AppendSeconds(StringInfo buf, int64 usecs)
+{
+	int64		frac = usecs % USECS_PER_SEC;
+	char		digits[8];
+	int			n;
+
+	appendStringInfo(buf, INT64_FORMAT, usecs / USECS_PER_SEC);
+	if (frac == 0)
+		return;
+	snprintf(digits, sizeof(digits), "%06d", (int) frac);
+	for (n = 6; digits[n - 1] == '0'; n--)
+		;
+	digits[n] = '\0';
+	appendStringInfo(buf, ".%s", digits);
+}
+
+/*
+ * Seconds from a JSON number (grammar already checked by the lexer) as
+ * microseconds, rounding half up below the microsecond, as timestamptz input
+ * rounds. Exact: no float8 on the way. Returns false when negative or too
+ * large.
+ */
+static bool
+ParseSeconds(const char *token, int64 *usecs)
+{
+	char		digits[32];
+	int			ndigits = 0;		/* significant digits kept */
+	int64		scale = 6;			/* usecs = digits * 10^scale */
+	bool		seen_point = false;
+	const char *c = token;
+	int64		result = 0;
+
+	if (*c == '-')
+	{
+		/* -0, -0.0, -0e5 are zero; anything else is negative */
+		for (c++; *c && *c != 'e' && *c != 'E'; c++)
+			if (*c >= '1' && *c <= '9')
+				return false;
+		*usecs = 0;
+		return true;
+	}
+	for (; *c && *c != 'e' && *c != 'E'; c++)
+	{
+		if (*c == '.')
+		{
+			seen_point = true;
+			continue;
+		}
+		if (ndigits == 0 && *c == '0')
+		{
+			if (seen_point)
+				scale--;
+			continue;
+		}
+		if (ndigits < (int) sizeof(digits))
+		{
+			digits[ndigits++] = *c;
+			if (seen_point)
+				scale--;
+		}
+		else if (!seen_point)
+			scale++;			/* beyond 32 digits: only the magnitude matters */
+	}
+	if (*c == 'e' || *c == 'E')
+	{
+		bool		neg = false;
+		int64		exp = 0;
+
+		c++;
+		if (*c == '+' || *c == '-')
+			neg = (*c++ == '-');
+		for (; *c; c++)
+			if (exp < 100000)
+				exp = exp * 10 + (*c - '0');
+		scale += neg ? -exp : exp;
+	}
+	if (ndigits == 0)
+	{
+		*usecs = 0;
+		return true;
+	}
+	if (ndigits + scale > 19)
+		return false;
+	for (int i = 0; i < ndigits + scale && i < ndigits; i++)
+		if (pg_mul_s64_overflow(result, 10, &result) ||
+			pg_add_s64_overflow(result, digits[i] - '0', &result))
+			return false;
+	for (int64 i = 0; i < scale; i++)
+		if (pg_mul_s64_overflow(result, 10, &result))
+			return false;
+	if (scale < 0 && ndigits + scale >= 0 && digits[ndigits + scale] >= '5' &&
+		pg_add_s64_overflow(result, 1, &result))
+		return false;
+	*usecs = result;
+	return true;
+}
+
+/*
+ * Text form: {"home": {"seconds": 42.5, "views": 3}, "search": {...}}, keys
+ * in byte order, seconds as the exact decimal of the whole microseconds kept.
+ */
+PG_FUNCTION_INFO_V1(screen_time_out);
+Datum
+screen_time_out(PG_FUNCTION_ARGS)
+{
+	ScreenTime *st = ScreenTimeArg(fcinfo, 0);
+	const char *names = ScreenTimeNames(st);
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (int32 i = 0; i < st->nscreens; i++)
+	{
+		const ScreenTimeEntry *e = &st->entries[i];
+		char	   *name = pnstrdup(names + e->name_off, e->name_len);
+
+		if (i > 0)
+			appendStringInfoString(&buf, ", ");
+		escape_json(&buf, name);
+		appendStringInfoString(&buf, ": {\"seconds\": ");
+		AppendSeconds(&buf, e->usecs);
+		appendStringInfo(&buf, ", \"views\": " INT64_FORMAT "}", e->views);
+		pfree(name);
+	}
+	appendStringInfoChar(&buf, '}');
+	PG_RETURN_CSTRING(buf.data);
+}
+
+/* Parser state for screen_time_in */
+typedef struct ScreenTimeParse
+{
+	const char *input;
+	int			depth;			/* 1 in the outer object, 2 in a screen's */
+	char	   *screen;			/* the screen being read */
+	int			field;			/* 0 seconds, 1 views, -1 none */
+	bool		have[2];
+	int64		usecs;
+	int64		views;
+	ScreenTotal *items;
+	int32		nitems;
+	int32		maxitems;
+} ScreenTimeParse;
+
+pg_attribute_noreturn()
+static void
+BadInput(const ScreenTimeParse *p, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type screen_time: \"%s\"", p->input),
+			 errdetail("%s", detail)));
+}
+
+static void
+ParseObjectStart(void *state)
+{
+	ScreenTimeParse *p = state;
+
+	p->depth++;
+	if (p->depth == 1)
+		return;
+	if (p->depth > 2)
+		BadInput(p, "Each screen holds only \"seconds\" and \"views\" numbers.");
+	p->have[0] = p->have[1] = false;
+	p->field = -1;
+}
+
+static void
+ParseObjectEnd(void *state)
+{
+	ScreenTimeParse *p = state;
+
+	if (p->depth == 2)
+	{
+		ScreenTotal *t;
+
+		if (!p->have[0] || !p->have[1])
+			BadInput(p, psprintf("Screen \"%s\" lacks \"%s\".", p->screen,
+								 p->have[0] ? "views" : "seconds"));
+		if (p->nitems == p->maxitems)
+		{
+			p->maxitems *= 2;
+			p->items = repalloc(p->items, p->maxitems * sizeof(ScreenTotal));
+		}
+		t = &p->items[p->nitems++];
+		t->name = p->screen;
+		t->len = strlen(p->screen);
+		t->usecs = p->usecs;
+		t->views = p->views;
+	}
+	p->depth--;
+}
+
+static void
+ParseArrayStart(void *state)
+{
+	BadInput(state, "Arrays are not allowed.");
+}
+
+static void
+ParseFieldStart(void *state, char *fname, bool isnull)
+{
+	ScreenTimeParse *p = state;
+
+	(void) isnull;
+	if (p->depth == 1)
+	{
+		p->screen = fname;
+		return;
+	}
+	if (strcmp(fname, "seconds") == 0)
+		p->field = 0;
+	else if (strcmp(fname, "views") == 0)
+		p->field = 1;
+	else
+		BadInput(p, psprintf("Key \"%s\" is not \"seconds\" or \"views\".", fname));
+	if (p->have[p->field])
+		BadInput(p, psprintf("Screen \"%s\" gives \"%s\" twice.", p->screen, fname));
+	p->have[p->field] = true;
+}
+
+static void
+ParseScalar(void *state, char *token, JsonTokenType tokentype)
+{
+	ScreenTimeParse *p = state;
+
+	if (p->depth == 0)
+		BadInput(p, "A screen_time value is a JSON object.");
+	if (p->depth == 1)
+		BadInput(p, psprintf("The value of screen \"%s\" is not an object.", p->screen));
+	if (tokentype != JSON_TOKEN_NUMBER)
+		BadInput(p, psprintf("\"%s\" of screen \"%s\" is not a number.",
+							 p->field == 0 ? "seconds" : "views", p->screen));
+	if (p->field == 0)
+	{
+		if (!ParseSeconds(token, &p->usecs))
+			BadInput(p, psprintf("\"seconds\" of screen \"%s\" is negative or out of range.",
+								 p->screen));
+	}
+	else
+	{
+		int64		views = 0;
+
+		if (token[0] == '-')
+			BadInput(p, psprintf("\"views\" of screen \"%s\" is negative.", p->screen));
+		for (const char *c = token; *c; c++)
+		{
+			if (*c < '0' || *c > '9')
+				BadInput(p, psprintf("\"views\" of screen \"%s\" is not a whole number.", p->screen));
+			if (pg_mul_s64_overflow(views, 10, &views) ||
+				pg_add_s64_overflow(views, *c - '0', &views))
+				BadInput(p, psprintf("\"views\" of screen \"%s\" is out of range.", p->screen));
+		}
+		p->views = views;
+	}
+}
+
+static int
+ScreenTotalCompare(const void *pa, const void *pb)
+{
+	const ScreenTotal *a = pa;
+	const ScreenTotal *b = pb;
+
+	return NameCompare(a->name, a->len, b->name, b->len);
+}
+
+PG_FUNCTION_INFO_V1(screen_time_in);
+Datum
+screen_time_in(PG_FUNCTION_ARGS)
+{
+	char	   *input = PG_GETARG_CSTRING(0);
+	ScreenTimeParse p;
+	JsonSemAction sem;
+	JsonLexContext *lex;
+	JsonParseErrorType res;
+
+	memset(&p, 0, sizeof(p));
+	p.input = input;
+	p.maxitems = 8;
+	p.items = palloc(p.maxitems * sizeof(ScreenTotal));
+
+	memset(&sem, 0, sizeof(sem));
+	sem.semstate = &p;
+	sem.object_start = ParseObjectStart;
+	sem.object_end = ParseObjectEnd;
+	sem.array_start = ParseArrayStart;
+	sem.object_field_start = ParseFieldStart;
+	sem.scalar = ParseScalar;
+
+	lex = makeJsonLexContextCstringLen(input, strlen(input), GetDatabaseEncoding(), true);
+	res = pg_parse_json(lex, &sem);
+	if (res != JSON_SUCCESS)
+		BadInput(&p, json_errdetail(res, lex));
+
+	qsort(p.items, p.nitems, sizeof(ScreenTotal), ScreenTotalCompare);
+	for (int32 i = 1; i < p.nitems; i++)
+		if (ScreenTotalCompare(&p.items[i - 1], &p.items[i]) == 0)
+			BadInput(&p, psprintf("Screen \"%s\" appears more than once.", p.items[i].name));
+	PG_RETURN_POINTER(ScreenTimeBuild(p.items, p.nitems));
+}
+
+/* ---------- merging and reading values ---------- */
+
+/*
+ * analytics.screen_time_merge(a, b): the sums of seconds and views per
+ * screen; the transition and combine function of analytics.rollup.
+ */
+PG_FUNCTION_INFO_V1(screen_time_merge);
+Datum
+screen_time_merge(PG_FUNCTION_ARGS)
+{
+	ScreenTime *a = ScreenTimeArg(fcinfo, 0);
+	ScreenTime *b = ScreenTimeArg(fcinfo, 1);
+	const char *an = ScreenTimeNames(a);
+	const char *bn = ScreenTimeNames(b);
+	ScreenTotal *t = palloc(Max(a->nscreens + b->nscreens, 1) * sizeof(ScreenTotal));
+	int32		n = 0;
+	int32		i = 0;
+	int32		j = 0;
+
+	while (i < a->nscreens || j < b->nscreens)
+	{
+		const ScreenTimeEntry *ea = i < a->nscreens ? &a->entries[i] : NULL;
+		const ScreenTimeEntry *eb = j < b->nscreens ? &b->entries[j] : NULL;
+		int			c;
+
+		if (ea == NULL)
+			c = 1;
+		else if (eb == NULL)
+			c = -1;
+		else
+			c = NameCompare(an + ea->name_off, ea->name_len, bn + eb->name_off, eb->name_len);
+
+		if (c <= 0)
+		{
+			t[n].name = an + ea->name_off;
+			t[n].len = ea->name_len;
+			t[n].usecs = ea->usecs;
+			t[n].views = ea->views;
+			i++;
+			if (c == 0)
+			{
+				AddUsecs(&t[n].usecs, eb->usecs);
+				if (pg_add_s64_overflow(t[n].views, eb->views, &t[n].views))
+					ereport(ERROR,
+							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+							 errmsg("view count is out of range")));
+				j++;
+			}
+		}
+		else
+		{
+			t[n].name = bn + eb->name_off;
+			t[n].len = eb->name_len;
+			t[n].usecs = eb->usecs;
+			t[n].views = eb->views;
+			j++;
+		}
+		n++;
+	}
+	PG_RETURN_POINTER(ScreenTimeBuild(t, n));
+}
+
+/* seconds descending, then screen name in byte order */
+static int
+RowOrderCompare(const void *pa, const void *pb, void *arg)
+{
+	const ScreenTime *st = arg;
+	const ScreenTimeEntry *a = &st->entries[*(const int32 *) pa];
+	const ScreenTimeEntry *b = &st->entries[*(const int32 *) pb];
+	const char *names = ScreenTimeNames(st);
+
+	if (a->usecs != b->usecs)
+		return a->usecs > b->usecs ? -1 : 1;
+	return NameCompare(names + a->name_off, a->name_len, names + b->name_off, b->name_len);
+}
+
+/*
+ * analytics.screen_time_rows(st): one row per screen (screen, seconds,
+ * views), by seconds descending, then screen name in byte order.
+ */
+PG_FUNCTION_INFO_V1(screen_time_rows);
+Datum
+screen_time_rows(PG_FUNCTION_ARGS)
+{
+	ScreenTime *st = ScreenTimeArg(fcinfo, 0);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	const char *names = ScreenTimeNames(st);
+	int32	   *order = palloc(Max(st->nscreens, 1) * sizeof(int32));
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int32 i = 0; i < st->nscreens; i++)
+		order[i] = i;
+	qsort_arg(order, st->nscreens, sizeof(int32), RowOrderCompare, st);
+	for (int32 k = 0; k < st->nscreens; k++)
+	{
+		const ScreenTimeEntry *e = &st->entries[order[k]];
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = PointerGetDatum(cstring_to_text_with_len(names + e->name_off, e->name_len));
+		values[1] = Float8GetDatum((double) e->usecs / USECS_PER_SEC);
+		values[2] = Int64GetDatum(e->views);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * analytics.seconds_on(st, screen): seconds on one screen; 0 for a screen
+ * the value does not hold (it was never shown).
+ */
+PG_FUNCTION_INFO_V1(screen_time_seconds_on);
+Datum
+screen_time_seconds_on(PG_FUNCTION_ARGS)
+{
+	ScreenTime *st = ScreenTimeArg(fcinfo, 0);
+	text	   *screen = PG_GETARG_TEXT_PP(1);
+	const char *names = ScreenTimeNames(st);
+	const char *s = VARDATA_ANY(screen);
+	int32		len = VARSIZE_ANY_EXHDR(screen);
+	int32		lo = 0;
+	int32		hi = st->nscreens - 1;
+
+	while (lo <= hi)
+	{
+		int32		mid = lo + (hi - lo) / 2;
+		const ScreenTimeEntry *e = &st->entries[mid];
+		int			c = NameCompare(names + e->name_off, e->name_len, s, len);
+
+		if (c == 0)
+			PG_RETURN_FLOAT8((double) e->usecs / USECS_PER_SEC);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	PG_RETURN_FLOAT8(0.0);
+}
