@@ -12,7 +12,10 @@ CREATE EXTENSION analytics;
 
 -- Screen time: three sessions, inserted out of order, and one event without
 -- a session. Only these events have a session_id: every other event of this
--- file has none, so it cannot change screen time.
+-- file has none, so it cannot change screen time. Each session has one user
+-- and no two events of a session share an instant, so the values depend on no
+-- tie-break and must hold unchanged when the view switches to the C aggregate
+-- analytics.screen_seconds.
 -- Session sA (user uA), 2026-11-02:
 INSERT INTO analytics.events (event_id, occurred_at, event_name, session_id, user_id, screen, duration_ms, props)
 SELECT gen_random_uuid(), v.* FROM (VALUES

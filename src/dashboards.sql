@@ -43,6 +43,11 @@
 -- default 1800), read once per query; when the module is not loaded in the
 -- session and the setting was never set, the default applies.
 --
+-- Every event of a session matters (the gaps between all of them count), so
+-- this view reads all events with a session_id, not one event_name; the
+-- (session_id, occurred_at) index of each partition can supply the order. A
+-- filter on screen applies after the per-session pass.
+--
 -- This body is plain SQL (LEAD over each session). It is to be replaced by the
 -- C aggregate analytics.screen_seconds(occurred_at, screen, duration_ms,
 -- idle_timeout) per session, read back with analytics.screen_time_rows(), with
