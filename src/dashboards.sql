@@ -53,47 +53,32 @@
 -- idle_timeout) per session, read back with analytics.screen_time_rows(), with
 -- the same rules and the same columns.
 CREATE VIEW analytics.screen_time_stats AS
-WITH ordered AS (
-	SELECT e.session_id, e.user_id, e.screen, e.duration_ms, e.occurred_at,
-		-- which screen view of the session this event falls under (0: none yet)
-		pg_catalog.count(e.screen) OVER w AS view_no,
-		pg_catalog.lead(e.occurred_at) OVER w AS next_at
+-- one analytics.screen_seconds state per session (the rules live in the C
+-- aggregate; a NULL idle_timeout means analytics.session_idle_timeout)
+WITH sessions AS (
+	SELECT e.session_id,
+		analytics.screen_seconds(e.occurred_at, e.screen, e.duration_ms, NULL::pg_catalog.interval) AS st
 	FROM analytics.events e
 	WHERE e.session_id IS NOT NULL
-	WINDOW w AS (PARTITION BY e.session_id ORDER BY e.occurred_at, e.event_id ROWS UNBOUNDED PRECEDING)
+	GROUP BY e.session_id
 ),
-gaps AS (
-	SELECT o.session_id, o.view_no, o.screen, o.user_id, o.duration_ms,
-		CASE
-			WHEN o.next_at IS NULL THEN 0	-- the session ends here
-			WHEN pg_catalog.date_part('epoch', o.next_at - o.occurred_at) >
-				(SELECT pg_catalog.date_part('epoch', CAST(COALESCE(
-					NULLIF(pg_catalog.current_setting('analytics.session_idle_timeout', true), ''),
-					'1800') AS pg_catalog.interval)))
-				THEN 0						-- idle: counts zero
-			ELSE pg_catalog.date_part('epoch', o.next_at - o.occurred_at)
-		END AS gap_seconds
-	FROM ordered o
-	WHERE o.view_no > 0
+per_screen AS (
+	SELECT r.screen, pg_catalog.sum(r.seconds) AS total_seconds, pg_catalog.sum(r.views)::bigint AS views,
+		pg_catalog.count(*) AS sessions
+	FROM sessions s, analytics.screen_time_rows(s.st) r
+	GROUP BY r.screen
 ),
-screen_views AS (
-	-- one row per screen view: the view itself and the events up to the next one
-	SELECT g.session_id,
-		pg_catalog.max(g.screen) AS screen,		-- only the view row has a screen
-		pg_catalog.max(g.user_id) FILTER (WHERE g.screen IS NOT NULL) AS user_id,
-		COALESCE(pg_catalog.max(g.duration_ms) FILTER (WHERE g.screen IS NOT NULL)::pg_catalog.float8 / 1000,
-			pg_catalog.sum(g.gap_seconds)) AS seconds
-	FROM gaps g
-	GROUP BY g.session_id, g.view_no
+-- users who viewed each screen (a state keeps no users)
+viewers AS (
+	SELECT e.screen, pg_catalog.count(DISTINCT e.user_id) AS users
+	FROM analytics.events e
+	WHERE e.session_id IS NOT NULL AND e.screen IS NOT NULL
+	GROUP BY e.screen
 )
-SELECT v.screen,
-	pg_catalog.sum(v.seconds) AS total_seconds,
-	pg_catalog.count(*) AS views,
-	pg_catalog.count(DISTINCT v.session_id) AS sessions,
-	pg_catalog.count(DISTINCT v.user_id) AS users,
-	pg_catalog.sum(v.seconds) / pg_catalog.count(DISTINCT v.session_id) AS avg_seconds_per_session
-FROM screen_views v
-GROUP BY v.screen;
+SELECT p.screen, p.total_seconds, p.views, p.sessions, COALESCE(v.users, 0) AS users,
+	p.total_seconds / p.sessions AS avg_seconds_per_session
+FROM per_screen p
+LEFT JOIN viewers v ON v.screen OPERATOR(pg_catalog.=) p.screen;
 COMMENT ON VIEW analytics.screen_time_stats IS 'Time spent per screen over all sessions (seconds): time between consecutive events of a session counts toward the screen last shown, gaps over analytics.session_idle_timeout count zero, the last event ends the session, a view with duration_ms counts that instead; events without session_id are left out';
 
 -- Home filters

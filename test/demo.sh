@@ -60,6 +60,39 @@ SELECT tableoid::regclass AS partition, count(*) AS events FROM analytics.events
 SELECT jobname, schedule, command FROM cron.job ORDER BY jobname;
 SQL
 
+$PSQL -d "$DEMO_DB" -P footer=off <<'SQL'
+\echo 'Where students spend their time (analytics.screen_time_stats)'
+SELECT screen, round(total_seconds::numeric, 1) AS total_seconds, views, sessions, users,
+	round(avg_seconds_per_session::numeric, 1) AS avg_seconds_per_session
+FROM analytics.screen_time_stats ORDER BY total_seconds DESC, screen;
+
+\echo 'Home filters applied (analytics.filter_usage)'
+SELECT filter, uses, users FROM analytics.filter_usage ORDER BY uses DESC, filter;
+
+\echo 'Most used booking tags by building and time window (analytics.booking_tags, top 12)'
+SELECT building, time_window, tag, bookings FROM analytics.booking_tags
+ORDER BY bookings DESC, building, time_window, tag LIMIT 12;
+
+\echo 'Schedule import funnel per method (analytics.schedule_import_funnel)'
+SELECT method, step, step_name, users, dropoff_from_previous, round(dropoff_pct::numeric, 1) AS dropoff_pct
+FROM analytics.schedule_import_funnel ORDER BY method, step;
+
+\echo 'Schedule import summary (analytics.schedule_import_summary)'
+SELECT most_common_method, highest_dropoff_method, highest_dropoff_step FROM analytics.schedule_import_summary;
+
+\echo 'Per-attempt import funnel by method, within 1 hour (analytics.funnel, C aggregates)'
+SELECT breakdown AS method, step, step_name, entities AS sessions,
+	round(conversion_from_previous::numeric, 3) AS conversion, dropoff_from_previous AS dropoff,
+	round(median_seconds_from_previous::numeric, 1) AS median_seconds
+FROM analytics.funnel('{started,file_selected,completed}', '1 hour', now() - interval '29 days', now(),
+	entity => 'session_id', event_name => 'schedule_import_step', step_property => 'step',
+	breakdown_property => 'method');
+
+\echo 'Events per day (analytics.event_counts_daily, last 3 days)'
+SELECT day, event_name, events, users, sessions FROM analytics.event_counts_daily
+WHERE day > current_date - 3 ORDER BY day, event_name;
+SQL
+
 say "the demo database is running. Connect with:"
 echo "  psql \"host=localhost port=$DEMO_PORT dbname=$DEMO_DB user=postgres\""
 echo "Stop it with: $( is_root && echo 'runuser -u postgres -- ' )$PGBIN/pg_ctl -D $CLUSTER_DIR/data stop"
