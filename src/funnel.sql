@@ -183,13 +183,18 @@ BEGIN
 			SELECT ev.entity, analytics.funnel_times(ev.ts, ev.step, $2, $8) AS times
 			FROM ev GROUP BY ev.entity
 		),
-		-- first touch: the breakdown value on the chain's step-1 event
+		-- first touch: the breakdown value on the chain's step-1 event (a hash
+		-- join on entity and time, not a scan per entity)
+		firsts AS (
+			SELECT ev.entity, ev.ts, pg_catalog.min(ev.bval) AS bd
+			FROM ev WHERE $7 IS NOT NULL AND ev.step OPERATOR(pg_catalog.=) 1
+			GROUP BY ev.entity, ev.ts
+		),
 		entities AS (
-			SELECT c.entity, c.times, pg_catalog.cardinality(c.times) AS level,
-				(SELECT pg_catalog.min(ev.bval) FROM ev
-				 WHERE $7 IS NOT NULL AND ev.entity OPERATOR(pg_catalog.=) c.entity
-					AND ev.step OPERATOR(pg_catalog.=) 1 AND ev.ts OPERATOR(pg_catalog.=) c.times[1]) AS bd
+			SELECT c.entity, c.times, pg_catalog.cardinality(c.times) AS level, f.bd
 			FROM chains c
+			LEFT JOIN firsts f ON f.entity OPERATOR(pg_catalog.=) c.entity
+				AND f.ts OPERATOR(pg_catalog.=) c.times[1]
 			WHERE pg_catalog.cardinality(c.times) OPERATOR(pg_catalog.>) 0
 		),
 		counts AS (
