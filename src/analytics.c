@@ -13,6 +13,8 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "common/int.h"
+#include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "utils/guc.h"
 
@@ -97,4 +99,22 @@ AnalyticsGslCheck(int status, const char *what)
 			(errcode(code),
 			 errmsg("%s failed", what),
 			 errdetail("GSL reported: %s.", gsl_strerror(status))));
+}
+
+/*
+ * An interval as microseconds: 30-day months, 24-hour days.
+ */
+int64
+AnalyticsIntervalUsecs(const Interval *iv, const char *what)
+{
+	int64		days;
+	int64		result;
+
+	if (pg_mul_s64_overflow((int64) iv->month * DAYS_PER_MONTH + iv->day,
+							USECS_PER_DAY, &days) ||
+		pg_add_s64_overflow(days, iv->time, &result))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("%s is out of range", what)));
+	return result;
 }

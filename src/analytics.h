@@ -12,6 +12,8 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
+
 /* GUC: how far in the future an event's occurred_at may be, in seconds */
 extern int	analytics_max_clock_skew;
 
@@ -23,5 +25,11 @@ extern int	analytics_session_idle_timeout;
  * names the computation for the error message.
  */
 extern void AnalyticsGslCheck(int status, const char *what);
+
+/*
+ * An interval as microseconds, a month counting 30 days as interval
+ * comparison does; "what" names the argument in the out-of-range error.
+ */
+extern int64 AnalyticsIntervalUsecs(const Interval *iv, const char *what);
 
 #endif							/* ANALYTICS_H */

@@ -111,14 +111,8 @@ FunnelEventQsortCmp(const void *a, const void *b)
 static int64
 FunnelWindow(Interval *window)
 {
-	int64		usec;
+	int64		usec = AnalyticsIntervalUsecs(window, "funnel window");
 
-	if (pg_mul_s64_overflow((int64) window->month * DAYS_PER_MONTH + window->day,
-							USECS_PER_DAY, &usec) ||
-		pg_add_s64_overflow(usec, window->time, &usec))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("funnel window is out of range")));
 	if (usec < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

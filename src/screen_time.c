@@ -193,22 +193,6 @@ ScreenStateCreate(MemoryContext ctx)
 	return st;
 }
 
-/* Interval as microseconds, with 30-day months and 24-hour days */
-static int64
-IntervalUsecs(const Interval *iv)
-{
-	int64		days;
-	int64		result;
-
-	if (pg_mul_s64_overflow((int64) iv->month * DAYS_PER_MONTH + iv->day,
-							USECS_PER_DAY, &days) ||
-		pg_add_s64_overflow(days, iv->time, &result))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("idle_timeout is out of range")));
-	return result;
-}
-
 static void AppendSeconds(StringInfo buf, int64 usecs);
 
 /* An idle timeout in microseconds as seconds, whatever the IntervalStyle */
@@ -486,7 +470,7 @@ screen_seconds_trans(PG_FUNCTION_ARGS)
 
 	if (timeout_arg > 0 && !PG_ARGISNULL(timeout_arg))
 	{
-		int64		usecs = IntervalUsecs(PG_GETARG_INTERVAL_P(timeout_arg));
+		int64		usecs = AnalyticsIntervalUsecs(PG_GETARG_INTERVAL_P(timeout_arg), "idle_timeout");
 
 		if (usecs <= 0)
 			ereport(ERROR,
