@@ -80,6 +80,7 @@ COMMENT ON FUNCTION analytics.screen_seconds_final(internal) IS 'Final function 
 CREATE AGGREGATE analytics.screen_seconds(ts timestamptz, screen text) (
 	SFUNC = analytics.screen_seconds_trans,
 	STYPE = internal,
+	SSPACE = 640,
 	FINALFUNC = analytics.screen_seconds_final,
 	COMBINEFUNC = analytics.screen_seconds_combine,
 	SERIALFUNC = analytics.screen_seconds_serialize,
@@ -91,6 +92,7 @@ COMMENT ON AGGREGATE analytics.screen_seconds(timestamptz, text) IS 'Seconds and
 CREATE AGGREGATE analytics.screen_seconds(ts timestamptz, screen text, idle_timeout interval) (
 	SFUNC = analytics.screen_seconds_trans,
 	STYPE = internal,
+	SSPACE = 640,
 	FINALFUNC = analytics.screen_seconds_final,
 	COMBINEFUNC = analytics.screen_seconds_combine,
 	SERIALFUNC = analytics.screen_seconds_serialize,
@@ -102,6 +104,7 @@ COMMENT ON AGGREGATE analytics.screen_seconds(timestamptz, text, interval) IS 'S
 CREATE AGGREGATE analytics.screen_seconds(ts timestamptz, screen text, duration_ms bigint, idle_timeout interval) (
 	SFUNC = analytics.screen_seconds_trans,
 	STYPE = internal,
+	SSPACE = 640,
 	FINALFUNC = analytics.screen_seconds_final,
 	COMBINEFUNC = analytics.screen_seconds_combine,
 	SERIALFUNC = analytics.screen_seconds_serialize,
