@@ -141,8 +141,9 @@ trap 'stop_cluster aggbench' EXIT
 ensure_database "$DB"
 # No autovacuum (it would take a CPU at random moments: VACUUM ANALYZE and
 # CHECKPOINT run before the timings instead), no JIT (its compile time, up to
-# a second here, would land on some queries and not others), serial by
-# default.
+# a second here, would land on some queries and not others), no synchronized
+# scans (every scan reads the table from its first block, so the aggregates
+# see the same order each time), serial by default.
 $PSQL -d "$DB" >/dev/null <<SQL
 ALTER SYSTEM SET shared_buffers = '2GB';
 ALTER SYSTEM SET work_mem = '$WORK_MEM';
@@ -151,6 +152,7 @@ ALTER SYSTEM SET maintenance_work_mem = '1GB';
 ALTER SYSTEM SET max_wal_size = '8GB';
 ALTER SYSTEM SET autovacuum = off;
 ALTER SYSTEM SET jit = off;
+ALTER SYSTEM SET synchronize_seqscans = off;
 ALTER SYSTEM SET max_parallel_workers_per_gather = 0;
 SQL
 # shared_buffers needs a restart
@@ -159,7 +161,8 @@ as_pg "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w -t 
 echo "server:     $($PSQL -d "$DB" -Atc 'SELECT version()')"
 echo "settings:   $($PSQL -d "$DB" -Atc "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name)
 	FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'hash_mem_multiplier', 'jit', 'autovacuum',
-		'max_parallel_workers_per_gather', 'max_parallel_workers', 'parallel_setup_cost', 'parallel_tuple_cost')")"
+		'max_parallel_workers_per_gather', 'max_parallel_workers', 'parallel_setup_cost', 'parallel_tuple_cost',
+		'synchronize_seqscans')")"
 $PSQL -d "$DB" -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION analytics' -c 'CREATE EXTENSION pg_prewarm'
 echo "extension:  analytics $($PSQL -d "$DB" -Atc "SELECT extversion FROM pg_extension WHERE extname = 'analytics'")"
 
@@ -515,7 +518,7 @@ printf 'ordered by (user_id, ts): funnel_level/count(*) %s, screen_seconds/count
 awk -v w0="$wait_start" -v w1="$wait_serial" -v c0="$clock_start" -v c1="$clock_serial" -v l0="$load_start" -v l1="$load_serial" \
 	-v s0="$steal_start" -v s1="$steal_serial" -v t0="$total_start" -v t1="$total_serial" \
 	'BEGIN { printf "other load during the serial timings (A, B): CPU pressure %.0f%% of the time, steal %.1f%% of CPU time, load average %s then %s\n",
-		(w1 - w0) / 1e4 / (c1 - c0), t1 > t0 ? 100 * (s1 - s0) / (t1 - t0) : 0, l0, l1 }'
+		(w1 - w0) / 1e4 / (c1 - c0), (t1 > t0 ? 100 * (s1 - s0) / (t1 - t0) : 0), l0, l1 }'
 echo "(timings only inform: a missed target does not fail the benchmark)"
 if [ ${#FAILED[@]} -gt 0 ]; then
 	die "correctness checks failed: ${FAILED[*]}"
