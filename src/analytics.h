@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "fmgr.h"
 
 /* GUC: how far in the future an event's occurred_at may be, in seconds */
 extern int	analytics_max_clock_skew;
@@ -31,5 +32,90 @@ extern void AnalyticsGslCheck(int status, const char *what);
  * comparison does; "what" names the argument in the out-of-range error.
  */
 extern int64 AnalyticsIntervalUsecs(const Interval *iv, const char *what);
+
+/*
+ * The last interval an aggregate converted, kept in its per-call cache
+ * (fn_extra): the argument is usually a constant, converted once a query
+ * rather than once a row.
+ */
+typedef struct AnalyticsIntervalCache
+{
+	Interval	iv;
+	int64		usecs;
+	bool		valid;
+} AnalyticsIntervalCache;
+
+static inline int64
+AnalyticsIntervalUsecsCached(AnalyticsIntervalCache *cache, const Interval *iv,
+							 const char *what)
+{
+	if (!cache->valid || cache->iv.time != iv->time ||
+		cache->iv.day != iv->day || cache->iv.month != iv->month)
+	{
+		cache->usecs = AnalyticsIntervalUsecs(iv, what);
+		cache->iv = *iv;
+		cache->valid = true;
+	}
+	return cache->usecs;
+}
+
+/*
+ * Deferred appends for aggregates under hash aggregation.
+ *
+ * A hash aggregate calls the transition function for rows of random groups,
+ * so every call that touches its group's state waits for a cache miss, one
+ * after another. An aggregate whose rows only append to their state can
+ * instead write (state, payload) to a log, a sequential write that does not
+ * wait, and apply the log in batches, where the misses of many groups
+ * overlap (the apply function prefetches ahead). The log lives in the
+ * aggregate context; when that context is reset it is gone, and the pointer
+ * the caller keeps to it (*owner) is cleared. Before a state is read
+ * (final, serialize, combine) its log must be flushed.
+ */
+typedef struct AnalyticsDeferred
+{
+	void	   *state;			/* the group's state */
+	int64		a;				/* payload, as the aggregate defines it */
+	int32		b;
+	int32		c;
+} AnalyticsDeferred;
+
+typedef void (*AnalyticsDeferApply) (const AnalyticsDeferred *items, int n);
+
+typedef struct AnalyticsDeferLog
+{
+	AnalyticsDeferApply apply;
+	struct AnalyticsDeferLog **owner;	/* cleared when the log is freed */
+	int			n;
+	int			capacity;
+	AnalyticsDeferred *items;
+} AnalyticsDeferLog;
+
+extern AnalyticsDeferLog *AnalyticsDeferLogCreate(MemoryContext ctx, AnalyticsDeferApply apply,
+												  AnalyticsDeferLog **owner);
+extern void AnalyticsDeferLogFlush(AnalyticsDeferLog *log);
+extern bool AnalyticsInHashAggregate(FunctionCallInfo fcinfo);
+
+static inline void
+AnalyticsDeferLogAdd(AnalyticsDeferLog *log, void *state, int64 a, int32 b, int32 c)
+{
+	AnalyticsDeferred *item;
+
+	if (unlikely(log->n == log->capacity))
+		AnalyticsDeferLogFlush(log);
+	item = &log->items[log->n++];
+	item->state = state;
+	item->a = a;
+	item->b = b;
+	item->c = c;
+}
+
+#ifdef __GNUC__
+#define ANALYTICS_PREFETCH(p)		__builtin_prefetch((p), 0, 3)
+#define ANALYTICS_PREFETCH_W(p)		__builtin_prefetch((p), 1, 3)
+#else
+#define ANALYTICS_PREFETCH(p)		((void) 0)
+#define ANALYTICS_PREFETCH_W(p)		((void) 0)
+#endif
 
 #endif							/* ANALYTICS_H */

@@ -76,8 +76,31 @@ typedef struct FunnelState
 	int32		nevents;
 	int32		capacity;
 	bool		sorted;			/* events arrived in (ts, step) order */
+	FunnelEvent last;			/* a copy of the latest event added, so that
+								 * the order check reads no further than
+								 * this header */
 	FunnelEvent *events;
+	AnalyticsDeferLog *log;		/* events may wait there (flush before
+								 * reading the state), or NULL */
 } FunnelState;
+
+/*
+ * What funnel_trans keeps between rows of a query (fn_extra): the window and
+ * mode arguments are usually constants, parsed once rather than every row.
+ */
+typedef struct FunnelCallCache
+{
+	AnalyticsIntervalCache window;
+	bool		have_modes;
+	int32		modes;
+	int			modelen;
+	char	   *mode;			/* the mode text last parsed */
+	int			hashed;			/* under a hash aggregate: 1, not: 0, not
+								 * known yet: -1 */
+	AnalyticsDeferLog *log;		/* the deferred appends, or NULL */
+	int64		log_window;		/* the window and modes of every state */
+	int32		log_modes;		/* created while log is set */
+} FunnelCallCache;
 
 /* Serialized form: this header, then nevents FunnelEvents */
 typedef struct FunnelStateHeader
@@ -107,11 +130,15 @@ FunnelEventQsortCmp(const void *a, const void *b)
 	return FunnelEventCmp((const FunnelEvent *) a, (const FunnelEvent *) b);
 }
 
-/* Window as microseconds; a month counts 30 days, as interval comparison does */
+/*
+ * Window as microseconds; a month counts 30 days, as interval comparison
+ * does. cache may be NULL.
+ */
 static int64
-FunnelWindow(Interval *window)
+FunnelWindow(AnalyticsIntervalCache *cache, Interval *window)
 {
-	int64		usec = AnalyticsIntervalUsecs(window, "funnel window");
+	int64		usec = cache ? AnalyticsIntervalUsecsCached(cache, window, "funnel window") :
+		AnalyticsIntervalUsecs(window, "funnel window");
 
 	if (usec < 0)
 		ereport(ERROR,
@@ -170,24 +197,78 @@ FunnelStateNew(MemoryContext cxt, int64 window, int32 modes)
 }
 
 static void
-FunnelStateReserve(MemoryContext cxt, FunnelState *state, int32 more)
+FunnelStateGrow(FunnelState *state, int64 need)
+{
+	int64		cap = state->capacity;
+
+	while (cap < need)
+		cap *= 2;
+	if (cap > PG_INT32_MAX || cap * sizeof(FunnelEvent) > MaxAllocHugeSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many funnel events for one entity")));
+	state->events = repalloc_huge(state->events, cap * sizeof(FunnelEvent));
+	state->capacity = (int32) cap;
+}
+
+/* Room for more events (the array lives in the state's context) */
+static inline void
+FunnelStateReserve(FunnelState *state, int32 more)
 {
 	int64		need = (int64) state->nevents + more;
 
-	if (need > state->capacity)
-	{
-		int64		cap = state->capacity;
+	if (unlikely(need > state->capacity))
+		FunnelStateGrow(state, need);
+}
 
-		while (cap < need)
-			cap *= 2;
-		if (cap * sizeof(FunnelEvent) > MaxAllocHugeSize)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many funnel events for one entity")));
-		state->events = repalloc_huge(state->events, cap * sizeof(FunnelEvent));
-		state->capacity = (int32) Min(cap, PG_INT32_MAX);
+/* Append events, keeping sorted and last up to date */
+static inline void
+FunnelStateAppend(FunnelState *state, const FunnelEvent *ev, int32 n)
+{
+	if (n == 0)
+		return;
+	FunnelStateReserve(state, n);
+	if (state->sorted && state->nevents > 0 && FunnelEventCmp(&state->last, &ev[0]) > 0)
+		state->sorted = false;
+	if (n == 1)
+		state->events[state->nevents] = ev[0];
+	else
+		memcpy(state->events + state->nevents, ev, n * sizeof(FunnelEvent));
+	state->nevents += n;
+	state->last = ev[n - 1];
+}
+
+/* Apply deferred events (analytics.h): payload a = ts, b = step */
+static void
+FunnelApplyDeferred(const AnalyticsDeferred *items, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		FunnelState *state = (FunnelState *) items[i].state;
+		FunnelEvent ev;
+
+		/* overlap the cache misses: headers 16 items ahead, events 8 */
+		if (i + 16 < n)
+			ANALYTICS_PREFETCH_W(items[i + 16].state);
+		if (i + 8 < n)
+		{
+			FunnelState *ahead = (FunnelState *) items[i + 8].state;
+
+			ANALYTICS_PREFETCH_W(ahead->events + ahead->nevents);
+		}
+		ev.ts = items[i].a;
+		ev.step = items[i].b;
+		FunnelStateAppend(state, &ev, 1);
+		if (ev.step > state->maxstep)
+			state->maxstep = ev.step;
 	}
-	(void) cxt;
+}
+
+static inline void
+FunnelStateFlush(FunnelState *state)
+{
+	if (state != NULL && state->log != NULL)
+		AnalyticsDeferLogFlush(state->log);
 }
 
 /*
@@ -200,31 +281,21 @@ funnel_trans(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
 	FunnelState *state = PG_ARGISNULL(0) ? NULL : (FunnelState *) PG_GETARG_POINTER(0);
+	FunnelCallCache *cache = (FunnelCallCache *) fcinfo->flinfo->fn_extra;
 	int32		step;
+	int32		modes = 0;
+	int64		window;
 	FunnelEvent ev;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "funnel_trans called in non-aggregate context");
-
-	if (state == NULL)
+	if (cache == NULL)
 	{
-		int32		modes = 0;
-
-		if (PG_ARGISNULL(3))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("funnel window must not be null")));
-		if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
-			modes = FunnelModes(PG_GETARG_TEXT_PP(4));
-		state = FunnelStateNew(aggcxt, FunnelWindow(PG_GETARG_INTERVAL_P(3)), modes);
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(FunnelCallCache));
+		cache->hashed = AnalyticsInHashAggregate(fcinfo) ? 1 : 0;
+		fcinfo->flinfo->fn_extra = cache;
 	}
-	else if (!PG_ARGISNULL(3) && FunnelWindow(PG_GETARG_INTERVAL_P(3)) != state->window)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("funnel window and mode must be the same for every row of a group")));
 
-	if (PG_ARGISNULL(1))
-		PG_RETURN_POINTER(state);
 	step = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2);
 	if (step < 0 || step > FUNNEL_MAX_STEPS)
 		ereport(ERROR,
@@ -232,17 +303,79 @@ funnel_trans(PG_FUNCTION_ARGS)
 				 errmsg("funnel step %d is out of range", step),
 				 errdetail("Steps are numbered from 1 to %d; 0 or NULL marks another event.",
 						   FUNNEL_MAX_STEPS)));
-	/* other events matter only to strict_order */
-	if (step == 0 && !(state->modes & FUNNEL_STRICT_ORDER))
-		PG_RETURN_POINTER(state);
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+	{
+		text	   *mode = PG_GETARG_TEXT_PP(4);
+		int			len = VARSIZE_ANY_EXHDR(mode);
 
+		if (!cache->have_modes || cache->modelen != len ||
+			memcmp(cache->mode, VARDATA_ANY(mode), len) != 0)
+		{
+			cache->have_modes = false;
+			cache->modes = FunnelModes(mode);
+			if (cache->mode)
+				pfree(cache->mode);
+			cache->mode = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, Max(len, 1));
+			memcpy(cache->mode, VARDATA_ANY(mode), len);
+			cache->modelen = len;
+			cache->have_modes = true;
+		}
+		modes = cache->modes;
+	}
+
+	/*
+	 * Rows without a time, and in the default modes other events (step 0),
+	 * cannot change the result: they cost nothing, not even a look at the
+	 * state.
+	 */
+	if (PG_ARGISNULL(1) || (step == 0 && !(modes & FUNNEL_STRICT_ORDER)))
+	{
+		if (state == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(state);
+	}
+
+	if (PG_ARGISNULL(3))
+	{
+		if (state == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("funnel window must not be null")));
+		window = state->window;
+	}
+	else
+		window = FunnelWindow(&cache->window, PG_GETARG_INTERVAL_P(3));
 	ev.ts = PG_GETARG_TIMESTAMPTZ(1);
 	ev.step = step;
-	FunnelStateReserve(aggcxt, state, 1);
-	if (state->nevents > 0 && state->sorted &&
-		FunnelEventCmp(&state->events[state->nevents - 1], &ev) > 0)
-		state->sorted = false;
-	state->events[state->nevents++] = ev;
+
+	if (cache->hashed && state == NULL && cache->log == NULL)
+	{
+		(void) AnalyticsDeferLogCreate(aggcxt, FunnelApplyDeferred, &cache->log);
+		cache->log_window = window;
+		cache->log_modes = modes;
+	}
+	if (cache->log != NULL && window == cache->log_window && modes == cache->log_modes)
+	{
+		/* the group's state was made with this window and modes */
+		if (state != NULL)
+		{
+			AnalyticsDeferLogAdd(cache->log, state, ev.ts, ev.step, 0);
+			PG_RETURN_POINTER(state);
+		}
+		state = FunnelStateNew(aggcxt, window, modes);
+		state->log = cache->log;
+	}
+	else if (state == NULL)
+		state = FunnelStateNew(aggcxt, window, modes);
+	else
+	{
+		FunnelStateFlush(state);
+		if (window != state->window || modes != state->modes)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("funnel window and mode must be the same for every row of a group")));
+	}
+	FunnelStateAppend(state, &ev, 1);
 	if (step > state->maxstep)
 		state->maxstep = step;
 	PG_RETURN_POINTER(state);
@@ -258,17 +391,17 @@ funnel_combine(PG_FUNCTION_ARGS)
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "funnel_combine called in non-aggregate context");
+	FunnelStateFlush(a);
+	FunnelStateFlush(b);
 	if (b == NULL)
 		PG_RETURN_POINTER(a);
 	if (a == NULL)
 	{
 		/* copy, never alias: b belongs to its caller */
 		a = FunnelStateNew(aggcxt, b->window, b->modes);
-		a->sorted = b->sorted;
 		a->maxstep = b->maxstep;
-		FunnelStateReserve(aggcxt, a, b->nevents);
-		memcpy(a->events, b->events, b->nevents * sizeof(FunnelEvent));
-		a->nevents = b->nevents;
+		FunnelStateAppend(a, b->events, b->nevents);
+		a->sorted = b->sorted;
 		PG_RETURN_POINTER(a);
 	}
 	if (a->window != b->window || a->modes != b->modes)
@@ -277,12 +410,9 @@ funnel_combine(PG_FUNCTION_ARGS)
 				 errmsg("funnel window and mode must be the same for every row of a group")));
 	if (b->nevents == 0)
 		PG_RETURN_POINTER(a);
-	FunnelStateReserve(aggcxt, a, b->nevents);
-	if (!b->sorted ||
-		(a->nevents > 0 && FunnelEventCmp(&a->events[a->nevents - 1], &b->events[0]) > 0))
+	FunnelStateAppend(a, b->events, b->nevents);
+	if (!b->sorted)
 		a->sorted = false;
-	memcpy(a->events + a->nevents, b->events, b->nevents * sizeof(FunnelEvent));
-	a->nevents += b->nevents;
 	a->maxstep = Max(a->maxstep, b->maxstep);
 	PG_RETURN_POINTER(a);
 }
@@ -292,11 +422,13 @@ Datum
 funnel_serialize(PG_FUNCTION_ARGS)
 {
 	FunnelState *state = (FunnelState *) PG_GETARG_POINTER(0);
-	Size		len = sizeof(FunnelStateHeader) + (Size) state->nevents * sizeof(FunnelEvent);
+	Size		len;
 	FunnelStateHeader *hdr;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "funnel_serialize called in non-aggregate context");
+	FunnelStateFlush(state);
+	len = sizeof(FunnelStateHeader) + (Size) state->nevents * sizeof(FunnelEvent);
 	if (len > MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -347,17 +479,23 @@ funnel_deserialize(PG_FUNCTION_ARGS)
 						   FUNNEL_STATE_VERSION)));
 	state = FunnelStateNew(aggcxt, hdr.window, hdr.modes);
 	state->maxstep = hdr.maxstep;
-	state->sorted = hdr.sorted == 1;
-	FunnelStateReserve(aggcxt, state, hdr.nevents);
+	FunnelStateReserve(state, hdr.nevents);
 	memcpy(state->events, VARDATA_ANY(raw) + sizeof(FunnelStateHeader) - VARHDRSZ,
 		   (Size) hdr.nevents * sizeof(FunnelEvent));
 	state->nevents = hdr.nevents;
+	/* the order is recomputed, not taken from the sender */
 	for (int i = 0; i < state->nevents; i++)
+	{
 		if (state->events[i].step < 0 || state->events[i].step > state->maxstep)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
 					 errmsg("invalid funnel state"),
 					 errdetail("Event %d has step %d.", i, state->events[i].step)));
+		if (i > 0 && FunnelEventCmp(&state->events[i - 1], &state->events[i]) > 0)
+			state->sorted = false;
+	}
+	if (state->nevents > 0)
+		state->last = state->events[state->nevents - 1];
 	PG_RETURN_POINTER(state);
 }
 
@@ -392,6 +530,7 @@ FunnelEvaluate(FunnelState *state, TimestampTz *times)
 	{
 		qsort(ev, n, sizeof(FunnelEvent), FunnelEventQsortCmp);
 		state->sorted = true;
+		state->last = ev[n - 1];
 	}
 
 	chain = palloc((nsteps + 1) * sizeof(int));
@@ -524,7 +663,10 @@ FunnelFinalState(FunctionCallInfo fcinfo)
 {
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "funnel final function called in non-aggregate context");
-	return PG_ARGISNULL(0) ? NULL : (FunnelState *) PG_GETARG_POINTER(0);
+	if (PG_ARGISNULL(0))
+		return NULL;
+	FunnelStateFlush((FunnelState *) PG_GETARG_POINTER(0));
+	return (FunnelState *) PG_GETARG_POINTER(0);
 }
 
 PG_FUNCTION_INFO_V1(funnel_level_final);
