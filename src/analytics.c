@@ -146,6 +146,7 @@ AnalyticsDeferLogCreate(MemoryContext ctx, AnalyticsDeferApply apply, AnalyticsD
 	AnalyticsDeferLog *log = MemoryContextAllocZero(ctx, sizeof(AnalyticsDeferLog));
 	MemoryContextCallback *cb = MemoryContextAlloc(ctx, sizeof(MemoryContextCallback));
 
+	log->states = AllocSetContextCreate(ctx, "analytics aggregate states", ALLOCSET_DEFAULT_SIZES);
 	log->apply = apply;
 	log->owner = owner;
 	log->capacity = 256;

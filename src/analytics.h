@@ -84,6 +84,9 @@ typedef void (*AnalyticsDeferApply) (const AnalyticsDeferred *items, int n);
 
 typedef struct AnalyticsDeferLog
 {
+	MemoryContext states;		/* a child of the aggregate context for the
+								 * states, apart from the hash table's
+								 * entries so that those stay dense */
 	AnalyticsDeferApply apply;
 	struct AnalyticsDeferLog **owner;	/* cleared when the log is freed */
 	int			n;

@@ -53,6 +53,7 @@
 
 #define FUNNEL_MAX_STEPS		1024
 #define FUNNEL_STATE_VERSION	1
+#define FUNNEL_LOCAL			64	/* FunnelEvaluate's arrays on the stack */
 
 /* mode flags */
 #define FUNNEL_STRICT_ORDER		0x01
@@ -279,7 +280,7 @@ PG_FUNCTION_INFO_V1(funnel_trans);
 Datum
 funnel_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
+	MemoryContext aggcxt = NULL;
 	FunnelState *state = PG_ARGISNULL(0) ? NULL : (FunnelState *) PG_GETARG_POINTER(0);
 	FunnelCallCache *cache = (FunnelCallCache *) fcinfo->flinfo->fn_extra;
 	int32		step;
@@ -287,7 +288,11 @@ funnel_trans(PG_FUNCTION_ARGS)
 	int64		window;
 	FunnelEvent ev;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
+	/*
+	 * Only aggregates pass a state, so the context is checked when there is
+	 * none (and on a first call): not on every row.
+	 */
+	if ((state == NULL || cache == NULL) && !AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "funnel_trans called in non-aggregate context");
 	if (cache == NULL)
 	{
@@ -362,7 +367,7 @@ funnel_trans(PG_FUNCTION_ARGS)
 			AnalyticsDeferLogAdd(cache->log, state, ev.ts, ev.step, 0);
 			PG_RETURN_POINTER(state);
 		}
-		state = FunnelStateNew(aggcxt, window, modes);
+		state = FunnelStateNew(cache->log->states, window, modes);
 		state->log = cache->log;
 	}
 	else if (state == NULL)
@@ -518,6 +523,9 @@ FunnelEvaluate(FunnelState *state, TimestampTz *times)
 	/* per level: the surviving chain with the latest start (node index, -1 none) */
 	int		   *chain;
 	int		   *pending;
+	int			chain_buf[FUNNEL_LOCAL];
+	int			pending_buf[FUNNEL_LOCAL];
+	int64		node_start_buf[FUNNEL_LOCAL];
 	/* chain nodes: step time, start time and the node of the previous step */
 	int64	   *node_ts = NULL;
 	int64	   *node_start;
@@ -533,11 +541,12 @@ FunnelEvaluate(FunnelState *state, TimestampTz *times)
 		state->last = ev[n - 1];
 	}
 
-	chain = palloc((nsteps + 1) * sizeof(int));
-	pending = palloc((nsteps + 1) * sizeof(int));
+	/* small funnels and entities need no allocation */
+	chain = nsteps < FUNNEL_LOCAL ? chain_buf : palloc((nsteps + 1) * sizeof(int));
+	pending = nsteps < FUNNEL_LOCAL ? pending_buf : palloc((nsteps + 1) * sizeof(int));
 	for (int j = 0; j <= nsteps; j++)
 		chain[j] = pending[j] = -1;
-	node_start = palloc(n * sizeof(int64));
+	node_start = n <= FUNNEL_LOCAL ? node_start_buf : palloc(n * sizeof(int64));
 	if (times)
 	{
 		node_ts = palloc(n * sizeof(int64));

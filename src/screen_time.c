@@ -72,7 +72,7 @@
 typedef struct ScreenEvent
 {
 	TimestampTz ts;
-	int32		screen;			/* index into the state's names, or
+	int32		screen;			/* id in the state's name pool, or
 								 * SCREEN_NONE */
 	int32		duration_ms;	/* app-measured duration, or NO_DURATION */
 } ScreenEvent;
@@ -82,7 +82,7 @@ StaticAssertDecl(sizeof(ScreenEvent) == 16, "ScreenEvent must take 16 bytes");
 #define MAX_EVENTS	((int32) (MaxAllocSize / sizeof(ScreenEvent)))
 #define MAX_SCREENS ((int32) (MaxAllocSize / sizeof(char *)))
 
-/* Dictionaries up to this size are searched linearly; larger ones hashed */
+/* Pools up to this size are searched linearly; larger ones hashed */
 #define DICT_LINEAR_MAX 8
 
 typedef struct ScreenName
@@ -112,22 +112,58 @@ typedef struct ScreenDictEntry
 #define SH_DEFINE
 #include "lib/simplehash.h"
 
+/*
+ * The screen names of every state in one aggregate context, each stored
+ * once: a state's events refer to names by id. A query shows few distinct
+ * screens to many sessions, so this spares every session its own copies,
+ * and the names stay in the CPU cache.
+ */
+typedef struct ScreenPool
+{
+	MemoryContext ctx;			/* the aggregate context: the pool lives there */
+	struct ScreenPool **owner;	/* cleared when ctx is reset */
+	int32		n;
+	int32		max;
+	char	  **names;
+	int32	   *lens;
+	uint64	   *prefixes;		/* each name's first 8 bytes, zero-padded */
+	screendict_hash *dict;		/* NULL while n <= DICT_LINEAR_MAX */
+	int32		last;			/* id found by the latest lookup, or -1 */
+	int32		nranked;		/* rank is valid for ids below this */
+	int32	   *rank;			/* position of each name in byte order */
+	int32	   *slot;			/* scratch of the final function: -1 each */
+	int32		nslots;
+} ScreenPool;
+
 typedef struct ScreenState
 {
-	MemoryContext ctx;			/* the aggregate context: everything lives here */
+	ScreenPool *pool;			/* the names of the screen ids */
+	AnalyticsDeferLog *log;		/* events may wait there (flush before
+								 * reading the state), or NULL */
+	int64		idle_usecs;		/* that idle_timeout, if has_timeout */
 	bool		has_timeout;	/* a row gave a non-NULL idle_timeout */
 	bool		sorted;			/* events are in time order (with ties broken) */
-	int64		idle_usecs;		/* that idle_timeout, if has_timeout */
 	int32		nevents;
 	int32		maxevents;
-	ScreenEvent *events;
-	int32		nscreens;		/* the dictionary of screen names */
-	int32		maxscreens;
-	char	  **names;
-	int32	   *namelens;
-	screendict_hash *dict;		/* NULL while nscreens <= DICT_LINEAR_MAX */
-	int32		last_screen;	/* id found by the latest lookup, or -1 */
+	ScreenEvent last;			/* a copy of the latest event added */
+	ScreenEvent *events;		/* inline, until there are too many */
+	ScreenEvent inline_events[FLEXIBLE_ARRAY_MEMBER];
 } ScreenState;
+
+/* A new state takes 256 bytes, room for this many events */
+#define SCREEN_INLINE_EVENTS \
+	((int32) ((256 - offsetof(ScreenState, inline_events)) / sizeof(ScreenEvent)))
+
+/* What screen_seconds_trans and _deserialize keep between rows (fn_extra) */
+typedef struct ScreenCallCache
+{
+	AnalyticsIntervalCache timeout;
+	ScreenPool *pool;			/* the pool of the current aggregate context */
+	int			hashed;			/* under a hash aggregate: 1, not: 0 */
+	AnalyticsDeferLog *log;		/* the deferred appends, or NULL */
+	bool		log_has_timeout;	/* the idle timeout of every state */
+	int64		log_idle_usecs; /* created while log is set */
+} ScreenCallCache;
 
 /* Byte-order comparison of two names, shorter first on a common prefix */
 static int
@@ -140,9 +176,196 @@ NameCompare(const char *a, int32 alen, const char *b, int32 blen)
 	return (alen > blen) - (alen < blen);
 }
 
-/* Order of events, with names looked up in the state's dictionary */
+/* A name's first 8 bytes, zero-padded, as one word */
+static inline uint64
+NamePrefix(const char *name, int32 len)
+{
+	uint64		prefix = 0;
+
+	if (len >= 8)
+		memcpy(&prefix, name, 8);
+	else
+		for (int32 i = 0; i < len; i++)
+			prefix |= (uint64) (unsigned char) name[i] << (8 * i);
+	return prefix;
+}
+
+static void
+ScreenPoolReset(void *arg)
+{
+	ScreenPool *pool = (ScreenPool *) arg;
+
+	if (*pool->owner == pool)
+		*pool->owner = NULL;
+}
+
+/* The pool of ctx kept at *owner, made when there is none */
+static ScreenPool *
+ScreenPoolGet(MemoryContext ctx, ScreenPool **owner)
+{
+	ScreenPool *pool = *owner;
+	MemoryContextCallback *cb;
+
+	if (pool != NULL && pool->ctx == ctx)
+		return pool;
+	pool = MemoryContextAllocZero(ctx, sizeof(ScreenPool));
+	pool->ctx = ctx;
+	pool->owner = owner;
+	pool->last = -1;
+	pool->max = 8;
+	pool->names = MemoryContextAlloc(ctx, pool->max * sizeof(char *));
+	pool->lens = MemoryContextAlloc(ctx, pool->max * sizeof(int32));
+	pool->prefixes = MemoryContextAlloc(ctx, pool->max * sizeof(uint64));
+	cb = MemoryContextAlloc(ctx, sizeof(MemoryContextCallback));
+	cb->func = ScreenPoolReset;
+	cb->arg = pool;
+	MemoryContextRegisterResetCallback(ctx, cb);
+	*owner = pool;
+	return pool;
+}
+
+static void
+ScreenDictInsert(ScreenPool *pool, int32 id)
+{
+	ScreenName	key;
+	ScreenDictEntry *entry;
+	bool		found;
+
+	key.name = pool->names[id];
+	key.len = pool->lens[id];
+	entry = screendict_insert(pool->dict, key, &found);
+	Assert(!found);
+	entry->id = id;
+}
+
+/* Add a copy of a name; returns its id */
+static int32
+ScreenPoolAdd(ScreenPool *pool, const char *name, int32 len)
+{
+	char	   *copy;
+
+	if (pool->n == pool->max)
+	{
+		if (pool->max >= MAX_SCREENS / 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many distinct screens in one screen_seconds aggregate")));
+		pool->max *= 2;
+		pool->names = repalloc(pool->names, pool->max * sizeof(char *));
+		pool->lens = repalloc(pool->lens, pool->max * sizeof(int32));
+		pool->prefixes = repalloc(pool->prefixes, pool->max * sizeof(uint64));
+	}
+	copy = MemoryContextAlloc(pool->ctx, len + 1);
+	memcpy(copy, name, len);
+	copy[len] = '\0';
+	pool->names[pool->n] = copy;
+	pool->lens[pool->n] = len;
+	pool->prefixes[pool->n] = NamePrefix(name, len);
+	if (pool->dict == NULL && pool->n + 1 > DICT_LINEAR_MAX)
+	{
+		pool->dict = screendict_create(pool->ctx, 4 * (pool->n + 1), NULL);
+		for (int32 i = 0; i < pool->n; i++)
+			ScreenDictInsert(pool, i);
+	}
+	if (pool->dict != NULL)
+		ScreenDictInsert(pool, pool->n);
+	return pool->n++;
+}
+
+/* Whether id is the name: first by length and prefix, in the pool's arrays */
+static inline bool
+ScreenPoolIs(const ScreenPool *pool, int32 id, const char *name, int32 len, uint64 prefix)
+{
+	return pool->lens[id] == len && pool->prefixes[id] == prefix &&
+		(len <= 8 || memcmp(pool->names[id] + 8, name + 8, len - 8) == 0);
+}
+
+/* The id of a screen name, added when new */
+static int32
+ScreenPoolLookup(ScreenPool *pool, const char *name, int32 len)
+{
+	int32		id = -1;
+	int32		last = pool->last;
+	uint64		prefix = NamePrefix(name, len);
+
+	/* consecutive rows often repeat the screen */
+	if (last >= 0 && ScreenPoolIs(pool, last, name, len, prefix))
+		return last;
+	if (pool->dict == NULL)
+	{
+		for (int32 i = 0; i < pool->n; i++)
+			if (ScreenPoolIs(pool, i, name, len, prefix))
+			{
+				id = i;
+				break;
+			}
+	}
+	else
+	{
+		ScreenName	key;
+		ScreenDictEntry *entry;
+
+		key.name = name;
+		key.len = len;
+		entry = screendict_lookup(pool->dict, key);
+		if (entry)
+			id = entry->id;
+	}
+	if (id < 0)
+		id = ScreenPoolAdd(pool, name, len);
+	pool->last = id;
+	return id;
+}
+
 static int
-ScreenEventCompare(const ScreenState *st, const ScreenEvent *a, const ScreenEvent *b)
+ScreenIdCompare(const void *pa, const void *pb, void *arg)
+{
+	const ScreenPool *pool = arg;
+	int32		a = *(const int32 *) pa;
+	int32		b = *(const int32 *) pb;
+
+	return NameCompare(pool->names[a], pool->lens[a], pool->names[b], pool->lens[b]);
+}
+
+/* Make pool->rank valid for every id */
+static void
+ScreenPoolRank(ScreenPool *pool)
+{
+	int32	   *order;
+
+	if (pool->nranked == pool->n)
+		return;
+	order = palloc(pool->n * sizeof(int32));
+	for (int32 i = 0; i < pool->n; i++)
+		order[i] = i;
+	qsort_arg(order, pool->n, sizeof(int32), ScreenIdCompare, pool);
+	if (pool->rank != NULL)
+		pfree(pool->rank);
+	pool->rank = MemoryContextAlloc(pool->ctx, pool->max * sizeof(int32));
+	for (int32 k = 0; k < pool->n; k++)
+		pool->rank[order[k]] = k;
+	pool->nranked = pool->n;
+	pfree(order);
+}
+
+/* pool->slot with room for every id, each -1 */
+static int32 *
+ScreenPoolSlots(ScreenPool *pool)
+{
+	if (pool->nslots < pool->n)
+	{
+		if (pool->slot != NULL)
+			pfree(pool->slot);
+		pool->slot = MemoryContextAlloc(pool->ctx, pool->max * sizeof(int32));
+		pool->nslots = pool->max;
+		memset(pool->slot, 0xff, pool->max * sizeof(int32));
+	}
+	return pool->slot;
+}
+
+/* Order of events, names compared through the pool */
+static int
+ScreenEventCompare(const ScreenPool *pool, const ScreenEvent *a, const ScreenEvent *b)
 {
 	if (a->ts != b->ts)
 		return a->ts < b->ts ? -1 : 1;
@@ -152,8 +375,8 @@ ScreenEventCompare(const ScreenState *st, const ScreenEvent *a, const ScreenEven
 			return 1;
 		if (b->screen == SCREEN_NONE)
 			return -1;
-		return NameCompare(st->names[a->screen], st->namelens[a->screen],
-						   st->names[b->screen], st->namelens[b->screen]);
+		return NameCompare(pool->names[a->screen], pool->lens[a->screen],
+						   pool->names[b->screen], pool->lens[b->screen]);
 	}
 	return (a->duration_ms > b->duration_ms) - (a->duration_ms < b->duration_ms);
 }
@@ -178,18 +401,19 @@ ScreenEventRankCompare(const void *pa, const void *pb, void *arg)
 }
 
 static ScreenState *
-ScreenStateCreate(MemoryContext ctx)
+ScreenStateCreate(MemoryContext ctx, ScreenPool *pool)
 {
-	ScreenState *st = MemoryContextAllocZero(ctx, sizeof(ScreenState));
+	ScreenState *st = MemoryContextAlloc(ctx, offsetof(ScreenState, inline_events) +
+										 SCREEN_INLINE_EVENTS * sizeof(ScreenEvent));
 
-	st->ctx = ctx;
+	st->pool = pool;
+	st->log = NULL;
+	st->idle_usecs = 0;
+	st->has_timeout = false;
 	st->sorted = true;
-	st->last_screen = -1;
-	st->maxevents = 8;
-	st->events = MemoryContextAlloc(ctx, st->maxevents * sizeof(ScreenEvent));
-	st->maxscreens = 4;
-	st->names = MemoryContextAlloc(ctx, st->maxscreens * sizeof(char *));
-	st->namelens = MemoryContextAlloc(ctx, st->maxscreens * sizeof(int32));
+	st->nevents = 0;
+	st->maxevents = SCREEN_INLINE_EVENTS;
+	st->events = st->inline_events;
 	return st;
 }
 
@@ -233,178 +457,116 @@ ScreenStateSetTimeout(ScreenState *st, int64 usecs, bool combining)
 						   UsecsText(st->idle_usecs), UsecsText(usecs))));
 }
 
-/* Add a copy of a name to the dictionary arrays; returns its id */
-static int32
-ScreenStateAddName(ScreenState *st, const char *name, int32 len)
-{
-	char	   *copy;
-
-	if (st->nscreens == st->maxscreens)
-	{
-		int32		newmax;
-
-		if (st->maxscreens >= MAX_SCREENS / 2)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many distinct screens in one screen_seconds group")));
-		newmax = st->maxscreens * 2;
-		st->names = repalloc(st->names, newmax * sizeof(char *));
-		st->namelens = repalloc(st->namelens, newmax * sizeof(int32));
-		st->maxscreens = newmax;
-	}
-	copy = MemoryContextAlloc(st->ctx, len + 1);
-	memcpy(copy, name, len);
-	copy[len] = '\0';
-	st->names[st->nscreens] = copy;
-	st->namelens[st->nscreens] = len;
-	return st->nscreens++;
-}
-
-static void
-ScreenDictInsert(ScreenState *st, int32 id)
-{
-	ScreenName	key;
-	ScreenDictEntry *entry;
-	bool		found;
-
-	key.name = st->names[id];
-	key.len = st->namelens[id];
-	entry = screendict_insert(st->dict, key, &found);
-	Assert(!found);
-	entry->id = id;
-}
-
-/*
- * The id of a screen name, added to the dictionary when new. *added tells
- * whether it was (may be NULL).
- */
-static int32
-ScreenStateLookup(ScreenState *st, const char *name, int32 len, bool *added)
-{
-	int32		id = -1;
-	int32		last = st->last_screen;
-
-	if (added)
-		*added = false;
-	/* consecutive events mostly repeat the screen */
-	if (last >= 0 && st->namelens[last] == len &&
-		memcmp(st->names[last], name, len) == 0)
-		return last;
-
-	if (st->dict == NULL)
-	{
-		for (int32 i = 0; i < st->nscreens; i++)
-			if (st->namelens[i] == len && memcmp(st->names[i], name, len) == 0)
-			{
-				id = i;
-				break;
-			}
-		if (id < 0)
-		{
-			id = ScreenStateAddName(st, name, len);
-			if (added)
-				*added = true;
-			if (st->nscreens > DICT_LINEAR_MAX)
-			{
-				st->dict = screendict_create(st->ctx, 4 * st->nscreens, NULL);
-				for (int32 i = 0; i < st->nscreens; i++)
-					ScreenDictInsert(st, i);
-			}
-		}
-	}
-	else
-	{
-		ScreenName	key;
-		ScreenDictEntry *entry;
-
-		key.name = name;
-		key.len = len;
-		entry = screendict_lookup(st->dict, key);
-		if (entry)
-			id = entry->id;
-		else
-		{
-			id = ScreenStateAddName(st, name, len);
-			if (added)
-				*added = true;
-			ScreenDictInsert(st, id);
-		}
-	}
-	st->last_screen = id;
-	return id;
-}
-
 /* Room for extra more events */
 static void
-ScreenStateReserve(ScreenState *st, int32 extra)
+ScreenStateGrow(ScreenState *st, int32 extra)
 {
 	int64		needed = (int64) st->nevents + extra;
+	ScreenEvent *events;
 
-	if (needed <= st->maxevents)
-		return;
 	if (needed > MAX_EVENTS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many events in one screen_seconds group"),
 				 errdetail("A group holds at most %d events.", MAX_EVENTS)));
 	needed = Max(needed, Min((int64) st->maxevents * 2, (int64) MAX_EVENTS));
-	st->events = repalloc(st->events, needed * sizeof(ScreenEvent));
+	if (st->events == st->inline_events)
+	{
+		events = MemoryContextAlloc(GetMemoryChunkContext(st), needed * sizeof(ScreenEvent));
+		memcpy(events, st->events, st->nevents * sizeof(ScreenEvent));
+	}
+	else
+		events = repalloc(st->events, needed * sizeof(ScreenEvent));
+	st->events = events;
 	st->maxevents = (int32) needed;
 }
 
-static void
+static inline void
 ScreenStateAppend(ScreenState *st, TimestampTz ts, int32 screen, int32 duration_ms)
 {
-	ScreenEvent *ev;
+	ScreenEvent ev;
 
-	ScreenStateReserve(st, 1);
-	ev = &st->events[st->nevents];
-	ev->ts = ts;
-	ev->screen = screen;
-	ev->duration_ms = duration_ms;
-	if (st->sorted && st->nevents > 0 &&
-		ScreenEventCompare(st, ev - 1, ev) > 0)
+	if (unlikely(st->nevents == st->maxevents))
+		ScreenStateGrow(st, 1);
+	ev.ts = ts;
+	ev.screen = screen;
+	ev.duration_ms = duration_ms;
+	if (st->sorted && st->nevents > 0 && ts <= st->last.ts &&
+		ScreenEventCompare(st->pool, &st->last, &ev) > 0)
 		st->sorted = false;
-	st->nevents++;
+	st->events[st->nevents++] = ev;
+	st->last = ev;
+}
+
+/* Apply deferred events (analytics.h): a = ts, b = screen, c = duration */
+static void
+ScreenApplyDeferred(const AnalyticsDeferred *items, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		/* overlap the cache misses: headers 16 items ahead, events 8 */
+		if (i + 16 < n)
+			ANALYTICS_PREFETCH_W(items[i + 16].state);
+		if (i + 8 < n)
+		{
+			ScreenState *ahead = (ScreenState *) items[i + 8].state;
+
+			ANALYTICS_PREFETCH_W(ahead->events + ahead->nevents);
+		}
+		ScreenStateAppend((ScreenState *) items[i].state, items[i].a, items[i].b, items[i].c);
+	}
+}
+
+static inline void
+ScreenStateFlush(ScreenState *st)
+{
+	if (st != NULL && st->log != NULL)
+		AnalyticsDeferLogFlush(st->log);
 }
 
 /*
- * Add src's events and names to dst. src is only read: dst never points into
- * it.
+ * Add src's events to dst. src is only read: dst never points into it. The
+ * screen ids are mapped when the states use different pools.
  */
 static void
 ScreenStateMerge(ScreenState *dst, const ScreenState *src)
 {
-	int32	   *map;
+	int32	   *map = NULL;
 	int32		first = dst->nevents;
 
 	if (src->has_timeout)
 		ScreenStateSetTimeout(dst, src->idle_usecs, true);
 	if (src->nevents == 0)
 		return;
-
-	map = palloc(Max(src->nscreens, 1) * sizeof(int32));
-	for (int32 i = 0; i < src->nscreens; i++)
-		map[i] = ScreenStateLookup(dst, src->names[i], src->namelens[i], NULL);
-
-	ScreenStateReserve(dst, src->nevents);
+	if (dst->pool != src->pool)
+	{
+		map = palloc(Max(src->pool->n, 1) * sizeof(int32));
+		memset(map, 0xff, Max(src->pool->n, 1) * sizeof(int32));
+	}
+	if (dst->maxevents - dst->nevents < src->nevents)
+		ScreenStateGrow(dst, src->nevents);
 	for (int32 j = 0; j < src->nevents; j++)
 	{
-		ScreenEvent *ev = &dst->events[first + j];
+		ScreenEvent ev = src->events[j];
 
 		if ((j & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
-		*ev = src->events[j];
-		if (ev->screen != SCREEN_NONE)
-			ev->screen = map[ev->screen];
+		if (map != NULL && ev.screen != SCREEN_NONE)
+		{
+			if (map[ev.screen] < 0)
+				map[ev.screen] = ScreenPoolLookup(dst->pool, src->pool->names[ev.screen],
+												  src->pool->lens[ev.screen]);
+			ev.screen = map[ev.screen];
+		}
+		dst->events[dst->nevents++] = ev;
 	}
-	dst->nevents += src->nevents;
-	if (!src->sorted)
+	/* the mapping keeps the order within src: names compare the same */
+	if (!src->sorted ||
+		(first > 0 && ScreenEventCompare(dst->pool, &dst->events[first - 1], &dst->events[first]) > 0))
 		dst->sorted = false;
-	else if (dst->sorted && first > 0 &&
-			 ScreenEventCompare(dst, &dst->events[first - 1], &dst->events[first]) > 0)
-		dst->sorted = false;
-	pfree(map);
+	dst->last = dst->events[dst->nevents - 1];
+	if (map != NULL)
+		pfree(map);
 }
 
 static MemoryContext
@@ -417,6 +579,20 @@ ScreenAggContext(FunctionCallInfo fcinfo, const char *fname)
 	return aggctx;
 }
 
+static ScreenCallCache *
+ScreenCache(FunctionCallInfo fcinfo)
+{
+	ScreenCallCache *cache = (ScreenCallCache *) fcinfo->flinfo->fn_extra;
+
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ScreenCallCache));
+		cache->hashed = AnalyticsInHashAggregate(fcinfo) ? 1 : 0;
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	return cache;
+}
+
 /*
  * analytics.screen_seconds transition, for all three forms:
  *	 (state, ts, screen)
@@ -427,14 +603,27 @@ PG_FUNCTION_INFO_V1(screen_seconds_trans);
 Datum
 screen_seconds_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = ScreenAggContext(fcinfo, "screen_seconds_trans");
 	ScreenState *st = PG_ARGISNULL(0) ? NULL : (ScreenState *) PG_GETARG_POINTER(0);
+	ScreenCallCache *cache = (ScreenCallCache *) fcinfo->flinfo->fn_extra;
+	MemoryContext aggctx = NULL;
+	ScreenPool *pool;
 	int			nargs = PG_NARGS();
 	int			timeout_arg = nargs == 4 ? 3 : nargs == 5 ? 4 : -1;
 	TimestampTz ts;
 	int32		duration_ms = NO_DURATION;
 	int32		screen = SCREEN_NONE;
+	bool		has_timeout = false;
+	int64		idle_usecs = 0;
 
+	/*
+	 * Only aggregates pass a state, so the context is checked when there is
+	 * none (and on a first call): not on every row.
+	 */
+	if (st == NULL || cache == NULL)
+	{
+		aggctx = ScreenAggContext(fcinfo, "screen_seconds_trans");
+		cache = ScreenCache(fcinfo);
+	}
 	if (PG_ARGISNULL(1))
 	{
 		if (st == NULL)
@@ -465,30 +654,68 @@ screen_seconds_trans(PG_FUNCTION_ARGS)
 		duration_ms = (int32) d;
 	}
 
-	if (st == NULL)
-		st = ScreenStateCreate(aggctx);
-
 	if (timeout_arg > 0 && !PG_ARGISNULL(timeout_arg))
 	{
-		int64		usecs = AnalyticsIntervalUsecs(PG_GETARG_INTERVAL_P(timeout_arg), "idle_timeout");
-
-		if (usecs <= 0)
+		idle_usecs = AnalyticsIntervalUsecsCached(&cache->timeout,
+												  PG_GETARG_INTERVAL_P(timeout_arg),
+												  "idle_timeout");
+		if (idle_usecs <= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("idle_timeout must be positive"),
-					 errdetail("idle_timeout is %s.", UsecsText(usecs))));
-		ScreenStateSetTimeout(st, usecs, false);
+					 errdetail("idle_timeout is %s.", UsecsText(idle_usecs))));
+		has_timeout = true;
 	}
 
+	/*
+	 * Under a hash aggregate every state of this function uses the pool of
+	 * the one aggregate context: the state need not be read to know it.
+	 */
+	if (st == NULL)
+		pool = ScreenPoolGet(aggctx, &cache->pool);
+	else if (cache->hashed)
+	{
+		pool = cache->pool;
+		Assert(pool != NULL && pool == st->pool);
+	}
+	else
+		pool = st->pool;
 	if (!PG_ARGISNULL(2))
 	{
 		text	   *t = PG_GETARG_TEXT_PP(2);
 
-		screen = ScreenStateLookup(st, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), NULL);
+		screen = ScreenPoolLookup(pool, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 	}
 	else
 		duration_ms = NO_DURATION;	/* only a view's duration counts */
 
+	if (cache->hashed && st == NULL && cache->log == NULL)
+	{
+		(void) AnalyticsDeferLogCreate(aggctx, ScreenApplyDeferred, &cache->log);
+		cache->log_has_timeout = has_timeout;
+		cache->log_idle_usecs = idle_usecs;
+	}
+	if (cache->log != NULL && has_timeout == cache->log_has_timeout &&
+		idle_usecs == cache->log_idle_usecs)
+	{
+		/* the group's state was made with this idle timeout and pool */
+		if (st != NULL)
+		{
+			AnalyticsDeferLogAdd(cache->log, st, ts, screen, duration_ms);
+			PG_RETURN_POINTER(st);
+		}
+		st = ScreenStateCreate(cache->log->states, pool);
+		st->log = cache->log;
+	}
+	else if (st == NULL)
+		st = ScreenStateCreate(aggctx, pool);
+	else
+	{
+		ScreenStateFlush(st);
+		Assert(st->pool == pool);
+	}
+	if (has_timeout)
+		ScreenStateSetTimeout(st, idle_usecs, false);
 	ScreenStateAppend(st, ts, screen, duration_ms);
 	PG_RETURN_POINTER(st);
 }
@@ -502,6 +729,8 @@ screen_seconds_combine(PG_FUNCTION_ARGS)
 	ScreenState *s1 = PG_ARGISNULL(0) ? NULL : (ScreenState *) PG_GETARG_POINTER(0);
 	ScreenState *s2 = PG_ARGISNULL(1) ? NULL : (ScreenState *) PG_GETARG_POINTER(1);
 
+	ScreenStateFlush(s1);
+	ScreenStateFlush(s2);
 	if (s2 == NULL)
 	{
 		if (s1 == NULL)
@@ -509,7 +738,14 @@ screen_seconds_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(s1);
 	}
 	if (s1 == NULL)
-		s1 = ScreenStateCreate(aggctx); /* a copy: s2 is not ours */
+	{
+		/* a copy in the aggregate context: s2 is not ours */
+		ScreenPool *pool = s2->pool;
+
+		if (pool->ctx != aggctx)
+			pool = ScreenPoolGet(aggctx, &ScreenCache(fcinfo)->pool);
+		s1 = ScreenStateCreate(aggctx, pool);
+	}
 	ScreenStateMerge(s1, s2);
 	PG_RETURN_POINTER(s1);
 }
@@ -519,7 +755,7 @@ screen_seconds_combine(PG_FUNCTION_ARGS)
  *	 uint32 version, uint32 flags, int64 idle_usecs (0 without a timeout),
  *	 int32 nscreens, int32 nevents,
  *	 nscreens x (int32 length, bytes), nevents x (int64 ts, int32 screen,
- *	 int32 duration_ms)
+ *	 int32 duration_ms); screens are numbered in the order listed
  */
 #define SCREEN_STATE_VERSION		1
 #define SCREEN_STATE_HAS_TIMEOUT	0x0001
@@ -529,29 +765,54 @@ Datum
 screen_seconds_serialize(PG_FUNCTION_ARGS)
 {
 	ScreenState *st;
+	ScreenPool *pool;
 	StringInfoData buf;
+	int32	   *slot;
+	int32	   *used;
+	int32		nused = 0;
 
 	(void) ScreenAggContext(fcinfo, "screen_seconds_serialize");
 	st = (ScreenState *) PG_GETARG_POINTER(0);
+	ScreenStateFlush(st);
+	pool = st->pool;
+
+	/* number the screens this state uses, in order of first use */
+	slot = ScreenPoolSlots(pool);
+	used = palloc(Max(Min(pool->n, st->nevents), 1) * sizeof(int32));
+	for (int32 j = 0; j < st->nevents; j++)
+	{
+		int32		id = st->events[j].screen;
+
+		if (id != SCREEN_NONE && slot[id] < 0)
+		{
+			slot[id] = nused;
+			used[nused++] = id;
+		}
+	}
 
 	pq_begintypsend(&buf);
 	enlargeStringInfo(&buf, 24 + (int) Min((Size) st->nevents * 16, MaxAllocSize / 2));
 	pq_sendint32(&buf, SCREEN_STATE_VERSION);
 	pq_sendint32(&buf, st->has_timeout ? SCREEN_STATE_HAS_TIMEOUT : 0);
 	pq_sendint64(&buf, st->has_timeout ? st->idle_usecs : 0);
-	pq_sendint32(&buf, st->nscreens);
+	pq_sendint32(&buf, nused);
 	pq_sendint32(&buf, st->nevents);
-	for (int32 i = 0; i < st->nscreens; i++)
+	for (int32 i = 0; i < nused; i++)
 	{
-		pq_sendint32(&buf, st->namelens[i]);
-		pq_sendbytes(&buf, st->names[i], st->namelens[i]);
+		pq_sendint32(&buf, pool->lens[used[i]]);
+		pq_sendbytes(&buf, pool->names[used[i]], pool->lens[used[i]]);
 	}
 	for (int32 j = 0; j < st->nevents; j++)
 	{
+		int32		id = st->events[j].screen;
+
 		pq_sendint64(&buf, st->events[j].ts);
-		pq_sendint32(&buf, st->events[j].screen);
+		pq_sendint32(&buf, id == SCREEN_NONE ? SCREEN_NONE : slot[id]);
 		pq_sendint32(&buf, st->events[j].duration_ms);
 	}
+	for (int32 i = 0; i < nused; i++)
+		slot[used[i]] = -1;
+	pfree(used);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -571,12 +832,17 @@ NeedBytes(StringInfo buf, int64 n)
 		BadState("The state is truncated.");
 }
 
-/* analytics.screen_seconds deserialize: checks every count and index */
+/*
+ * analytics.screen_seconds deserialize: checks every count and index. The
+ * state is made in the current (per-row) memory context, its names go to
+ * the aggregate context's pool; combine copies the state.
+ */
 PG_FUNCTION_INFO_V1(screen_seconds_deserialize);
 Datum
 screen_seconds_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggctx = ScreenAggContext(fcinfo, "screen_seconds_deserialize");
+	ScreenPool *pool = ScreenPoolGet(aggctx, &ScreenCache(fcinfo)->pool);
 	bytea	   *b = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
 	ScreenState *st;
@@ -585,6 +851,8 @@ screen_seconds_deserialize(PG_FUNCTION_ARGS)
 	int64		idle_usecs;
 	int32		nscreens,
 				nevents;
+	int32	   *map;
+	int32	   *slot;
 
 	buf.data = VARDATA_ANY(b);
 	buf.len = VARSIZE_ANY_EXHDR(b);
@@ -607,14 +875,14 @@ screen_seconds_deserialize(PG_FUNCTION_ARGS)
 		BadState("A count is negative or too large.");
 	NeedBytes(&buf, (int64) nscreens * 4 + (int64) nevents * 16);
 
-	st = ScreenStateCreate(aggctx);
+	st = ScreenStateCreate(CurrentMemoryContext, pool);
 	if (flags & SCREEN_STATE_HAS_TIMEOUT)
 		ScreenStateSetTimeout(st, idle_usecs, false);
+	map = palloc(Max(nscreens, 1) * sizeof(int32));
 	for (int32 i = 0; i < nscreens; i++)
 	{
 		int32		len;
 		const char *name;
-		bool		added;
 
 		NeedBytes(&buf, 4);
 		len = (int32) pq_getmsgint(&buf, 4);
@@ -622,11 +890,26 @@ screen_seconds_deserialize(PG_FUNCTION_ARGS)
 		name = pq_getmsgbytes(&buf, len);
 		if (memchr(name, '\0', len) != NULL || !pg_verifymbstr(name, len, true))
 			BadState("A screen name is not valid text.");
-		if (ScreenStateLookup(st, name, len, &added) != i || !added)
-			BadState("A screen name appears twice.");
+		map[i] = ScreenPoolLookup(pool, name, len);
 	}
+	/* every name once */
+	slot = ScreenPoolSlots(pool);
+	for (int32 i = 0; i < nscreens; i++)
+	{
+		if (slot[map[i]] >= 0)
+		{
+			for (int32 k = 0; k < i; k++)
+				slot[map[k]] = -1;
+			BadState("A screen name appears twice.");
+		}
+		slot[map[i]] = i;
+	}
+	for (int32 i = 0; i < nscreens; i++)
+		slot[map[i]] = -1;
+
 	NeedBytes(&buf, (int64) nevents * 16);
-	ScreenStateReserve(st, nevents);
+	if (nevents > st->maxevents)
+		ScreenStateGrow(st, nevents);
 	for (int32 j = 0; j < nevents; j++)
 	{
 		TimestampTz ts = pq_getmsgint64(&buf);
@@ -643,10 +926,11 @@ screen_seconds_deserialize(PG_FUNCTION_ARGS)
 			(screen == SCREEN_NONE && duration_ms != NO_DURATION))
 			BadState("An event's duration is invalid.");
 		/* recomputes sortedness rather than trusting the sender */
-		ScreenStateAppend(st, ts, screen, duration_ms);
+		ScreenStateAppend(st, ts, screen == SCREEN_NONE ? SCREEN_NONE : map[screen], duration_ms);
 	}
 	if (buf.cursor != buf.len)
 		BadState("The state has trailing bytes.");
+	pfree(map);
 	PG_RETURN_POINTER(st);
 }
 
@@ -791,16 +1075,6 @@ ScreenTimeBuild(const ScreenTotal *t, int32 n)
 	return st;
 }
 
-static int
-ScreenIdCompare(const void *pa, const void *pb, void *arg)
-{
-	const ScreenState *st = arg;
-	int32		a = *(const int32 *) pa;
-	int32		b = *(const int32 *) pb;
-
-	return NameCompare(st->names[a], st->namelens[a], st->names[b], st->namelens[b]);
-}
-
 static void
 AddUsecs(int64 *sum, int64 usecs)
 {
@@ -808,26 +1082,35 @@ AddUsecs(int64 *sum, int64 usecs)
 		UsecsOverflow();
 }
 
+/* Totals of the screens of one session, while the final function walks it */
+typedef struct ScreenSum
+{
+	int32		id;				/* pool id */
+	int32		rank;			/* the name's position in byte order */
+	int64		usecs;
+	int64		views;
+} ScreenSum;
+
 /*
  * analytics.screen_seconds final: sorts the events unless they arrived in
  * order, then walks them (rules in the file header).
  *
- * The sort is in place, in the aggregate context: the state keeps the same
- * events, now marked sorted, so it stays valid for further transitions and
- * final calls (FINALFUNC_MODIFY = READ_ONLY holds for its contents).
+ * The sort is in place: the state keeps the same events, now marked sorted,
+ * so it stays valid for further final calls.
  */
 PG_FUNCTION_INFO_V1(screen_seconds_final);
 Datum
 screen_seconds_final(PG_FUNCTION_ARGS)
 {
 	ScreenState *st;
+	ScreenPool *pool;
 	int64		idle;
-	int32	   *order;
-	int32	   *rank;
-	int64	   *usecs;
-	int64	   *views;
+	int32	   *slot;
+	ScreenSum	local[16];
+	ScreenSum  *sums = local;
+	int32		nsums = 0;
 	ScreenTotal *totals;
-	int32		cur = SCREEN_NONE;
+	ScreenSum  *cur = NULL;
 	bool		cur_measured = false;
 	ScreenTime *result;
 
@@ -835,27 +1118,24 @@ screen_seconds_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	st = (ScreenState *) PG_GETARG_POINTER(0);
+	ScreenStateFlush(st);
+	pool = st->pool;
 	idle = st->has_timeout ? st->idle_usecs :
 		(int64) analytics_session_idle_timeout * USECS_PER_SEC;
 
-	/* names in byte order: their ranks order ties and the result */
-	order = palloc(Max(st->nscreens, 1) * sizeof(int32));
-	rank = palloc(Max(st->nscreens, 1) * sizeof(int32));
-	for (int32 i = 0; i < st->nscreens; i++)
-		order[i] = i;
-	qsort_arg(order, st->nscreens, sizeof(int32), ScreenIdCompare, st);
-	for (int32 k = 0; k < st->nscreens; k++)
-		rank[order[k]] = k;
-
+	/* the ranks of the names order ties and the result */
+	ScreenPoolRank(pool);
 	if (!st->sorted)
 	{
 		qsort_arg(st->events, st->nevents, sizeof(ScreenEvent),
-				  ScreenEventRankCompare, rank);
+				  ScreenEventRankCompare, pool->rank);
 		st->sorted = true;
+		st->last = st->events[st->nevents - 1];
 	}
 
-	usecs = palloc0(Max(st->nscreens, 1) * sizeof(int64));
-	views = palloc0(Max(st->nscreens, 1) * sizeof(int64));
+	slot = ScreenPoolSlots(pool);
+	if (st->nevents > (int32) lengthof(local))
+		sums = palloc(Min(st->nevents, pool->n) * sizeof(ScreenSum));
 	for (int32 i = 0; i < st->nevents; i++)
 	{
 		const ScreenEvent *ev = &st->events[i];
@@ -864,39 +1144,60 @@ screen_seconds_final(PG_FUNCTION_ARGS)
 			CHECK_FOR_INTERRUPTS();
 		if (ev->screen != SCREEN_NONE)
 		{
-			cur = ev->screen;
-			views[cur]++;
+			int32		k = slot[ev->screen];
+
+			if (k < 0)
+			{
+				k = slot[ev->screen] = nsums++;
+				sums[k].id = ev->screen;
+				sums[k].rank = pool->rank[ev->screen];
+				sums[k].usecs = 0;
+				sums[k].views = 0;
+			}
+			cur = &sums[k];
+			cur->views++;
 			cur_measured = ev->duration_ms != NO_DURATION;
 			if (cur_measured)
-				AddUsecs(&usecs[cur], (int64) ev->duration_ms * 1000);
+				AddUsecs(&cur->usecs, (int64) ev->duration_ms * 1000);
 		}
-		if (cur != SCREEN_NONE && !cur_measured && i + 1 < st->nevents)
+		if (cur != NULL && !cur_measured && i + 1 < st->nevents)
 		{
 			int64		gap;
 
 			/* a difference too large for int64 exceeds any timeout */
 			if (!pg_sub_s64_overflow(st->events[i + 1].ts, ev->ts, &gap) &&
 				gap <= idle)
-				AddUsecs(&usecs[cur], gap);
+				AddUsecs(&cur->usecs, gap);
 		}
 	}
+	for (int32 k = 0; k < nsums; k++)
+		slot[sums[k].id] = -1;
 
-	totals = palloc(Max(st->nscreens, 1) * sizeof(ScreenTotal));
-	for (int32 k = 0; k < st->nscreens; k++)
+	/* by name: insertion sort on the ranks (few screens a session) */
+	for (int32 k = 1; k < nsums; k++)
 	{
-		int32		id = order[k];
+		ScreenSum	s = sums[k];
+		int32		j = k;
 
-		totals[k].name = st->names[id];
-		totals[k].len = st->namelens[id];
-		totals[k].usecs = usecs[id];
-		totals[k].views = views[id];
+		for (; j > 0 && sums[j - 1].rank > s.rank; j--)
+			sums[j] = sums[j - 1];
+		sums[j] = s;
+		if ((k & 0x3FF) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
-	result = ScreenTimeBuild(totals, st->nscreens);
-	pfree(order);
-	pfree(rank);
-	pfree(usecs);
-	pfree(views);
+
+	totals = palloc(Max(nsums, 1) * sizeof(ScreenTotal));
+	for (int32 k = 0; k < nsums; k++)
+	{
+		totals[k].name = pool->names[sums[k].id];
+		totals[k].len = pool->lens[sums[k].id];
+		totals[k].usecs = sums[k].usecs;
+		totals[k].views = sums[k].views;
+	}
+	result = ScreenTimeBuild(totals, nsums);
 	pfree(totals);
+	if (sums != local)
+		pfree(sums);
 	PG_RETURN_POINTER(result);
 }
 
