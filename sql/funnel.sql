@@ -252,6 +252,50 @@ JOIN LATERAL (
 ) r USING (u)
 GROUP BY m ORDER BY m;
 
+-- Hash aggregation defers appends to a log applied in batches. The same
+-- levels and times come from sorted aggregation, which appends directly:
+-- (1) when the hash table spills to disk (work_mem 64 kB), so that states
+-- and their log are reset batch by batch; (2) when windows differ between
+-- entities, so that states made with another window than the log's take
+-- the direct path.
+CREATE FUNCTION hash_batches(query text) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+	plan json;
+BEGIN
+	EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON, TIMING OFF, SUMMARY OFF) ' || query INTO plan;
+	RETURN (plan->0->'Plan'->>'HashAgg Batches')::int;
+END $$;
+SET max_parallel_workers_per_gather = 0;
+SET work_mem = '64kB';
+SET hash_mem_multiplier = 1;
+SET enable_sort = off;
+SELECT hash_batches($$SELECT u, analytics.funnel_level(ts, step, '10 minutes') FROM random_events GROUP BY u$$) > 1
+	AS hash_aggregate_spills;
+CREATE TABLE hashed_result AS
+SELECT u, analytics.funnel_level(ts, step, '10 minutes') AS level,
+	analytics.funnel_times(ts, step, '10 minutes', 'strict_increase') AS times,
+	analytics.funnel_level(ts, step, CASE WHEN u % 3 = 0 THEN interval '10 minutes' ELSE interval '5 minutes' END) AS mixed
+FROM random_events GROUP BY u;
+RESET work_mem;
+RESET hash_mem_multiplier;
+RESET enable_sort;
+SET enable_hashagg = off;
+CREATE TABLE sorted_result AS
+SELECT u, analytics.funnel_level(ts, step, '10 minutes') AS level,
+	analytics.funnel_times(ts, step, '10 minutes', 'strict_increase') AS times,
+	analytics.funnel_level(ts, step, CASE WHEN u % 3 = 0 THEN interval '10 minutes' ELSE interval '5 minutes' END) AS mixed
+FROM random_events GROUP BY u;
+RESET enable_hashagg;
+RESET max_parallel_workers_per_gather;
+SELECT (SELECT count(*) FROM (SELECT * FROM hashed_result EXCEPT SELECT * FROM sorted_result) a) AS hashed_only,
+	(SELECT count(*) FROM (SELECT * FROM sorted_result EXCEPT SELECT * FROM hashed_result) b) AS sorted_only,
+	(SELECT count(*) FROM hashed_result) AS entities,
+	(SELECT count(*) FROM hashed_result WHERE mixed <> level) > 1000 AS windows_matter;
+-- a window that changes within a group is refused on the direct path too
+SELECT u, analytics.funnel_level(ts, step, CASE WHEN step = 1 THEN interval '1 hour' ELSE interval '2 hours' END)
+FROM random_events WHERE u <= 1000 GROUP BY u;
+DROP FUNCTION hash_batches(text);
+
 -- Parallel: partial states combine to the serial result (>= 1M rows).
 CREATE TABLE big AS
 SELECT u, '2026-03-01 00:00Z'::timestamptz + ((u * 13 + k * 37) % 60) * interval '1 minute' AS ts,

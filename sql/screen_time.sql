@@ -381,5 +381,41 @@ SELECT (SELECT count(*) FROM (
 SELECT r.screen, r.views FROM st_ser, analytics.screen_time_rows(st) r
 WHERE k = 'all' AND r.screen IN ('home', 'search', 'detail') ORDER BY 1;
 
-DROP TABLE st_ev, st_sessions, st_daily, st_parts, st_big, st_reference, st_big_sessions, st_par, st_ser;
+-- Hash aggregation defers appends to a log applied in batches. Per session
+-- the values equal the reference: (1) when the hash table spills to disk
+-- (work_mem 64 kB), so that states, names and log are reset batch by batch;
+-- (2) when sessions give different idle timeouts (30 minutes, or 1800
+-- seconds written otherwise), so that some states take the direct path.
+CREATE FUNCTION hash_batches(query text) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+	plan json;
+BEGIN
+	EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON, TIMING OFF, SUMMARY OFF) ' || query INTO plan;
+	RETURN (plan->0->'Plan'->>'HashAgg Batches')::int;
+END $$;
+SET max_parallel_workers_per_gather = 0;
+SET work_mem = '64kB';
+SET hash_mem_multiplier = 1;
+SET enable_sort = off;
+SELECT hash_batches($$SELECT sid, analytics.screen_seconds(ts, screen, duration_ms, NULL) FROM st_big GROUP BY sid$$) > 1
+	AS hash_aggregate_spills;
+CREATE TABLE st_hashed AS
+SELECT sid, analytics.screen_seconds(ts, screen, duration_ms, NULL) AS st,
+	analytics.screen_seconds(ts, screen, duration_ms,
+		CASE WHEN sid % 3 = 0 THEN interval '30 minutes' WHEN sid % 3 = 1 THEN interval '1800 seconds' END) AS mixed
+FROM st_big GROUP BY sid;
+RESET work_mem;
+RESET hash_mem_multiplier;
+RESET enable_sort;
+RESET max_parallel_workers_per_gather;
+SELECT (SELECT count(*) FROM (
+		SELECT sid, r.* FROM st_hashed, analytics.screen_time_rows(st) r
+		EXCEPT SELECT sid, screen, seconds::float8, views FROM st_reference) x) AS missing_in_reference,
+	(SELECT count(*) FROM (
+		SELECT sid, screen, seconds::float8, views FROM st_reference
+		EXCEPT SELECT sid, r.* FROM st_hashed, analytics.screen_time_rows(st) r) x) AS missing_in_states,
+	(SELECT count(*) FROM st_hashed WHERE mixed::text <> st::text) AS mixed_differs;
+DROP FUNCTION hash_batches(text);
+
+DROP TABLE st_ev, st_sessions, st_daily, st_parts, st_big, st_reference, st_big_sessions, st_par, st_ser, st_hashed;
 DROP EXTENSION analytics;

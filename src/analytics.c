@@ -124,8 +124,8 @@ AnalyticsIntervalUsecs(const Interval *iv, const char *what)
 
 /* ---------- deferred appends (see analytics.h) ---------- */
 
-/* The log holds at most this many items between flushes (384 kB) */
-#define DEFER_LOG_MAX	16384
+/* The log holds at most this many items between flushes (96 kB) */
+#define DEFER_LOG_MAX	4096
 
 static void
 AnalyticsDeferLogReset(void *arg)

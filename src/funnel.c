@@ -456,13 +456,12 @@ PG_FUNCTION_INFO_V1(funnel_deserialize);
 Datum
 funnel_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
 	bytea	   *raw;
 	FunnelStateHeader hdr;
 	FunnelState *state;
 	Size		len;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
+	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "funnel_deserialize called in non-aggregate context");
 	raw = PG_GETARG_BYTEA_PP(0);
 	len = VARSIZE_ANY_EXHDR(raw);
@@ -482,7 +481,8 @@ funnel_deserialize(PG_FUNCTION_ARGS)
 				 errmsg("invalid funnel state"),
 				 errdetail("The header does not match a funnel state of version %d.",
 						   FUNNEL_STATE_VERSION)));
-	state = FunnelStateNew(aggcxt, hdr.window, hdr.modes);
+	/* in the current (per-row) context: combine copies it */
+	state = FunnelStateNew(CurrentMemoryContext, hdr.window, hdr.modes);
 	state->maxstep = hdr.maxstep;
 	FunnelStateReserve(state, hdr.nevents);
 	memcpy(state->events, VARDATA_ANY(raw) + sizeof(FunnelStateHeader) - VARHDRSZ,

@@ -113,6 +113,19 @@ typedef struct ScreenDictEntry
 #include "lib/simplehash.h"
 
 /*
+ * A direct-mapped cache of name lookups, keyed by length and NameKey: the
+ * screen of most rows is found with a few instructions.
+ */
+#define SCREEN_RECENT	64
+
+typedef struct ScreenRecent
+{
+	uint64		key;
+	int32		len;			/* -1: empty */
+	int32		id;
+} ScreenRecent;
+
+/*
  * The screen names of every state in one aggregate context, each stored
  * once: a state's events refer to names by id. A query shows few distinct
  * screens to many sessions, so this spares every session its own copies,
@@ -126,9 +139,8 @@ typedef struct ScreenPool
 	int32		max;
 	char	  **names;
 	int32	   *lens;
-	uint64	   *prefixes;		/* each name's first 8 bytes, zero-padded */
 	screendict_hash *dict;		/* NULL while n <= DICT_LINEAR_MAX */
-	int32		last;			/* id found by the latest lookup, or -1 */
+	ScreenRecent recent[SCREEN_RECENT];	/* ids of names seen lately */
 	int32		nranked;		/* rank is valid for ids below this */
 	int32	   *rank;			/* position of each name in byte order */
 	int32	   *slot;			/* scratch of the final function: -1 each */
@@ -176,18 +188,35 @@ NameCompare(const char *a, int32 alen, const char *b, int32 blen)
 	return (alen > blen) - (alen < blen);
 }
 
-/* A name's first 8 bytes, zero-padded, as one word */
+/*
+ * A word that, with the length, tells names of up to 8 bytes apart (and the
+ * first 8 bytes of longer ones), read without going past the name's end.
+ */
 static inline uint64
-NamePrefix(const char *name, int32 len)
+NameKey(const char *name, int32 len)
 {
-	uint64		prefix = 0;
+	uint32		lo,
+				hi;
+	uint64		key;
 
 	if (len >= 8)
-		memcpy(&prefix, name, 8);
-	else
-		for (int32 i = 0; i < len; i++)
-			prefix |= (uint64) (unsigned char) name[i] << (8 * i);
-	return prefix;
+	{
+		memcpy(&key, name, 8);
+		return key;
+	}
+	if (len >= 4)
+	{
+		/* two overlapping words cover all 4 to 7 bytes */
+		memcpy(&lo, name, 4);
+		memcpy(&hi, name + len - 4, 4);
+		return (uint64) lo | ((uint64) hi << 32);
+	}
+	if (len == 0)
+		return 0;
+	/* 1 to 3 bytes: first, middle, last */
+	return (uint64) (unsigned char) name[0] |
+		((uint64) (unsigned char) name[len / 2] << 8) |
+		((uint64) (unsigned char) name[len - 1] << 16);
 }
 
 static void
@@ -211,11 +240,11 @@ ScreenPoolGet(MemoryContext ctx, ScreenPool **owner)
 	pool = MemoryContextAllocZero(ctx, sizeof(ScreenPool));
 	pool->ctx = ctx;
 	pool->owner = owner;
-	pool->last = -1;
 	pool->max = 8;
 	pool->names = MemoryContextAlloc(ctx, pool->max * sizeof(char *));
 	pool->lens = MemoryContextAlloc(ctx, pool->max * sizeof(int32));
-	pool->prefixes = MemoryContextAlloc(ctx, pool->max * sizeof(uint64));
+	for (int i = 0; i < SCREEN_RECENT; i++)
+		pool->recent[i].len = -1;
 	cb = MemoryContextAlloc(ctx, sizeof(MemoryContextCallback));
 	cb->func = ScreenPoolReset;
 	cb->arg = pool;
@@ -253,14 +282,12 @@ ScreenPoolAdd(ScreenPool *pool, const char *name, int32 len)
 		pool->max *= 2;
 		pool->names = repalloc(pool->names, pool->max * sizeof(char *));
 		pool->lens = repalloc(pool->lens, pool->max * sizeof(int32));
-		pool->prefixes = repalloc(pool->prefixes, pool->max * sizeof(uint64));
 	}
 	copy = MemoryContextAlloc(pool->ctx, len + 1);
 	memcpy(copy, name, len);
 	copy[len] = '\0';
 	pool->names[pool->n] = copy;
 	pool->lens[pool->n] = len;
-	pool->prefixes[pool->n] = NamePrefix(name, len);
 	if (pool->dict == NULL && pool->n + 1 > DICT_LINEAR_MAX)
 	{
 		pool->dict = screendict_create(pool->ctx, 4 * (pool->n + 1), NULL);
@@ -272,33 +299,15 @@ ScreenPoolAdd(ScreenPool *pool, const char *name, int32 len)
 	return pool->n++;
 }
 
-/* Whether id is the name: first by length and prefix, in the pool's arrays */
-static inline bool
-ScreenPoolIs(const ScreenPool *pool, int32 id, const char *name, int32 len, uint64 prefix)
-{
-	return pool->lens[id] == len && pool->prefixes[id] == prefix &&
-		(len <= 8 || memcmp(pool->names[id] + 8, name + 8, len - 8) == 0);
-}
-
-/* The id of a screen name, added when new */
+/* The id of a screen name, added when new: the slow path of the lookup */
 static int32
-ScreenPoolLookup(ScreenPool *pool, const char *name, int32 len)
+ScreenPoolFind(ScreenPool *pool, const char *name, int32 len)
 {
-	int32		id = -1;
-	int32		last = pool->last;
-	uint64		prefix = NamePrefix(name, len);
-
-	/* consecutive rows often repeat the screen */
-	if (last >= 0 && ScreenPoolIs(pool, last, name, len, prefix))
-		return last;
 	if (pool->dict == NULL)
 	{
 		for (int32 i = 0; i < pool->n; i++)
-			if (ScreenPoolIs(pool, i, name, len, prefix))
-			{
-				id = i;
-				break;
-			}
+			if (pool->lens[i] == len && memcmp(pool->names[i], name, len) == 0)
+				return i;
 	}
 	else
 	{
@@ -309,12 +318,26 @@ ScreenPoolLookup(ScreenPool *pool, const char *name, int32 len)
 		key.len = len;
 		entry = screendict_lookup(pool->dict, key);
 		if (entry)
-			id = entry->id;
+			return entry->id;
 	}
-	if (id < 0)
-		id = ScreenPoolAdd(pool, name, len);
-	pool->last = id;
-	return id;
+	return ScreenPoolAdd(pool, name, len);
+}
+
+/* The id of a screen name, added when new */
+static inline int32
+ScreenPoolLookup(ScreenPool *pool, const char *name, int32 len)
+{
+	uint64		key = NameKey(name, len);
+	ScreenRecent *r = &pool->recent[((key + (uint64) len) * UINT64CONST(0x9E3779B97F4A7C15)) >> 58];
+
+	StaticAssertStmt(SCREEN_RECENT == 64, "the slot is the hash's top 6 bits");
+	if (r->len == len && r->key == key &&
+		(len <= 8 || memcmp(pool->names[r->id] + 8, name + 8, len - 8) == 0))
+		return r->id;
+	r->id = ScreenPoolFind(pool, name, len);
+	r->key = key;
+	r->len = len;
+	return r->id;
 }
 
 static int
