@@ -265,26 +265,22 @@ BEGIN
 	EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON, TIMING OFF, SUMMARY OFF) ' || query INTO plan;
 	RETURN (plan->0->'Plan'->>'HashAgg Batches')::int;
 END $$;
+CREATE VIEW levels_by_user AS
+SELECT u, analytics.funnel_level(ts, step, '10 minutes') AS level,
+	analytics.funnel_times(ts, step, '10 minutes', 'strict_increase') AS times,
+	analytics.funnel_level(ts, step, CASE WHEN u % 3 = 0 THEN interval '10 minutes' ELSE interval '5 minutes' END) AS mixed
+FROM random_events GROUP BY u;
 SET max_parallel_workers_per_gather = 0;
 SET work_mem = '64kB';
 SET hash_mem_multiplier = 1;
 SET enable_sort = off;
-SELECT hash_batches($$SELECT u, analytics.funnel_level(ts, step, '10 minutes') FROM random_events GROUP BY u$$) > 1
-	AS hash_aggregate_spills;
-CREATE TABLE hashed_result AS
-SELECT u, analytics.funnel_level(ts, step, '10 minutes') AS level,
-	analytics.funnel_times(ts, step, '10 minutes', 'strict_increase') AS times,
-	analytics.funnel_level(ts, step, CASE WHEN u % 3 = 0 THEN interval '10 minutes' ELSE interval '5 minutes' END) AS mixed
-FROM random_events GROUP BY u;
+SELECT hash_batches('SELECT * FROM levels_by_user') > 1 AS hash_aggregate_spills;
+CREATE TABLE hashed_result AS SELECT * FROM levels_by_user;
 RESET work_mem;
 RESET hash_mem_multiplier;
 RESET enable_sort;
 SET enable_hashagg = off;
-CREATE TABLE sorted_result AS
-SELECT u, analytics.funnel_level(ts, step, '10 minutes') AS level,
-	analytics.funnel_times(ts, step, '10 minutes', 'strict_increase') AS times,
-	analytics.funnel_level(ts, step, CASE WHEN u % 3 = 0 THEN interval '10 minutes' ELSE interval '5 minutes' END) AS mixed
-FROM random_events GROUP BY u;
+CREATE TABLE sorted_result AS SELECT * FROM levels_by_user;
 RESET enable_hashagg;
 RESET max_parallel_workers_per_gather;
 SELECT (SELECT count(*) FROM (SELECT * FROM hashed_result EXCEPT SELECT * FROM sorted_result) a) AS hashed_only,
@@ -294,7 +290,11 @@ SELECT (SELECT count(*) FROM (SELECT * FROM hashed_result EXCEPT SELECT * FROM s
 -- a window that changes within a group is refused on the direct path too
 SELECT u, analytics.funnel_level(ts, step, CASE WHEN step = 1 THEN interval '1 hour' ELSE interval '2 hours' END)
 FROM random_events WHERE u <= 1000 GROUP BY u;
+-- ... and so is a mode that changes within a group
+SELECT u, analytics.funnel_level(ts, step, '1 hour', CASE WHEN step = 1 THEN '' ELSE 'strict_order' END)
+FROM random_events WHERE u <= 1000 GROUP BY u;
 DROP FUNCTION hash_batches(text);
+DROP VIEW levels_by_user;
 
 -- Parallel: partial states combine to the serial result (>= 1M rows).
 CREATE TABLE big AS

@@ -96,8 +96,8 @@ typedef struct FunnelCallCache
 	int32		modes;
 	int			modelen;
 	char	   *mode;			/* the mode text last parsed */
-	int			hashed;			/* under a hash aggregate: 1, not: 0, not
-								 * known yet: -1 */
+	int			hashed;			/* 1 under a hash aggregate, until a row's
+								 * window or modes differ from the log's */
 	AnalyticsDeferLog *log;		/* the deferred appends, or NULL */
 	int64		log_window;		/* the window and modes of every state */
 	int32		log_modes;		/* created while log is set */
@@ -359,7 +359,18 @@ funnel_trans(PG_FUNCTION_ARGS)
 		cache->log_window = window;
 		cache->log_modes = modes;
 	}
-	if (cache->log != NULL && window == cache->log_window && modes == cache->log_modes)
+	if (cache->hashed && cache->log != NULL &&
+		(window != cache->log_window || modes != cache->log_modes))
+	{
+		/*
+		 * The log relies on every state having its window and modes. From
+		 * the first row that differs on, every row goes the direct way, where
+		 * a state's window and modes are checked.
+		 */
+		AnalyticsDeferLogFlush(cache->log);
+		cache->hashed = 0;
+	}
+	if (cache->hashed && cache->log != NULL)
 	{
 		/* the group's state was made with this window and modes */
 		if (state != NULL)

@@ -171,7 +171,8 @@ typedef struct ScreenCallCache
 {
 	AnalyticsIntervalCache timeout;
 	ScreenPool *pool;			/* the pool of the current aggregate context */
-	int			hashed;			/* under a hash aggregate: 1, not: 0 */
+	int			hashed;			/* 1 under a hash aggregate, until a row's
+								 * idle timeout differs from the log's */
 	AnalyticsDeferLog *log;		/* the deferred appends, or NULL */
 	bool		log_has_timeout;	/* the idle timeout of every state */
 	int64		log_idle_usecs; /* created while log is set */
@@ -718,8 +719,18 @@ screen_seconds_trans(PG_FUNCTION_ARGS)
 		cache->log_has_timeout = has_timeout;
 		cache->log_idle_usecs = idle_usecs;
 	}
-	if (cache->log != NULL && has_timeout == cache->log_has_timeout &&
-		idle_usecs == cache->log_idle_usecs)
+	if (cache->hashed && cache->log != NULL &&
+		(has_timeout != cache->log_has_timeout || idle_usecs != cache->log_idle_usecs))
+	{
+		/*
+		 * The log relies on every state having its idle timeout. From the
+		 * first row that differs on, every row goes the direct way, where a
+		 * state's timeout is checked.
+		 */
+		AnalyticsDeferLogFlush(cache->log);
+		cache->hashed = 0;
+	}
+	if (cache->hashed && cache->log != NULL)
 	{
 		/* the group's state was made with this idle timeout and pool */
 		if (st != NULL)
