@@ -16,6 +16,9 @@ OBJS = \
 	src/funnel.o \
 	src/screen_time.o
 
+# Every file includes the shared header (PGXS tracks no header dependencies).
+$(OBJS): src/analytics.h
+
 # Install-script pieces, in dependency order.
 SQL_PIECES = \
 	src/analytics.sql \

@@ -185,14 +185,15 @@ AnalyticsDeferLogFlush(AnalyticsDeferLog *log)
 }
 
 /*
- * Whether an aggregate function runs under a hash aggregate node (not a
- * sorted or plain one, where a group's rows arrive together, nor grouping
- * sets mixing both, nor a window function): only there is the deferred log
- * worth it.
+ * Set up use at a transition function's first call. The log is worth it only
+ * under a hash aggregate node (not a sorted or plain one, where a group's
+ * rows arrive together, nor grouping sets mixing both, nor a window
+ * function).
  */
-bool
-AnalyticsInHashAggregate(FunctionCallInfo fcinfo)
+void
+AnalyticsDeferUseInit(AnalyticsDeferUse *use, FunctionCallInfo fcinfo)
 {
-	return fcinfo->context != NULL && IsA(fcinfo->context, AggState) &&
+	use->active = fcinfo->context != NULL && IsA(fcinfo->context, AggState) &&
 		((AggState *) fcinfo->context)->aggstrategy == AGG_HASHED;
+	use->log = NULL;
 }

@@ -97,7 +97,20 @@ typedef struct AnalyticsDeferLog
 extern AnalyticsDeferLog *AnalyticsDeferLogCreate(MemoryContext ctx, AnalyticsDeferApply apply,
 												  AnalyticsDeferLog **owner);
 extern void AnalyticsDeferLogFlush(AnalyticsDeferLog *log);
-extern bool AnalyticsInHashAggregate(FunctionCallInfo fcinfo);
+/*
+ * What a transition function keeps (in fn_extra) to decide whether a row may
+ * go through the log: only under a hash aggregate, and only while every row
+ * gives the arguments (key) that all states made with the log share, so
+ * that a logged row never needs its state read to be checked.
+ */
+typedef struct AnalyticsDeferUse
+{
+	bool		active;			/* hash aggregate, and no row has differed */
+	AnalyticsDeferLog *log;		/* NULL until a first state; cleared on reset */
+	int64		key[2];			/* the arguments of every state made with log */
+} AnalyticsDeferUse;
+
+extern void AnalyticsDeferUseInit(AnalyticsDeferUse *use, FunctionCallInfo fcinfo);
 
 static inline void
 AnalyticsDeferLogAdd(AnalyticsDeferLog *log, void *state, int64 a, int32 b, int32 c)
@@ -111,6 +124,38 @@ AnalyticsDeferLogAdd(AnalyticsDeferLog *log, void *state, int64 a, int32 b, int3
 	item->a = a;
 	item->b = b;
 	item->c = c;
+}
+
+/*
+ * The log a row may go through, or NULL when it must reach its state
+ * directly. new_state: the row makes its group's state (aggctx, then the
+ * aggregate context, is where a log is made). key0, key1: the row's arguments
+ * that a state fixes. The first row that differs from the log's key turns the
+ * log off for the rest of the query, after applying it, so that from then on
+ * every state's arguments are checked.
+ */
+static inline AnalyticsDeferLog *
+AnalyticsDeferLogFor(AnalyticsDeferUse *use, MemoryContext aggctx, AnalyticsDeferApply apply,
+					 bool new_state, int64 key0, int64 key1)
+{
+	if (!use->active)
+		return NULL;
+	if (use->log == NULL)
+	{
+		/* states outlive no log: one that exists was made without one */
+		if (!new_state)
+			return NULL;
+		(void) AnalyticsDeferLogCreate(aggctx, apply, &use->log);
+		use->key[0] = key0;
+		use->key[1] = key1;
+	}
+	else if (key0 != use->key[0] || key1 != use->key[1])
+	{
+		AnalyticsDeferLogFlush(use->log);
+		use->active = false;
+		return NULL;
+	}
+	return use->log;
 }
 
 #ifdef __GNUC__

@@ -96,11 +96,7 @@ typedef struct FunnelCallCache
 	int32		modes;
 	int			modelen;
 	char	   *mode;			/* the mode text last parsed */
-	int			hashed;			/* 1 under a hash aggregate, until a row's
-								 * window or modes differ from the log's */
-	AnalyticsDeferLog *log;		/* the deferred appends, or NULL */
-	int64		log_window;		/* the window and modes of every state */
-	int32		log_modes;		/* created while log is set */
+	AnalyticsDeferUse defer;	/* the deferred appends */
 } FunnelCallCache;
 
 /* Serialized form: this header, then nevents FunnelEvents */
@@ -287,6 +283,7 @@ funnel_trans(PG_FUNCTION_ARGS)
 	int32		modes = 0;
 	int64		window;
 	FunnelEvent ev;
+	AnalyticsDeferLog *log;
 
 	/*
 	 * Only aggregates pass a state, so the context is checked when there is
@@ -297,7 +294,7 @@ funnel_trans(PG_FUNCTION_ARGS)
 	if (cache == NULL)
 	{
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(FunnelCallCache));
-		cache->hashed = AnalyticsInHashAggregate(fcinfo) ? 1 : 0;
+		AnalyticsDeferUseInit(&cache->defer, fcinfo);
 		fcinfo->flinfo->fn_extra = cache;
 	}
 
@@ -353,33 +350,18 @@ funnel_trans(PG_FUNCTION_ARGS)
 	ev.ts = PG_GETARG_TIMESTAMPTZ(1);
 	ev.step = step;
 
-	if (cache->hashed && state == NULL && cache->log == NULL)
-	{
-		(void) AnalyticsDeferLogCreate(aggcxt, FunnelApplyDeferred, &cache->log);
-		cache->log_window = window;
-		cache->log_modes = modes;
-	}
-	if (cache->hashed && cache->log != NULL &&
-		(window != cache->log_window || modes != cache->log_modes))
-	{
-		/*
-		 * The log relies on every state having its window and modes. From
-		 * the first row that differs on, every row goes the direct way, where
-		 * a state's window and modes are checked.
-		 */
-		AnalyticsDeferLogFlush(cache->log);
-		cache->hashed = 0;
-	}
-	if (cache->hashed && cache->log != NULL)
+	log = AnalyticsDeferLogFor(&cache->defer, aggcxt, FunnelApplyDeferred, state == NULL,
+							   window, modes);
+	if (log != NULL)
 	{
 		/* the group's state was made with this window and modes */
 		if (state != NULL)
 		{
-			AnalyticsDeferLogAdd(cache->log, state, ev.ts, ev.step, 0);
+			AnalyticsDeferLogAdd(log, state, ev.ts, ev.step, 0);
 			PG_RETURN_POINTER(state);
 		}
-		state = FunnelStateNew(cache->log->states, window, modes);
-		state->log = cache->log;
+		state = FunnelStateNew(log->states, window, modes);
+		state->log = log;
 	}
 	else if (state == NULL)
 		state = FunnelStateNew(aggcxt, window, modes);

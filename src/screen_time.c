@@ -171,11 +171,7 @@ typedef struct ScreenCallCache
 {
 	AnalyticsIntervalCache timeout;
 	ScreenPool *pool;			/* the pool of the current aggregate context */
-	int			hashed;			/* 1 under a hash aggregate, until a row's
-								 * idle timeout differs from the log's */
-	AnalyticsDeferLog *log;		/* the deferred appends, or NULL */
-	bool		log_has_timeout;	/* the idle timeout of every state */
-	int64		log_idle_usecs; /* created while log is set */
+	AnalyticsDeferUse defer;	/* the deferred appends */
 } ScreenCallCache;
 
 /* Byte-order comparison of two names, shorter first on a common prefix */
@@ -611,7 +607,7 @@ ScreenCache(FunctionCallInfo fcinfo)
 	if (cache == NULL)
 	{
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ScreenCallCache));
-		cache->hashed = AnalyticsInHashAggregate(fcinfo) ? 1 : 0;
+		AnalyticsDeferUseInit(&cache->defer, fcinfo);
 		fcinfo->flinfo->fn_extra = cache;
 	}
 	return cache;
@@ -638,6 +634,7 @@ screen_seconds_trans(PG_FUNCTION_ARGS)
 	int32		screen = SCREEN_NONE;
 	bool		has_timeout = false;
 	int64		idle_usecs = 0;
+	AnalyticsDeferLog *log;
 
 	/*
 	 * Only aggregates pass a state, so the context is checked when there is
@@ -697,7 +694,7 @@ screen_seconds_trans(PG_FUNCTION_ARGS)
 	 */
 	if (st == NULL)
 		pool = ScreenPoolGet(aggctx, &cache->pool);
-	else if (cache->hashed)
+	else if (cache->defer.active)
 	{
 		pool = cache->pool;
 		Assert(pool != NULL && pool == st->pool);
@@ -713,33 +710,18 @@ screen_seconds_trans(PG_FUNCTION_ARGS)
 	else
 		duration_ms = NO_DURATION;	/* only a view's duration counts */
 
-	if (cache->hashed && st == NULL && cache->log == NULL)
-	{
-		(void) AnalyticsDeferLogCreate(aggctx, ScreenApplyDeferred, &cache->log);
-		cache->log_has_timeout = has_timeout;
-		cache->log_idle_usecs = idle_usecs;
-	}
-	if (cache->hashed && cache->log != NULL &&
-		(has_timeout != cache->log_has_timeout || idle_usecs != cache->log_idle_usecs))
-	{
-		/*
-		 * The log relies on every state having its idle timeout. From the
-		 * first row that differs on, every row goes the direct way, where a
-		 * state's timeout is checked.
-		 */
-		AnalyticsDeferLogFlush(cache->log);
-		cache->hashed = 0;
-	}
-	if (cache->hashed && cache->log != NULL)
+	log = AnalyticsDeferLogFor(&cache->defer, aggctx, ScreenApplyDeferred, st == NULL,
+							   has_timeout ? idle_usecs : 0, 0);
+	if (log != NULL)
 	{
 		/* the group's state was made with this idle timeout and pool */
 		if (st != NULL)
 		{
-			AnalyticsDeferLogAdd(cache->log, st, ts, screen, duration_ms);
+			AnalyticsDeferLogAdd(log, st, ts, screen, duration_ms);
 			PG_RETURN_POINTER(st);
 		}
-		st = ScreenStateCreate(cache->log->states, pool);
-		st->log = cache->log;
+		st = ScreenStateCreate(log->states, pool);
+		st->log = log;
 	}
 	else if (st == NULL)
 		st = ScreenStateCreate(aggctx, pool);
