@@ -14,7 +14,10 @@ OBJS = \
 	src/analytics.o \
 	src/events.o \
 	src/funnel.o \
-	src/screen_time.o
+	src/screen_time.o \
+	src/regression.o \
+	src/forecast.o \
+	src/anomaly.o
 
 # Every file includes the shared header (PGXS tracks no header dependencies).
 $(OBJS): src/analytics.h
@@ -25,13 +28,16 @@ SQL_PIECES = \
 	src/events.sql \
 	src/funnel.sql \
 	src/screen_time.sql \
+	src/regression.sql \
+	src/forecast.sql \
+	src/anomaly.sql \
 	src/dashboards.sql \
 	src/demo.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard src/updates/$(EXTENSION)--*--*.sql)
 
-REGRESS = analytics events funnel screen_time dashboards demo
+REGRESS = analytics events funnel screen_time regression forecast anomaly dashboards demo
 REGRESS_OUT ?= test/tmp/regress
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUT) \
 	--temp-instance=$(REGRESS_OUT)/tmp_check --temp-config=test/regress.conf

@@ -1,0 +1,2 @@
+-- anomaly (being written)
+SELECT 1 AS placeholder;

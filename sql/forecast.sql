@@ -1,0 +1,2 @@
+-- forecast (being written)
+SELECT 1 AS placeholder;

@@ -1,0 +1,2 @@
+-- regression (being written)
+SELECT 1 AS placeholder;

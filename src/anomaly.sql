@@ -1,0 +1,2 @@
+
+-- src/anomaly.sql

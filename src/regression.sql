@@ -1,0 +1,2 @@
+
+-- src/regression.sql
