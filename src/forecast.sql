@@ -113,3 +113,53 @@ CREATE AGGREGATE analytics.trend_summary(ts timestamptz, value float8, step inte
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE analytics.trend_summary(timestamptz, float8, interval) IS 'Least-squares trend per step: slope, intercept at the first observation, its test, direction and R-squared';
+
+-- Event forecast (Power BI DirectQuery and psql: plain scalar columns)
+--
+-- For each event name, its daily counts (UTC days) from its first day to its
+-- last complete day, days without events counting 0, forecast for the 14
+-- days after that by linear_forecast with a detected season (a weekly cycle
+-- gives 7), 95% prediction intervals. The current UTC day is not complete
+-- and is left out, so that a partial day does not pull the trend down.
+-- Counts cannot be negative: forecast and bounds are clamped at 0. Event
+-- names with fewer than 3 complete days have no forecast.
+CREATE VIEW analytics.event_forecast AS
+WITH counts AS (
+	SELECT (pg_catalog.timezone('UTC', e.occurred_at))::date AS day, e.event_name,
+		pg_catalog.count(*) AS events
+	FROM analytics.events e
+	WHERE e.occurred_at OPERATOR(pg_catalog.<) pg_catalog.timezone('UTC',
+		pg_catalog.date_trunc('day', pg_catalog.timezone('UTC', pg_catalog.now())))
+	GROUP BY 1, 2
+),
+spans AS (
+	SELECT c.event_name, pg_catalog.min(c.day) AS first_day, pg_catalog.max(c.day) AS last_day
+	FROM counts c
+	GROUP BY c.event_name
+),
+dense AS (
+	SELECT s.event_name, d.day::date AS day, COALESCE(c.events, 0) AS events
+	FROM spans s
+	CROSS JOIN LATERAL pg_catalog.generate_series(s.first_day::timestamp, s.last_day::timestamp,
+		'1 day'::pg_catalog.interval) AS d(day)
+	LEFT JOIN counts c ON c.event_name OPERATOR(pg_catalog.=) s.event_name
+		AND c.day OPERATOR(pg_catalog.=) d.day::date
+),
+fits AS (
+	-- a 24-hour step: the day after a UTC midnight, whatever the session's zone
+	SELECT d.event_name,
+		analytics.linear_forecast(pg_catalog.timezone('UTC', d.day::timestamp), d.events::float8, 14,
+			'24 hours'::pg_catalog.interval, 0.95::float8, -1) AS points
+	FROM dense d
+	GROUP BY d.event_name
+	HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>=) 3
+)
+SELECT (pg_catalog.timezone('UTC', p.ts))::date AS day, f.event_name,
+	GREATEST(p.forecast, 0::float8) AS forecast,
+	GREATEST(p.lower, 0::float8) AS lower,
+	GREATEST(p.upper, 0::float8) AS upper
+FROM fits f
+CROSS JOIN LATERAL pg_catalog.unnest(f.points) AS p;
+COMMENT ON VIEW analytics.event_forecast IS 'Daily event counts forecast for the 14 days after each event name''s last complete UTC day, with weekly (detected) season and 95% prediction intervals, clamped at 0';
+
+GRANT SELECT ON analytics.event_forecast TO analytics_reader;
