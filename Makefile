@@ -19,9 +19,6 @@ OBJS = \
 	src/forecast.o \
 	src/anomaly.o
 
-# Every file includes the shared header (PGXS tracks no header dependencies).
-$(OBJS): src/analytics.h
-
 # Install-script pieces, in dependency order.
 SQL_PIECES = \
 	src/analytics.sql \
@@ -63,6 +60,10 @@ all install installcheck:
 	@echo "or install postgresql-server-dev-15 (see README.md)." >&2
 	@exit 1
 endif
+
+# Every file includes the shared header (PGXS tracks no header dependencies).
+# After the include: the first rule in the file is make's default goal.
+$(OBJS): src/analytics.h
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PIECES) analytics.control
 	cat $(SQL_PIECES) > $@

@@ -16,6 +16,7 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
+#include <gsl/gsl_sf_gamma.h>
 
 #include "common/int.h"
 #include "datatype/timestamp.h"
@@ -107,6 +108,33 @@ AnalyticsGslCheck(int status, const char *what)
 			(errcode(code),
 			 errmsg("%s failed", what),
 			 errdetail("GSL reported: %s.", gsl_strerror(status))));
+}
+
+/*
+ * P(|T| >= |t|) for T ~ t(df), from the regularized incomplete beta function:
+ * I(df / (df + t^2); df / 2, 1 / 2), or 1 - I(t^2 / (df + t^2); 1 / 2, df / 2)
+ * near the centre. (gsl_cdf_tdist_Q approximates for df > 30 and loses up to
+ * six digits in the tails.)
+ */
+double
+AnalyticsTTestP(double t, double df)
+{
+	gsl_sf_result r;
+	double		t2 = t * t;
+
+	if (isnan(t))
+		return t;
+	if (isinf(t))
+		return 0.0;
+	if (t2 < df)
+	{
+		AnalyticsGslCheck(gsl_sf_beta_inc_e(0.5, df / 2.0, t2 / (df + t2), &r),
+						  "the t distribution");
+		return 1.0 - r.val;
+	}
+	AnalyticsGslCheck(gsl_sf_beta_inc_e(df / 2.0, 0.5, df / (df + t2), &r),
+					  "the t distribution");
+	return r.val;
 }
 
 /*

@@ -28,6 +28,12 @@ extern int	analytics_session_idle_timeout;
 extern void AnalyticsGslCheck(int status, const char *what);
 
 /*
+ * Two-sided p value of Student's t statistic t on df degrees of freedom,
+ * accurate to about 1e-15 relative even far in the tails.
+ */
+extern double AnalyticsTTestP(double t, double df);
+
+/*
  * An interval as microseconds, a month counting 30 days as interval
  * comparison does; "what" names the argument in the out-of-range error.
  */

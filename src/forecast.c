@@ -59,14 +59,14 @@ typedef struct ForecastStep
 } ForecastStep;
 
 static ForecastStep
-ForecastStepOf(const Interval *iv)
+ForecastStepOf(const Interval *iv, const char *fname)
 {
 	ForecastStep step = {0, 0};
 
 	if (iv->month != 0 && (iv->day != 0 || iv->time != 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("step must be whole months or have no month part"),
+				 errmsg("%s step must be whole months or have no month part", fname),
 				 errdetail("Months have no fixed length, so a step like '1 month 2 days' has none either."),
 				 errhint("Use a step such as '1 month', '3 months', '1 year', '1 day' or '1 hour'.")));
 	if (iv->month != 0)
@@ -76,7 +76,7 @@ ForecastStepOf(const Interval *iv)
 	if (step.months < 0 || step.usecs < 0 || (step.months == 0 && step.usecs == 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("step must be positive")));
+				 errmsg("%s step must be positive", fname)));
 	return step;
 }
 
@@ -275,7 +275,7 @@ ForecastTrans(FunctionCallInfo fcinfo, int32 kind)
 		ForecastCheckNotNull(fcinfo, 3, fname, "horizon");
 		ForecastCheckNotNull(fcinfo, 4, fname, "step");
 		params.horizon = PG_GETARG_INT32(3);
-		step = ForecastStepOf(PG_GETARG_INTERVAL_P(4));
+		step = ForecastStepOf(PG_GETARG_INTERVAL_P(4), fname);
 		params.confidence = 0.95;
 		if (PG_NARGS() > 5)
 		{
@@ -288,7 +288,7 @@ ForecastTrans(FunctionCallInfo fcinfo, int32 kind)
 	else
 	{
 		ForecastCheckNotNull(fcinfo, 3, fname, "step");
-		step = ForecastStepOf(PG_GETARG_INTERVAL_P(3));
+		step = ForecastStepOf(PG_GETARG_INTERVAL_P(3), fname);
 	}
 	params.months = step.months;
 	params.usecs = step.usecs;
@@ -426,7 +426,7 @@ forecast_deserialize(PG_FUNCTION_ARGS)
 		/* the step and parameters must be ones a row could have given */
 		iv.month = wire.params.months;
 		iv.time = wire.params.usecs;
-		step = ForecastStepOf(&iv);
+		step = ForecastStepOf(&iv, ForecastName(wire.params.kind));
 		if (step.months != wire.params.months || step.usecs != wire.params.usecs)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -791,6 +791,11 @@ TrendState(ArrayType *a)
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("trend_summary sums overflow"),
 					 errhint("Scale the values down.")));
+	if (s[6] < 0 || s[8] < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid trend_summary state"),
+				 errdetail("A sum of squared deviations is negative.")));
 	return s;
 }
 
@@ -831,7 +836,7 @@ trend_summary_trans(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "trend_summary_trans called in non-aggregate context");
 	ForecastCheckNotNull(fcinfo, 3, "trend_summary", "step");
-	step = ForecastStepOf(PG_GETARG_INTERVAL_P(3));
+	step = ForecastStepOf(PG_GETARG_INTERVAL_P(3), "trend_summary");
 	if (PG_ARGISNULL(0))
 	{
 		Datum		zeros[TREND_SIZE];
@@ -1012,7 +1017,7 @@ trend_summary_final(PG_FUNCTION_ARGS)
 	if (se > 0.0)
 	{
 		tval = slope / se;
-		pval = 2.0 * gsl_cdf_tdist_Q(fabs(tval), n - 2);
+		pval = AnalyticsTTestP(tval, n - 2);
 	}
 	else
 		pval = slope != 0.0 ? 0.0 : get_float8_nan();	/* an exact line */

@@ -22,8 +22,6 @@
 
 #include <math.h>
 
-#include <gsl/gsl_cdf.h>
-
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
@@ -89,6 +87,40 @@ OlsStateNew(int p, bool intercept)
 	s[2] = intercept ? 1.0 : 0.0;
 	pfree(zeros);
 	return a;
+}
+
+/* "1 row", "2 rows" */
+static char *
+OlsCount(double n, const char *one, const char *many)
+{
+	return psprintf("%.0f %s", n, n == 1 ? one : many);
+}
+
+/*
+ * The numbers of a state that a final or combine function relies on: a
+ * state made by hand may have the right shape and impossible values.
+ */
+static void
+OlsCheckValues(const double *s)
+{
+	int			p = (int) s[1];
+	const double *f = s + OLS_HEADER;
+	bool		ok = s[5] >= 0.0 && s[6] >= 0.0 && isfinite(s[4]) && isfinite(s[5]) && isfinite(s[6]);
+
+	for (int i = 0; i < AnalyticsLsqSize(p); i++)
+		if (!isfinite(f[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("ols sums of squares overflow"),
+					 errhint("Scale the regressors or the values down.")));
+	for (int i = 0; i < p; i++)
+		ok = ok && f[i] >= 0.0;
+	ok = ok && f[AnalyticsLsqSize(p) - 1] >= 0.0;
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid ols state"),
+				 errdetail("A sum of squares or a row weight is negative or not finite.")));
 }
 
 static void
@@ -171,9 +203,10 @@ ols_trans(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("ols regressors differ between rows of a group"),
-				 errdetail("A row has %d regressors %s an intercept; the group's first had %d %s one.",
-						   k, intercept ? "with" : "without",
-						   (int) s[1] - (s[2] == 1.0 ? 1 : 0), s[2] == 1.0 ? "with" : "without")));
+				 errdetail("A row has %s %s an intercept; the group's first had %s %s one.",
+						   OlsCount(k, "regressor", "regressors"), intercept ? "with" : "without",
+						   OlsCount(s[1] - (s[2] == 1.0 ? 1 : 0), "regressor", "regressors"),
+						   s[2] == 1.0 ? "with" : "without")));
 
 	OlsCheckFinite(y, "values");
 	xv = (const double *) ARR_DATA_PTR(xa);
@@ -232,13 +265,14 @@ ols_combine(PG_FUNCTION_ARGS)
 	b = PG_GETARG_ARRAYTYPE_P(1);
 	sa = OlsState(a);
 	sb = OlsState(b);
+	OlsCheckValues(sb);
 	if (sa[1] != sb[1] || sa[2] != sb[2])
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine ols states of different designs"),
-				 errdetail("One has %d coefficients %s an intercept, the other %d %s one.",
-						   (int) sa[1], sa[2] == 1.0 ? "with" : "without",
-						   (int) sb[1], sb[2] == 1.0 ? "with" : "without")));
+				 errdetail("One has %s %s an intercept, the other %s %s one.",
+						   OlsCount(sa[1], "coefficient", "coefficients"), sa[2] == 1.0 ? "with" : "without",
+						   OlsCount(sb[1], "coefficient", "coefficients"), sb[2] == 1.0 ? "with" : "without")));
 	if (sb[3] == 0)
 		PG_RETURN_ARRAYTYPE_P(a);
 
@@ -304,15 +338,11 @@ ols_final(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("ols needs more rows than coefficients"),
-				 errdetail("The group has %.0f rows for %d coefficients.", n, p),
+				 errdetail("The group has %s for %s.", OlsCount(n, "row", "rows"),
+						   OlsCount(p, "coefficient", "coefficients")),
 				 errhint("Give each group at least %d rows, for example with HAVING count(*) > %d.",
 						 p + 1, p)));
-	for (int i = 0; i < AnalyticsLsqSize(p); i++)
-		if (!isfinite(s[OLS_HEADER + i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("ols sums of squares overflow"),
-					 errhint("Scale the regressors or the values down.")));
+	OlsCheckValues(s);
 
 	AnalyticsLsqSolve(s + OLS_HEADER, p, ANALYTICS_LSQ_TOL, &fit);
 	df = n - fit.rank;
@@ -335,7 +365,7 @@ ols_final(PG_FUNCTION_ARGS)
 			pv[j] = 1.0;
 		}
 		else
-			pv[j] = 2.0 * gsl_cdf_tdist_Q(fabs(tv[j]), df);
+			pv[j] = AnalyticsTTestP(tv[j], df);
 	}
 
 	tss = intercept ? s[5] : s[6];
