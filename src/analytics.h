@@ -158,6 +158,63 @@ AnalyticsDeferLogFor(AnalyticsDeferUse *use, MemoryContext aggctx, AnalyticsDefe
 	return use->log;
 }
 
+/*
+ * Least squares by orthogonal updating (Miller's algorithm AS 274).
+ *
+ * Rows (x, y) with weight w are rotated one at a time into a factor
+ * X = Q D^(1/2) U, U unit upper triangular, by square-root-free Givens
+ * rotations: the normal equations are never formed, so the accuracy is that
+ * of a QR decomposition, and the factor takes O(p^2) space whatever the
+ * number of rows. Two factors of the same design merge by rotating the rows
+ * of one into the other. A factor for p coefficients is a flat array of
+ * AnalyticsLsqSize(p) doubles:
+ *
+ *	 d[p]			row weights (the squared diagonal of R)
+ *	 u[p(p-1)/2]	U above its diagonal, by rows
+ *	 theta[p]		Q'y scaled like U
+ *	 sserr			residual sum of squares so far
+ *
+ * An all-zero array is the factor of no rows.
+ */
+#define ANALYTICS_LSQ_MAX_P		101
+
+static inline int
+AnalyticsLsqSize(int p)
+{
+	return p + p * (p - 1) / 2 + p + 1;
+}
+
+/* Rotate the row (x, y) with weight w into f; x is overwritten */
+extern void AnalyticsLsqInclude(double *f, int p, double w, double *x, double y);
+
+/* Merge factor g into f (both for p coefficients) */
+extern void AnalyticsLsqMerge(double *f, const double *g, int p);
+
+/*
+ * A solved factor. A column that is (up to tol, relative to its norm) a
+ * linear combination of the columns before it is aliased: it gets no
+ * coefficient, as R's lm() does, and the others are those of the model
+ * without it.
+ */
+typedef struct AnalyticsLsqFit
+{
+	int			p;				/* columns */
+	int			rank;			/* columns not aliased */
+	bool	   *aliased;		/* [p] */
+	double	   *beta;			/* [p] coefficients, 0 where aliased */
+	double		rss;			/* residual sum of squares */
+	int		   *kept;			/* [rank] indexes of the columns kept */
+	double	   *u;				/* [rank * rank] U of the kept columns */
+	double	   *d;				/* [rank] their row weights */
+} AnalyticsLsqFit;
+
+/* The relative tolerance below which a column counts as aliased (R's lm) */
+#define ANALYTICS_LSQ_TOL		1e-7
+
+extern void AnalyticsLsqSolve(const double *f, int p, double tol, AnalyticsLsqFit *fit);
+extern double AnalyticsLsqQuad(const AnalyticsLsqFit *fit, const double *x0);
+extern double AnalyticsLsqCondition(const AnalyticsLsqFit *fit);
+
 #ifdef __GNUC__
 #define ANALYTICS_PREFETCH(p)		__builtin_prefetch((p), 0, 3)
 #define ANALYTICS_PREFETCH_W(p)		__builtin_prefetch((p), 1, 3)

@@ -1,2 +1,165 @@
 
--- src/forecast.sql
+-- src/forecast.sql: time series: linear_forecast, trend_summary, detect_season.
+
+CREATE TYPE analytics.forecast_point AS (
+	ts timestamptz,
+	forecast float8,
+	lower float8,
+	upper float8
+);
+COMMENT ON TYPE analytics.forecast_point IS 'One step of a linear_forecast: the time, the forecast and its prediction interval';
+
+CREATE TYPE analytics.trend AS (
+	n bigint,
+	slope_per_step float8,
+	intercept float8,
+	slope_stderr float8,
+	slope_p_value float8,
+	r_squared float8,
+	direction text,
+	residual_stddev float8
+);
+COMMENT ON TYPE analytics.trend IS 'Result of trend_summary: the least-squares line in steps from the first observation, its test and strength';
+
+CREATE TYPE analytics.season AS (
+	period int,
+	strength float8
+);
+COMMENT ON TYPE analytics.season IS 'Result of detect_season: the period in steps (0 for none) and its autocorrelation';
+
+-- linear_forecast and detect_season keep every observation (internal state)
+CREATE FUNCTION analytics.linear_forecast_trans(internal, timestamptz, float8, int, interval)
+RETURNS internal AS 'MODULE_PATHNAME', 'linear_forecast_trans' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION analytics.linear_forecast_trans(internal, timestamptz, float8, int, interval, float8, int)
+RETURNS internal AS 'MODULE_PATHNAME', 'linear_forecast_trans' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION analytics.detect_season_trans(internal, timestamptz, float8, interval)
+RETURNS internal AS 'MODULE_PATHNAME', 'detect_season_trans' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION analytics.forecast_combine(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'forecast_combine' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION analytics.forecast_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'forecast_serialize' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION analytics.forecast_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'forecast_deserialize' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION analytics.linear_forecast_final(internal)
+RETURNS analytics.forecast_point[] AS 'MODULE_PATHNAME', 'linear_forecast_final' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION analytics.detect_season_final(internal)
+RETURNS analytics.season AS 'MODULE_PATHNAME', 'detect_season_final' LANGUAGE C PARALLEL SAFE;
+
+COMMENT ON FUNCTION analytics.linear_forecast_trans(internal, timestamptz, float8, int, interval) IS 'Transition function of linear_forecast';
+COMMENT ON FUNCTION analytics.linear_forecast_trans(internal, timestamptz, float8, int, interval, float8, int) IS 'Transition function of linear_forecast with confidence and season';
+COMMENT ON FUNCTION analytics.detect_season_trans(internal, timestamptz, float8, interval) IS 'Transition function of detect_season';
+COMMENT ON FUNCTION analytics.forecast_combine(internal, internal) IS 'Combine function of linear_forecast and detect_season';
+COMMENT ON FUNCTION analytics.forecast_serialize(internal) IS 'Serialize function of linear_forecast and detect_season';
+COMMENT ON FUNCTION analytics.forecast_deserialize(bytea, internal) IS 'Deserialize function of linear_forecast and detect_season; checks the header and every observation';
+COMMENT ON FUNCTION analytics.linear_forecast_final(internal) IS 'Final function of linear_forecast';
+COMMENT ON FUNCTION analytics.detect_season_final(internal) IS 'Final function of detect_season';
+
+-- The final functions sort the observations in place: the state stays
+-- valid, so it may be shared (FINALFUNC_MODIFY = SHAREABLE).
+CREATE AGGREGATE analytics.linear_forecast(ts timestamptz, value float8, horizon int, step interval) (
+	SFUNC = analytics.linear_forecast_trans,
+	STYPE = internal,
+	FINALFUNC = analytics.linear_forecast_final,
+	FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = analytics.forecast_combine,
+	SERIALFUNC = analytics.forecast_serialize,
+	DESERIALFUNC = analytics.forecast_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE analytics.linear_forecast(timestamptz, float8, int, interval) IS 'Least-squares linear trend forecast for steps 1..horizon after the last observation, with 95% prediction intervals';
+
+CREATE AGGREGATE analytics.linear_forecast(ts timestamptz, value float8, horizon int, step interval,
+										   confidence float8, season int) (
+	SFUNC = analytics.linear_forecast_trans,
+	STYPE = internal,
+	FINALFUNC = analytics.linear_forecast_final,
+	FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = analytics.forecast_combine,
+	SERIALFUNC = analytics.forecast_serialize,
+	DESERIALFUNC = analytics.forecast_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE analytics.linear_forecast(timestamptz, float8, int, interval, float8, int) IS 'Linear trend forecast with additive seasonal terms (season: period in steps, 0 none, -1 detect) and prediction intervals at the given confidence';
+
+CREATE AGGREGATE analytics.detect_season(ts timestamptz, value float8, step interval) (
+	SFUNC = analytics.detect_season_trans,
+	STYPE = internal,
+	FINALFUNC = analytics.detect_season_final,
+	FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = analytics.forecast_combine,
+	SERIALFUNC = analytics.forecast_serialize,
+	DESERIALFUNC = analytics.forecast_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE analytics.detect_season(timestamptz, float8, interval) IS 'Period (in steps) of the strongest cycle in the detrended series'' autocorrelation, and its strength';
+
+-- trend_summary: O(1) state of a concrete type (float8[])
+CREATE FUNCTION analytics.trend_summary_trans(float8[], timestamptz, float8, interval)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'trend_summary_trans' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION analytics.trend_summary_combine(float8[], float8[])
+RETURNS float8[] AS 'MODULE_PATHNAME', 'trend_summary_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION analytics.trend_summary_final(float8[])
+RETURNS analytics.trend AS 'MODULE_PATHNAME', 'trend_summary_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION analytics.trend_summary_trans(float8[], timestamptz, float8, interval) IS 'Transition function of trend_summary (Youngs-Cramer updates)';
+COMMENT ON FUNCTION analytics.trend_summary_combine(float8[], float8[]) IS 'Combine function of trend_summary';
+COMMENT ON FUNCTION analytics.trend_summary_final(float8[]) IS 'Final function of trend_summary';
+
+CREATE AGGREGATE analytics.trend_summary(ts timestamptz, value float8, step interval) (
+	SFUNC = analytics.trend_summary_trans,
+	STYPE = float8[],
+	FINALFUNC = analytics.trend_summary_final,
+	COMBINEFUNC = analytics.trend_summary_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE analytics.trend_summary(timestamptz, float8, interval) IS 'Least-squares trend per step: slope, intercept at the first observation, its test, direction and R-squared';
+
+-- Event forecast (Power BI DirectQuery and psql: plain scalar columns)
+--
+-- For each event name, its daily counts (UTC days) from its first day to its
+-- last complete day, days without events counting 0, forecast for the 14
+-- days after that by linear_forecast with a detected season (a weekly cycle
+-- gives 7), 95% prediction intervals. The current UTC day is not complete
+-- and is left out, so that a partial day does not pull the trend down.
+-- Counts cannot be negative: forecast and bounds are clamped at 0. Event
+-- names with fewer than 3 complete days have no forecast.
+CREATE VIEW analytics.event_forecast AS
+WITH counts AS (
+	SELECT (pg_catalog.timezone('UTC', e.occurred_at))::date AS day, e.event_name,
+		pg_catalog.count(*) AS events
+	FROM analytics.events e
+	WHERE e.occurred_at OPERATOR(pg_catalog.<) pg_catalog.timezone('UTC',
+		pg_catalog.date_trunc('day', pg_catalog.timezone('UTC', pg_catalog.now())))
+	GROUP BY 1, 2
+),
+spans AS (
+	SELECT c.event_name, pg_catalog.min(c.day) AS first_day, pg_catalog.max(c.day) AS last_day
+	FROM counts c
+	GROUP BY c.event_name
+),
+dense AS (
+	SELECT s.event_name, d.day::date AS day, COALESCE(c.events, 0) AS events
+	FROM spans s
+	CROSS JOIN LATERAL pg_catalog.generate_series(s.first_day::timestamp, s.last_day::timestamp,
+		'1 day'::pg_catalog.interval) AS d(day)
+	LEFT JOIN counts c ON c.event_name OPERATOR(pg_catalog.=) s.event_name
+		AND c.day OPERATOR(pg_catalog.=) d.day::date
+),
+fits AS (
+	-- a 24-hour step: the day after a UTC midnight, whatever the session's zone
+	SELECT d.event_name,
+		analytics.linear_forecast(pg_catalog.timezone('UTC', d.day::timestamp), d.events::float8, 14,
+			'24 hours'::pg_catalog.interval, 0.95::float8, -1) AS points
+	FROM dense d
+	GROUP BY d.event_name
+	HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>=) 3
+)
+SELECT (pg_catalog.timezone('UTC', p.ts))::date AS day, f.event_name,
+	GREATEST(p.forecast, 0::float8) AS forecast,
+	GREATEST(p.lower, 0::float8) AS lower,
+	GREATEST(p.upper, 0::float8) AS upper
+FROM fits f
+CROSS JOIN LATERAL pg_catalog.unnest(f.points) AS p;
+COMMENT ON VIEW analytics.event_forecast IS 'Daily event counts forecast for the 14 days after each event name''s last complete UTC day, with weekly (detected) season and 95% prediction intervals, clamped at 0';
+
+GRANT SELECT ON analytics.event_forecast TO analytics_reader;

@@ -91,6 +91,22 @@ FROM analytics.funnel('{started,file_selected,completed}', '1 hour', now() - int
 \echo 'Events per day (analytics.event_counts_daily, last 3 days)'
 SELECT day, event_name, events, users, sessions FROM analytics.event_counts_daily
 WHERE day > current_date - 3 ORDER BY day, event_name;
+
+\echo 'Trend of each event''s daily count over the demo period (analytics.trend_summary)'
+SELECT event_name, (t).n AS days, round((t).slope_per_step::numeric, 2) AS change_per_day,
+	round((t).slope_p_value::numeric, 4) AS p_value, (t).direction, round((t).r_squared::numeric, 3) AS r_squared
+FROM (SELECT event_name, analytics.trend_summary(day::timestamp AT TIME ZONE 'UTC', events, '1 day') AS t
+	FROM analytics.event_counts_daily WHERE day < current_date GROUP BY event_name) s
+ORDER BY event_name;
+
+\echo 'Forecast of daily counts, next 7 days of the 2 most frequent events (analytics.event_forecast)'
+SELECT day, event_name, round(forecast::numeric, 1) AS forecast, round(lower::numeric, 1) AS lower,
+	round(upper::numeric, 1) AS upper
+FROM analytics.event_forecast
+WHERE event_name IN (SELECT event_name FROM analytics.event_counts_daily
+		GROUP BY event_name ORDER BY sum(events) DESC LIMIT 2)
+	AND day < (SELECT min(day) + 7 FROM analytics.event_forecast)
+ORDER BY event_name, day;
 SQL
 
 say "the demo database is running. Connect with:"
