@@ -8,12 +8,17 @@ SET TimeZone = 'UTC';
 SET extra_float_digits = 0;
 CREATE EXTENSION analytics;
 \set SHOW_CONTEXT never
+-- this file's tables and helpers live in a schema of their own, dropped at the end
+CREATE SCHEMA forecast_test;
+SET search_path = forecast_test;
 
 CREATE FUNCTION close_to(ours float8, ref float8) RETURNS boolean
 LANGUAGE sql IMMUTABLE
 RETURN CASE WHEN ours IS NULL OR ref IS NULL THEN ours IS NULL AND ref IS NULL
+	WHEN ours = ref THEN true
 	WHEN ref = 0 THEN abs(ours) <= 1e-12
-	ELSE abs(ours - ref) <= 1e-9 * abs(ref) END;
+	-- in numeric: p values near float8's smallest would underflow in float8
+	ELSE abs(ours::numeric - ref::numeric) <= 1e-9 * abs(ref::numeric) END;
 
 -- Results of two runs agree (for orders of input, plans, time zones).
 CREATE FUNCTION points_close(a analytics.forecast_point[], b analytics.forecast_point[]) RETURNS boolean
@@ -30,6 +35,16 @@ RETURN a.n = b.n AND close_to(a.slope_per_step, b.slope_per_step) AND close_to(a
 CREATE FUNCTION season_close(a analytics.season, b analytics.season) RETURNS boolean
 LANGUAGE sql IMMUTABLE
 RETURN a.period = b.period AND close_to(a.strength, b.strength);
+
+-- How many workers a parallel plan launched (its Gather node, EXPLAIN ANALYZE).
+CREATE FUNCTION workers_launched(query text) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+	plan jsonb;
+BEGIN
+	EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON, TIMING OFF, SUMMARY OFF) ' || query INTO plan;
+	RETURN jsonb_path_query_first(plan, '$.**."Workers Launched"')::int;
+END $$;
 
 -- Deterministic pseudo-noise in [-5.04, 5.04] without autocorrelation
 -- worth the name (a quadratic residue sequence); R: the same formula.
@@ -613,6 +628,12 @@ SELECT g, analytics.linear_forecast(ts, value, 5, '1 day', 0.95, -1) AS points,
 	analytics.trend_summary(ts, value, '1 day') AS trend,
 	analytics.detect_season(ts, value, '1 day') AS season
 FROM big GROUP BY g;
+SELECT workers_launched($$SELECT g, analytics.linear_forecast(ts, value, 5, '1 day', 0.95, -1),
+	analytics.trend_summary(ts, value, '1 day'), analytics.detect_season(ts, value, '1 day')
+	FROM big GROUP BY g$$) > 0 AS grouped_workers,
+	workers_launched($$SELECT analytics.linear_forecast(ts, value, 5, '1 day', 0.95, 0),
+	analytics.trend_summary(ts, value, '1 day'), analytics.detect_season(ts, value, '1 day')
+	FROM big WHERE g = 7$$) > 0 AS one_series_workers;
 CREATE TABLE parallel_results AS
 SELECT g, analytics.linear_forecast(ts, value, 5, '1 day', 0.95, -1) AS points,
 	analytics.trend_summary(ts, value, '1 day') AS trend,
@@ -624,6 +645,8 @@ SELECT count(*) AS groups,
 	count(*) FILTER (WHERE season_close(s.season, p.season)) AS same_season,
 	count(*) FILTER (WHERE (s.season).period = 7) AS weekly_found
 FROM serial_results s JOIN parallel_results p USING (g);
+-- R finds 7 in the 40 series with amplitudes 3 and 4 (g % 5 in (3, 4)), no
+-- season in the others
 -- one series split among the workers
 EXPLAIN (COSTS OFF) SELECT analytics.linear_forecast(ts, value, 5, '1 day', 0.95, 0) FROM big WHERE g = 7;
 EXPLAIN (COSTS OFF) SELECT analytics.trend_summary(ts, value, '1 day') FROM big WHERE g = 7;
@@ -632,11 +655,62 @@ SELECT points_close(analytics.linear_forecast(ts, value, 5, '1 day', 0.95, 0), (
 	trend_close(analytics.trend_summary(ts, value, '1 day'), (SELECT trend FROM serial_whole)) AS same_trend,
 	season_close(analytics.detect_season(ts, value, '1 day'), (SELECT season FROM serial_whole)) AS same_season
 FROM big WHERE g = 7;
+-- Month steps in parallel, in a session time zone with daylight saving
+-- time: 50 series of 240 months at local midnight, a few days off the 1st.
+SET TimeZone = 'America/New_York';
+CREATE TABLE big_monthly AS
+SELECT g, i, ('2000-01-01'::timestamp + i * interval '1 month' + (i % 5) * interval '1 day')::timestamptz AS ts,
+	50 + 0.1 * g * i + (g % 3) * 4 * cos(2 * pi() * i / 12) + noise(i * g) AS value
+FROM generate_series(1, 50) g, generate_series(0, 239) i;
+ANALYZE big_monthly;
+SET max_parallel_workers_per_gather = 0;
+CREATE TABLE serial_monthly AS
+SELECT g, analytics.linear_forecast(ts, value, 3, '1 month', 0.9, -1) AS points,
+	analytics.trend_summary(ts, value, '3 months') AS trend,
+	analytics.detect_season(ts, value, '1 month') AS season
+FROM big_monthly GROUP BY g;
+SET max_parallel_workers_per_gather = 2;
+SELECT workers_launched($$SELECT g, analytics.linear_forecast(ts, value, 3, '1 month', 0.9, -1),
+	analytics.trend_summary(ts, value, '3 months'), analytics.detect_season(ts, value, '1 month')
+	FROM big_monthly GROUP BY g$$) > 0 AS monthly_workers;
+SELECT count(*) AS groups,
+	count(*) FILTER (WHERE points_close(s.points, p.points)) AS same_points,
+	count(*) FILTER (WHERE trend_close(s.trend, p.trend)) AS same_trend,
+	count(*) FILTER (WHERE season_close(s.season, p.season)) AS same_season
+FROM serial_monthly s JOIN (
+	SELECT g, analytics.linear_forecast(ts, value, 3, '1 month', 0.9, -1) AS points,
+		analytics.trend_summary(ts, value, '3 months') AS trend,
+		analytics.detect_season(ts, value, '1 month') AS season
+	FROM big_monthly GROUP BY g) p USING (g);
+-- the periods found; R (the rule of test/reference/forecast.R on these
+-- series, t = i + (i % 5) / 31): 0 in 16 series, 12 in 26, 24 in 4, 36 in 3,
+-- 48 in 1 (multiples of 12 win where their autocorrelation is higher)
+SELECT (season).period, count(*) AS series FROM serial_monthly GROUP BY 1 ORDER BY 1;
+SET TimeZone = 'UTC';
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 RESET enable_hashagg;
+
+-- Partial states made with different arguments (one partition per
+-- argument, aggregated partitionwise) are refused when combined.
+CREATE TABLE parts (g int, ts timestamptz, value float8) PARTITION BY LIST (g);
+CREATE TABLE parts_1 PARTITION OF parts FOR VALUES IN (1);
+CREATE TABLE parts_2 PARTITION OF parts FOR VALUES IN (2);
+INSERT INTO parts SELECT g, ts, value FROM big WHERE g IN (1, 2);
+ANALYZE parts;
+SET enable_partitionwise_aggregate = on;
+SET max_parallel_workers_per_gather = 0;
+EXPLAIN (COSTS OFF) SELECT analytics.trend_summary(ts, value, CASE g WHEN 1 THEN interval '1 day' ELSE interval '2 days' END) FROM parts;
+SELECT analytics.linear_forecast(ts, value, g + 2, '1 day') FROM parts;
+SELECT analytics.linear_forecast(ts, value, 3, '1 day', CASE g WHEN 1 THEN 0.9 ELSE 0.95 END, 0) FROM parts;
+SELECT analytics.trend_summary(ts, value, CASE g WHEN 1 THEN interval '1 day' ELSE interval '2 days' END) FROM parts;
+SELECT analytics.detect_season(ts, value, CASE g WHEN 1 THEN interval '1 day' ELSE interval '2 days' END) FROM parts;
+-- the same arguments combine (two series in one: a check of the plan only)
+SELECT (analytics.trend_summary(ts, value, '1 day')).n FROM parts;
+RESET enable_partitionwise_aggregate;
+RESET max_parallel_workers_per_gather;
 
 -- Errors.
 CREATE TABLE few AS SELECT i, ts, value FROM series WHERE name = 'monthly' AND i < 13;
@@ -681,3 +755,9 @@ FROM series WHERE name = 'monthly' AND i < 14;
 -- weekly observations with daily steps and season 7: every observation at
 -- position 0, the seasonal design is singular
 SELECT analytics.linear_forecast(ts, value, 3, '1 day', 0.95, 7) FROM series WHERE name = 'weekly' AND i % 7 = 0;
+
+RESET search_path;
+SET client_min_messages = warning;
+DROP SCHEMA forecast_test CASCADE;
+RESET client_min_messages;
+DROP EXTENSION analytics;

@@ -6,14 +6,29 @@ SET TimeZone = 'UTC';
 SET extra_float_digits = 0;
 CREATE EXTENSION analytics;
 \set SHOW_CONTEXT never
+-- this file's tables and helpers live in a schema of their own, dropped at the end
+CREATE SCHEMA ols_test;
+SET search_path = ols_test;
 
 -- Agreement with a reference: 1e-9 relative, or 1e-12 absolute when the
 -- reference is 0; NULL (R's NA) agrees only with NULL.
 CREATE FUNCTION close_to(ours float8, ref float8) RETURNS boolean
 LANGUAGE sql IMMUTABLE
 RETURN CASE WHEN ours IS NULL OR ref IS NULL THEN ours IS NULL AND ref IS NULL
+	WHEN ours = ref THEN true
 	WHEN ref = 0 THEN abs(ours) <= 1e-12
-	ELSE abs(ours - ref) <= 1e-9 * abs(ref) END;
+	-- in numeric: p values near float8's smallest would underflow in float8
+	ELSE abs(ours::numeric - ref::numeric) <= 1e-9 * abs(ref::numeric) END;
+
+-- How many workers a parallel plan launched (its Gather node, EXPLAIN ANALYZE).
+CREATE FUNCTION workers_launched(query text) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+	plan jsonb;
+BEGIN
+	EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON, TIMING OFF, SUMMARY OFF) ' || query INTO plan;
+	RETURN jsonb_path_query_first(plan, '$.**."Workers Launched"')::int;
+END $$;
 
 -- A fit as (item, value) rows named as in test/reference/regression.R:
 -- coefN, seN, tN, pN (N from 1, the intercept first), then the scalars.
@@ -213,8 +228,10 @@ ORDER BY item;
 
 ---------------------------------------------------------------------------
 -- Against R: 30 rows with three regressors; the same without intercept (on
--- x1, x2); with x2 = 2 * x1 exactly (rank deficient: R's NA, our NULL); three
--- groups of 20 rows, one fit each.
+-- x1, x2); with x2 = 2 * x1 exactly (rank deficient: R's NA, our NULL); 60
+-- rows with 57 degrees of freedom and a t of 21 (p values in the middle of
+-- the tail, for many degrees of freedom); three groups of 20 rows, one fit
+-- each.
 ---------------------------------------------------------------------------
 -- deterministic pseudo-noise in [-5.04, 5.04]; R: the same formula
 CREATE FUNCTION noise(i bigint) RETURNS float8
@@ -225,6 +242,10 @@ SELECT i, x1, x2, x3, 3 + 2 * x1 - 1.5 * x2 + 0.25 * x3 + noise(i) AS y
 FROM generate_series(1, 30) i,
 	LATERAL (SELECT i::float8 AS x1, ((i * 37) % 23)::float8 / 4 AS x2,
 		((i * i * 13) % 29 - 14)::float8 / 7 AS x3) x;
+CREATE TABLE long AS
+SELECT i, x1, x2, 3 + 0.5 * x1 - 0.5 * x2 + noise(i) AS y
+FROM generate_series(1, 60) i,
+	LATERAL (SELECT i::float8 AS x1, ((i * 37) % 23)::float8 / 4 AS x2) x;
 CREATE TABLE grouped AS
 SELECT g, i, x1, x2, g * 10 + (2 - g) * x1 + 0.5 * x2 + noise(i + 100 * g) AS y
 FROM generate_series(1, 3) g, generate_series(1, 20) i,
@@ -290,6 +311,24 @@ INSERT INTO ref (test, item, value) VALUES
 	('rank_deficient', 'sigma', 3.5796409987318993),
 	('rank_deficient', 'f', 341.82940017135871),
 	('rank_deficient', 'n', 30),
+	('long', 'coef1', 2.666980685655441),
+	('long', 'se1', 1.0818576337237631),
+	('long', 't1', 2.4651863632700644),
+	('long', 'p1', 0.016729712111443088),
+	('long', 'coef2', 0.48998579217672034),
+	('long', 'se2', 0.023781777884299256),
+	('long', 't2', 20.603413023220995),
+	('long', 'p2', 4.3340815474313513e-28),
+	('long', 'coef3', -0.30609227562541019),
+	('long', 'se3', 0.25129835735590261),
+	('long', 't3', -1.2180432806884822),
+	('long', 'p3', 0.22822553272231111),
+	('long', 'r_squared', 0.88187080858857647),
+	('long', 'adj_r_squared', 0.87772592467940369),
+	('long', 'sigma', 3.1900558348965071),
+	('long', 'f', 212.76128063248521),
+	('long', 'n', 60),
+	('long', 'kappa', 93.430899258370331),
 	('group1', 'coef1', 10.846578947368407),
 	('group1', 'se1', 1.7806006853634988),
 	('group1', 't1', 6.0915280087933601),
@@ -362,6 +401,7 @@ CREATE TABLE fits (test text, fit analytics.ols_fit);
 INSERT INTO fits SELECT 'multi', analytics.ols(y, ARRAY[x1, x2, x3]) FROM multi;
 INSERT INTO fits SELECT 'no_intercept', analytics.ols(y, ARRAY[x1, x2], false) FROM multi;
 INSERT INTO fits SELECT 'rank_deficient', analytics.ols(y, ARRAY[x1, 2 * x1, x3], true) FROM multi;
+INSERT INTO fits SELECT 'long', analytics.ols(y, ARRAY[x1, x2]) FROM long;
 INSERT INTO fits SELECT 'group' || g, analytics.ols(y, ARRAY[x1, x2]) FROM grouped GROUP BY g;
 -- (R's kappa of a rank-deficient design is not compared)
 CREATE VIEW got AS
@@ -421,6 +461,8 @@ SET max_parallel_workers_per_gather = 2;
 SET enable_hashagg = off;
 EXPLAIN (COSTS OFF) SELECT g, analytics.ols(y, ARRAY[x1, x2]) FROM big GROUP BY g;
 EXPLAIN (COSTS OFF) SELECT analytics.ols(y, ARRAY[x1, x2], false) FROM big;
+SELECT workers_launched('SELECT g, analytics.ols(y, ARRAY[x1, x2]) FROM big GROUP BY g') > 0 AS grouped_workers,
+	workers_launched('SELECT analytics.ols(y, ARRAY[x1, x2], false) FROM big') > 0 AS whole_table_workers;
 CREATE TABLE parallel_fits AS
 SELECT g, analytics.ols(y, ARRAY[x1, x2]) AS fit FROM big GROUP BY g
 UNION ALL SELECT NULL, analytics.ols(y, ARRAY[x1, x2], false) FROM big;
@@ -470,3 +512,27 @@ SELECT analytics.ols(y, ARRAY[x1, x2]) FROM multi WHERE i <= 3;
 SELECT analytics.ols(y, ARRAY[x1], false) FROM multi WHERE i = 1;
 SELECT (analytics.ols(y, ARRAY[x1, x2])).n AS n FROM multi WHERE i <= 4;
 SELECT (analytics.ols(y, ARRAY[x1], false)).n AS n FROM multi WHERE i <= 2;
+
+-- the intercept flag must not be NULL, nor change within a group
+SELECT analytics.ols(y, ARRAY[x1], NULL) FROM multi;
+SELECT analytics.ols(y, ARRAY[x1], i % 2 = 0) FROM multi;
+-- at most 100 regressors
+SELECT analytics.ols(y, ARRAY(SELECT x1 + k FROM generate_series(1, 101) k)) FROM multi;
+SELECT (f).n, cardinality((f).coefficients) AS coefficients
+FROM (SELECT analytics.ols(noise(i), ARRAY(SELECT noise(i * 101 + k) FROM generate_series(1, 100) k)) AS f
+	FROM generate_series(1, 150) i) x;
+-- partial states of different designs (partitions of one group fitted with
+-- and without intercept) are refused when combined
+SET enable_partitionwise_aggregate = on;
+SET max_parallel_workers_per_gather = 0;
+SELECT analytics.ols(y, ARRAY[x1, x2], g < 2) FROM big_parts;
+RESET enable_partitionwise_aggregate;
+RESET max_parallel_workers_per_gather;
+-- no rows: NULL, as for sum()
+SELECT analytics.ols(y, ARRAY[x1]) IS NULL AS no_rows FROM multi WHERE i < 0;
+
+RESET search_path;
+SET client_min_messages = warning;
+DROP SCHEMA ols_test CASCADE;
+RESET client_min_messages;
+DROP EXTENSION analytics;

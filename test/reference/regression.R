@@ -54,6 +54,15 @@ rows <- c(
   # x2 = 2 * x1 exactly: lm aliases the later column (NA)
   items("rank_deficient", lm(y ~ x1 + I(2 * x1) + x3, multi), with_kappa = FALSE))
 
+# long: 60 rows, 57 degrees of freedom, t of x1 about 21 (the middle of the
+# tail, where an approximation of Student's t for many degrees of freedom
+# loses digits)
+i <- 1:60
+x1 <- i * 1.0
+x2 <- ((i * 37) %% 23) / 4
+y <- 3 + 0.5 * x1 - 0.5 * x2 + noise(i)
+rows <- c(rows, items("long", lm(y ~ x1 + x2)))
+
 # grouped: three groups of 20 rows, y on (i, i % 5)
 for (g in 1:3) {
   i <- 1:20
