@@ -98,6 +98,16 @@ FROM generate_series(0, 19) i, LATERAL (SELECT i::float8 AS x) x;
 INSERT INTO series
 SELECT 'pure_trend', i, '2026-01-01 00:00+00'::timestamptz + i * interval '1 day', 5 + 2 * x
 FROM generate_series(0, 59) i, LATERAL (SELECT i::float8 AS x) x;
+-- 1000 days: a weak weekly cycle; a cycle of 420 days, whose
+-- autocorrelation peaks at lag 417, beyond the 400 lags looked at
+INSERT INTO series
+SELECT 'long_weekly', i, '2020-01-01 00:00+00'::timestamptz + i * interval '1 day',
+	100 + 0.05 * x + 3 * sin(2 * pi() * x / 7) + noise(i)
+FROM generate_series(0, 999) i, LATERAL (SELECT i::float8 AS x) x;
+INSERT INTO series
+SELECT 'long_cycle', i, '2020-01-01 00:00+00'::timestamptz + i * interval '1 day',
+	10 * sin(2 * pi() * x / 420)
+FROM generate_series(0, 999) i, LATERAL (SELECT i::float8 AS x) x;
 SELECT name, count(*) AS n, min(ts) AS first, max(ts) AS last FROM series GROUP BY name ORDER BY name;
 
 CREATE TABLE ref_input (name text, i int, value float8);
@@ -145,7 +155,17 @@ INSERT INTO ref_input (name, i, value) VALUES
 	('yearly', 0, 2.496),
 	('yearly', 1, 3.0950000000000002),
 	('yearly', 5, 2.431),
-	('yearly', 17, 2.3420000000000001);
+	('yearly', 17, 2.3420000000000001),
+	('long_weekly', 0, 94.959999999999994),
+	('long_weekly', 1, 103.84549444740409),
+	('long_weekly', 5, 94.135216263454538),
+	('long_weekly', 17, 104.07165121735267),
+	('long_weekly', 33, 94.685216263454535),
+	('long_cycle', 0, 0),
+	('long_cycle', 1, 0.1495940701526362),
+	('long_cycle', 5, 0.74730093586424251),
+	('long_cycle', 17, 2.5158676374450852),
+	('long_cycle', 33, 4.7386866247299864);
 INSERT INTO ref (test, item, value) VALUES
 	('daily_trend', 'forecast1', 97.546870056497156),
 	('daily_trend', 'lower1', 90.891213260936297),
@@ -371,7 +391,11 @@ INSERT INTO ref (test, item, value) VALUES
 	('noise', 'period', 0),
 	('noise', 'strength', NULL),
 	('daily_trend', 'period', 0),
-	('daily_trend', 'strength', NULL);
+	('daily_trend', 'strength', NULL),
+	('long_weekly', 'period', 7),
+	('long_weekly', 'strength', 0.34878091387790716),
+	('long_cycle', 'period', 0),
+	('long_cycle', 'strength', NULL);
 INSERT INTO ref_text (test, item, value) VALUES
 	('daily_trend', 'ts1', '2026-03-02 00:00:00+00'),
 	('daily_trend', 'ts2', '2026-03-03 00:00:00+00'),
@@ -503,12 +527,14 @@ INSERT INTO trends SELECT 'quarterly', analytics.trend_summary(ts, value, '3 mon
 INSERT INTO trends SELECT 'yearly', analytics.trend_summary(ts, value, '1 year') FROM series WHERE name = 'yearly';
 INSERT INTO trends SELECT 'monthly_offgrid', analytics.trend_summary(ts, value, '1 month') FROM series WHERE name = 'monthly_offgrid';
 
--- detect_season: 12 (monthly), 7 (daily, weekly cycle), none for noise and a
--- trend with noise
+-- detect_season: 12 (monthly), 7 (daily, weekly cycle; also over 1000 days),
+-- none for noise, a trend with noise and a cycle longer than 400 steps
 INSERT INTO seasons SELECT 'monthly', analytics.detect_season(ts, value, '1 month') FROM series WHERE name = 'monthly';
 INSERT INTO seasons SELECT 'weekly', analytics.detect_season(ts, value, '1 day') FROM series WHERE name = 'weekly';
 INSERT INTO seasons SELECT 'noise', analytics.detect_season(ts, value, '1 day') FROM series WHERE name = 'noise';
 INSERT INTO seasons SELECT 'daily_trend', analytics.detect_season(ts, value, '1 day') FROM series WHERE name = 'daily_trend';
+INSERT INTO seasons SELECT 'long_weekly', analytics.detect_season(ts, value, '1 day') FROM series WHERE name = 'long_weekly';
+INSERT INTO seasons SELECT 'long_cycle', analytics.detect_season(ts, value, '1 day') FROM series WHERE name = 'long_cycle';
 
 -- Every case against R: items in R's reference, items we returned, items
 -- that agree; then every item that does not (none).

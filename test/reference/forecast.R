@@ -146,6 +146,16 @@ yearly <- list(i = i, ts = utc(2000 + i, 7, 1), y = 3 - 0.05 * i + noise(i) / 10
 i <- 0:59
 pure_trend <- list(i = i, ts = utc(2026, 1, 1) + i * 86400, y = 5 + 2 * i)
 
+# long_weekly: 1000 days, a weak weekly cycle (lags up to 400 are looked at)
+i <- 0:999
+long_weekly <- list(i = i, ts = utc(2020, 1, 1) + i * 86400, y = 100 + 0.05 * i + 3 * sin(2 * pi * i / 7) + noise(i))
+# long_cycle: 1000 days of a cycle of 420 days; its autocorrelation's only
+# local maximum is at lag 417, beyond the 400 looked at
+long_cycle <- list(i = i, ts = utc(2020, 1, 1) + i * 86400, y = 10 * sin(2 * pi * i / 420))
+r <- acf(residuals(lm(long_cycle$y ~ i)), lag.max = 500, plot = FALSE)$acf[-1]
+stopifnot(which.max(r[300:500]) + 299 == 417,
+          !any(sapply(2:400, function(k) r[k] > r[k - 1] && r[k] >= r[k + 1])))
+
 with(daily_trend, forecast("daily_trend", ts, y, 5, day))
 with(daily_trend, forecast("daily_trend_weeks", ts, y, 2, week))
 with(monthly, forecast("monthly_season12", ts, y, 12, month, 0.9, 12))
@@ -166,7 +176,9 @@ with(monthly_offgrid, trend("monthly_offgrid", ts, y, month))
 stopifnot(with(monthly, season("monthly", ts, y, month)) == 12,
           with(weekly, season("weekly", ts, y, day)) == 7,
           with(noisy, season("noise", ts, y, day)) == 0,
-          with(daily_trend, season("daily_trend", ts, y, day)) == 0)
+          with(daily_trend, season("daily_trend", ts, y, day)) == 0,
+          with(long_weekly, season("long_weekly", ts, y, day)) == 7,
+          with(long_cycle, season("long_cycle", ts, y, day)) == 0)
 # a straight line: residuals are rounding errors, so there is no season by
 # definition (R's acf of those errors is meaningless); the SQL expects (0, NULL)
 
@@ -174,7 +186,8 @@ stopifnot(with(monthly, season("monthly", ts, y, month)) == 12,
 inputs <- c()
 series <- list(daily_trend = daily_trend, monthly = monthly, weekly = weekly, irregular = irregular,
                monthly_offgrid = monthly_offgrid, noise = noisy, hourly = hourly,
-               quarterly = quarterly, yearly = yearly)
+               quarterly = quarterly, yearly = yearly, long_weekly = long_weekly,
+               long_cycle = long_cycle)
 for (name in names(series))
   with(series[[name]], for (k in which(i %in% c(0, 1, 5, 17, 33)))
     inputs <<- c(inputs, sprintf("('%s', %d, %s)", name, i[k], num(y[k]))))
