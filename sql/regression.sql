@@ -191,6 +191,10 @@ SELECT s.dataset,
 		WHEN min(l.lre) >= s.threshold THEN 'pass' ELSE 'FAIL' END AS pass
 FROM nist_sets s LEFT JOIN nist_lre l USING (dataset)
 GROUP BY s.dataset, s.ord, s.threshold ORDER BY s.ord;
+-- Coefficients aliased (NULL): R's lm() with its default tolerance drops
+-- x^10 from Filip (so Filip's LREs above are 0) and nothing elsewhere.
+SELECT s.dataset, array_positions((f.fit).coefficients, NULL) AS aliased
+FROM nist_sets s JOIN nist_fits f USING (dataset) ORDER BY s.ord;
 -- every certified value has its LRE, and every fit used all observations
 SELECT (SELECT count(*) FROM nist_lre WHERE lre IS NULL) AS missing_lre,
 	(SELECT count(*) FROM nist_fits f WHERE (f.fit).n <> (SELECT count(*) FROM nist_data d WHERE d.dataset = f.dataset))
