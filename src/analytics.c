@@ -121,6 +121,7 @@ AnalyticsTTestP(double t, double df)
 {
 	gsl_sf_result r;
 	double		t2 = t * t;
+	int			status;
 
 	if (isnan(t))
 		return t;
@@ -132,8 +133,11 @@ AnalyticsTTestP(double t, double df)
 						  "the t distribution");
 		return 1.0 - r.val;
 	}
-	AnalyticsGslCheck(gsl_sf_beta_inc_e(df / 2.0, 0.5, df / (df + t2), &r),
-					  "the t distribution");
+	status = gsl_sf_beta_inc_e(df / 2.0, 0.5, df / (df + t2), &r);
+	/* below the smallest double: as R's pt() does, that is 0 */
+	if (status == GSL_EUNDRFLW)
+		return 0.0;
+	AnalyticsGslCheck(status, "the t distribution");
 	return r.val;
 }
 
