@@ -766,18 +766,28 @@ linear_forecast_final(PG_FUNCTION_ARGS)
 #define TREND_FORMAT	1
 #define TREND_SIZE		11
 
+/*
+ * A state's shape (what the transition function relies on: it checks the
+ * step itself, and garbage numbers cannot make it read out of bounds)
+ */
 static double *
-TrendState(ArrayType *a)
+TrendStateShape(ArrayType *a)
 {
-	double	   *s;
-
 	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT8OID ||
-		ARR_DIMS(a)[0] != TREND_SIZE)
+		ARR_DIMS(a)[0] != TREND_SIZE || ((double *) ARR_DATA_PTR(a))[0] != TREND_FORMAT)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid trend_summary state"),
 				 errdetail("A state is a float8 array of %d elements without nulls.", TREND_SIZE)));
-	s = (double *) ARR_DATA_PTR(a);
+	return (double *) ARR_DATA_PTR(a);
+}
+
+/* A state's shape and every number in it (final and combine) */
+static double *
+TrendState(ArrayType *a)
+{
+	double	   *s = TrendStateShape(a);
+
 	if (s[0] != TREND_FORMAT || s[1] < 0 || s[1] != floor(s[1]) || s[2] < 0 ||
 		s[2] != floor(s[2]) || (s[1] == 0) == (s[2] == 0) || s[4] < 0 || s[4] != floor(s[4]) ||
 		(s[1] == 0 && !(fabs(s[3]) < 9.0e15 && s[3] == floor(s[3]))))
@@ -856,8 +866,9 @@ trend_summary_trans(PG_FUNCTION_ARGS)
 	else
 	{
 		state = PG_GETARG_ARRAYTYPE_P(0);
-		s = TrendState(state);
-		if (s[1] != step.months || s[2] != (double) step.usecs)
+		s = TrendStateShape(state);
+		if (s[1] != step.months || s[2] != (double) step.usecs ||
+			(s[4] > 0 && step.months == 0 && !(fabs(s[3]) < 9.0e15)))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("trend_summary step differs between rows of a group")));
