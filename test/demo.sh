@@ -91,6 +91,11 @@ FROM analytics.funnel('{started,file_selected,completed}', '1 hour', now() - int
 \echo 'Events per day (analytics.event_counts_daily, last 3 days)'
 SELECT day, event_name, events, users, sessions FROM analytics.event_counts_daily
 WHERE day > current_date - 3 ORDER BY day, event_name;
+
+\echo 'Daily anomalies, latest 8 (analytics.event_anomalies: |z| > analytics.anomaly_threshold, 3,'
+\echo 'against the 28 days before; today is still under way, so its counts look low)'
+SELECT day, event_name, events, round(zscore::numeric, 2) AS zscore
+FROM analytics.event_anomalies WHERE is_anomaly ORDER BY day DESC, event_name LIMIT 8;
 SQL
 
 say "the demo database is running. Connect with:"
