@@ -165,7 +165,13 @@ ExactSumNormalize(ExactSum *s)
 	}
 	if (carry == -1)
 	{
-		/* negative: -2^(32 (hi + 1)) plus the chunks below */
+		/*
+		 * Negative: -2^(32 (hi + 1)) plus the chunks below. A top chunk of
+		 * all ones folds into that -1 one chunk lower (-2^32 + (2^32 - 1) =
+		 * -1), so that normalizing a negative sum again does not grow it.
+		 */
+		while (s->hi >= s->lo && s->chunk[s->hi] == CHUNK_MASK)
+			s->hi--;
 		if (s->hi + 1 >= s->nchunks)
 			elog(ERROR, "exact sum overflowed its %d chunks", s->nchunks);
 		s->chunk[++s->hi] = -1;
