@@ -135,6 +135,17 @@ FROM (VALUES
 ) t(name, i, v)
 GROUP BY name ORDER BY name;
 
+-- Values a few units in the last place apart, e = 2^-52: {1, 1 + 2e, 1 + 5e,
+-- 1 + 6e} then 1 + 10e, in units of e above 1 (z and rz ignore the offset):
+-- median (2 + 5) / 2 = 3.5, no float8 (rounded to 4, rz would be
+-- 0.6745 * 6 / 2 = 2.0235); deviations {3.5, 1.5, 1.5, 2.5}, sorted
+-- {1.5, 1.5, 2.5, 3.5}, MAD (1.5 + 2.5) / 2 = 2: rz = 0.6745 * 6.5 / 2 = 2.192125;
+-- mean 3.25, s² = (10.5625 + 1.5625 + 3.0625 + 7.5625) / 3 = 22.75 / 3:
+-- z = 6.75 / sqrt(22.75 / 3) = 2.451171507309
+SELECT round(analytics.robust_zscore(1 + k * 2::float8 ^ -52 ORDER BY i)::numeric, 12) AS rz,
+	round(analytics.zscore(1 + k * 2::float8 ^ -52 ORDER BY i)::numeric, 12) AS z
+FROM (VALUES (1, 0), (2, 2), (3, 5), (4, 6), (5, 10)) t(i, k);
+
 -- zscore_anomaly: |z| > threshold, strictly; z = 8 for {1, 2, 3} then 10,
 -- z = -2 for {10, 20, 30} then 0; NULL when z is NULL ({5, 5, 5} then 7)
 SELECT name, t AS threshold, analytics.zscore_anomaly(v, t ORDER BY i) AS anomaly

@@ -47,6 +47,11 @@
  * others' sum of squared deviations: no cancellation is left, even for values
  * like 1e9 + small noise, and zero deviation is detected exactly (T2 = 0).
  *
+ * robust_zscore keeps the frame's values in a sorted array (binary search
+ * and memmove). Its final function takes the median and the deviations from
+ * it in double-double, where they are exact: the midpoint of two values a
+ * few units in the last place apart is no double.
+ *
  * The result depends on which value is last in the frame, which a partial
  * aggregate cannot know: none of these aggregates has a combine function.
  *
@@ -461,6 +466,15 @@ DDAdd(DoubleDouble a, DoubleDouble b)
 
 	s = DDFastTwoSum(s.hi, s.lo + t.hi);
 	return DDFastTwoSum(s.hi, s.lo + t.lo);
+}
+
+/* a + b, b a double */
+static inline DoubleDouble
+DDAddD(DoubleDouble a, double b)
+{
+	DoubleDouble s = DDTwoSum(a.hi, b);
+
+	return DDFastTwoSum(s.hi, s.lo + a.lo);
 }
 
 static inline DoubleDouble
@@ -969,28 +983,48 @@ robust_zscore_inv(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
-/* The jth of the others: the sorted values without the one at skip, scaled */
+/*
+ * The jth of the others (the sorted values without the one at skip) times
+ * 2^scale, exactly
+ */
 static inline double
-RobustOther(const double *values, int32 skip, double scale, int32 j)
+RobustOther(const double *values, int32 skip, int scale, int32 j)
 {
-	return values[j < skip ? j : j + 1] * scale;
+	double		v = values[j < skip ? j : j + 1];
+
+	return scale == 0 ? v : ldexp(v, scale);
 }
 
-/* (a + b) / 2, a <= b, correctly rounded unless a + b overflows */
-static inline double
-RobustMid(double a, double b)
+/* (a + b) / 2 as a double-double: exact, since a + b is and halving is */
+static inline DoubleDouble
+RobustMid(DoubleDouble a, DoubleDouble b)
 {
-	double		s = a + b;
+	DoubleDouble s = DDAdd(a, b);
 
-	if (isinf(s))
-		return a / 2.0 + b / 2.0;
-	return s / 2.0;
+	return DDMake(s.hi * 0.5, s.lo * 0.5);
+}
+
+/* a <= b, for double-doubles */
+static inline bool
+DDLessEqual(DoubleDouble a, DoubleDouble b)
+{
+	return a.hi < b.hi || (a.hi == b.hi && a.lo <= b.lo);
 }
 
 /*
  * analytics.robust_zscore final: the median of the others, then their MAD by
  * a walk outward from the median over the sorted values (the deviations on
  * either side come in ascending order, as in a merge). O(frame); read-only.
+ *
+ * The median of an even count, the deviations and the MAD are kept as
+ * double-doubles, in which they are exact: the midpoint of two values a few
+ * units in the last place apart is no double, and rounding it would be an
+ * error as large as the deviations themselves. Halving is exact unless it
+ * underflows, so when every value is below 2^-500 they are first scaled up
+ * to about 1 (a power of two: the score does not change); near the float8
+ * limit they are scaled down by 4, so that no sum or difference overflows.
+ * (A frame mixing subnormal values with values above 2^-500 may lose the
+ * lowest bit of a halved subnormal.)
  */
 PG_FUNCTION_INFO_V1(robust_zscore_final);
 Datum
@@ -1005,13 +1039,17 @@ robust_zscore_final(PG_FUNCTION_ARGS)
 				right,
 				kth,
 				last_step;
-	double		scale = 1.0;
-	double		x,
+	int			scale = 0;
+	double		largest,
+				ma,
+				mb,
+				twice,
+				z;
+	DoubleDouble x,
 				median,
 				mad,
-				d1 = 0.0,
-				d2 = 0.0,
-				z;
+				d1 = DDMake(0.0, 0.0),
+				d2 = DDMake(0.0, 0.0);
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "robust_zscore_final called in non-aggregate context");
@@ -1028,61 +1066,84 @@ robust_zscore_final(PG_FUNCTION_ARGS)
 	if (skip >= st->n || vals[skip] != st->last)
 		elog(ERROR, "robust_zscore_final lost the frame's last value");
 
-	/* values near the float8 limit: halve twice, so no difference overflows */
-	if (Max(fabs(vals[0]), fabs(vals[st->n - 1])) > ldexp(1.0, 1020))
-		scale = 0.25;
-	x = st->last * scale;
+	largest = Max(fabs(vals[0]), fabs(vals[st->n - 1]));
+	if (largest > ldexp(1.0, 1020))
+		scale = -2;
+	else if (largest > 0.0 && largest < ldexp(1.0, -500))
+		scale = -ilogb(largest);
+	x = DDMake(ldexp(st->last, scale), 0.0);
 
+	/* the median, (ma + mb) / 2: ma = mb = the middle value when m is odd */
 	h = m / 2;
 	if (m % 2 == 1)
 	{
-		median = RobustOther(vals, skip, scale, h);
+		ma = mb = RobustOther(vals, skip, scale, h);
 		left = h;				/* its deviation, 0, comes first */
 		kth = h;
 	}
 	else
 	{
-		median = RobustMid(RobustOther(vals, skip, scale, h - 1),
-						   RobustOther(vals, skip, scale, h));
+		ma = RobustOther(vals, skip, scale, h - 1);
+		mb = RobustOther(vals, skip, scale, h);
 		left = h - 1;
 		kth = h - 1;
 	}
 	right = left + 1;
+	median = RobustMid(DDMake(ma, 0.0), DDMake(mb, 0.0));
+	twice = ma + mb;
 
 	/*
 	 * The deviations in ascending order, merging those below the median
-	 * (walking left) and above it (walking right): the kth, and for m even
-	 * the next one too.
+	 * (walking left) and those above it (walking right): the kth, and for m
+	 * even the next one too. median - l <= r - median exactly when
+	 * ma + mb <= l + r; rounding keeps the order of sums, so the rounded sums
+	 * decide unless they are equal, and then their exact values do.
 	 */
 	last_step = m % 2 == 1 ? kth : kth + 1;
 	for (int32 step = 0; step <= last_step; step++)
 	{
-		double		below = left >= 0 ? median - RobustOther(vals, skip, scale, left) : 0.0;
-		double		above = right < m ? RobustOther(vals, skip, scale, right) - median : 0.0;
-		double		d;
+		bool		take_left;
 
-		if (right >= m || (left >= 0 && below <= above))
-		{
-			d = below;
-			left--;
-		}
+		if (right >= m)
+			take_left = true;
+		else if (left < 0)
+			take_left = false;
 		else
 		{
-			d = above;
-			right++;
+			double		l = RobustOther(vals, skip, scale, left);
+			double		r = RobustOther(vals, skip, scale, right);
+			double		sum = l + r;
+
+			if (sum != twice)
+				take_left = twice < sum;
+			else
+				take_left = DDLessEqual(DDTwoSum(ma, mb), DDTwoSum(l, r));
 		}
-		if (step == kth)
-			d1 = d;
-		else if (step == kth + 1)
-			d2 = d;
+		if (step >= kth)
+		{
+			DoubleDouble d;
+
+			if (take_left)
+				d = DDAddD(median, -RobustOther(vals, skip, scale, left));
+			else
+				d = DDAddD(DDNeg(median), RobustOther(vals, skip, scale, right));
+			if (step == kth)
+				d1 = d;
+			else
+				d2 = d;
+		}
+		if (take_left)
+			left--;
+		else
+			right++;
 		if ((step & 0xFFFF) == 0xFFFF)
 			CHECK_FOR_INTERRUPTS();
 	}
 	mad = m % 2 == 1 ? d1 : RobustMid(d1, d2);
-	if (mad == 0.0)
+	if (mad.hi == 0.0)
 		PG_RETURN_NULL();
 
-	z = ROBUST_CONSTANT * (x - median) / mad;
+	z = DDMulD(DDDiv(DDSub(x, median), mad), ROBUST_CONSTANT).hi;
 	if (isnan(z) || isinf(z))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
