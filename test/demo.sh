@@ -107,6 +107,11 @@ WHERE event_name IN (SELECT event_name FROM analytics.event_counts_daily
 		GROUP BY event_name ORDER BY sum(events) DESC LIMIT 2)
 	AND day < (SELECT min(day) + 7 FROM analytics.event_forecast)
 ORDER BY event_name, day;
+
+\echo 'Daily anomalies, latest 8 (analytics.event_anomalies: |z| > analytics.anomaly_threshold, 3,'
+\echo 'against the 28 days before; today is still under way, so its counts look low)'
+SELECT day, event_name, events, round(zscore::numeric, 2) AS zscore
+FROM analytics.event_anomalies WHERE is_anomaly ORDER BY day DESC, event_name LIMIT 8;
 SQL
 
 say "the demo database is running. Connect with:"
