@@ -138,30 +138,11 @@ COMMENT ON AGGREGATE analytics.robust_zscore(float8) IS 'Modified z-score 0.6745
 -- key of the window functions). Filters on day apply after the z-scores, so
 -- they do not change them.
 CREATE VIEW analytics.event_anomalies AS
-WITH daily AS (
-	SELECT e.event_name,
-		(pg_catalog.timezone('UTC', e.occurred_at))::date AS day,
-		pg_catalog.count(*) AS events
-	FROM analytics.events e
-	GROUP BY 1, 2
-),
-dense AS (
-	-- each day with events, then the days without events up to the next one
-	SELECT d.event_name, d.day OPERATOR(pg_catalog.+) g.i AS day,
-		CASE WHEN g.i OPERATOR(pg_catalog.=) 0 THEN d.events ELSE 0 END AS events
-	FROM (
-		SELECT c.event_name, c.day, c.events,
-			pg_catalog.lead(c.day) OVER (PARTITION BY c.event_name ORDER BY c.day) AS next_day
-		FROM daily c
-	) d
-	CROSS JOIN LATERAL pg_catalog.generate_series(0,
-		COALESCE(d.next_day OPERATOR(pg_catalog.-) d.day OPERATOR(pg_catalog.-) 1, 0)) AS g(i)
-),
-scored AS (
+WITH scored AS (
 	SELECT x.day, x.event_name, x.events,
 		analytics.zscore(x.events::pg_catalog.float8) OVER (PARTITION BY x.event_name ORDER BY x.day
 			ROWS BETWEEN 28 PRECEDING AND CURRENT ROW) AS zscore
-	FROM dense x
+	FROM analytics.event_counts_filled x
 )
 SELECT s.day, s.event_name, s.events, s.zscore,
 	pg_catalog.abs(s.zscore) OPERATOR(pg_catalog.>)

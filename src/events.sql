@@ -479,6 +479,28 @@ FROM analytics.events e
 GROUP BY 1, 2;
 COMMENT ON VIEW analytics.event_counts_daily IS 'Events collected per UTC day and event name, with distinct users and sessions';
 
+-- Daily counts as a series: for each event name, every UTC day from its
+-- first to its last day with events, days without events counting 0 (what
+-- time-series models need: one value per step). One pass over the daily
+-- counts: each day with events, then the empty days up to the next one.
+CREATE VIEW analytics.event_counts_filled AS
+WITH daily AS (
+	SELECT e.event_name, (pg_catalog.timezone('UTC', e.occurred_at))::date AS day,
+		pg_catalog.count(*) AS events
+	FROM analytics.events e
+	GROUP BY 1, 2
+)
+SELECT d.day OPERATOR(pg_catalog.+) g.i AS day, d.event_name,
+	CASE WHEN g.i OPERATOR(pg_catalog.=) 0 THEN d.events ELSE 0 END AS events
+FROM (
+	SELECT c.event_name, c.day, c.events,
+		pg_catalog.lead(c.day) OVER (PARTITION BY c.event_name ORDER BY c.day) AS next_day
+	FROM daily c
+) d
+CROSS JOIN LATERAL pg_catalog.generate_series(0,
+	COALESCE(d.next_day OPERATOR(pg_catalog.-) d.day OPERATOR(pg_catalog.-) 1, 0)) AS g(i);
+COMMENT ON VIEW analytics.event_counts_filled IS 'Events per UTC day and event name from each name''s first to its last day, days without events counting 0';
+
 -- Privileges: writers only ingest, readers only read, admins maintain.
 
 REVOKE ALL ON FUNCTION analytics.track(text, jsonb, timestamptz, text, text, text, text, bigint, uuid) FROM PUBLIC;
@@ -497,5 +519,5 @@ GRANT EXECUTE ON FUNCTION analytics.drop_partitions(interval) TO analytics_admin
 GRANT EXECUTE ON FUNCTION analytics.forget_user(text) TO analytics_admin;
 GRANT EXECUTE ON FUNCTION analytics.schedule_maintenance(text) TO analytics_admin;
 
-GRANT SELECT ON analytics.events, analytics.event_counts_daily TO analytics_reader;
+GRANT SELECT ON analytics.events, analytics.event_counts_daily, analytics.event_counts_filled TO analytics_reader;
 GRANT SELECT ON analytics.rejected_events TO analytics_reader, analytics_admin;

@@ -124,33 +124,17 @@ COMMENT ON AGGREGATE analytics.trend_summary(timestamptz, float8, interval) IS '
 -- Counts cannot be negative: forecast and bounds are clamped at 0. Event
 -- names with fewer than 3 complete days have no forecast.
 CREATE VIEW analytics.event_forecast AS
-WITH counts AS (
-	SELECT (pg_catalog.timezone('UTC', e.occurred_at))::date AS day, e.event_name,
-		pg_catalog.count(*) AS events
-	FROM analytics.events e
-	WHERE e.occurred_at OPERATOR(pg_catalog.<) pg_catalog.timezone('UTC',
-		pg_catalog.date_trunc('day', pg_catalog.timezone('UTC', pg_catalog.now())))
-	GROUP BY 1, 2
-),
-spans AS (
-	SELECT c.event_name, pg_catalog.min(c.day) AS first_day, pg_catalog.max(c.day) AS last_day
-	FROM counts c
-	GROUP BY c.event_name
-),
-dense AS (
-	SELECT s.event_name, d.day::date AS day, COALESCE(c.events, 0) AS events
-	FROM spans s
-	CROSS JOIN LATERAL pg_catalog.generate_series(s.first_day::timestamp, s.last_day::timestamp,
-		'1 day'::pg_catalog.interval) AS d(day)
-	LEFT JOIN counts c ON c.event_name OPERATOR(pg_catalog.=) s.event_name
-		AND c.day OPERATOR(pg_catalog.=) d.day::date
+WITH complete AS (
+	SELECT c.event_name, c.day, c.events
+	FROM analytics.event_counts_filled c
+	WHERE c.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', pg_catalog.now()))::date
 ),
 fits AS (
 	-- a 24-hour step: the day after a UTC midnight, whatever the session's zone
 	SELECT d.event_name,
 		analytics.linear_forecast(pg_catalog.timezone('UTC', d.day::timestamp), d.events::float8, 14,
 			'24 hours'::pg_catalog.interval, 0.95::float8, -1) AS points
-	FROM dense d
+	FROM complete d
 	GROUP BY d.event_name
 	HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>=) 3
 )
