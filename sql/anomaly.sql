@@ -286,6 +286,52 @@ FROM (
 		w_grow AS (PARTITION BY kind ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ) x GROUP BY kind ORDER BY kind;
 
+-- No combine function, yet parallel safe: with parallel plans forced, the
+-- aggregates run above the Gather (no Partial Aggregate), and give the
+-- serial plan's results.
+CREATE FUNCTION pg_temp.plan_mentions(query text, pattern text)
+RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+	line text;
+BEGIN
+	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+		IF line LIKE '%' || pattern || '%' THEN
+			RETURN true;
+		END IF;
+	END LOOP;
+	RETURN false;
+END
+$$;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SELECT pg_temp.plan_mentions(q, 'Gather') AS parallel_plan, pg_temp.plan_mentions(q, 'Partial') AS partial_aggregate
+FROM (VALUES ('SELECT kind, analytics.zscore(v ORDER BY i), analytics.robust_zscore(v ORDER BY i) FROM zs GROUP BY kind'),
+	('SELECT analytics.zscore_anomaly(v, 1) OVER (PARTITION BY kind ORDER BY i ROWS 28 PRECEDING) FROM zs')) t(q);
+CREATE TEMP TABLE par_groups AS
+SELECT kind, analytics.zscore(v ORDER BY i) AS z, analytics.robust_zscore(v ORDER BY i) AS rz,
+	analytics.zscore_anomaly(v, 1 ORDER BY i) AS a
+FROM zs GROUP BY kind;
+CREATE TEMP TABLE par_windows AS
+SELECT kind, i, analytics.zscore(v) OVER w AS z, analytics.robust_zscore(v) OVER w AS rz
+FROM zs WINDOW w AS (PARTITION BY kind ORDER BY i ROWS 28 PRECEDING);
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+SET max_parallel_workers_per_gather = 0;
+SELECT count(*) AS groups, count(*) FILTER (WHERE p.z IS DISTINCT FROM s.z OR p.rz IS DISTINCT FROM s.rz
+	OR p.a IS DISTINCT FROM s.a) AS differ
+FROM par_groups p JOIN (
+	SELECT kind, analytics.zscore(v ORDER BY i) AS z, analytics.robust_zscore(v ORDER BY i) AS rz,
+		analytics.zscore_anomaly(v, 1 ORDER BY i) AS a
+	FROM zs GROUP BY kind) s USING (kind);
+SELECT count(*) AS rows, count(*) FILTER (WHERE p.z IS DISTINCT FROM s.z OR p.rz IS DISTINCT FROM s.rz) AS differ
+FROM par_windows p JOIN (
+	SELECT kind, i, analytics.zscore(v) OVER w AS z, analytics.robust_zscore(v) OVER w AS rz
+	FROM zs WINDOW w AS (PARTITION BY kind ORDER BY i ROWS 28 PRECEDING)) s USING (kind, i);
+RESET max_parallel_workers_per_gather;
+
 -- Tiny and huge values: scaling every value by 2^-1040 (squares far below
 -- the float8 range) or 2^480 (sums of squares above it) leaves z unchanged
 -- (to 1e-12); the plain values' magnitudes are at most 125. scored: every
@@ -400,19 +446,6 @@ ORDER BY a.attnum;
 SELECT has_table_privilege('analytics_reader', 'analytics.event_anomalies', 'SELECT') AS reader_can_select,
 	has_table_privilege('public', 'analytics.event_anomalies', 'SELECT') AS public_can_select;
 SET enable_seqscan = off;
-CREATE FUNCTION pg_temp.plan_mentions(query text, pattern text)
-RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-	line text;
-BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
-		IF line LIKE '%' || pattern || '%' THEN
-			RETURN true;
-		END IF;
-	END LOOP;
-	RETURN false;
-END
-$$;
 SELECT pg_temp.plan_mentions('SELECT * FROM analytics.event_anomalies WHERE event_name = ''signup''',
 	'Index Cond: (event_name = ''signup''::text)') AS name_filter_in_index,
 	pg_temp.plan_mentions('SELECT * FROM analytics.event_anomalies', 'Index Cond') AS index_cond_unfiltered;
