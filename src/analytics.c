@@ -9,6 +9,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <limits.h>
 
 #include <math.h>
@@ -32,6 +33,7 @@ PG_MODULE_MAGIC;
 
 int			analytics_max_clock_skew = 86400;
 int			analytics_session_idle_timeout = 1800;
+double		analytics_anomaly_threshold = 3.0;
 
 void		_PG_init(void);
 
@@ -71,6 +73,20 @@ _PG_init(void)
 							NULL,
 							NULL,
 							NULL);
+
+	DefineCustomRealVariable("analytics.anomaly_threshold",
+							 "Sets the absolute z-score above which a day counts as an anomaly.",
+							 "The view analytics.event_anomalies flags a day whose event count lies "
+							 "more than this many standard deviations from the mean of the 28 days before it.",
+							 &analytics_anomaly_threshold,
+							 3.0,
+							 0.0,
+							 DBL_MAX,
+							 PGC_USERSET,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL);
 
 	MarkGUCPrefixReserved("analytics");
 }

@@ -21,6 +21,9 @@ extern int	analytics_max_clock_skew;
 /* GUC: gap in a session after which its user counts as gone, in seconds */
 extern int	analytics_session_idle_timeout;
 
+/* GUC: absolute z-score above which analytics.event_anomalies flags a day */
+extern double analytics_anomaly_threshold;
+
 /*
  * Turn a GSL status into an ereport(ERROR) (no-op for GSL_SUCCESS). "what"
  * names the computation for the error message.

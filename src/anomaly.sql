@@ -1,2 +1,172 @@
+-- src/anomaly.sql: anomaly scores over a window frame, and the daily view.
+--
+-- analytics.zscore, analytics.zscore_anomaly and analytics.robust_zscore
+-- score the last value of a window frame against the frame's other values;
+-- they are meant for frames ending at the current row, such as
+-- OVER (ORDER BY day ROWS BETWEEN 28 PRECEDING AND CURRENT ROW). The rules
+-- are in the header of src/anomaly.c and in the README.
+--
+-- All three have exact inverse transitions (moving-aggregate mode), so a
+-- sliding frame costs O(1) per row for zscore, O(frame) for robust_zscore,
+-- and gives the same result to the bit as recomputing the frame. Their final
+-- functions only read the state (FINALFUNC_MODIFY = READ_ONLY). There is no
+-- combine function: the result depends on which value is last in the frame,
+-- which a partial aggregate cannot know; they are parallel safe, and a
+-- parallel plan runs them above the Gather.
 
--- src/anomaly.sql
+-- analytics.zscore and analytics.zscore_anomaly: support functions
+
+CREATE FUNCTION analytics.zscore_trans(internal, float8)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'zscore_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.zscore_trans(internal, float8) IS 'Transition function of analytics.zscore: adds a value to the exact sums';
+
+CREATE FUNCTION analytics.zscore_inv(internal, float8)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'zscore_inv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.zscore_inv(internal, float8) IS 'Inverse transition function of analytics.zscore: removes a value from the exact sums';
+
+CREATE FUNCTION analytics.zscore_final(internal)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'zscore_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.zscore_final(internal) IS 'Final function of analytics.zscore: the z-score of the last value against the others; leaves the state as it was';
+
+CREATE FUNCTION analytics.zscore_trans(internal, float8, float8)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'zscore_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.zscore_trans(internal, float8, float8) IS 'Transition function of analytics.zscore_anomaly: checks the threshold, adds a value to the exact sums';
+
+CREATE FUNCTION analytics.zscore_inv(internal, float8, float8)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'zscore_inv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.zscore_inv(internal, float8, float8) IS 'Inverse transition function of analytics.zscore_anomaly: removes a value from the exact sums';
+
+CREATE FUNCTION analytics.zscore_anomaly_final(internal)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'zscore_anomaly_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.zscore_anomaly_final(internal) IS 'Final function of analytics.zscore_anomaly: whether |z-score| exceeds the threshold; leaves the state as it was';
+
+-- analytics.zscore and analytics.zscore_anomaly: the aggregates
+
+CREATE AGGREGATE analytics.zscore(value float8) (
+	SFUNC = analytics.zscore_trans,
+	STYPE = internal,
+	SSPACE = 1360,
+	FINALFUNC = analytics.zscore_final,
+	FINALFUNC_MODIFY = READ_ONLY,
+	MSFUNC = analytics.zscore_trans,
+	MINVFUNC = analytics.zscore_inv,
+	MSTYPE = internal,
+	MSSPACE = 1360,
+	MFINALFUNC = analytics.zscore_final,
+	MFINALFUNC_MODIFY = READ_ONLY,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE analytics.zscore(float8) IS 'Z-score of the window frame''s last value against the frame''s other values (their mean and sample standard deviation); NULL with fewer than 2 others or zero deviation';
+
+CREATE AGGREGATE analytics.zscore_anomaly(value float8, threshold float8) (
+	SFUNC = analytics.zscore_trans,
+	STYPE = internal,
+	SSPACE = 1360,
+	FINALFUNC = analytics.zscore_anomaly_final,
+	FINALFUNC_MODIFY = READ_ONLY,
+	MSFUNC = analytics.zscore_trans,
+	MINVFUNC = analytics.zscore_inv,
+	MSTYPE = internal,
+	MSSPACE = 1360,
+	MFINALFUNC = analytics.zscore_anomaly_final,
+	MFINALFUNC_MODIFY = READ_ONLY,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE analytics.zscore_anomaly(float8, float8) IS 'Whether the absolute z-score of the window frame''s last value exceeds threshold (a finite number >= 0, the same in every row); NULL when the z-score is NULL';
+
+-- analytics.robust_zscore
+
+CREATE FUNCTION analytics.robust_zscore_trans(internal, float8)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'robust_zscore_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.robust_zscore_trans(internal, float8) IS 'Transition function of analytics.robust_zscore: inserts a value in the sorted frame';
+
+CREATE FUNCTION analytics.robust_zscore_inv(internal, float8)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'robust_zscore_inv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.robust_zscore_inv(internal, float8) IS 'Inverse transition function of analytics.robust_zscore: removes a value from the sorted frame';
+
+CREATE FUNCTION analytics.robust_zscore_final(internal)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'robust_zscore_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.robust_zscore_final(internal) IS 'Final function of analytics.robust_zscore: median and MAD of the others, O(frame); leaves the state as it was';
+
+CREATE AGGREGATE analytics.robust_zscore(value float8) (
+	SFUNC = analytics.robust_zscore_trans,
+	STYPE = internal,
+	SSPACE = 300,
+	FINALFUNC = analytics.robust_zscore_final,
+	FINALFUNC_MODIFY = READ_ONLY,
+	MSFUNC = analytics.robust_zscore_trans,
+	MINVFUNC = analytics.robust_zscore_inv,
+	MSTYPE = internal,
+	MSSPACE = 300,
+	MFINALFUNC = analytics.robust_zscore_final,
+	MFINALFUNC_MODIFY = READ_ONLY,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE analytics.robust_zscore(float8) IS 'Modified z-score 0.6745 (x - median) / MAD of the window frame''s last value x against the frame''s other values; NULL with fewer than 2 others or MAD 0';
+
+-- Daily anomalies
+--
+-- One row per event_name and UTC day, from the event's first to its last day
+-- with events: days without events count 0. zscore is analytics.zscore of
+-- the day's count against the 28 days before it (ROWS BETWEEN 28 PRECEDING
+-- AND CURRENT ROW over the dense days of the event), NULL for an event's
+-- first two days and when those days all have the same count. is_anomaly =
+-- |zscore| > the analytics.anomaly_threshold setting (default 3), read when
+-- the query runs; NULL when zscore is NULL. The current UTC day is counted
+-- as far as it has gone, so its count is usually low.
+--
+-- The events are read once, grouped per day; a filter on event_name reaches
+-- the (event_name, occurred_at) index of each partition (it is a partition
+-- key of the window functions). Filters on day apply after the z-scores, so
+-- they do not change them.
+CREATE VIEW analytics.event_anomalies AS
+WITH daily AS (
+	SELECT e.event_name,
+		(pg_catalog.timezone('UTC', e.occurred_at))::date AS day,
+		pg_catalog.count(*) AS events
+	FROM analytics.events e
+	GROUP BY 1, 2
+),
+dense AS (
+	-- each day with events, then the days without events up to the next one
+	SELECT d.event_name, d.day OPERATOR(pg_catalog.+) g.i AS day,
+		CASE WHEN g.i OPERATOR(pg_catalog.=) 0 THEN d.events ELSE 0 END AS events
+	FROM (
+		SELECT c.event_name, c.day, c.events,
+			pg_catalog.lead(c.day) OVER (PARTITION BY c.event_name ORDER BY c.day) AS next_day
+		FROM daily c
+	) d
+	CROSS JOIN LATERAL pg_catalog.generate_series(0,
+		COALESCE(d.next_day OPERATOR(pg_catalog.-) d.day OPERATOR(pg_catalog.-) 1, 0)) AS g(i)
+),
+scored AS (
+	SELECT x.day, x.event_name, x.events,
+		analytics.zscore(x.events::pg_catalog.float8) OVER (PARTITION BY x.event_name ORDER BY x.day
+			ROWS BETWEEN 28 PRECEDING AND CURRENT ROW) AS zscore
+	FROM dense x
+)
+SELECT s.day, s.event_name, s.events, s.zscore,
+	pg_catalog.abs(s.zscore) OPERATOR(pg_catalog.>)
+		pg_catalog.current_setting('analytics.anomaly_threshold')::pg_catalog.float8 AS is_anomaly
+FROM scored s;
+COMMENT ON VIEW analytics.event_anomalies IS 'Events per event_name and UTC day (days without events count 0), with the z-score of each day against the 28 days before it and is_anomaly = |zscore| > analytics.anomaly_threshold';
+
+GRANT SELECT ON analytics.event_anomalies TO analytics_reader;
