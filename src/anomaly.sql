@@ -130,8 +130,9 @@ COMMENT ON AGGREGATE analytics.robust_zscore(float8) IS 'Modified z-score 0.6745
 -- AND CURRENT ROW over the dense days of the event), NULL for an event's
 -- first two days and when those days all have the same count. is_anomaly =
 -- |zscore| > the analytics.anomaly_threshold setting (default 3), read when
--- the query runs; NULL when zscore is NULL. The current UTC day is counted
--- as far as it has gone, so its count is usually low.
+-- the query runs; NULL when zscore is NULL. Only complete days count: the
+-- current UTC day is left out (its partial count would look low every
+-- morning), as in analytics.event_forecast.
 --
 -- The events are read once, grouped per day; a filter on event_name reaches
 -- the (event_name, occurred_at) index of each partition (it is a partition
@@ -143,11 +144,12 @@ WITH scored AS (
 		analytics.zscore(x.events::pg_catalog.float8) OVER (PARTITION BY x.event_name ORDER BY x.day
 			ROWS BETWEEN 28 PRECEDING AND CURRENT ROW) AS zscore
 	FROM analytics.event_counts_filled x
+	WHERE x.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', pg_catalog.now()))::date
 )
 SELECT s.day, s.event_name, s.events, s.zscore,
 	pg_catalog.abs(s.zscore) OPERATOR(pg_catalog.>)
 		pg_catalog.current_setting('analytics.anomaly_threshold')::pg_catalog.float8 AS is_anomaly
 FROM scored s;
-COMMENT ON VIEW analytics.event_anomalies IS 'Events per event_name and UTC day (days without events count 0), with the z-score of each day against the 28 days before it and is_anomaly = |zscore| > analytics.anomaly_threshold';
+COMMENT ON VIEW analytics.event_anomalies IS 'Events per event_name and UTC day (days without events count 0), with the z-score of each day against the 28 days before it and is_anomaly = |zscore| > analytics.anomaly_threshold; complete days only (the current UTC day is left out)';
 
 GRANT SELECT ON analytics.event_anomalies TO analytics_reader;

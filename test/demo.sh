@@ -109,7 +109,7 @@ WHERE event_name IN (SELECT event_name FROM analytics.event_counts_daily
 ORDER BY event_name, day;
 
 \echo 'Daily anomalies, latest 8 (analytics.event_anomalies: |z| > analytics.anomaly_threshold, 3,'
-\echo 'against the 28 days before; today is still under way, so its counts look low)'
+\echo 'against the 28 days before; complete UTC days only)'
 SELECT day, event_name, events, round(zscore::numeric, 2) AS zscore
 FROM analytics.event_anomalies WHERE is_anomaly ORDER BY day DESC, event_name LIMIT 8;
 SQL
