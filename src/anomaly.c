@@ -190,6 +190,32 @@ ExactSumNormalize(ExactSum *s)
 }
 
 /*
+ * Make chunks first .. last of s part of its range, zeroing those it takes
+ * in.
+ */
+static inline void
+ExactSumCover(ExactSum *s, int first, int last)
+{
+	if (s->hi < s->lo)
+	{
+		s->lo = first;
+		s->hi = last;
+		memset(s->chunk + first, 0, (last - first + 1) * sizeof(int64));
+		return;
+	}
+	if (first < s->lo)
+	{
+		memset(s->chunk + first, 0, (s->lo - first) * sizeof(int64));
+		s->lo = first;
+	}
+	if (last > s->hi)
+	{
+		memset(s->chunk + s->hi + 1, 0, (last - s->hi) * sizeof(int64));
+		s->hi = last;
+	}
+}
+
+/*
  * Add (negative: subtract) the integer hi:lo, below 2^117, times
  * 2^(low_exp + pos): five chunks at most, each changed by less than 2^32.
  */
@@ -233,27 +259,7 @@ ExactSumAddBits(ExactSum *s, uint64 lo, uint64 hi, int pos, bool negative)
 	if (s->adds >= EXACT_SUM_MAX_ADDS)
 		ExactSumNormalize(s);
 	s->adds++;
-
-	/* grow the range, zeroing the chunks it takes in */
-	if (s->hi < s->lo)
-	{
-		s->lo = idx + first;
-		s->hi = idx + last;
-		memset(s->chunk + s->lo, 0, (s->hi - s->lo + 1) * sizeof(int64));
-	}
-	else
-	{
-		if (idx + first < s->lo)
-		{
-			memset(s->chunk + idx + first, 0, (s->lo - idx - first) * sizeof(int64));
-			s->lo = idx + first;
-		}
-		if (idx + last > s->hi)
-		{
-			memset(s->chunk + s->hi + 1, 0, (idx + last - s->hi) * sizeof(int64));
-			s->hi = idx + last;
-		}
-	}
+	ExactSumCover(s, idx + first, idx + last);
 
 	for (int k = first; k <= last; k++)
 	{
@@ -261,6 +267,57 @@ ExactSumAddBits(ExactSum *s, uint64 lo, uint64 hi, int pos, bool negative)
 			s->chunk[idx + k] -= (int64) part[k];
 		else
 			s->chunk[idx + k] += (int64) part[k];
+	}
+}
+
+/*
+ * ExactSumAddBits for an integer below 2^53 (a mantissa): three chunks at
+ * most, the same chunks changed by the same amounts.
+ */
+static inline void
+ExactSumAddMant(ExactSum *s, uint64 mant, int pos, bool negative)
+{
+	int			idx,
+				r,
+				first,
+				last;
+	uint32		part[3];
+
+	if (pos < 0)
+		elog(ERROR, "value below the range of an exact sum");
+	idx = pos >> 5;
+	r = pos & 31;
+	part[0] = (uint32) (mant << r);
+	part[1] = (uint32) (mant >> (32 - r));	/* shift by 1 .. 32 */
+	part[2] = r == 0 ? 0 : (uint32) (mant >> (64 - r));
+	first = part[0] != 0 ? 0 : part[1] != 0 ? 1 : part[2] != 0 ? 2 : -1;
+	if (first < 0)
+		return;
+	last = part[2] != 0 ? 2 : part[1] != 0 ? 1 : 0;
+	if (idx + last >= s->nchunks)
+		elog(ERROR, "value above the range of an exact sum");
+
+	if (s->adds >= EXACT_SUM_MAX_ADDS)
+		ExactSumNormalize(s);
+	s->adds++;
+	if (s->hi < s->lo || idx + first < s->lo || idx + last > s->hi)
+		ExactSumCover(s, idx + first, idx + last);
+
+	if (negative)
+	{
+		s->chunk[idx] -= (int64) part[0];
+		if (part[1] != 0)
+			s->chunk[idx + 1] -= (int64) part[1];
+		if (part[2] != 0)
+			s->chunk[idx + 2] -= (int64) part[2];
+	}
+	else
+	{
+		s->chunk[idx] += (int64) part[0];
+		if (part[1] != 0)
+			s->chunk[idx + 1] += (int64) part[1];
+		if (part[2] != 0)
+			s->chunk[idx + 2] += (int64) part[2];
 	}
 }
 
@@ -309,7 +366,7 @@ ExactSumAddDouble(ExactSum *s, double v, int shift, bool subtract)
 	DoubleParts(v, &mant, &exp, &negative);
 	if (mant == 0)
 		return;
-	ExactSumAddBits(s, mant, 0, exp + shift - s->low_exp, negative != subtract);
+	ExactSumAddMant(s, mant, exp + shift - s->low_exp, negative != subtract);
 }
 
 /*
@@ -529,10 +586,28 @@ DDSqrt(DoubleDouble a)
 	return DDFastTwoSum(s, r.hi / (2.0 * s));
 }
 
+/*
+ * ldexp(a, e): one multiplication by 2^e when 2^e is a normal double. The
+ * product is rounded correctly, as ldexp rounds (only a subnormal result
+ * rounds at all), so the result is ldexp's to the bit.
+ */
+static inline double
+FastLdexp(double a, int e)
+{
+	uint64		bits;
+	double		p;
+
+	if (e < -1022 || e > 1023)
+		return ldexp(a, e);
+	bits = (uint64) (e + 1023) << 52;
+	memcpy(&p, &bits, sizeof(p));
+	return a * p;
+}
+
 static inline DoubleDouble
 DDLdexp(DoubleDouble a, int e)
 {
-	return DDMake(ldexp(a.hi, e), ldexp(a.lo, e));
+	return DDMake(FastLdexp(a.hi, e), FastLdexp(a.lo, e));
 }
 
 /*
@@ -560,9 +635,12 @@ ExactSumToDD(ExactSum *s, int *exp)
 	top = s->hi;
 	for (int j = 4; j >= 0; j--)
 	{
+		/* 2^(-32 j): chunk times it is exact, as ldexp(chunk, -32 j) is */
+		static const double scale[5] = {1.0, 0x1p-32, 0x1p-64, 0x1p-96, 0x1p-128};
+
 		if (top - j < s->lo)
 			continue;
-		r = DDAdd(r, DDMake(ldexp((double) s->chunk[top - j], -32 * j), 0.0));
+		r = DDAdd(r, DDMake((double) s->chunk[top - j] * scale[j], 0.0));
 	}
 	*exp = s->low_exp + 32 * top;
 	return negative ? DDNeg(r) : r;
@@ -758,7 +836,7 @@ ZScoreCompute(const ZScoreState *st, double *result)
 	/* K: the others' mean rounded to a double (|K| <= max |v| < 2^512) */
 	ExactSumCopy(&scratch, scratch_chunks, &t1);
 	a = ExactSumToDD(&scratch, &ea);
-	k = ldexp(DDDiv(a, DDMake((double) m, 0.0)).hi, ea);
+	k = FastLdexp(DDDiv(a, DDMake((double) m, 0.0)).hi, ea);
 
 	/*
 	 * T1 = Σ(v - K) = S1 - m K, and T2 = Σ(v - K)² = S2 - 2 K T1 - m K², all
