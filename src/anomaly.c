@@ -655,8 +655,14 @@ typedef struct ZScoreState
 	bool		last_null;		/* the latest row's value was NULL */
 	bool		has_threshold;	/* zscore_anomaly: the frame's threshold */
 	double		threshold;
-	ExactSum	sum;			/* Σx */
-	ExactSum	sq;				/* Σx² */
+
+	/*
+	 * Σx and Σx² over the values added and not removed, except the latest
+	 * one while it is last (!last_null): it is added when the next row
+	 * arrives, so that the final function finds the others' sums ready.
+	 */
+	ExactSum	sum;
+	ExactSum	sq;
 	int64		sum_chunks[SUM_CHUNKS];
 	int64		sq_chunks[SQ_CHUNKS];
 } ZScoreState;
@@ -738,6 +744,17 @@ ZScoreValue(FunctionCallInfo fcinfo, double *value)
 	return true;
 }
 
+/* Add the latest value to the sums: it is no longer the last */
+static inline void
+ZScoreSettleLast(ZScoreState *st)
+{
+	if (st->last_null)
+		return;
+	ExactSumAddDouble(&st->sum, st->last, 0, false);
+	ExactSumAddProduct(&st->sq, st->last, st->last, 0, false);
+	st->last_null = true;
+}
+
 /*
  * analytics.zscore and analytics.zscore_anomaly transition, plain and
  * moving: (state, value [, threshold])
@@ -753,7 +770,7 @@ zscore_trans(PG_FUNCTION_ARGS)
 		ZScoreCheckThreshold(fcinfo, st);
 	if (!ZScoreValue(fcinfo, &v))
 	{
-		st->last_null = true;
+		ZScoreSettleLast(st);
 		PG_RETURN_POINTER(st);
 	}
 	if (st->nvalues + 1 >= ZSCORE_MAX_VALUES)
@@ -761,8 +778,7 @@ zscore_trans(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many values in a z-score window frame"),
 				 errdetail("A frame may hold fewer than 2^53 values.")));
-	ExactSumAddDouble(&st->sum, v, 0, false);
-	ExactSumAddProduct(&st->sq, v, v, 0, false);
+	ZScoreSettleLast(st);
 	st->nvalues++;
 	st->last = v;
 	st->last_null = false;
@@ -773,7 +789,9 @@ zscore_trans(PG_FUNCTION_ARGS)
  * analytics.zscore and analytics.zscore_anomaly inverse transition: removes
  * the frame's first row, exactly. The window machinery starts a new state
  * instead of removing a state's only row, so the latest row, the frame's
- * last, is never the one removed.
+ * last, is never the one removed. (Were it removed while still out of the
+ * sums, subtracting it from them would leave the sums the same value as
+ * removing it from sums that held it: exact sums may go negative.)
  */
 PG_FUNCTION_INFO_V1(zscore_inv);
 Datum
@@ -827,11 +845,9 @@ ZScoreCompute(const ZScoreState *st, double *result)
 	if (st->last_null || m < 2)
 		return false;
 
-	/* the others: S1 = Σx - x and S2 = Σx² - x², exactly */
+	/* the others: S1 = Σx - x and S2 = Σx² - x², exactly: the state's sums */
 	ExactSumCopy(&t1, t1_chunks, &st->sum);
 	ExactSumCopy(&t2, t2_chunks, &st->sq);
-	ExactSumAddDouble(&t1, x, 0, true);
-	ExactSumAddProduct(&t2, x, x, 0, true);
 
 	/* K: the others' mean rounded to a double (|K| <= max |v| < 2^512) */
 	ExactSumCopy(&scratch, scratch_chunks, &t1);
