@@ -370,10 +370,11 @@ ExactSumAddDouble(ExactSum *s, double v, int shift, bool subtract)
 }
 
 /*
- * Add (or subtract) a * b * 2^shift exactly, a and b finite. The product of
- * the two integer mantissas is split into hi + lo by TwoProduct (fma): both
- * are integers (hi below 2^106, |lo| below 2^53), so nothing underflows or
- * rounds away; the exponents are added apart.
+ * Add (or subtract) a * b * 2^shift exactly, a and b finite: the product of
+ * the two integer mantissas (below 2^106) times 2^(sum of their exponents),
+ * so nothing underflows or rounds away. With a 128-bit integer type the
+ * product is one integer and one update; otherwise TwoProduct (fma) splits
+ * it exactly into two integers, hi (below 2^106) + lo (|lo| below 2^53).
  */
 static void
 ExactSumAddProduct(ExactSum *s, double a, double b, int shift, bool subtract)
@@ -384,19 +385,28 @@ ExactSumAddProduct(ExactSum *s, double a, double b, int shift, bool subtract)
 				eb;
 	bool		na,
 				nb;
-	double		hi,
-				lo;
 
 	DoubleParts(a, &ma, &ea, &na);
 	DoubleParts(b, &mb, &eb, &nb);
 	if (ma == 0 || mb == 0)
 		return;
-	hi = (double) ma * (double) mb;
-	lo = fma((double) ma, (double) mb, -hi);
 	if (na != nb)
 		subtract = !subtract;
-	ExactSumAddDouble(s, hi, ea + eb + shift, subtract);
-	ExactSumAddDouble(s, lo, ea + eb + shift, subtract);
+#ifdef HAVE_INT128
+	{
+		uint128		p = (uint128) ma * mb;
+
+		ExactSumAddBits(s, (uint64) p, (uint64) (p >> 64), ea + eb + shift - s->low_exp, subtract);
+	}
+#else
+	{
+		double		hi = (double) ma * (double) mb;
+		double		lo = fma((double) ma, (double) mb, -hi);
+
+		ExactSumAddDouble(s, hi, ea + eb + shift, subtract);
+		ExactSumAddDouble(s, lo, ea + eb + shift, subtract);
+	}
+#endif
 }
 
 /* Negate a sum in place (the result is not normalized) */
@@ -563,7 +573,7 @@ DDMulD(DoubleDouble a, double b)
 }
 
 /* a / b, b != 0: three quotient digits */
-static inline DoubleDouble
+static pg_attribute_always_inline DoubleDouble
 DDDiv(DoubleDouble a, DoubleDouble b)
 {
 	double		q1 = a.hi / b.hi;
