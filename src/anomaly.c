@@ -34,14 +34,17 @@
  * Neal, 2015): fixed-point numbers in chunks of 32 bits, each chunk held in
  * an int64 so that carries can wait. A double is an odd integer mantissa of
  * at most 53 bits times a power of two: adding it changes 2 or 3 chunks. x²
- * is the square of the integer mantissa, split exactly into hi + lo by fma
- * (TwoProduct), times a power of two: nothing underflows, however tiny x is.
+ * is the square of the integer mantissa (a 128-bit integer, or split exactly
+ * into hi + lo by fma), times a power of two: nothing underflows, however
+ * tiny x is.
  * The Σx² accumulator reaches down to 2^-2176, below the smallest square of
  * a double (2^-2148), so tiny values (subnormal ones included) are as exact
- * as any other. The final function works on copies of the chunks in use: it
- * removes the last value exactly, shifts the sums exactly by K, the others'
- * mean rounded to a double (T1 = Σ(v - K), T2 = Σ(v - K)²), converts T1 and
- * T2 to double-double (about 106 bits), and computes the mean and variance
+ * as any other. The frame's last value joins the sums only when the next row
+ * arrives, so the sums are the others' sums the final function needs. It
+ * works on copies of the chunks in use: it shifts the sums exactly by K, the
+ * others' mean rounded to a double (T1 = Σ(v - K), T2 = Σ(v - K)²),
+ * converts T1 and T2 to double-double (about 106 bits), and computes the
+ * mean and variance
  * of the others from them in double-double. Since K is within one rounding
  * of the mean and the values are doubles too, T2 is at most about twice the
  * others' sum of squared deviations: no cancellation is left, even for values
@@ -630,6 +633,7 @@ ExactSumToDD(ExactSum *s, int *exp)
 {
 	DoubleDouble r = DDMake(0.0, 0.0);
 	bool		negative = false;
+	bool		first = true;
 	int			top;
 
 	ExactSumNormalize(s);
@@ -647,10 +651,15 @@ ExactSumToDD(ExactSum *s, int *exp)
 	{
 		/* 2^(-32 j): chunk times it is exact, as ldexp(chunk, -32 j) is */
 		static const double scale[5] = {1.0, 0x1p-32, 0x1p-64, 0x1p-96, 0x1p-128};
+		double		c;
 
 		if (top - j < s->lo)
 			continue;
-		r = DDAdd(r, DDMake((double) s->chunk[top - j] * scale[j], 0.0));
+		c = (double) s->chunk[top - j] * scale[j];
+
+		/* 0 + c, c >= 0, is (c, +0) in DDAdd too */
+		r = first ? DDMake(c, 0.0) : DDAdd(r, DDMake(c, 0.0));
+		first = false;
 	}
 	*exp = s->low_exp + 32 * top;
 	return negative ? DDNeg(r) : r;
