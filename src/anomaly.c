@@ -34,14 +34,17 @@
  * Neal, 2015): fixed-point numbers in chunks of 32 bits, each chunk held in
  * an int64 so that carries can wait. A double is an odd integer mantissa of
  * at most 53 bits times a power of two: adding it changes 2 or 3 chunks. x²
- * is the square of the integer mantissa, split exactly into hi + lo by fma
- * (TwoProduct), times a power of two: nothing underflows, however tiny x is.
+ * is the square of the integer mantissa (a 128-bit integer, or split exactly
+ * into hi + lo by fma), times a power of two: nothing underflows, however
+ * tiny x is.
  * The Σx² accumulator reaches down to 2^-2176, below the smallest square of
  * a double (2^-2148), so tiny values (subnormal ones included) are as exact
- * as any other. The final function works on copies of the chunks in use: it
- * removes the last value exactly, shifts the sums exactly by K, the others'
- * mean rounded to a double (T1 = Σ(v - K), T2 = Σ(v - K)²), converts T1 and
- * T2 to double-double (about 106 bits), and computes the mean and variance
+ * as any other. The frame's last value joins the sums only when the next row
+ * arrives, so the sums are the others' sums the final function needs. It
+ * works on copies of the chunks in use: it shifts the sums exactly by K, the
+ * others' mean rounded to a double (T1 = Σ(v - K), T2 = Σ(v - K)²),
+ * converts T1 and T2 to double-double (about 106 bits), and computes the
+ * mean and variance
  * of the others from them in double-double. Since K is within one rounding
  * of the mean and the values are doubles too, T2 is at most about twice the
  * others' sum of squared deviations: no cancellation is left, even for values
@@ -190,6 +193,32 @@ ExactSumNormalize(ExactSum *s)
 }
 
 /*
+ * Make chunks first .. last of s part of its range, zeroing those it takes
+ * in.
+ */
+static inline void
+ExactSumCover(ExactSum *s, int first, int last)
+{
+	if (s->hi < s->lo)
+	{
+		s->lo = first;
+		s->hi = last;
+		memset(s->chunk + first, 0, (last - first + 1) * sizeof(int64));
+		return;
+	}
+	if (first < s->lo)
+	{
+		memset(s->chunk + first, 0, (s->lo - first) * sizeof(int64));
+		s->lo = first;
+	}
+	if (last > s->hi)
+	{
+		memset(s->chunk + s->hi + 1, 0, (last - s->hi) * sizeof(int64));
+		s->hi = last;
+	}
+}
+
+/*
  * Add (negative: subtract) the integer hi:lo, below 2^117, times
  * 2^(low_exp + pos): five chunks at most, each changed by less than 2^32.
  */
@@ -233,27 +262,7 @@ ExactSumAddBits(ExactSum *s, uint64 lo, uint64 hi, int pos, bool negative)
 	if (s->adds >= EXACT_SUM_MAX_ADDS)
 		ExactSumNormalize(s);
 	s->adds++;
-
-	/* grow the range, zeroing the chunks it takes in */
-	if (s->hi < s->lo)
-	{
-		s->lo = idx + first;
-		s->hi = idx + last;
-		memset(s->chunk + s->lo, 0, (s->hi - s->lo + 1) * sizeof(int64));
-	}
-	else
-	{
-		if (idx + first < s->lo)
-		{
-			memset(s->chunk + idx + first, 0, (s->lo - idx - first) * sizeof(int64));
-			s->lo = idx + first;
-		}
-		if (idx + last > s->hi)
-		{
-			memset(s->chunk + s->hi + 1, 0, (idx + last - s->hi) * sizeof(int64));
-			s->hi = idx + last;
-		}
-	}
+	ExactSumCover(s, idx + first, idx + last);
 
 	for (int k = first; k <= last; k++)
 	{
@@ -261,6 +270,57 @@ ExactSumAddBits(ExactSum *s, uint64 lo, uint64 hi, int pos, bool negative)
 			s->chunk[idx + k] -= (int64) part[k];
 		else
 			s->chunk[idx + k] += (int64) part[k];
+	}
+}
+
+/*
+ * ExactSumAddBits for an integer below 2^53 (a mantissa): three chunks at
+ * most, the same chunks changed by the same amounts.
+ */
+static inline void
+ExactSumAddMant(ExactSum *s, uint64 mant, int pos, bool negative)
+{
+	int			idx,
+				r,
+				first,
+				last;
+	uint32		part[3];
+
+	if (pos < 0)
+		elog(ERROR, "value below the range of an exact sum");
+	idx = pos >> 5;
+	r = pos & 31;
+	part[0] = (uint32) (mant << r);
+	part[1] = (uint32) (mant >> (32 - r));	/* shift by 1 .. 32 */
+	part[2] = r == 0 ? 0 : (uint32) (mant >> (64 - r));
+	first = part[0] != 0 ? 0 : part[1] != 0 ? 1 : part[2] != 0 ? 2 : -1;
+	if (first < 0)
+		return;
+	last = part[2] != 0 ? 2 : part[1] != 0 ? 1 : 0;
+	if (idx + last >= s->nchunks)
+		elog(ERROR, "value above the range of an exact sum");
+
+	if (s->adds >= EXACT_SUM_MAX_ADDS)
+		ExactSumNormalize(s);
+	s->adds++;
+	if (s->hi < s->lo || idx + first < s->lo || idx + last > s->hi)
+		ExactSumCover(s, idx + first, idx + last);
+
+	if (negative)
+	{
+		s->chunk[idx] -= (int64) part[0];
+		if (part[1] != 0)
+			s->chunk[idx + 1] -= (int64) part[1];
+		if (part[2] != 0)
+			s->chunk[idx + 2] -= (int64) part[2];
+	}
+	else
+	{
+		s->chunk[idx] += (int64) part[0];
+		if (part[1] != 0)
+			s->chunk[idx + 1] += (int64) part[1];
+		if (part[2] != 0)
+			s->chunk[idx + 2] += (int64) part[2];
 	}
 }
 
@@ -309,14 +369,15 @@ ExactSumAddDouble(ExactSum *s, double v, int shift, bool subtract)
 	DoubleParts(v, &mant, &exp, &negative);
 	if (mant == 0)
 		return;
-	ExactSumAddBits(s, mant, 0, exp + shift - s->low_exp, negative != subtract);
+	ExactSumAddMant(s, mant, exp + shift - s->low_exp, negative != subtract);
 }
 
 /*
- * Add (or subtract) a * b * 2^shift exactly, a and b finite. The product of
- * the two integer mantissas is split into hi + lo by TwoProduct (fma): both
- * are integers (hi below 2^106, |lo| below 2^53), so nothing underflows or
- * rounds away; the exponents are added apart.
+ * Add (or subtract) a * b * 2^shift exactly, a and b finite: the product of
+ * the two integer mantissas (below 2^106) times 2^(sum of their exponents),
+ * so nothing underflows or rounds away. With a 128-bit integer type the
+ * product is one integer and one update; otherwise TwoProduct (fma) splits
+ * it exactly into two integers, hi (below 2^106) + lo (|lo| below 2^53).
  */
 static void
 ExactSumAddProduct(ExactSum *s, double a, double b, int shift, bool subtract)
@@ -327,19 +388,28 @@ ExactSumAddProduct(ExactSum *s, double a, double b, int shift, bool subtract)
 				eb;
 	bool		na,
 				nb;
-	double		hi,
-				lo;
 
 	DoubleParts(a, &ma, &ea, &na);
 	DoubleParts(b, &mb, &eb, &nb);
 	if (ma == 0 || mb == 0)
 		return;
-	hi = (double) ma * (double) mb;
-	lo = fma((double) ma, (double) mb, -hi);
 	if (na != nb)
 		subtract = !subtract;
-	ExactSumAddDouble(s, hi, ea + eb + shift, subtract);
-	ExactSumAddDouble(s, lo, ea + eb + shift, subtract);
+#ifdef HAVE_INT128
+	{
+		uint128		p = (uint128) ma * mb;
+
+		ExactSumAddBits(s, (uint64) p, (uint64) (p >> 64), ea + eb + shift - s->low_exp, subtract);
+	}
+#else
+	{
+		double		hi = (double) ma * (double) mb;
+		double		lo = fma((double) ma, (double) mb, -hi);
+
+		ExactSumAddDouble(s, hi, ea + eb + shift, subtract);
+		ExactSumAddDouble(s, lo, ea + eb + shift, subtract);
+	}
+#endif
 }
 
 /* Negate a sum in place (the result is not normalized) */
@@ -506,7 +576,7 @@ DDMulD(DoubleDouble a, double b)
 }
 
 /* a / b, b != 0: three quotient digits */
-static inline DoubleDouble
+static pg_attribute_always_inline DoubleDouble
 DDDiv(DoubleDouble a, DoubleDouble b)
 {
 	double		q1 = a.hi / b.hi;
@@ -529,10 +599,28 @@ DDSqrt(DoubleDouble a)
 	return DDFastTwoSum(s, r.hi / (2.0 * s));
 }
 
+/*
+ * ldexp(a, e): one multiplication by 2^e when 2^e is a normal double. The
+ * product is rounded correctly, as ldexp rounds (only a subnormal result
+ * rounds at all), so the result is ldexp's to the bit.
+ */
+static inline double
+FastLdexp(double a, int e)
+{
+	uint64		bits;
+	double		p;
+
+	if (e < -1022 || e > 1023)
+		return ldexp(a, e);
+	bits = (uint64) (e + 1023) << 52;
+	memcpy(&p, &bits, sizeof(p));
+	return a * p;
+}
+
 static inline DoubleDouble
 DDLdexp(DoubleDouble a, int e)
 {
-	return DDMake(ldexp(a.hi, e), ldexp(a.lo, e));
+	return DDMake(FastLdexp(a.hi, e), FastLdexp(a.lo, e));
 }
 
 /*
@@ -545,6 +633,7 @@ ExactSumToDD(ExactSum *s, int *exp)
 {
 	DoubleDouble r = DDMake(0.0, 0.0);
 	bool		negative = false;
+	bool		first = true;
 	int			top;
 
 	ExactSumNormalize(s);
@@ -560,9 +649,17 @@ ExactSumToDD(ExactSum *s, int *exp)
 	top = s->hi;
 	for (int j = 4; j >= 0; j--)
 	{
+		/* 2^(-32 j): chunk times it is exact, as ldexp(chunk, -32 j) is */
+		static const double scale[5] = {1.0, 0x1p-32, 0x1p-64, 0x1p-96, 0x1p-128};
+		double		c;
+
 		if (top - j < s->lo)
 			continue;
-		r = DDAdd(r, DDMake(ldexp((double) s->chunk[top - j], -32 * j), 0.0));
+		c = (double) s->chunk[top - j] * scale[j];
+
+		/* 0 + c, c >= 0, is (c, +0) in DDAdd too */
+		r = first ? DDMake(c, 0.0) : DDAdd(r, DDMake(c, 0.0));
+		first = false;
 	}
 	*exp = s->low_exp + 32 * top;
 	return negative ? DDNeg(r) : r;
@@ -577,8 +674,14 @@ typedef struct ZScoreState
 	bool		last_null;		/* the latest row's value was NULL */
 	bool		has_threshold;	/* zscore_anomaly: the frame's threshold */
 	double		threshold;
-	ExactSum	sum;			/* Σx */
-	ExactSum	sq;				/* Σx² */
+
+	/*
+	 * Σx and Σx² over the values added and not removed, except the latest
+	 * one while it is last (!last_null): it is added when the next row
+	 * arrives, so that the final function finds the others' sums ready.
+	 */
+	ExactSum	sum;
+	ExactSum	sq;
 	int64		sum_chunks[SUM_CHUNKS];
 	int64		sq_chunks[SQ_CHUNKS];
 } ZScoreState;
@@ -660,6 +763,17 @@ ZScoreValue(FunctionCallInfo fcinfo, double *value)
 	return true;
 }
 
+/* Add the latest value to the sums: it is no longer the last */
+static inline void
+ZScoreSettleLast(ZScoreState *st)
+{
+	if (st->last_null)
+		return;
+	ExactSumAddDouble(&st->sum, st->last, 0, false);
+	ExactSumAddProduct(&st->sq, st->last, st->last, 0, false);
+	st->last_null = true;
+}
+
 /*
  * analytics.zscore and analytics.zscore_anomaly transition, plain and
  * moving: (state, value [, threshold])
@@ -675,7 +789,7 @@ zscore_trans(PG_FUNCTION_ARGS)
 		ZScoreCheckThreshold(fcinfo, st);
 	if (!ZScoreValue(fcinfo, &v))
 	{
-		st->last_null = true;
+		ZScoreSettleLast(st);
 		PG_RETURN_POINTER(st);
 	}
 	if (st->nvalues + 1 >= ZSCORE_MAX_VALUES)
@@ -683,8 +797,7 @@ zscore_trans(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many values in a z-score window frame"),
 				 errdetail("A frame may hold fewer than 2^53 values.")));
-	ExactSumAddDouble(&st->sum, v, 0, false);
-	ExactSumAddProduct(&st->sq, v, v, 0, false);
+	ZScoreSettleLast(st);
 	st->nvalues++;
 	st->last = v;
 	st->last_null = false;
@@ -695,7 +808,9 @@ zscore_trans(PG_FUNCTION_ARGS)
  * analytics.zscore and analytics.zscore_anomaly inverse transition: removes
  * the frame's first row, exactly. The window machinery starts a new state
  * instead of removing a state's only row, so the latest row, the frame's
- * last, is never the one removed.
+ * last, is never the one removed. (Were it removed while still out of the
+ * sums, subtracting it from them would leave the sums the same value as
+ * removing it from sums that held it: exact sums may go negative.)
  */
 PG_FUNCTION_INFO_V1(zscore_inv);
 Datum
@@ -749,16 +864,14 @@ ZScoreCompute(const ZScoreState *st, double *result)
 	if (st->last_null || m < 2)
 		return false;
 
-	/* the others: S1 = Σx - x and S2 = Σx² - x², exactly */
+	/* the others: S1 = Σx - x and S2 = Σx² - x², exactly: the state's sums */
 	ExactSumCopy(&t1, t1_chunks, &st->sum);
 	ExactSumCopy(&t2, t2_chunks, &st->sq);
-	ExactSumAddDouble(&t1, x, 0, true);
-	ExactSumAddProduct(&t2, x, x, 0, true);
 
 	/* K: the others' mean rounded to a double (|K| <= max |v| < 2^512) */
 	ExactSumCopy(&scratch, scratch_chunks, &t1);
 	a = ExactSumToDD(&scratch, &ea);
-	k = ldexp(DDDiv(a, DDMake((double) m, 0.0)).hi, ea);
+	k = FastLdexp(DDDiv(a, DDMake((double) m, 0.0)).hi, ea);
 
 	/*
 	 * T1 = Σ(v - K) = S1 - m K, and T2 = Σ(v - K)² = S2 - 2 K T1 - m K², all
