@@ -797,6 +797,39 @@ FROM series WHERE name = 'monthly' AND i < 14;
 -- position 0, the seasonal design is singular
 SELECT analytics.linear_forecast(ts, value, 3, '1 day', 0.95, 7) FROM series WHERE name = 'weekly' AND i % 7 = 0;
 
+
+-- Found in review. season -1 looks only for periods linear_forecast can fit
+-- (at most 99 steps): a 150-day cycle, which detect_season finds (149, its
+-- peak), is not one, so the forecast is the trend alone (season 0); it used
+-- to overrun the model's arrays.
+CREATE TABLE long_cycle150 AS
+SELECT timestamptz '2020-01-01 00:00+00' + i * interval '1 day' AS ts, sin(2 * pi() * i / 150) AS v
+FROM generate_series(0, 799) i;
+SELECT (analytics.detect_season(ts, v, '1 day')).period BETWEEN 145 AND 155 AS detect_season_finds_150,
+	analytics.linear_forecast(ts, v, 5, '1 day', 0.95, -1) = analytics.linear_forecast(ts, v, 5, '1 day', 0.95, 0)
+		AS forecast_without_season
+FROM long_cycle150;
+-- trend_summary far from 2000 (years 1700 and 2300): value = day number, so
+-- slope 1 and intercept 0 exactly
+SELECT y, abs((t).slope_per_step - 1) < 1e-9 AS slope_1, abs((t).intercept) < 1e-6 AS intercept_0, (t).n
+FROM (SELECT y, analytics.trend_summary(make_timestamptz(y, 1, 1, 0, 0, 0, 'UTC') + i * interval '1 day', i, '1 day') AS t
+	FROM generate_series(0, 9) i, (VALUES (1700), (2300)) v(y) GROUP BY y) s
+ORDER BY y;
+-- observations more than 292,000 years apart (their difference in
+-- microseconds overflows an int64): the forecast one day after the last
+-- equals least squares on t in days computed in numeric
+CREATE TABLE far_apart (ts timestamptz, v float8);
+INSERT INTO far_apart VALUES ('4713-01-01 00:00:00+00 BC', 0), ('100000-01-01 00:00+00', 1),
+	('200000-01-01 00:00+00', 2), ('294276-12-01 00:00:00+00', 3);
+WITH d AS (
+	SELECT (extract(epoch FROM ts) - min(extract(epoch FROM ts)) OVER ()) / 86400 AS t, v::numeric AS v FROM far_apart
+), fit AS (
+	SELECT regr_slope(v, t) AS b1, regr_intercept(v, t) AS b0, max(t) AS tl FROM d
+)
+SELECT abs((analytics.linear_forecast(f.ts, f.v, 1, '1 day'))[1].forecast - (SELECT b0 + b1 * (tl + 1) FROM fit)) < 1e-9
+	AS far_apart_forecast
+FROM far_apart f;
+
 RESET search_path;
 SET client_min_messages = warning;
 DROP SCHEMA forecast_test CASCADE;

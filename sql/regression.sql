@@ -519,6 +519,17 @@ SELECT analytics.ols_final('{1, 2, 3}');
 SELECT analytics.ols_final('{2, 2, 1, 10, 0, 0, 0, 0, 0, 0, 0, 0}');
 SELECT analytics.ols_final(ARRAY[1, 1e9, 1, 10, 0, 0, 0]::float8[]);
 SELECT analytics.ols_combine((SELECT state FROM half_states WHERE first_half)::float8[], '{1, 2, NULL}');
+-- found in review: a row count that is infinite or beyond 2^53, and an
+-- intercept-only state with a negative sum of squared deviations
+SELECT analytics.ols_final('{1, 1, 1, Infinity, 0, 0, 0, 1, 0, 0}');
+SELECT analytics.ols_final('{1, 1, 1, 1e300, 0, 0, 0, 1, 0, 0}');
+SELECT analytics.ols_final('{1, 1, 1, 5, 0, -1, 0, 1, 0, 0}');
+-- y near 1e155: the sum of y^2 overflows, but with an intercept it is not
+-- used: the fit of a constant is that constant, with a slope of zero up to
+-- rounding (relative to y)
+SELECT abs(c[1] / 1e155 - 1) < 1e-15 AS intercept_is_y, abs(c[2] / 1e155) < 1e-15 AS slope_is_0
+FROM (SELECT (analytics.ols(y, ARRAY[x])).coefficients AS c
+	FROM (VALUES (1e155::float8, 1::float8), (1e155, 2), (1e155, 3), (1e155, 4)) v(y, x)) f;
 
 ---------------------------------------------------------------------------
 -- Errors.

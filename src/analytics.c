@@ -324,7 +324,8 @@ AnalyticsLsqMerge(double *f, const double *g, int p)
 	const double *theta = u + p * (p - 1) / 2;
 	double		x[ANALYTICS_LSQ_MAX_P];
 
-	Assert(p <= ANALYTICS_LSQ_MAX_P);
+	if (p < 1 || p > ANALYTICS_LSQ_MAX_P)
+		elog(ERROR, "least squares with %d coefficients is out of range", p);
 	for (int i = 0; i < p; i++)
 	{
 		const double *row = u + LsqRowStart(p, i);
@@ -351,16 +352,23 @@ AnalyticsLsqMerge(double *f, const double *g, int p)
 void
 AnalyticsLsqSolve(const double *f, int p, double tol, AnalyticsLsqFit *fit)
 {
-	int			size = AnalyticsLsqSize(p);
-	double	   *c = palloc(size * sizeof(double));
-	double	   *d = c;
-	double	   *u = c + p;
-	double	   *theta = u + p * (p - 1) / 2;
-	double	   *norm2 = palloc0(p * sizeof(double));
+	int			size;
+	double	   *c;
+	double	   *d;
+	double	   *u;
+	double	   *theta;
+	double	   *norm2;
 	double		x[ANALYTICS_LSQ_MAX_P];
 	int			r;
 
-	Assert(p >= 1 && p <= ANALYTICS_LSQ_MAX_P);
+	if (p < 1 || p > ANALYTICS_LSQ_MAX_P)
+		elog(ERROR, "least squares with %d coefficients is out of range", p);
+	size = AnalyticsLsqSize(p);
+	c = palloc(size * sizeof(double));
+	d = c;
+	u = c + p;
+	theta = u + p * (p - 1) / 2;
+	norm2 = palloc0(p * sizeof(double));
 	memcpy(c, f, size * sizeof(double));
 	fit->p = p;
 	fit->aliased = palloc0(p * sizeof(bool));

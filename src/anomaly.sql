@@ -153,3 +153,17 @@ FROM scored s;
 COMMENT ON VIEW analytics.event_anomalies IS 'Events per event_name and UTC day (days without events count 0), with the z-score of each day against the 28 days before it and is_anomaly = |zscore| > analytics.anomaly_threshold; complete days only (the current UTC day is left out)';
 
 GRANT SELECT ON analytics.event_anomalies TO analytics_reader;
+
+-- Support functions of internal-state aggregates are not for direct calls:
+-- one fed another aggregate's state (in a hand-made aggregate) would read it
+-- as its own. The aggregates still run for everyone (PostgreSQL checks the
+-- aggregate owner's right to call them).
+REVOKE EXECUTE ON FUNCTION analytics.robust_zscore_final(internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.robust_zscore_inv(internal,double precision) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.robust_zscore_trans(internal,double precision) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.zscore_anomaly_final(internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.zscore_final(internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.zscore_inv(internal,double precision) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.zscore_inv(internal,double precision,double precision) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.zscore_trans(internal,double precision) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.zscore_trans(internal,double precision,double precision) FROM PUBLIC;

@@ -33,6 +33,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -103,9 +104,14 @@ ForecastMonthPosition(TimestampTz ts)
 static double
 ForecastStepsFrom(TimestampTz ts, TimestampTz origin, const ForecastStep *step)
 {
+	int64		d;
+
 	if (step->months != 0)
 		return (ForecastMonthPosition(ts) - ForecastMonthPosition(origin)) / step->months;
-	return (double) (ts - origin) / (double) step->usecs;
+	/* more than 292,000 years apart: the difference does not fit an int64 */
+	if (pg_sub_s64_overflow(ts, origin, &d))
+		return ((double) ts - (double) origin) / (double) step->usecs;
+	return (double) d / (double) step->usecs;
 }
 
 static void
@@ -527,8 +533,12 @@ static void
 ForecastFit(const ForecastSeries *s, int season, AnalyticsLsqFit *fit)
 {
 	int			p = season >= 2 ? season + 1 : 2;
-	double	   *f = palloc0(AnalyticsLsqSize(p) * sizeof(double));
+	double	   *f;
 	double		x[ANALYTICS_LSQ_MAX_P];
+
+	if (p > ANALYTICS_LSQ_MAX_P)
+		elog(ERROR, "season %d is beyond the largest that can be fitted", season);
+	f = palloc0(AnalyticsLsqSize(p) * sizeof(double));
 
 	if (s->n < p + 1)
 		ereport(ERROR,
@@ -576,12 +586,13 @@ ForecastFit(const ForecastSeries *s, int season, AnalyticsLsqFit *fit)
 
 /*
  * The season rule: on the series detrended by least squares, the lag k in
- * 2 .. min(n / 2, 400) where the sample autocorrelation r(k) is a local
+ * 2 .. min(n / 2, max_period) (400 for detect_season; linear_forecast fits
+ * seasons of at most FORECAST_MAX_SEASON steps, so it looks no further) where the sample autocorrelation r(k) is a local
  * maximum (r(k) > r(k - 1), r(k) >= r(k + 1)) above both 1.96 / sqrt(n) and
  * 0.3 with the highest r(k). Returns the period (0 for none) and r(k).
  */
 static int
-ForecastDetectSeason(const ForecastSeries *s, double *strength)
+ForecastDetectSeason(const ForecastSeries *s, int max_period, double *strength)
 {
 	AnalyticsLsqFit fit;
 	int64		n = s->n;
@@ -589,7 +600,7 @@ ForecastDetectSeason(const ForecastSeries *s, double *strength)
 	double		mean = 0.0,
 				c0 = 0.0,
 				threshold = Max(SEASON_MIN_ACF, 1.96 / sqrt((double) n));
-	int			maxlag = (int) Min(n / 2, SEASON_MAX_LAG);
+	int			maxlag = (int) Min(n / 2, max_period);
 	int			nlags = (int) Min(maxlag + 1, n - 1);
 	double	   *r = palloc0((nlags + 2) * sizeof(double));
 	int			best = 0;
@@ -656,7 +667,7 @@ detect_season_final(PG_FUNCTION_ARGS)
 		elog(ERROR, "detect_season_final must return a composite type");
 	tupdesc = BlessTupleDesc(tupdesc);
 	ForecastSeriesOf(st, &s, 3);
-	period = ForecastDetectSeason(&s, &strength);
+	period = ForecastDetectSeason(&s, SEASON_MAX_LAG, &strength);
 	values[0] = Int32GetDatum(period);
 	values[1] = Float8GetDatum(strength);
 	nulls[1] = period == 0;
@@ -703,7 +714,7 @@ linear_forecast_final(PG_FUNCTION_ARGS)
 	{
 		double		strength;
 
-		season = ForecastDetectSeason(&s, &strength);
+		season = ForecastDetectSeason(&s, FORECAST_MAX_SEASON, &strength);
 	}
 	p = season >= 2 ? season + 1 : 2;
 	ForecastFit(&s, season, &fit);
@@ -789,8 +800,8 @@ TrendState(ArrayType *a)
 	double	   *s = TrendStateShape(a);
 
 	if (s[0] != TREND_FORMAT || s[1] < 0 || s[1] != floor(s[1]) || s[2] < 0 ||
-		s[2] != floor(s[2]) || (s[1] == 0) == (s[2] == 0) || s[4] < 0 || s[4] != floor(s[4]) ||
-		(s[1] == 0 && !(fabs(s[3]) < 9.0e15 && s[3] == floor(s[3]))))
+		s[2] != floor(s[2]) || (s[1] == 0) == (s[2] == 0) || !(s[4] >= 0 && s[4] <= 9007199254740992.0) ||
+		s[4] != floor(s[4]))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid trend_summary state"),
@@ -810,8 +821,9 @@ TrendState(ArrayType *a)
 }
 
 /*
- * The origin of a trend_summary state: the first row's time, in microseconds
- * (exact in a float8) or, for month steps, as a month position.
+ * The origin of a trend_summary state: the first row's time in microseconds
+ * (exact in a float8 within 285 years of 2000, the nearest float8 beyond)
+ * or, for month steps, as a month position.
  */
 static inline double
 TrendOrigin(TimestampTz ts, const ForecastStep *step)
@@ -819,13 +831,17 @@ TrendOrigin(TimestampTz ts, const ForecastStep *step)
 	return step->months != 0 ? ForecastMonthPosition(ts) : (double) ts;
 }
 
-/* Steps from origin to ts */
+/*
+ * Steps from origin to ts: the difference of two integers below 2^53 is
+ * exact, so within 285 years of 2000 this is the exact number of
+ * microseconds divided by the step.
+ */
 static inline double
 TrendSteps(TimestampTz ts, double origin, const ForecastStep *step)
 {
 	if (step->months != 0)
 		return (ForecastMonthPosition(ts) - origin) / step->months;
-	return (double) (ts - (TimestampTz) origin) / (double) step->usecs;
+	return ((double) ts - origin) / (double) step->usecs;
 }
 
 PG_FUNCTION_INFO_V1(trend_summary_trans);
@@ -867,8 +883,7 @@ trend_summary_trans(PG_FUNCTION_ARGS)
 	{
 		state = PG_GETARG_ARRAYTYPE_P(0);
 		s = TrendStateShape(state);
-		if (s[1] != step.months || s[2] != (double) step.usecs ||
-			(s[4] > 0 && step.months == 0 && !(fabs(s[3]) < 9.0e15)))
+		if (s[1] != step.months || s[2] != (double) step.usecs)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("trend_summary step differs between rows of a group")));

@@ -147,3 +147,16 @@ CROSS JOIN LATERAL pg_catalog.unnest(f.points) AS p;
 COMMENT ON VIEW analytics.event_forecast IS 'Daily event counts forecast for the 14 days after each event name''s last complete UTC day, with weekly (detected) season and 95% prediction intervals, clamped at 0';
 
 GRANT SELECT ON analytics.event_forecast TO analytics_reader;
+
+-- Support functions of internal-state aggregates are not for direct calls:
+-- one fed another aggregate's state (in a hand-made aggregate) would read it
+-- as its own. The aggregates still run for everyone (PostgreSQL checks the
+-- aggregate owner's right to call them).
+REVOKE EXECUTE ON FUNCTION analytics.detect_season_final(internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.detect_season_trans(internal,timestamp with time zone,double precision,interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.forecast_combine(internal,internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.forecast_deserialize(bytea,internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.forecast_serialize(internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.linear_forecast_final(internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.linear_forecast_trans(internal,timestamp with time zone,double precision,integer,interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.linear_forecast_trans(internal,timestamp with time zone,double precision,integer,interval,double precision,integer) FROM PUBLIC;

@@ -229,3 +229,15 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION analytics.funnel(text[], interval, timestamptz, timestamptz, text, text, text, text, text) IS 'A funnel over analytics.events in one call: entities, conversion, drop-off and time between steps per step, optionally broken down by a property';
+
+-- Support functions of internal-state aggregates are not for direct calls:
+-- one fed another aggregate's state (in a hand-made aggregate) would read it
+-- as its own. The aggregates still run for everyone (PostgreSQL checks the
+-- aggregate owner's right to call them).
+REVOKE EXECUTE ON FUNCTION analytics.funnel_combine(internal,internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.funnel_deserialize(bytea,internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.funnel_level_final(internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.funnel_serialize(internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.funnel_times_final(internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.funnel_trans(internal,timestamp with time zone,integer,interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.funnel_trans(internal,timestamp with time zone,integer,interval,text) FROM PUBLIC;

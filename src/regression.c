@@ -62,7 +62,7 @@ OlsState(ArrayType *a)
 	p = s[1];
 	if (s[0] != OLS_FORMAT || !(p >= 1 && p <= ANALYTICS_LSQ_MAX_P) || p != floor(p) ||
 		(s[2] != 0.0 && s[2] != 1.0) ||
-		n != OlsStateSize((int) p) || !(s[3] >= 0 && s[3] == floor(s[3])))
+		n != OlsStateSize((int) p) || !(s[3] >= 0 && s[3] <= 9007199254740992.0 && s[3] == floor(s[3])))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid ols state"),
@@ -105,14 +105,19 @@ OlsCheckValues(const double *s)
 {
 	int			p = (int) s[1];
 	const double *f = s + OLS_HEADER;
-	bool		ok = s[5] >= 0.0 && s[6] >= 0.0 && isfinite(s[4]) && isfinite(s[5]) && isfinite(s[6]);
+	bool		intercept = s[2] == 1.0;
+	bool		finite = isfinite(s[4]) && isfinite(s[5]) && (intercept || isfinite(s[6]));
+	bool		ok;
 
+	/* the sum of y^2 serves only without an intercept */
 	for (int i = 0; i < AnalyticsLsqSize(p); i++)
-		if (!isfinite(f[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("ols sums of squares overflow"),
-					 errhint("Scale the regressors or the values down.")));
+		finite = finite && isfinite(f[i]);
+	if (!finite)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("ols sums of squares overflow"),
+				 errhint("Scale the regressors or the values down.")));
+	ok = s[5] >= 0.0 && (intercept || s[6] >= 0.0);
 	for (int i = 0; i < p; i++)
 		ok = ok && f[i] >= 0.0;
 	ok = ok && f[AnalyticsLsqSize(p) - 1] >= 0.0;
@@ -120,7 +125,7 @@ OlsCheckValues(const double *s)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid ols state"),
-				 errdetail("A sum of squares or a row weight is negative or not finite.")));
+				 errdetail("A sum of squares or a row weight is negative.")));
 }
 
 static void

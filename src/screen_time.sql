@@ -143,3 +143,15 @@ RETURNS float8
 AS 'MODULE_PATHNAME', 'screen_time_seconds_on'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION analytics.seconds_on(analytics.screen_time, text) IS 'Seconds on one screen of a screen_time value; 0 for a screen it does not hold';
+
+-- Support functions of internal-state aggregates are not for direct calls:
+-- one fed another aggregate's state (in a hand-made aggregate) would read it
+-- as its own. The aggregates still run for everyone (PostgreSQL checks the
+-- aggregate owner's right to call them).
+REVOKE EXECUTE ON FUNCTION analytics.screen_seconds_combine(internal,internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.screen_seconds_deserialize(bytea,internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.screen_seconds_final(internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.screen_seconds_serialize(internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.screen_seconds_trans(internal,timestamp with time zone,text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.screen_seconds_trans(internal,timestamp with time zone,text,bigint,interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics.screen_seconds_trans(internal,timestamp with time zone,text,interval) FROM PUBLIC;
