@@ -70,63 +70,7 @@ ZS_SQL_USERS=$((ZS_SQL_ROWS / ZS_DAYS))
 [ -f "$($PG_CONFIG --sharedir)/extension/analytics.control" ] ||
 	die "the analytics extension is not installed: run make install (or make test) first"
 
-# The helpers below are those of event_aggregates.sh.
-
-# calc EXPRESSION: floating-point arithmetic.
-calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
-# Some CPU pressure: microseconds during which some task waited for a CPU.
-cpu_wait() { awk '/^some/ { sub("total=", "", $5); print $5 }' /proc/pressure/cpu 2>/dev/null || echo 0; }
-# CPU time stolen by the hypervisor, and all CPU time, in clock ticks.
-cpu_steal() { awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t }' /proc/stat; }
-
-# run_sql SQL: runs SQL once in a new session (with the settings in
-# PGOPTIONS, if any) under \timing; sets RESULT (its output) and MS.
-RESULT=
-MS=
-run_sql() {
-	local out
-	out=$($PSQL -d "$DB" -At -c '\timing on' -c "$1" 2>&1) || { printf '%s\n' "$out" >&2; die "query failed: $1"; }
-	MS=$(sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' <<<"$out" | tail -1)
-	RESULT=$(grep -v '^Time: ' <<<"$out" || true)
-	[ -n "$MS" ] || { printf '%s\n' "$out" >&2; die "no timing for: $1"; }
-}
-
-# bench ROUNDS LABEL SQL [LABEL SQL...]: ROUNDS rounds, each running every query
-# once in turn (so that any load from elsewhere hits all of them alike).
-# BEST[label] is the best time in ms, TIMES[label] every time in round order,
-# OUT[label] the result, which must be the same every time.
-declare -A BEST TIMES OUT
-bench() {
-	local rounds=$1 r i label sql
-	shift
-	local -a args=("$@")
-	for ((r = 1; r <= rounds; r++)); do
-		for ((i = 0; i < ${#args[@]}; i += 2)); do
-			label=${args[i]}
-			sql=${args[i + 1]}
-			run_sql "$sql"
-			printf '  run %d  %-44s %9.0f ms   -> %s\n' "$r" "$label" "$MS" "$(head -c 60 <<<"$RESULT")"
-			TIMES[$label]="${TIMES[$label]:-} $MS"
-			if [ -z "${BEST[$label]:-}" ] || awk -v a="$MS" -v b="${BEST[$label]}" 'BEGIN { exit !(a < b) }'; then
-				BEST[$label]=$MS
-			fi
-			if [ -n "${OUT[$label]:-}" ] && [ "${OUT[$label]}" != "$RESULT" ]; then
-				die "$label gave '${OUT[$label]}', then '$RESULT'"
-			fi
-			OUT[$label]=$RESULT
-		done
-	done
-}
-
-# paired A B: the median over rounds of A's time / B's time in the same
-# round (A and B timed in one bench call): a round's queries run seconds
-# apart and see the same machine speed, while the best of each may come
-# from different phases of a shared VM's drift.
-paired() {
-	paste -d ' ' <(tr ' ' '\n' <<<"${TIMES[$1]}" | grep .) <(tr ' ' '\n' <<<"${TIMES[$2]}" | grep .) |
-		awk '{ printf "%.6f\n", $1 / $2 }' | sort -n |
-		awk '{ r[NR] = $1 } END { printf "%.2f", NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2 }'
-}
+source "$(dirname "$0")/lib.sh"
 # best_ratio A B: A's best time / B's best time.
 best_ratio() { calc "${BEST[$1]} / ${BEST[$2]}"; }
 # over_floor A B FLOOR: (A - FLOOR) / (B - FLOOR) of the best times: the
