@@ -1,4 +1,5 @@
--- Retail warehouse: staging tables, the calendar dimension (fill_dim_date).
+-- Retail warehouse: staging tables, the calendar dimension (fill_dim_date),
+-- the dimension and fact tables and their constraints.
 SET DateStyle = ISO;
 SET TimeZone = 'UTC';
 CREATE EXTENSION analytics;
@@ -47,11 +48,58 @@ SELECT r.rolname,
 FROM pg_roles r WHERE r.rolname IN ('analytics_reader', 'analytics_writer', 'analytics_admin')
 ORDER BY r.rolname;
 
+-- Every foreign key of a fact table, and every time column, leads an index.
+SELECT c.conrelid::regclass AS fact, a.attname AS foreign_key
+FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+WHERE c.contype = 'f' AND c.conrelid::regclass::text LIKE 'analytics.fact\_%'
+	AND NOT EXISTS (SELECT FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1])
+UNION ALL
+SELECT a.attrelid::regclass, a.attname
+FROM pg_attribute a
+WHERE a.attrelid::regclass::text LIKE 'analytics.fact\_%' AND a.atttypid = 'timestamptz'::regtype
+	AND (SELECT c.relkind FROM pg_class c WHERE c.oid = a.attrelid) = 'r'
+	AND NOT EXISTS (SELECT FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indkey[0] = a.attnum);
+SELECT c.conrelid::regclass AS fact, count(*) AS foreign_keys
+FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid::regclass::text LIKE 'analytics.fact\_%'
+GROUP BY 1 ORDER BY 1;
+
+-- Customer versions: never two current versions, validity forward in time,
+-- is_current exactly when valid_to is infinity.
+INSERT INTO analytics.dim_customer (customer_id, segment, valid_from, valid_to, is_current)
+VALUES ('c1', 'consumer', '2026-01-01', '2026-03-01', false), ('c1', 'vip', '2026-03-01', 'infinity', true);
+INSERT INTO analytics.dim_customer (customer_id, segment, valid_from) VALUES ('c1', 'corporate', '2026-05-01');
+INSERT INTO analytics.dim_customer (customer_id, segment, valid_from, valid_to, is_current)
+VALUES ('c2', 'vip', '2026-03-01', '2026-03-01', false);
+INSERT INTO analytics.dim_customer (customer_id, segment, valid_from, valid_to, is_current)
+VALUES ('c2', 'vip', '2026-03-01', '2026-04-01', true);
+-- facts refuse what the loader must quarantine
+INSERT INTO analytics.dim_product (product_id, unit_cost, unit_price) VALUES ('p1', 2, 5);
+INSERT INTO analytics.fact_sales (sale_id, order_id, date_key, sale_ts, customer_key, product_key, quantity,
+	unit_price, total_amount, status)
+SELECT 's1', 'o1', 20240301, '2024-03-01 10:00+00', (SELECT min(customer_key) FROM analytics.dim_customer),
+	(SELECT product_key FROM analytics.dim_product), 0, 5, 0, 'completed';
+INSERT INTO analytics.fact_sales (sale_id, order_id, date_key, sale_ts, customer_key, product_key, quantity,
+	unit_price, total_amount, status)
+SELECT 's1', 'o1', 20240301, '2024-03-01 10:00+00', (SELECT min(customer_key) FROM analytics.dim_customer),
+	(SELECT product_key FROM analytics.dim_product), 1, 5, 5, 'shipped';
+INSERT INTO analytics.fact_sales (sale_id, order_id, date_key, sale_ts, customer_key, product_key, quantity,
+	unit_price, total_amount, status)
+SELECT 's1', 'o1', 20990101, '2099-01-01 10:00+00', (SELECT min(customer_key) FROM analytics.dim_customer),
+	(SELECT product_key FROM analytics.dim_product), 1, 5, 5, 'completed';
+INSERT INTO analytics.dim_channel (channel_id, fee_percent) VALUES ('ch', 101);
+
+-- Readers read dimensions and facts, not the load log or its rejects.
+SELECT has_table_privilege('analytics_reader', 'analytics.fact_sales', 'SELECT') AS reader_reads_facts,
+	has_table_privilege('analytics_reader', 'analytics.dim_customer', 'SELECT') AS reader_reads_customers,
+	has_table_privilege('analytics_reader', 'analytics.fact_sales', 'INSERT') AS reader_writes_facts,
+	has_table_privilege('analytics_reader', 'analytics.load_rejects', 'SELECT') AS reader_reads_rejects,
+	has_table_privilege('analytics_admin', 'analytics.load_rejects', 'SELECT') AS admin_reads_rejects;
+
 -- Every warehouse table keeps its rows through pg_dump (config tables).
 SELECT c.relname
 FROM pg_class c
 WHERE c.relnamespace = 'analytics'::regnamespace AND c.relkind IN ('r', 'S')
-	AND (c.relname LIKE 'stg\_%' OR c.relname LIKE 'dim\_%')
+	AND c.relname ~ '^(stg|dim|fact|load)_'
 	AND c.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'analytics')::oid[])
 ORDER BY 1;
 
