@@ -10,6 +10,8 @@ SET TimeZone = 'UTC';
 CREATE EXTENSION analytics;
 \set VERBOSITY default
 \set SHOW_CONTEXT never
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/test/regress_helpers.sql
 
 -- Moving-aggregate support (an inverse transition function), final functions
 -- that only read the state, no combine function, parallel safe.
@@ -289,19 +291,6 @@ FROM (
 -- No combine function, yet parallel safe: with parallel plans forced, the
 -- aggregates run above the Gather (no Partial Aggregate), and give the
 -- serial plan's results.
-CREATE FUNCTION pg_temp.plan_mentions(query text, pattern text)
-RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-	line text;
-BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
-		IF line LIKE '%' || pattern || '%' THEN
-			RETURN true;
-		END IF;
-	END LOOP;
-	RETURN false;
-END
-$$;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;

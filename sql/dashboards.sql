@@ -5,6 +5,8 @@
 SET DateStyle = ISO;
 SET TimeZone = 'UTC';
 CREATE EXTENSION analytics;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/test/regress_helpers.sql
 
 -- Events go in with INSERT INTO analytics.events, as the tests run as the
 -- superuser: (occurred_at, event_name, session_id, user_id, screen,
@@ -312,19 +314,6 @@ DROP FUNCTION public.jsonb_typeof(jsonb), public.count(bigint), public.text_neve
 
 -- The event_name filter of each view reaches the (event_name, occurred_at)
 -- index of the partitions (sequential scans off: the table is tiny).
-CREATE FUNCTION pg_temp.plan_mentions(query text, pattern text)
-RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-	line text;
-BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
-		IF line LIKE '%' || pattern || '%' THEN
-			RETURN true;
-		END IF;
-	END LOOP;
-	RETURN false;
-END
-$$;
 SET enable_seqscan = off;
 SELECT v AS view, pg_temp.plan_mentions('SELECT * FROM analytics.' || v, 'events_default_name_time') AS uses_name_index
 FROM unnest(ARRAY['filter_usage', 'booking_tags', 'schedule_import_funnel', 'schedule_import_summary']) v;

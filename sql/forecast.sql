@@ -8,69 +8,47 @@ SET TimeZone = 'UTC';
 SET extra_float_digits = 0;
 CREATE EXTENSION analytics;
 \set SHOW_CONTEXT never
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/test/regress_helpers.sql
 -- this file's tables and helpers live in a schema of their own, dropped at the end
 CREATE SCHEMA forecast_test;
 SET search_path = forecast_test;
-
-CREATE FUNCTION close_to(ours float8, ref float8) RETURNS boolean
-LANGUAGE sql IMMUTABLE
-RETURN CASE WHEN ours IS NULL OR ref IS NULL THEN ours IS NULL AND ref IS NULL
-	WHEN ours = ref THEN true
-	WHEN ref = 0 THEN abs(ours) <= 1e-12
-	-- in numeric: p values near float8's smallest would underflow in float8
-	ELSE abs(ours::numeric - ref::numeric) <= 1e-9 * abs(ref::numeric) END;
 
 -- Results of two runs agree (for orders of input, plans, time zones).
 CREATE FUNCTION points_close(a analytics.forecast_point[], b analytics.forecast_point[]) RETURNS boolean
 LANGUAGE sql IMMUTABLE
 RETURN cardinality(a) = cardinality(b) AND NOT EXISTS (
 	SELECT FROM unnest(a, b) AS u(ats, af, al, au, bts, bf, bl, bu)
-	WHERE ats IS DISTINCT FROM bts OR NOT close_to(af, bf) OR NOT close_to(al, bl) OR NOT close_to(au, bu));
+	WHERE ats IS DISTINCT FROM bts OR NOT pg_temp.close_to(af, bf) OR NOT pg_temp.close_to(al, bl) OR NOT pg_temp.close_to(au, bu));
 CREATE FUNCTION trend_close(a analytics.trend, b analytics.trend) RETURNS boolean
 LANGUAGE sql IMMUTABLE
-RETURN a.n = b.n AND close_to(a.slope_per_step, b.slope_per_step) AND close_to(a.intercept, b.intercept)
-	AND close_to(a.slope_stderr, b.slope_stderr) AND close_to(a.slope_p_value, b.slope_p_value)
-	AND close_to(a.r_squared, b.r_squared) AND a.direction = b.direction
-	AND close_to(a.residual_stddev, b.residual_stddev);
+RETURN a.n = b.n AND pg_temp.close_to(a.slope_per_step, b.slope_per_step) AND pg_temp.close_to(a.intercept, b.intercept)
+	AND pg_temp.close_to(a.slope_stderr, b.slope_stderr) AND pg_temp.close_to(a.slope_p_value, b.slope_p_value)
+	AND pg_temp.close_to(a.r_squared, b.r_squared) AND a.direction = b.direction
+	AND pg_temp.close_to(a.residual_stddev, b.residual_stddev);
 CREATE FUNCTION season_close(a analytics.season, b analytics.season) RETURNS boolean
 LANGUAGE sql IMMUTABLE
-RETURN a.period = b.period AND close_to(a.strength, b.strength);
-
--- How many workers a parallel plan launched (its Gather node, EXPLAIN ANALYZE).
-CREATE FUNCTION workers_launched(query text) RETURNS int
-LANGUAGE plpgsql AS $$
-DECLARE
-	plan jsonb;
-BEGIN
-	EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON, TIMING OFF, SUMMARY OFF) ' || query INTO plan;
-	RETURN jsonb_path_query_first(plan, '$.**."Workers Launched"')::int;
-END $$;
-
--- Deterministic pseudo-noise in [-5.04, 5.04] without autocorrelation
--- worth the name (a quadratic residue sequence); R: the same formula.
-CREATE FUNCTION noise(i bigint) RETURNS float8
-LANGUAGE sql IMMUTABLE
-RETURN ((i * i * 7919 + i * 104729) % 1009 - 504)::float8 / 100;
+RETURN a.period = b.period AND pg_temp.close_to(a.strength, b.strength);
 
 -- The series, each the formula of test/reference/forecast.R evaluated in the
 -- same order of float8 operations (x is i as float8).
 CREATE TABLE series (name text, i int, ts timestamptz, value float8);
 INSERT INTO series
 SELECT 'daily_trend', i, '2026-01-01 00:00+00'::timestamptz + i * interval '1 day',
-	50 + 0.8 * x + noise(i)
+	50 + 0.8 * x + pg_temp.noise(i)
 FROM generate_series(0, 59) i, LATERAL (SELECT i::float8 AS x) x;
 INSERT INTO series
 SELECT 'monthly', i, '2022-01-01 00:00+00'::timestamptz + i * interval '1 month',
-	200 + 1.5 * x + 20 * sin(2 * pi() * x / 12) + noise(i)
+	200 + 1.5 * x + 20 * sin(2 * pi() * x / 12) + pg_temp.noise(i)
 FROM generate_series(0, 47) i, LATERAL (SELECT i::float8 AS x) x;
 INSERT INTO series
 SELECT 'weekly', i, '2026-02-02 00:00+00'::timestamptz + i * interval '1 day',
-	100 + 0.3 * x + 8 * cos(2 * pi() * x / 7) + noise(i)
+	100 + 0.3 * x + 8 * cos(2 * pi() * x / 7) + pg_temp.noise(i)
 FROM generate_series(0, 69) i, LATERAL (SELECT i::float8 AS x) x;
 -- off the grid: days 0..44 but not those with i % 6 = 5, at (5 i) % 24 hours
 INSERT INTO series
 SELECT 'irregular', i, '2026-03-01 00:00+00'::timestamptz + i * interval '1 day' + ((i * 5) % 24) * interval '1 hour',
-	10 + 0.5 * x + noise(i)
+	10 + 0.5 * x + pg_temp.noise(i)
 FROM generate_series(0, 44) i, LATERAL (SELECT i::float8 AS x) x
 WHERE i % 6 <> 5;
 -- monthly off the grid: the 15th at 06:00, plus i % 4 days and (i % 3) * 6 hours,
@@ -78,22 +56,22 @@ WHERE i % 6 <> 5;
 INSERT INTO series
 SELECT 'monthly_offgrid', i,
 	'2024-01-15 06:00+00'::timestamptz + i * interval '1 month' + (i % 4) * interval '1 day' + (i % 3) * interval '6 hours',
-	80 - 0.7 * x + 5 * sin(2 * pi() * x / 12) + noise(i) / 2
+	80 - 0.7 * x + 5 * sin(2 * pi() * x / 12) + pg_temp.noise(i) / 2
 FROM generate_series(0, 35) i, LATERAL (SELECT i::float8 AS x) x;
 INSERT INTO series
-SELECT 'noise', i, '2026-01-01 00:00+00'::timestamptz + i * interval '1 day', 20 + noise(i)
+SELECT 'noise', i, '2026-01-01 00:00+00'::timestamptz + i * interval '1 day', 20 + pg_temp.noise(i)
 FROM generate_series(0, 49) i;
 INSERT INTO series
 SELECT 'hourly', i, '2026-01-01 00:00+00'::timestamptz + i * interval '1 hour',
-	500 - 2.5 * x + noise(i) * 3
+	500 - 2.5 * x + pg_temp.noise(i) * 3
 FROM generate_series(0, 71) i, LATERAL (SELECT i::float8 AS x) x;
 INSERT INTO series
 SELECT 'quarterly', i, '2015-01-01 00:00+00'::timestamptz + i * interval '3 months',
-	1000 + 12 * x + noise(i) * 2
+	1000 + 12 * x + pg_temp.noise(i) * 2
 FROM generate_series(0, 23) i, LATERAL (SELECT i::float8 AS x) x;
 INSERT INTO series
 SELECT 'yearly', i, '2000-07-01 00:00+00'::timestamptz + i * interval '1 year',
-	3 - 0.05 * x + noise(i) / 10
+	3 - 0.05 * x + pg_temp.noise(i) / 10
 FROM generate_series(0, 19) i, LATERAL (SELECT i::float8 AS x) x;
 INSERT INTO series
 SELECT 'pure_trend', i, '2026-01-01 00:00+00'::timestamptz + i * interval '1 day', 5 + 2 * x
@@ -102,7 +80,7 @@ FROM generate_series(0, 59) i, LATERAL (SELECT i::float8 AS x) x;
 -- autocorrelation peaks at lag 417, beyond the 400 lags looked at
 INSERT INTO series
 SELECT 'long_weekly', i, '2020-01-01 00:00+00'::timestamptz + i * interval '1 day',
-	100 + 0.05 * x + 3 * sin(2 * pi() * x / 7) + noise(i)
+	100 + 0.05 * x + 3 * sin(2 * pi() * x / 7) + pg_temp.noise(i)
 FROM generate_series(0, 999) i, LATERAL (SELECT i::float8 AS x) x;
 INSERT INTO series
 SELECT 'long_cycle', i, '2020-01-01 00:00+00'::timestamptz + i * interval '1 day',
@@ -539,12 +517,12 @@ INSERT INTO seasons SELECT 'long_cycle', analytics.detect_season(ts, value, '1 d
 -- Every case against R: items in R's reference, items we returned, items
 -- that agree; then every item that does not (none).
 SELECT test, count(r.item) AS reference_items, count(g.item) AS our_items,
-	count(*) FILTER (WHERE close_to(g.value, r.value)) AS agree
+	count(*) FILTER (WHERE pg_temp.close_to(g.value, r.value)) AS agree
 FROM ref r FULL JOIN got g USING (test, item)
 GROUP BY test ORDER BY test;
 SELECT test, item, g.value AS ours, r.value AS reference
 FROM ref r FULL JOIN got g USING (test, item)
-WHERE r.item IS NULL OR g.item IS NULL OR NOT close_to(g.value, r.value)
+WHERE r.item IS NULL OR g.item IS NULL OR NOT pg_temp.close_to(g.value, r.value)
 ORDER BY test, item;
 -- timestamps of the points and directions of the trends: equal
 SELECT test, count(r.item) AS reference_items, count(g.item) AS our_items,
@@ -630,7 +608,7 @@ SET TimeZone = 'UTC';
 -- with weekly cycles in some.
 CREATE TABLE big AS
 SELECT g, i, '2026-01-01 00:00+00'::timestamptz + i * interval '1 day' AS ts,
-	100 + 0.01 * g * i + (g % 5) * sin(2 * pi() * i / 7) + noise(i + g) AS value
+	100 + 0.01 * g * i + (g % 5) * sin(2 * pi() * i / 7) + pg_temp.noise(i + g) AS value
 FROM generate_series(1, 100) g, generate_series(0, 999) i;
 ANALYZE big;
 SET max_parallel_workers_per_gather = 0;
@@ -654,10 +632,10 @@ SELECT g, analytics.linear_forecast(ts, value, 5, '1 day', 0.95, -1) AS points,
 	analytics.trend_summary(ts, value, '1 day') AS trend,
 	analytics.detect_season(ts, value, '1 day') AS season
 FROM big GROUP BY g;
-SELECT workers_launched($$SELECT g, analytics.linear_forecast(ts, value, 5, '1 day', 0.95, -1),
+SELECT pg_temp.workers_launched($$SELECT g, analytics.linear_forecast(ts, value, 5, '1 day', 0.95, -1),
 	analytics.trend_summary(ts, value, '1 day'), analytics.detect_season(ts, value, '1 day')
 	FROM big GROUP BY g$$) > 0 AS grouped_workers,
-	workers_launched($$SELECT analytics.linear_forecast(ts, value, 5, '1 day', 0.95, 0),
+	pg_temp.workers_launched($$SELECT analytics.linear_forecast(ts, value, 5, '1 day', 0.95, 0),
 	analytics.trend_summary(ts, value, '1 day'), analytics.detect_season(ts, value, '1 day')
 	FROM big WHERE g = 7$$) > 0 AS one_series_workers;
 CREATE TABLE parallel_results AS
@@ -686,7 +664,7 @@ FROM big WHERE g = 7;
 SET TimeZone = 'America/New_York';
 CREATE TABLE big_monthly AS
 SELECT g, i, ('2000-01-01'::timestamp + i * interval '1 month' + (i % 5) * interval '1 day')::timestamptz AS ts,
-	50 + 0.1 * g * i + (g % 3) * 4 * cos(2 * pi() * i / 12) + noise(i * g) AS value
+	50 + 0.1 * g * i + (g % 3) * 4 * cos(2 * pi() * i / 12) + pg_temp.noise(i * g) AS value
 FROM generate_series(1, 50) g, generate_series(0, 239) i;
 ANALYZE big_monthly;
 SET max_parallel_workers_per_gather = 0;
@@ -696,7 +674,7 @@ SELECT g, analytics.linear_forecast(ts, value, 3, '1 month', 0.9, -1) AS points,
 	analytics.detect_season(ts, value, '1 month') AS season
 FROM big_monthly GROUP BY g;
 SET max_parallel_workers_per_gather = 2;
-SELECT workers_launched($$SELECT g, analytics.linear_forecast(ts, value, 3, '1 month', 0.9, -1),
+SELECT pg_temp.workers_launched($$SELECT g, analytics.linear_forecast(ts, value, 3, '1 month', 0.9, -1),
 	analytics.trend_summary(ts, value, '3 months'), analytics.detect_season(ts, value, '1 month')
 	FROM big_monthly GROUP BY g$$) > 0 AS monthly_workers;
 SELECT count(*) AS groups,

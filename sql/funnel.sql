@@ -4,6 +4,8 @@ SET TimeZone = 'UTC';
 SET extra_float_digits = 0;
 CREATE EXTENSION analytics;
 \set SHOW_CONTEXT never
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/test/regress_helpers.sql
 
 -- Hand-worked cases: (minute, step) per entity, window 10 minutes unless said.
 CREATE TABLE cases (name text, minute int, step int);
@@ -258,13 +260,6 @@ GROUP BY m ORDER BY m;
 -- and their log are reset batch by batch; (2) when windows differ between
 -- entities, so that states made with another window than the log's take
 -- the direct path.
-CREATE FUNCTION hash_batches(query text) RETURNS int LANGUAGE plpgsql AS $$
-DECLARE
-	plan json;
-BEGIN
-	EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON, TIMING OFF, SUMMARY OFF) ' || query INTO plan;
-	RETURN (plan->0->'Plan'->>'HashAgg Batches')::int;
-END $$;
 CREATE VIEW levels_by_user AS
 SELECT u, analytics.funnel_level(ts, step, '10 minutes') AS level,
 	analytics.funnel_times(ts, step, '10 minutes', 'strict_increase') AS times,
@@ -274,7 +269,7 @@ SET max_parallel_workers_per_gather = 0;
 SET work_mem = '64kB';
 SET hash_mem_multiplier = 1;
 SET enable_sort = off;
-SELECT hash_batches('SELECT * FROM levels_by_user') > 1 AS hash_aggregate_spills;
+SELECT pg_temp.hash_batches('SELECT * FROM levels_by_user') > 1 AS hash_aggregate_spills;
 CREATE TABLE hashed_result AS SELECT * FROM levels_by_user;
 RESET work_mem;
 RESET hash_mem_multiplier;
@@ -293,7 +288,6 @@ FROM random_events WHERE u <= 1000 GROUP BY u;
 -- ... and so is a mode that changes within a group
 SELECT u, analytics.funnel_level(ts, step, '1 hour', CASE WHEN step = 1 THEN '' ELSE 'strict_order' END)
 FROM random_events WHERE u <= 1000 GROUP BY u;
-DROP FUNCTION hash_batches(text);
 DROP VIEW levels_by_user;
 
 -- Parallel: partial states combine to the serial result (>= 1M rows).

@@ -6,29 +6,11 @@ SET TimeZone = 'UTC';
 SET extra_float_digits = 0;
 CREATE EXTENSION analytics;
 \set SHOW_CONTEXT never
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/test/regress_helpers.sql
 -- this file's tables and helpers live in a schema of their own, dropped at the end
 CREATE SCHEMA ols_test;
 SET search_path = ols_test;
-
--- Agreement with a reference: 1e-9 relative, or 1e-12 absolute when the
--- reference is 0; NULL (R's NA) agrees only with NULL.
-CREATE FUNCTION close_to(ours float8, ref float8) RETURNS boolean
-LANGUAGE sql IMMUTABLE
-RETURN CASE WHEN ours IS NULL OR ref IS NULL THEN ours IS NULL AND ref IS NULL
-	WHEN ours = ref THEN true
-	WHEN ref = 0 THEN abs(ours) <= 1e-12
-	-- in numeric: p values near float8's smallest would underflow in float8
-	ELSE abs(ours::numeric - ref::numeric) <= 1e-9 * abs(ref::numeric) END;
-
--- How many workers a parallel plan launched (its Gather node, EXPLAIN ANALYZE).
-CREATE FUNCTION workers_launched(query text) RETURNS int
-LANGUAGE plpgsql AS $$
-DECLARE
-	plan jsonb;
-BEGIN
-	EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON, TIMING OFF, SUMMARY OFF) ' || query INTO plan;
-	RETURN jsonb_path_query_first(plan, '$.**."Workers Launched"')::int;
-END $$;
 
 -- A fit as (item, value) rows named as in test/reference/regression.R:
 -- coefN, seN, tN, pN (N from 1, the intercept first), then the scalars.
@@ -51,7 +33,6 @@ END;
 -- whole; the header says where the certified values and the data are, how
 -- many predictors and parameters the model has and whether it has B0.
 ---------------------------------------------------------------------------
-\getenv abs_srcdir PG_ABS_SRCDIR
 CREATE TABLE nist_file (id serial, line text);
 -- (COPY, as PostgreSQL's own tests do with PG_ABS_SRCDIR: psql does not
 -- substitute variables in \copy)
@@ -220,7 +201,7 @@ CREATE TABLE hand (x float8, y float8);
 INSERT INTO hand VALUES (1, 2), (2, 4), (3, 5), (4, 4), (5, 5);
 CREATE TABLE hand_fit AS SELECT analytics.ols(y, ARRAY[x]) AS fit FROM hand;
 SELECT item, round(g.value::numeric, 9) AS ours, round(h.value::numeric, 9) AS by_hand,
-	close_to(g.value, h.value) AS agree
+	pg_temp.close_to(g.value, h.value) AS agree
 FROM hand_fit, ols_items(fit) g
 JOIN (VALUES ('coef1', 2.2::float8), ('coef2', 0.6),
 	('se1', sqrt(0.88)), ('se2', sqrt(0.08)),
@@ -237,21 +218,17 @@ ORDER BY item;
 -- the tail, for many degrees of freedom); three groups of 20 rows, one fit
 -- each.
 ---------------------------------------------------------------------------
--- deterministic pseudo-noise in [-5.04, 5.04]; R: the same formula
-CREATE FUNCTION noise(i bigint) RETURNS float8
-LANGUAGE sql IMMUTABLE
-RETURN ((i * i * 7919 + i * 104729) % 1009 - 504)::float8 / 100;
 CREATE TABLE multi AS
-SELECT i, x1, x2, x3, 3 + 2 * x1 - 1.5 * x2 + 0.25 * x3 + noise(i) AS y
+SELECT i, x1, x2, x3, 3 + 2 * x1 - 1.5 * x2 + 0.25 * x3 + pg_temp.noise(i) AS y
 FROM generate_series(1, 30) i,
 	LATERAL (SELECT i::float8 AS x1, ((i * 37) % 23)::float8 / 4 AS x2,
 		((i * i * 13) % 29 - 14)::float8 / 7 AS x3) x;
 CREATE TABLE long AS
-SELECT i, x1, x2, 3 + 0.5 * x1 - 0.5 * x2 + noise(i) AS y
+SELECT i, x1, x2, 3 + 0.5 * x1 - 0.5 * x2 + pg_temp.noise(i) AS y
 FROM generate_series(1, 60) i,
 	LATERAL (SELECT i::float8 AS x1, ((i * 37) % 23)::float8 / 4 AS x2) x;
 CREATE TABLE grouped AS
-SELECT g, i, x1, x2, g * 10 + (2 - g) * x1 + 0.5 * x2 + noise(i + 100 * g) AS y
+SELECT g, i, x1, x2, g * 10 + (2 - g) * x1 + 0.5 * x2 + pg_temp.noise(i + 100 * g) AS y
 FROM generate_series(1, 3) g, generate_series(1, 20) i,
 	LATERAL (SELECT i::float8 AS x1, (i % 5)::float8 AS x2) x;
 
@@ -413,12 +390,12 @@ SELECT test, i.item, i.value FROM fits, ols_items(fit) i
 WHERE NOT (test = 'rank_deficient' AND i.item = 'kappa');
 
 SELECT test, count(r.item) AS reference_items, count(g.item) AS our_items,
-	count(*) FILTER (WHERE close_to(g.value, r.value)) AS agree
+	count(*) FILTER (WHERE pg_temp.close_to(g.value, r.value)) AS agree
 FROM ref r FULL JOIN got g USING (test, item)
 GROUP BY test ORDER BY test;
 SELECT test, item, g.value AS ours, r.value AS reference
 FROM ref r FULL JOIN got g USING (test, item)
-WHERE r.item IS NULL OR g.item IS NULL OR NOT close_to(g.value, r.value)
+WHERE r.item IS NULL OR g.item IS NULL OR NOT pg_temp.close_to(g.value, r.value)
 ORDER BY test, item;
 -- the rank-deficient fit, rounded
 SELECT (SELECT array_agg(round(c::numeric, 6)) FROM unnest((fit).coefficients) c) AS coefficients,
@@ -434,7 +411,7 @@ CREATE TABLE with_nulls AS
 SELECT y, ARRAY[x1, x2, x3] AS x FROM multi
 UNION ALL VALUES (NULL::float8, ARRAY[1, 2, 3]::float8[]), (5, NULL), (5, ARRAY[1, NULL, 3]::float8[]),
 	(NULL, ARRAY[NULL, NULL, NULL]::float8[]);
-SELECT (f).n, (SELECT bool_and(close_to(a.value, b.value)) FROM ols_items(f) a JOIN ols_items(m.fit) b USING (item)) AS same_fit
+SELECT (f).n, (SELECT bool_and(pg_temp.close_to(a.value, b.value)) FROM ols_items(f) a JOIN ols_items(m.fit) b USING (item)) AS same_fit
 FROM (SELECT analytics.ols(y, x) AS f FROM with_nulls) w, fits m WHERE m.test = 'multi';
 
 ---------------------------------------------------------------------------
@@ -450,7 +427,7 @@ ORDER BY 1::text;
 -- Parallel: 200,000 rows in 4 groups, partial states combined by Gather;
 -- equal to the serial plan's fits (to 1e-9, the order of summation changes).
 CREATE TABLE big AS
-SELECT i % 4 AS g, x1, x2, 1 + 0.5 * x1 - 2 * x2 + (i % 4) * x1 * 0.1 + noise(i) AS y
+SELECT i % 4 AS g, x1, x2, 1 + 0.5 * x1 - 2 * x2 + (i % 4) * x1 * 0.1 + pg_temp.noise(i) AS y
 FROM generate_series(1, 200000) i,
 	LATERAL (SELECT (i % 1000)::float8 / 100 AS x1, ((i * 7) % 613)::float8 / 50 AS x2) x;
 ANALYZE big;
@@ -465,13 +442,13 @@ SET max_parallel_workers_per_gather = 2;
 SET enable_hashagg = off;
 EXPLAIN (COSTS OFF) SELECT g, analytics.ols(y, ARRAY[x1, x2]) FROM big GROUP BY g;
 EXPLAIN (COSTS OFF) SELECT analytics.ols(y, ARRAY[x1, x2], false) FROM big;
-SELECT workers_launched('SELECT g, analytics.ols(y, ARRAY[x1, x2]) FROM big GROUP BY g') > 0 AS grouped_workers,
-	workers_launched('SELECT analytics.ols(y, ARRAY[x1, x2], false) FROM big') > 0 AS whole_table_workers;
+SELECT pg_temp.workers_launched('SELECT g, analytics.ols(y, ARRAY[x1, x2]) FROM big GROUP BY g') > 0 AS grouped_workers,
+	pg_temp.workers_launched('SELECT analytics.ols(y, ARRAY[x1, x2], false) FROM big') > 0 AS whole_table_workers;
 CREATE TABLE parallel_fits AS
 SELECT g, analytics.ols(y, ARRAY[x1, x2]) AS fit FROM big GROUP BY g
 UNION ALL SELECT NULL, analytics.ols(y, ARRAY[x1, x2], false) FROM big;
 SELECT s.g, (s.fit).n,
-	(SELECT bool_and(close_to(a.value, b.value)) FROM ols_items(s.fit) a JOIN ols_items(p.fit) b USING (item)) AS parallel_equals_serial
+	(SELECT bool_and(pg_temp.close_to(a.value, b.value)) FROM ols_items(s.fit) a JOIN ols_items(p.fit) b USING (item)) AS parallel_equals_serial
 FROM serial_fits s JOIN parallel_fits p ON s.g IS NOT DISTINCT FROM p.g
 ORDER BY s.g;
 RESET parallel_setup_cost;
@@ -490,10 +467,10 @@ ANALYZE big_parts;
 SET enable_partitionwise_aggregate = on;
 SET max_parallel_workers_per_gather = 0;
 EXPLAIN (COSTS OFF) SELECT analytics.ols(y, ARRAY[x1, x2], false) FROM big_parts;
-SELECT (SELECT bool_and(close_to(a.value, b.value)) FROM ols_items(p.fit) a JOIN ols_items(s.fit) b USING (item)) AS partitionwise_equals_serial
+SELECT (SELECT bool_and(pg_temp.close_to(a.value, b.value)) FROM ols_items(p.fit) a JOIN ols_items(s.fit) b USING (item)) AS partitionwise_equals_serial
 FROM (SELECT analytics.ols(y, ARRAY[x1, x2], false) AS fit FROM big_parts) p, serial_fits s WHERE s.g IS NULL;
 -- and by hand: a UNION ALL of the two halves, grouped
-SELECT (SELECT bool_and(close_to(a.value, b.value)) FROM ols_items(p.fit) a JOIN ols_items(s.fit) b USING (item)) AS union_all_equals_serial
+SELECT (SELECT bool_and(pg_temp.close_to(a.value, b.value)) FROM ols_items(p.fit) a JOIN ols_items(s.fit) b USING (item)) AS union_all_equals_serial
 FROM (SELECT analytics.ols(y, ARRAY[x1, x2], false) AS fit
 	FROM (SELECT * FROM big WHERE g < 2 UNION ALL SELECT * FROM big WHERE g >= 2) u) p,
 	serial_fits s WHERE s.g IS NULL;
@@ -508,7 +485,7 @@ SET extra_float_digits = 1;
 CREATE TABLE half_states AS
 SELECT (g < 2) AS first_half, ols_state(y, ARRAY[x1, x2])::text AS state FROM big GROUP BY g < 2;
 SET extra_float_digits = 0;
-SELECT (SELECT bool_and(close_to(a.value, b.value)) FROM ols_items(c.fit) a JOIN ols_items(w.fit) b USING (item))
+SELECT (SELECT bool_and(pg_temp.close_to(a.value, b.value)) FROM ols_items(c.fit) a JOIN ols_items(w.fit) b USING (item))
 	AS text_states_combine
 FROM (SELECT analytics.ols_final(analytics.ols_combine(
 		(SELECT state FROM half_states WHERE first_half)::float8[],
@@ -554,7 +531,7 @@ SELECT analytics.ols(y, ARRAY[x1], i % 2 = 0) FROM multi;
 -- at most 100 regressors
 SELECT analytics.ols(y, ARRAY(SELECT x1 + k FROM generate_series(1, 101) k)) FROM multi;
 SELECT (f).n, cardinality((f).coefficients) AS coefficients
-FROM (SELECT analytics.ols(noise(i), ARRAY(SELECT noise(i * 101 + k) FROM generate_series(1, 100) k)) AS f
+FROM (SELECT analytics.ols(pg_temp.noise(i), ARRAY(SELECT pg_temp.noise(i * 101 + k) FROM generate_series(1, 100) k)) AS f
 	FROM generate_series(1, 150) i) x;
 -- partial states of different designs (partitions of one group fitted with
 -- and without intercept) are refused when combined

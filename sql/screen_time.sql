@@ -6,6 +6,8 @@ SET TimeZone = 'UTC';
 CREATE EXTENSION analytics;
 \set VERBOSITY default
 \set SHOW_CONTEXT never
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/test/regress_helpers.sql
 
 -- Hand-worked sessions: one row per event.
 CREATE TABLE st_ev (sid text, ts timestamptz, screen text, duration_ms bigint);
@@ -386,18 +388,11 @@ WHERE k = 'all' AND r.screen IN ('home', 'search', 'detail') ORDER BY 1;
 -- (work_mem 64 kB), so that states, names and log are reset batch by batch;
 -- (2) when sessions give different idle timeouts (30 minutes, or 1800
 -- seconds written otherwise), so that some states take the direct path.
-CREATE FUNCTION hash_batches(query text) RETURNS int LANGUAGE plpgsql AS $$
-DECLARE
-	plan json;
-BEGIN
-	EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON, TIMING OFF, SUMMARY OFF) ' || query INTO plan;
-	RETURN (plan->0->'Plan'->>'HashAgg Batches')::int;
-END $$;
 SET max_parallel_workers_per_gather = 0;
 SET work_mem = '64kB';
 SET hash_mem_multiplier = 1;
 SET enable_sort = off;
-SELECT hash_batches($$SELECT sid, analytics.screen_seconds(ts, screen, duration_ms, NULL) FROM st_big GROUP BY sid$$) > 1
+SELECT pg_temp.hash_batches($$SELECT sid, analytics.screen_seconds(ts, screen, duration_ms, NULL) FROM st_big GROUP BY sid$$) > 1
 	AS hash_aggregate_spills;
 CREATE TABLE st_hashed AS
 SELECT sid, analytics.screen_seconds(ts, screen, duration_ms, NULL) AS st,
@@ -415,7 +410,6 @@ SELECT (SELECT count(*) FROM (
 		SELECT sid, screen, seconds::float8, views FROM st_reference
 		EXCEPT SELECT sid, r.* FROM st_hashed, analytics.screen_time_rows(st) r) x) AS missing_in_states,
 	(SELECT count(*) FROM st_hashed WHERE mixed::text <> st::text) AS mixed_differs;
-DROP FUNCTION hash_batches(text);
 
 DROP TABLE st_ev, st_sessions, st_daily, st_parts, st_big, st_reference, st_big_sessions, st_par, st_ser, st_hashed;
 DROP EXTENSION analytics;
