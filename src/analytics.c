@@ -251,6 +251,39 @@ AnalyticsDeferUseInit(AnalyticsDeferUse *use, FunctionCallInfo fcinfo)
 	use->log = NULL;
 }
 
+/* ---------- combining array states (see analytics.h) ---------- */
+
+bool
+AnalyticsArrayCombineArgs(FunctionCallInfo fcinfo, AnalyticsArrayCheck check,
+						  Datum *result, ArrayType **a, ArrayType **b)
+{
+	MemoryContext aggcxt;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		aggcxt = CurrentMemoryContext;
+	if (PG_ARGISNULL(1))
+	{
+		fcinfo->isnull = PG_ARGISNULL(0);
+		*result = PG_GETARG_DATUM(0);
+		if (!fcinfo->isnull)
+			check(PG_GETARG_ARRAYTYPE_P(0));
+		return true;
+	}
+	if (PG_ARGISNULL(0))
+	{
+		MemoryContext old = MemoryContextSwitchTo(aggcxt);
+
+		*b = PG_GETARG_ARRAYTYPE_P_COPY(1);
+		MemoryContextSwitchTo(old);
+		check(*b);
+		*result = PointerGetDatum(*b);
+		return true;
+	}
+	*a = AggCheckCallContext(fcinfo, NULL) ? PG_GETARG_ARRAYTYPE_P(0) : PG_GETARG_ARRAYTYPE_P_COPY(0);
+	*b = PG_GETARG_ARRAYTYPE_P(1);
+	return false;
+}
+
 /* ---------- least squares by orthogonal updating (see analytics.h) ---------- */
 
 /* Where row i of U starts in the flat array (its element i + 1) */

@@ -14,6 +14,7 @@
 
 #include "datatype/timestamp.h"
 #include "fmgr.h"
+#include "utils/array.h"
 
 /* GUC: how far in the future an event's occurred_at may be, in seconds */
 extern int	analytics_max_clock_skew;
@@ -166,6 +167,20 @@ AnalyticsDeferLogFor(AnalyticsDeferUse *use, MemoryContext aggctx, AnalyticsDefe
 	}
 	return use->log;
 }
+
+/*
+ * The start of a combine function whose state is an array (a concrete type,
+ * also merged by hand from stored states): a NULL on either side decides the
+ * result, and a state standing alone is copied into the aggregate context.
+ * Otherwise *a is the first state, writable (in place inside an aggregate, a
+ * copy outside one), and *b the second, for the caller to merge. check
+ * raises an error for an invalid state; every state returned has passed it
+ * or is the caller's to check. Returns true when *result is the answer.
+ */
+typedef void (*AnalyticsArrayCheck) (ArrayType *state);
+
+extern bool AnalyticsArrayCombineArgs(FunctionCallInfo fcinfo, AnalyticsArrayCheck check,
+									  Datum *result, ArrayType **a, ArrayType **b);
 
 /*
  * Least squares by orthogonal updating (Miller's algorithm AS 274).

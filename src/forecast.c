@@ -919,13 +919,20 @@ trend_summary_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
+/* An AnalyticsArrayCheck */
+static void
+TrendCheckState(ArrayType *state)
+{
+	(void) TrendState(state);
+}
+
 PG_FUNCTION_INFO_V1(trend_summary_combine);
 
 /* Combine of trend_summary: shift the second state to the first's origin */
 Datum
 trend_summary_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
+	Datum		result;
 	ArrayType  *a;
 	ArrayType  *b;
 	double	   *sa;
@@ -938,26 +945,8 @@ trend_summary_combine(PG_FUNCTION_ARGS)
 				dx,
 				dy;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		aggcxt = CurrentMemoryContext;
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		(void) TrendState(PG_GETARG_ARRAYTYPE_P(0));
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	if (PG_ARGISNULL(0))
-	{
-		MemoryContext old = MemoryContextSwitchTo(aggcxt);
-
-		b = PG_GETARG_ARRAYTYPE_P_COPY(1);
-		MemoryContextSwitchTo(old);
-		(void) TrendState(b);
-		PG_RETURN_ARRAYTYPE_P(b);
-	}
-	a = AggCheckCallContext(fcinfo, NULL) ? PG_GETARG_ARRAYTYPE_P(0) : PG_GETARG_ARRAYTYPE_P_COPY(0);
-	b = PG_GETARG_ARRAYTYPE_P(1);
+	if (AnalyticsArrayCombineArgs(fcinfo, TrendCheckState, &result, &a, &b))
+		return result;
 	sa = TrendState(a);
 	sb = TrendState(b);
 	if (sa[1] != sb[1] || sa[2] != sb[2])

@@ -776,11 +776,20 @@ funnel_dropoff_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
+/* An AnalyticsArrayCheck */
+static void
+DropoffCheckState(ArrayType *state)
+{
+	int			n;
+
+	(void) DropoffCounts(state, &n);
+}
+
 PG_FUNCTION_INFO_V1(funnel_dropoff_combine);
 Datum
 funnel_dropoff_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
+	Datum		result;
 	ArrayType  *a;
 	ArrayType  *b;
 	int			na,
@@ -788,27 +797,8 @@ funnel_dropoff_combine(PG_FUNCTION_ARGS)
 	int64	   *ca,
 			   *cb;
 
-	/* outside an aggregate (merging stored states by hand) work on copies */
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		aggcxt = CurrentMemoryContext;
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	if (PG_ARGISNULL(0))
-	{
-		/* copy the second state into the aggregate context */
-		MemoryContext old = MemoryContextSwitchTo(aggcxt);
-
-		b = PG_GETARG_ARRAYTYPE_P_COPY(1);
-		MemoryContextSwitchTo(old);
-		(void) DropoffCounts(b, &nb);
-		PG_RETURN_ARRAYTYPE_P(b);
-	}
-	a = AggCheckCallContext(fcinfo, NULL) ? PG_GETARG_ARRAYTYPE_P(0) : PG_GETARG_ARRAYTYPE_P_COPY(0);
-	b = PG_GETARG_ARRAYTYPE_P(1);
+	if (AnalyticsArrayCombineArgs(fcinfo, DropoffCheckState, &result, &a, &b))
+		return result;
 	ca = DropoffCounts(a, &na);
 	cb = DropoffCounts(b, &nb);
 	if (na != nb)

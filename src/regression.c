@@ -203,8 +203,16 @@ ols_trans(PG_FUNCTION_ARGS)
 	}
 	else
 		state = PG_GETARG_ARRAYTYPE_P(0);
-	s = OlsState(state);
-	if ((int) s[1] != p || (s[2] == 1.0) != intercept)
+
+	/*
+	 * Per row, only what indexing the state relies on: its shape, and a
+	 * design equal to the row's (final and combine check every number).
+	 */
+	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID ||
+		ARR_DIMS(state)[0] < OLS_HEADER || ((double *) ARR_DATA_PTR(state))[0] != OLS_FORMAT)
+		(void) OlsState(state);
+	s = (double *) ARR_DATA_PTR(state);
+	if (s[1] != (double) p || (s[2] == 1.0) != intercept)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("ols regressors differ between rows of a group"),
@@ -212,6 +220,8 @@ ols_trans(PG_FUNCTION_ARGS)
 						   OlsCount(k, "regressor", "regressors"), intercept ? "with" : "without",
 						   OlsCount(s[1] - (s[2] == 1.0 ? 1 : 0), "regressor", "regressors"),
 						   s[2] == 1.0 ? "with" : "without")));
+	if (ARR_DIMS(state)[0] != OlsStateSize(p))
+		(void) OlsState(state);
 
 	OlsCheckFinite(y, "values");
 	xv = (const double *) ARR_DATA_PTR(xa);
@@ -234,13 +244,20 @@ ols_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
+/* An AnalyticsArrayCheck */
+static void
+OlsCheckState(ArrayType *state)
+{
+	(void) OlsState(state);
+}
+
 PG_FUNCTION_INFO_V1(ols_combine);
 
 /* Combine: stack two factors and triangularise again */
 Datum
 ols_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
+	Datum		result;
 	ArrayType  *a;
 	ArrayType  *b;
 	double	   *sa;
@@ -248,26 +265,8 @@ ols_combine(PG_FUNCTION_ARGS)
 	double		n,
 				delta;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		aggcxt = CurrentMemoryContext;
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		(void) OlsState(PG_GETARG_ARRAYTYPE_P(0));
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	if (PG_ARGISNULL(0))
-	{
-		MemoryContext old = MemoryContextSwitchTo(aggcxt);
-
-		b = PG_GETARG_ARRAYTYPE_P_COPY(1);
-		MemoryContextSwitchTo(old);
-		(void) OlsState(b);
-		PG_RETURN_ARRAYTYPE_P(b);
-	}
-	a = AggCheckCallContext(fcinfo, NULL) ? PG_GETARG_ARRAYTYPE_P(0) : PG_GETARG_ARRAYTYPE_P_COPY(0);
-	b = PG_GETARG_ARRAYTYPE_P(1);
+	if (AnalyticsArrayCombineArgs(fcinfo, OlsCheckState, &result, &a, &b))
+		return result;
 	sa = OlsState(a);
 	sb = OlsState(b);
 	OlsCheckValues(sb);
