@@ -17,7 +17,8 @@ OBJS = \
 	src/screen_time.o \
 	src/regression.o \
 	src/forecast.o \
-	src/anomaly.o
+	src/anomaly.o \
+	src/warehouse.o
 
 # Install-script pieces, in dependency order.
 SQL_PIECES = \
