@@ -72,7 +72,7 @@ COMMENT ON TABLE analytics.dim_date IS 'Calendar dimension, one row per day, dat
 
 -- The calendar rows of the given days that are missing (used by
 -- fill_dim_date and the loader).
-CREATE FUNCTION analytics.dim_date_add(days date[])
+CREATE FUNCTION analytics._dim_date_add(days date[])
 RETURNS int
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
@@ -91,7 +91,7 @@ AS $$
 	)
 	SELECT count(*)::int FROM added
 $$;
-COMMENT ON FUNCTION analytics.dim_date_add(date[]) IS 'Internal: adds the given days missing from analytics.dim_date; returns how many were added';
+COMMENT ON FUNCTION analytics._dim_date_add(date[]) IS 'Internal: adds the given days missing from analytics.dim_date; returns how many were added';
 
 CREATE FUNCTION analytics.fill_dim_date(from_date date, to_date date)
 RETURNS int
@@ -112,7 +112,7 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				HINT = 'Fill at most 200 years at a time.';
 	END IF;
-	RETURN analytics.dim_date_add(ARRAY(SELECT g.t::date
+	RETURN analytics._dim_date_add(ARRAY(SELECT g.t::date
 		FROM generate_series(from_date::timestamp, to_date::timestamp, interval '1 day') AS g(t)));
 END
 $$;
@@ -136,7 +136,7 @@ CREATE TABLE analytics.dim_customer (
 	valid_from timestamptz NOT NULL,
 	valid_to timestamptz NOT NULL DEFAULT 'infinity',
 	is_current boolean NOT NULL DEFAULT true,
-	updated_at timestamptz NOT NULL,
+	updated_at timestamptz,
 	CHECK (valid_to OPERATOR(pg_catalog.>) valid_from),
 	CHECK (is_current OPERATOR(pg_catalog.=) (valid_to OPERATOR(pg_catalog.=) 'infinity'::timestamptz)),
 	UNIQUE (customer_id, valid_from)
@@ -324,7 +324,7 @@ COMMENT ON FUNCTION analytics.try_bool(text) IS 'What boolean input accepts (tru
 -- Files the rows with a reason as rejects, drops them and the duplicates
 -- (rows whose natural key a later valid row repeats). Returns {rows_in,
 -- rejected, duplicates}.
-CREATE FUNCTION analytics.load_stage(run_id bigint, entity text, natural_key text[])
+CREATE FUNCTION analytics._load_stage(run_id bigint, entity text, natural_key text[])
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -336,9 +336,12 @@ DECLARE
 	rejected bigint;
 	duplicates bigint;
 BEGIN
+	EXECUTE format('ANALYZE pg_temp.%I', tmp);
 	EXECUTE format('SELECT count(*) FROM pg_temp.%I', tmp) INTO rows_in;
 	EXECUTE format('INSERT INTO analytics.load_rejects (run_id, entity, source_row, payload, reason)
-		SELECT $1, $2, source_row, payload, reason FROM pg_temp.%I WHERE reason IS NOT NULL', tmp)
+		SELECT $1, $2, t.source_row, pg_catalog.to_jsonb(s), t.reason
+		FROM pg_temp.%I t JOIN analytics.%I s ON s.source_row = t.source_row
+		WHERE t.reason IS NOT NULL', tmp, 'stg_' || entity)
 		USING run_id, entity;
 	GET DIAGNOSTICS rejected = ROW_COUNT;
 	IF rejected > 0 THEN
@@ -355,14 +358,23 @@ BEGIN
 	RETURN ARRAY[rows_in, rejected, duplicates];
 END
 $$;
-COMMENT ON FUNCTION analytics.load_stage(bigint, text, text[]) IS 'Internal step of analytics.load_warehouse: files rejected rows and drops them and the duplicates from pg_temp.load_<entity>; returns {rows_in, rejected, duplicates}';
+COMMENT ON FUNCTION analytics._load_stage(bigint, text, text[]) IS 'Internal step of analytics.load_warehouse: files rejected rows and drops them and the duplicates from pg_temp.load_<entity>; returns {rows_in, rejected, duplicates}';
 
--- Applies source (a relation expression over pg_temp.load_<entity>, with
--- source_row) to a table keyed by natural_key: new keys are inserted (in
--- source order); existing keys whose compared columns differ are updated
--- (all of columns); the rest are unchanged. Returns {inserted, updated,
--- unchanged}.
-CREATE FUNCTION analytics.load_merge(source text, target regclass, natural_key text, columns text[], compared text[])
+-- Applies source (a relation expression over pg_temp.load_<entity>) to a
+-- table keyed by natural_key: new keys are inserted; existing keys whose
+-- compared columns differ are updated (all of columns); the rest are
+-- unchanged. Returns {inserted, updated, unchanged}.
+--
+-- For facts (bulk), two shortcuts keep large loads fast. The loader took
+-- every key from the dimensions in this same transaction, so the foreign
+-- key triggers, one query per row and key, are skipped
+-- (session_replication_role = replica, for these two statements only);
+-- data_quality_checks() still looks for orphans. And when the load adds more
+-- than a quarter of the table (at least 10,000 rows), the table's
+-- non-unique indexes are dropped and rebuilt after the insert, which is
+-- several times faster than updating them row by row.
+CREATE FUNCTION analytics._load_merge(source text, target regclass, natural_key text, columns text[],
+	compared text[], bulk boolean DEFAULT false)
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -371,8 +383,22 @@ DECLARE
 	total bigint;
 	inserted bigint;
 	updated bigint;
+	rebuild text[] := '{}';
+	def text;
+	role text := current_setting('session_replication_role');
 BEGIN
 	EXECUTE format('SELECT count(*) FROM %s t', source) INTO total;
+	IF bulk THEN
+		PERFORM set_config('session_replication_role', 'replica', true);
+		IF total >= 10000 AND total > 0.25 * (SELECT greatest(c.reltuples, 0) FROM pg_class c WHERE c.oid = target) THEN
+			SELECT coalesce(array_agg(pg_get_indexdef(i.indexrelid) ORDER BY i.indexrelid), '{}') INTO rebuild
+			FROM pg_index i
+			WHERE i.indrelid = target AND NOT i.indisunique AND NOT i.indisexclusion AND i.indisvalid;
+			EXECUTE (SELECT 'DROP INDEX ' || string_agg(i.indexrelid::regclass::text, ', ')
+				FROM pg_index i
+				WHERE i.indrelid = target AND NOT i.indisunique AND NOT i.indisexclusion AND i.indisvalid);
+		END IF;
+	END IF;
 	EXECUTE format('UPDATE %1$s d SET (%3$s) = ROW(%4$s) FROM %2$s t
 		WHERE d.%5$I = t.%5$I AND (%6$s) IS DISTINCT FROM (%7$s)',
 		target, source,
@@ -383,15 +409,21 @@ BEGIN
 		(SELECT string_agg(format('t.%I', c), ', ') FROM unnest(compared) AS c));
 	GET DIAGNOSTICS updated = ROW_COUNT;
 	EXECUTE format('INSERT INTO %1$s (%3$I, %4$s) SELECT t.%3$I, %5$s FROM %2$s t
-		WHERE NOT EXISTS (SELECT FROM %1$s d WHERE d.%3$I = t.%3$I) ORDER BY t.source_row',
+		WHERE NOT EXISTS (SELECT FROM %1$s d WHERE d.%3$I = t.%3$I)',
 		target, source, natural_key,
 		(SELECT string_agg(format('%I', c), ', ') FROM unnest(columns) AS c),
 		(SELECT string_agg(format('t.%I', c), ', ') FROM unnest(columns) AS c));
 	GET DIAGNOSTICS inserted = ROW_COUNT;
+	FOREACH def IN ARRAY rebuild LOOP
+		EXECUTE def;
+	END LOOP;
+	IF bulk THEN
+		PERFORM set_config('session_replication_role', role, true);
+	END IF;
 	RETURN ARRAY[inserted, updated, total - inserted - updated];
 END
 $$;
-COMMENT ON FUNCTION analytics.load_merge(text, regclass, text, text[], text[]) IS 'Internal step of analytics.load_warehouse: inserts the new keys of source into target and updates those whose compared columns differ; returns {inserted, updated, unchanged}';
+COMMENT ON FUNCTION analytics._load_merge(text, regclass, text, text[], text[], boolean) IS 'Internal step of analytics.load_warehouse: inserts the new keys of source into target and updates those whose compared columns differ (bulk: facts, with the shortcuts described in the source); returns {inserted, updated, unchanged}';
 
 -- Applies pg_temp.load_customers (valid rows, one per (customer_id,
 -- updated_at)) to the SCD type 2 dimension, oldest first. Segment, city,
@@ -403,7 +435,7 @@ COMMENT ON FUNCTION analytics.load_merge(text, regclass, text, text[], text[]) I
 -- on every version. Facts of customers whose history gained a version are
 -- moved to the version valid at their time. Returns {inserted, updated,
 -- unchanged}.
-CREATE FUNCTION analytics.load_customers()
+CREATE FUNCTION analytics._load_customers()
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -459,10 +491,11 @@ BEGIN
 	USING analytics.dim_customer d
 	WHERE d.customer_id = t.customer_id AND d.valid_from = t.updated_at
 		AND (d.segment, d.city, d.state, d.region, d.country) IS NOT DISTINCT FROM (t.segment, t.city, t.state, t.region, t.country)
-		AND (t.updated_at < d.updated_at OR (d.full_name, d.email, d.phone) IS NOT DISTINCT FROM (t.full_name, t.email, t.phone));
+		AND (t.updated_at < coalesce(d.updated_at, '-infinity') OR (d.full_name, d.email, d.phone) IS NOT DISTINCT FROM (t.full_name, t.email, t.phone));
 
 	FOR r IN SELECT * FROM pg_temp.load_customers ORDER BY customer_id, updated_at LOOP
-		SELECT max(d.updated_at) INTO newest FROM analytics.dim_customer d WHERE d.customer_id = r.customer_id;
+		SELECT coalesce(max(d.updated_at), '-infinity') INTO newest FROM analytics.dim_customer d
+		WHERE d.customer_id = r.customer_id;
 		t1_newer := r.updated_at >= newest;
 		SELECT * INTO v FROM analytics.dim_customer d
 		WHERE d.customer_id = r.customer_id AND d.valid_from <= r.updated_at
@@ -539,7 +572,7 @@ BEGIN
 	RETURN ARRAY[inserted, updated, total - inserted - updated];
 END
 $$;
-COMMENT ON FUNCTION analytics.load_customers() IS 'Internal step of analytics.load_warehouse: applies pg_temp.load_customers to the SCD type 2 customer dimension and moves facts to the version valid at their time; returns {inserted, updated, unchanged}';
+COMMENT ON FUNCTION analytics._load_customers() IS 'Internal step of analytics.load_warehouse: applies pg_temp.load_customers to the SCD type 2 customer dimension and moves facts to the version valid at their time; returns {inserted, updated, unchanged}';
 
 -- The loader.
 CREATE FUNCTION analytics.load_warehouse()
@@ -578,7 +611,7 @@ BEGIN
 				WHEN x.unit_cost < 0 THEN format('unit_cost %s is negative', x.unit_cost)
 				WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
 				WHEN x.active IS NULL AND nullif(btrim(s.active), '') IS NOT NULL THEN format('active %L is not a boolean', s.active)
-			END AS reason, to_jsonb(s) AS payload
+			END AS reason
 		FROM analytics.stg_products s,
 			LATERAL (SELECT s.source_row, nullif(btrim(s.product_id), '') AS product_id,
 				nullif(btrim(s.product_name), '') AS product_name, nullif(btrim(s.category), '') AS category,
@@ -586,8 +619,8 @@ BEGIN
 				analytics.try_numeric(s.unit_price, 12, 2) AS unit_price, nullif(btrim(s.supplier_id), '') AS supplier_id,
 				analytics.try_bool(s.active) AS active) x
 		ORDER BY s.source_row;
-		st := analytics.load_stage(run, 'products', '{product_id}');
-		mg := analytics.load_merge('pg_temp.load_products', 'analytics.dim_product', 'product_id',
+		st := analytics._load_stage(run, 'products', '{product_id}');
+		mg := analytics._load_merge('pg_temp.load_products', 'analytics.dim_product', 'product_id',
 			'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}',
 			'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}');
 		counts := counts || jsonb_build_object('products', st || mg);
@@ -598,7 +631,7 @@ BEGIN
 				WHEN x.open_date IS NULL AND nullif(btrim(s.open_date), '') IS NOT NULL
 					THEN format('open_date %L is not a date', s.open_date) || iso
 				WHEN x.active IS NULL AND nullif(btrim(s.active), '') IS NOT NULL THEN format('active %L is not a boolean', s.active)
-			END AS reason, to_jsonb(s) AS payload
+			END AS reason
 		FROM analytics.stg_stores s,
 			LATERAL (SELECT s.source_row, nullif(btrim(s.store_id), '') AS store_id,
 				nullif(btrim(s.store_name), '') AS store_name, nullif(btrim(s.city), '') AS city,
@@ -607,8 +640,8 @@ BEGIN
 				(analytics.try_timestamptz(s.open_date) AT TIME ZONE 'UTC')::date AS open_date,
 				analytics.try_bool(s.active) AS active) x
 		ORDER BY s.source_row;
-		st := analytics.load_stage(run, 'stores', '{store_id}');
-		mg := analytics.load_merge('pg_temp.load_stores', 'analytics.dim_store', 'store_id',
+		st := analytics._load_stage(run, 'stores', '{store_id}');
+		mg := analytics._load_merge('pg_temp.load_stores', 'analytics.dim_store', 'store_id',
 			'{store_name,city,state,region,country,manager,open_date,active}',
 			'{store_name,city,state,region,country,manager,open_date,active}');
 		counts := counts || jsonb_build_object('stores', st || mg);
@@ -620,14 +653,14 @@ BEGIN
 				WHEN x.fee_percent IS NULL OR x.fee_percent < 0 OR x.fee_percent > 100
 					THEN format('fee_percent %L is not a number from 0 to 100', s.fee_percent)
 				WHEN x.active IS NULL AND nullif(btrim(s.active), '') IS NOT NULL THEN format('active %L is not a boolean', s.active)
-			END AS reason, to_jsonb(s) AS payload
+			END AS reason
 		FROM analytics.stg_channels s,
 			LATERAL (SELECT s.source_row, nullif(btrim(s.channel_id), '') AS channel_id,
 				nullif(btrim(s.channel_name), '') AS channel_name, nullif(btrim(s.channel_type), '') AS channel_type,
 				analytics.try_numeric(s.fee_percent, 5, 2) AS fee_percent, analytics.try_bool(s.active) AS active) x
 		ORDER BY s.source_row;
-		st := analytics.load_stage(run, 'channels', '{channel_id}');
-		mg := analytics.load_merge('pg_temp.load_channels', 'analytics.dim_channel', 'channel_id',
+		st := analytics._load_stage(run, 'channels', '{channel_id}');
+		mg := analytics._load_merge('pg_temp.load_channels', 'analytics.dim_channel', 'channel_id',
 			'{channel_name,channel_type,fee_percent,active}', '{channel_name,channel_type,fee_percent,active}');
 		counts := counts || jsonb_build_object('channels', st || mg);
 
@@ -637,7 +670,7 @@ BEGIN
 				WHEN x.customer_id IS NULL THEN 'missing customer_id'
 				WHEN nullif(btrim(s.updated_at), '') IS NULL THEN 'missing updated_at'
 				WHEN x.updated_at IS NULL THEN format('updated_at %L is not a date or timestamp', s.updated_at) || iso
-			END AS reason, to_jsonb(s) AS payload
+			END AS reason
 		FROM analytics.stg_customers s,
 			LATERAL (SELECT s.source_row, nullif(btrim(s.customer_id), '') AS customer_id,
 				nullif(concat_ws(' ', nullif(btrim(s.first_name), ''), nullif(btrim(s.last_name), '')), '') AS full_name,
@@ -646,8 +679,8 @@ BEGIN
 				nullif(btrim(s.region), '') AS region, nullif(btrim(s.country), '') AS country,
 				nullif(btrim(s.segment), '') AS segment, analytics.try_timestamptz(s.updated_at) AS updated_at) x
 		ORDER BY s.source_row;
-		st := analytics.load_stage(run, 'customers', '{customer_id,updated_at}');
-		mg := analytics.load_customers();
+		st := analytics._load_stage(run, 'customers', '{customer_id,updated_at}');
+		mg := analytics._load_customers();
 		counts := counts || jsonb_build_object('customers', st || mg);
 
 		-- Cities: from customers and stores (type 1: the newest customer
@@ -673,147 +706,145 @@ BEGIN
 
 		-- Sales.
 		CREATE TEMP TABLE load_sales ON COMMIT DROP AS
-		SELECT y.*, CASE WHEN y.reason IS NOT NULL THEN to_jsonb(s) END AS payload
-		FROM analytics.stg_sales s JOIN LATERAL (
-			SELECT x.source_row, x.sale_id, x.order_id, x.sale_ts,
-				(to_char(x.sale_ts AT TIME ZONE 'UTC', 'YYYYMMDD'))::int AS date_key,
-				v.customer_key, p.product_key, sto.store_key, ch.channel_key, x.payment_method,
-				x.quantity, x.unit_price, x.discount, x.quantity * x.unit_price - x.discount AS total_amount,
-				x.quantity * p.unit_cost AS cost_amount, x.status,
-				CASE
-					WHEN x.sale_id IS NULL THEN 'missing sale_id'
-					WHEN x.order_id IS NULL THEN 'missing order_id'
-					WHEN x.customer_id IS NULL THEN 'missing customer_id'
-					WHEN x.product_id IS NULL THEN 'missing product_id'
-					WHEN nullif(btrim(s.sale_ts), '') IS NULL THEN 'missing sale_ts'
-					WHEN x.sale_ts IS NULL THEN format('sale_ts %L is not a date or timestamp', s.sale_ts) || iso
-					WHEN nullif(btrim(s.quantity), '') IS NULL THEN 'missing quantity'
-					WHEN x.quantity IS NULL THEN format('quantity %L is not a whole number', s.quantity)
-					WHEN x.quantity <= 0 THEN format('quantity %s is not above 0', x.quantity)
-					WHEN nullif(btrim(s.unit_price), '') IS NULL THEN 'missing unit_price'
-					WHEN x.unit_price IS NULL THEN format('unit_price %L is not a number up to 9999999999.99', s.unit_price)
-					WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
-					WHEN x.discount IS NULL THEN format('discount %L is not a number up to 9999999999.99', s.discount)
-					WHEN x.discount < 0 THEN format('discount %s is negative', x.discount)
-					WHEN x.discount > x.quantity * x.unit_price
-						THEN format('discount %s exceeds quantity x unit_price (%s)', x.discount, x.quantity * x.unit_price)
-					WHEN x.quantity * x.unit_price >= 1e12
-						THEN format('quantity x unit_price (%s) is too large: amounts go up to 999999999999.99', x.quantity * x.unit_price)
-					WHEN nullif(btrim(s.status), '') IS NULL THEN 'missing status'
-					WHEN x.status NOT IN ('completed', 'returned', 'cancelled')
-						THEN format('status %L is not one of completed, returned, cancelled', s.status)
-					WHEN v.customer_key IS NULL THEN format('unknown customer_id %L: neither in the warehouse nor in this load', x.customer_id)
-					WHEN p.product_key IS NULL THEN format('unknown product_id %L: neither in the warehouse nor in this load', x.product_id)
-					WHEN x.store_id IS NOT NULL AND sto.store_key IS NULL
-						THEN format('unknown store_id %L: neither in the warehouse nor in this load', x.store_id)
-					WHEN x.channel_id IS NOT NULL AND ch.channel_key IS NULL
-						THEN format('unknown channel_id %L: neither in the warehouse nor in this load', x.channel_id)
-					WHEN x.quantity * p.unit_cost >= 1e12
-						THEN format('quantity x unit_cost (%s) is too large: amounts go up to 999999999999.99', x.quantity * p.unit_cost)
-				END AS reason
-			FROM (SELECT s.source_row, nullif(btrim(s.sale_id), '') AS sale_id, nullif(btrim(s.order_id), '') AS order_id,
-					analytics.try_timestamptz(s.sale_ts) AS sale_ts, nullif(btrim(s.customer_id), '') AS customer_id,
-					nullif(btrim(s.product_id), '') AS product_id, nullif(btrim(s.store_id), '') AS store_id,
-					nullif(btrim(s.channel_id), '') AS channel_id, nullif(btrim(s.payment_method), '') AS payment_method,
-					analytics.try_int(s.quantity) AS quantity, analytics.try_numeric(s.unit_price, 12, 2) AS unit_price,
-					CASE WHEN nullif(btrim(s.discount), '') IS NULL THEN 0 ELSE analytics.try_numeric(s.discount, 12, 2) END AS discount,
-					lower(btrim(s.status)) AS status) x
-			LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.sale_ts >= v.lo AND x.sale_ts < v.hi
-			LEFT JOIN analytics.dim_product p ON p.product_id = x.product_id
-			LEFT JOIN analytics.dim_store sto ON sto.store_id = x.store_id
-			LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id
-		) y ON y.source_row = s.source_row;
-		st := analytics.load_stage(run, 'sales', '{sale_id}');
+		SELECT x.source_row, x.sale_id, x.order_id, x.sale_ts,
+			(to_char(x.sale_ts AT TIME ZONE 'UTC', 'YYYYMMDD'))::int AS date_key,
+			v.customer_key, p.product_key, sto.store_key, ch.channel_key, x.payment_method,
+			x.quantity, x.unit_price, x.discount, x.quantity * x.unit_price - x.discount AS total_amount,
+			x.quantity * p.unit_cost AS cost_amount, x.status,
+			CASE
+				WHEN x.sale_id IS NULL THEN 'missing sale_id'
+				WHEN x.order_id IS NULL THEN 'missing order_id'
+				WHEN x.customer_id IS NULL THEN 'missing customer_id'
+				WHEN x.product_id IS NULL THEN 'missing product_id'
+				WHEN nullif(btrim(x.raw_sale_ts), '') IS NULL THEN 'missing sale_ts'
+				WHEN x.sale_ts IS NULL THEN format('sale_ts %L is not a date or timestamp', x.raw_sale_ts) || iso
+				WHEN nullif(btrim(x.raw_quantity), '') IS NULL THEN 'missing quantity'
+				WHEN x.quantity IS NULL THEN format('quantity %L is not a whole number', x.raw_quantity)
+				WHEN x.quantity <= 0 THEN format('quantity %s is not above 0', x.quantity)
+				WHEN nullif(btrim(x.raw_unit_price), '') IS NULL THEN 'missing unit_price'
+				WHEN x.unit_price IS NULL THEN format('unit_price %L is not a number up to 9999999999.99', x.raw_unit_price)
+				WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
+				WHEN x.discount IS NULL THEN format('discount %L is not a number up to 9999999999.99', x.raw_discount)
+				WHEN x.discount < 0 THEN format('discount %s is negative', x.discount)
+				WHEN x.discount > x.quantity * x.unit_price
+					THEN format('discount %s exceeds quantity x unit_price (%s)', x.discount, x.quantity * x.unit_price)
+				WHEN x.quantity * x.unit_price >= 1e12
+					THEN format('quantity x unit_price (%s) is too large: amounts go up to 999999999999.99', x.quantity * x.unit_price)
+				WHEN nullif(btrim(x.raw_status), '') IS NULL THEN 'missing status'
+				WHEN x.status NOT IN ('completed', 'returned', 'cancelled')
+					THEN format('status %L is not one of completed, returned, cancelled', x.raw_status)
+				WHEN v.customer_key IS NULL THEN format('unknown customer_id %L: neither in the warehouse nor in this load', x.customer_id)
+				WHEN p.product_key IS NULL THEN format('unknown product_id %L: neither in the warehouse nor in this load', x.product_id)
+				WHEN x.store_id IS NOT NULL AND sto.store_key IS NULL
+					THEN format('unknown store_id %L: neither in the warehouse nor in this load', x.store_id)
+				WHEN x.channel_id IS NOT NULL AND ch.channel_key IS NULL
+					THEN format('unknown channel_id %L: neither in the warehouse nor in this load', x.channel_id)
+				WHEN x.quantity * p.unit_cost >= 1e12
+					THEN format('quantity x unit_cost (%s) is too large: amounts go up to 999999999999.99', x.quantity * p.unit_cost)
+			END AS reason
+		FROM (SELECT s.sale_ts AS raw_sale_ts, s.quantity AS raw_quantity, s.unit_price AS raw_unit_price, s.discount AS raw_discount, s.status AS raw_status, s.source_row, nullif(btrim(s.sale_id), '') AS sale_id, nullif(btrim(s.order_id), '') AS order_id,
+				analytics.try_timestamptz(s.sale_ts) AS sale_ts, nullif(btrim(s.customer_id), '') AS customer_id,
+				nullif(btrim(s.product_id), '') AS product_id, nullif(btrim(s.store_id), '') AS store_id,
+				nullif(btrim(s.channel_id), '') AS channel_id, nullif(btrim(s.payment_method), '') AS payment_method,
+				analytics.try_int(s.quantity) AS quantity, analytics.try_numeric(s.unit_price, 12, 2) AS unit_price,
+				CASE WHEN nullif(btrim(s.discount), '') IS NULL THEN 0 ELSE analytics.try_numeric(s.discount, 12, 2) END AS discount,
+				lower(btrim(s.status)) AS status
+				FROM analytics.stg_sales s
+				OFFSET 0) x
+		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.sale_ts >= v.lo AND x.sale_ts < v.hi
+		LEFT JOIN analytics.dim_product p ON p.product_id = x.product_id
+		LEFT JOIN analytics.dim_store sto ON sto.store_id = x.store_id
+		LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
+		st := analytics._load_stage(run, 'sales', '{sale_id}');
 		INSERT INTO analytics.dim_payment (payment_method)
 		SELECT DISTINCT payment_method FROM pg_temp.load_sales WHERE payment_method IS NOT NULL
 		ON CONFLICT (payment_method) DO NOTHING;
-		PERFORM analytics.dim_date_add(ARRAY(SELECT DISTINCT (sale_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_sales));
-		mg := analytics.load_merge('(SELECT l.*, d.payment_key FROM pg_temp.load_sales l
+		PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (sale_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_sales));
+		mg := analytics._load_merge('(SELECT l.*, d.payment_key FROM pg_temp.load_sales l
 			LEFT JOIN analytics.dim_payment d ON d.payment_method = l.payment_method)', 'analytics.fact_sales', 'sale_id',
 			'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,cost_amount,status}',
-			'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,status}');
+			'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,status}',
+			true);
 		counts := counts || jsonb_build_object('sales', st || mg);
 
 		-- Payments.
 		CREATE TEMP TABLE load_payments ON COMMIT DROP AS
-		SELECT y.*, CASE WHEN y.reason IS NOT NULL THEN to_jsonb(s) END AS payload
-		FROM analytics.stg_payments s JOIN LATERAL (
-			SELECT x.source_row, x.transaction_id, x.txn_ts,
-				(to_char(x.txn_ts AT TIME ZONE 'UTC', 'YYYYMMDD'))::int AS date_key,
-				v.customer_key, ch.channel_key, x.city, x.amount, x.status, x.processing_time,
-				CASE WHEN x.processing_time < 2 THEN 'fast' WHEN x.processing_time <= 5 THEN 'medium'
-					WHEN x.processing_time > 5 THEN 'slow' END AS processing_delay_bucket,
-				CASE WHEN x.status = 'success' THEN round(x.amount * ch.fee_percent / 100, 4) ELSE 0 END AS revenue,
-				CASE
-					WHEN x.transaction_id IS NULL THEN 'missing transaction_id'
-					WHEN x.channel_id IS NULL THEN 'missing channel_id'
-					WHEN nullif(btrim(s.txn_ts), '') IS NULL THEN 'missing txn_ts'
-					WHEN x.txn_ts IS NULL THEN format('txn_ts %L is not a date or timestamp', s.txn_ts) || iso
-					WHEN nullif(btrim(s.amount), '') IS NULL THEN 'missing amount'
-					WHEN x.amount IS NULL THEN format('amount %L is not a number up to 999999999999.99', s.amount)
-					WHEN x.amount <= 0 THEN format('amount %s is not above 0', x.amount)
-					WHEN nullif(btrim(s.status), '') IS NULL THEN 'missing status'
-					WHEN x.status NOT IN ('success', 'failed') THEN format('status %L is not one of success, failed', s.status)
-					WHEN x.processing_time IS NULL AND nullif(btrim(s.processing_time), '') IS NOT NULL
-						THEN format('processing_time %L is not a number of seconds up to 9999999.999', s.processing_time)
-					WHEN x.processing_time < 0 THEN format('processing_time %s is negative', x.processing_time)
-					WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
-						THEN format('unknown customer_id %L: neither in the warehouse nor in this load', x.customer_id)
-					WHEN ch.channel_key IS NULL THEN format('unknown channel_id %L: neither in the warehouse nor in this load', x.channel_id)
-				END AS reason
-			FROM (SELECT s.source_row, nullif(btrim(s.transaction_id), '') AS transaction_id,
-					analytics.try_timestamptz(s.txn_ts) AS txn_ts, nullif(btrim(s.customer_id), '') AS customer_id,
-					nullif(btrim(s.channel_id), '') AS channel_id, nullif(btrim(s.city), '') AS city,
-					analytics.try_numeric(s.amount, 14, 2) AS amount, lower(btrim(s.status)) AS status,
-					analytics.try_numeric(s.processing_time, 10, 3) AS processing_time) x
-			LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.txn_ts >= v.lo AND x.txn_ts < v.hi
-			LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id
-		) y ON y.source_row = s.source_row;
-		st := analytics.load_stage(run, 'payments', '{transaction_id}');
+		SELECT x.source_row, x.transaction_id, x.txn_ts,
+			(to_char(x.txn_ts AT TIME ZONE 'UTC', 'YYYYMMDD'))::int AS date_key,
+			v.customer_key, ch.channel_key, x.city, x.amount, x.status, x.processing_time,
+			CASE WHEN x.processing_time < 2 THEN 'fast' WHEN x.processing_time <= 5 THEN 'medium'
+				WHEN x.processing_time > 5 THEN 'slow' END AS processing_delay_bucket,
+			CASE WHEN x.status = 'success' THEN round(x.amount * ch.fee_percent / 100, 4) ELSE 0 END AS revenue,
+			CASE
+				WHEN x.transaction_id IS NULL THEN 'missing transaction_id'
+				WHEN x.channel_id IS NULL THEN 'missing channel_id'
+				WHEN nullif(btrim(x.raw_txn_ts), '') IS NULL THEN 'missing txn_ts'
+				WHEN x.txn_ts IS NULL THEN format('txn_ts %L is not a date or timestamp', x.raw_txn_ts) || iso
+				WHEN nullif(btrim(x.raw_amount), '') IS NULL THEN 'missing amount'
+				WHEN x.amount IS NULL THEN format('amount %L is not a number up to 999999999999.99', x.raw_amount)
+				WHEN x.amount <= 0 THEN format('amount %s is not above 0', x.amount)
+				WHEN nullif(btrim(x.raw_status), '') IS NULL THEN 'missing status'
+				WHEN x.status NOT IN ('success', 'failed') THEN format('status %L is not one of success, failed', x.raw_status)
+				WHEN x.processing_time IS NULL AND nullif(btrim(x.raw_processing_time), '') IS NOT NULL
+					THEN format('processing_time %L is not a number of seconds up to 9999999.999', x.raw_processing_time)
+				WHEN x.processing_time < 0 THEN format('processing_time %s is negative', x.processing_time)
+				WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
+					THEN format('unknown customer_id %L: neither in the warehouse nor in this load', x.customer_id)
+				WHEN ch.channel_key IS NULL THEN format('unknown channel_id %L: neither in the warehouse nor in this load', x.channel_id)
+			END AS reason
+		FROM (SELECT s.txn_ts AS raw_txn_ts, s.amount AS raw_amount, s.status AS raw_status, s.processing_time AS raw_processing_time, s.source_row, nullif(btrim(s.transaction_id), '') AS transaction_id,
+				analytics.try_timestamptz(s.txn_ts) AS txn_ts, nullif(btrim(s.customer_id), '') AS customer_id,
+				nullif(btrim(s.channel_id), '') AS channel_id, nullif(btrim(s.city), '') AS city,
+				analytics.try_numeric(s.amount, 14, 2) AS amount, lower(btrim(s.status)) AS status,
+				analytics.try_numeric(s.processing_time, 10, 3) AS processing_time
+				FROM analytics.stg_payments s
+				OFFSET 0) x
+		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.txn_ts >= v.lo AND x.txn_ts < v.hi
+		LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
+		st := analytics._load_stage(run, 'payments', '{transaction_id}');
 		INSERT INTO analytics.dim_city (city)
 		SELECT DISTINCT city FROM pg_temp.load_payments WHERE city IS NOT NULL
 		ON CONFLICT (city) DO NOTHING;
-		PERFORM analytics.dim_date_add(ARRAY(SELECT DISTINCT (txn_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_payments));
-		mg := analytics.load_merge('(SELECT l.*, d.city_key FROM pg_temp.load_payments l
+		PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (txn_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_payments));
+		mg := analytics._load_merge('(SELECT l.*, d.city_key FROM pg_temp.load_payments l
 			LEFT JOIN analytics.dim_city d ON d.city = l.city)', 'analytics.fact_payments', 'transaction_id',
 			'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket,revenue}',
-			'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket,revenue}');
+			'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket,revenue}', true);
 		counts := counts || jsonb_build_object('payments', st || mg);
 
 		-- Interactions.
 		CREATE TEMP TABLE load_interactions ON COMMIT DROP AS
-		SELECT y.*, CASE WHEN y.reason IS NOT NULL THEN to_jsonb(s) END AS payload
-		FROM analytics.stg_interactions s JOIN LATERAL (
-			SELECT x.source_row, x.interaction_id, x.interaction_ts,
-				(to_char(x.interaction_ts AT TIME ZONE 'UTC', 'YYYYMMDD'))::int AS date_key,
-				v.customer_key, ch.channel_key, x.interaction_type, x.duration_seconds, x.status,
-				CASE
-					WHEN x.interaction_id IS NULL THEN 'missing interaction_id'
-					WHEN nullif(btrim(s.interaction_ts), '') IS NULL THEN 'missing interaction_ts'
-					WHEN x.interaction_ts IS NULL THEN format('interaction_ts %L is not a date or timestamp', s.interaction_ts) || iso
-					WHEN x.duration_seconds IS NULL AND nullif(btrim(s.duration), '') IS NOT NULL
-						THEN format('duration %L is not a number of seconds up to 999999999.999', s.duration)
-					WHEN x.duration_seconds < 0 THEN format('duration %s is negative', x.duration_seconds)
-					WHEN nullif(btrim(s.status), '') IS NULL THEN 'missing status'
-					WHEN x.status NOT IN ('resolved', 'unresolved', 'abandoned')
-						THEN format('status %L is not one of resolved, unresolved, abandoned', s.status)
-					WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
-						THEN format('unknown customer_id %L: neither in the warehouse nor in this load', x.customer_id)
-					WHEN x.channel_id IS NOT NULL AND ch.channel_key IS NULL
-						THEN format('unknown channel_id %L: neither in the warehouse nor in this load', x.channel_id)
-				END AS reason
-			FROM (SELECT s.source_row, nullif(btrim(s.interaction_id), '') AS interaction_id,
-					analytics.try_timestamptz(s.interaction_ts) AS interaction_ts, nullif(btrim(s.customer_id), '') AS customer_id,
-					nullif(btrim(s.channel_id), '') AS channel_id, nullif(btrim(s.interaction_type), '') AS interaction_type,
-					analytics.try_numeric(s.duration, 12, 3) AS duration_seconds, lower(btrim(s.status)) AS status) x
-			LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.interaction_ts >= v.lo AND x.interaction_ts < v.hi
-			LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id
-		) y ON y.source_row = s.source_row;
-		st := analytics.load_stage(run, 'interactions', '{interaction_id}');
-		PERFORM analytics.dim_date_add(ARRAY(SELECT DISTINCT (interaction_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_interactions));
-		mg := analytics.load_merge('pg_temp.load_interactions', 'analytics.fact_interactions', 'interaction_id',
+		SELECT x.source_row, x.interaction_id, x.interaction_ts,
+			(to_char(x.interaction_ts AT TIME ZONE 'UTC', 'YYYYMMDD'))::int AS date_key,
+			v.customer_key, ch.channel_key, x.interaction_type, x.duration_seconds, x.status,
+			CASE
+				WHEN x.interaction_id IS NULL THEN 'missing interaction_id'
+				WHEN nullif(btrim(x.raw_interaction_ts), '') IS NULL THEN 'missing interaction_ts'
+				WHEN x.interaction_ts IS NULL THEN format('interaction_ts %L is not a date or timestamp', x.raw_interaction_ts) || iso
+				WHEN x.duration_seconds IS NULL AND nullif(btrim(x.raw_duration), '') IS NOT NULL
+					THEN format('duration %L is not a number of seconds up to 999999999.999', x.raw_duration)
+				WHEN x.duration_seconds < 0 THEN format('duration %s is negative', x.duration_seconds)
+				WHEN nullif(btrim(x.raw_status), '') IS NULL THEN 'missing status'
+				WHEN x.status NOT IN ('resolved', 'unresolved', 'abandoned')
+					THEN format('status %L is not one of resolved, unresolved, abandoned', x.raw_status)
+				WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
+					THEN format('unknown customer_id %L: neither in the warehouse nor in this load', x.customer_id)
+				WHEN x.channel_id IS NOT NULL AND ch.channel_key IS NULL
+					THEN format('unknown channel_id %L: neither in the warehouse nor in this load', x.channel_id)
+			END AS reason
+		FROM (SELECT s.interaction_ts AS raw_interaction_ts, s.duration AS raw_duration, s.status AS raw_status, s.source_row, nullif(btrim(s.interaction_id), '') AS interaction_id,
+				analytics.try_timestamptz(s.interaction_ts) AS interaction_ts, nullif(btrim(s.customer_id), '') AS customer_id,
+				nullif(btrim(s.channel_id), '') AS channel_id, nullif(btrim(s.interaction_type), '') AS interaction_type,
+				analytics.try_numeric(s.duration, 12, 3) AS duration_seconds, lower(btrim(s.status)) AS status
+				FROM analytics.stg_interactions s
+				OFFSET 0) x
+		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.interaction_ts >= v.lo AND x.interaction_ts < v.hi
+		LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
+		st := analytics._load_stage(run, 'interactions', '{interaction_id}');
+		PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (interaction_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_interactions));
+		mg := analytics._load_merge('pg_temp.load_interactions', 'analytics.fact_interactions', 'interaction_id',
 			'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}',
-			'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}');
+			'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}', true);
 		counts := counts || jsonb_build_object('interactions', st || mg);
 
 		DROP TABLE pg_temp.load_products, pg_temp.load_stores, pg_temp.load_channels, pg_temp.load_customers,
@@ -859,10 +890,10 @@ $$;
 COMMENT ON FUNCTION analytics.load_warehouse() IS 'Validates, deduplicates and loads everything in the staging tables into the warehouse in one transaction (dimensions first, customers as SCD type 2), files bad rows in analytics.load_rejects, records the run in analytics.load_runs, empties staging; returns the counts per entity';
 REVOKE ALL ON FUNCTION analytics.load_warehouse() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics.load_warehouse() TO analytics_admin;
-REVOKE ALL ON FUNCTION analytics.load_stage(bigint, text, text[]) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics.load_merge(text, regclass, text, text[], text[]) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics.load_customers() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION analytics.dim_date_add(date[]) TO analytics_admin;
+REVOKE ALL ON FUNCTION analytics._load_stage(bigint, text, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_merge(text, regclass, text, text[], text[], boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_customers() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics._dim_date_add(date[]) TO analytics_admin;
 
 SELECT pg_catalog.pg_extension_config_dump('analytics.stg_customers', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.stg_customers_source_row_seq', '');
@@ -900,7 +931,7 @@ SELECT pg_catalog.pg_extension_config_dump('analytics.load_rejects', '');
 
 -- Staging is written by loaders (admins), the calendar read by BI.
 REVOKE ALL ON FUNCTION analytics.fill_dim_date(date, date) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics.dim_date_add(date[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._dim_date_add(date[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics.fill_dim_date(date, date) TO analytics_admin;
 GRANT SELECT, INSERT, DELETE ON analytics.stg_customers, analytics.stg_products, analytics.stg_stores,
 	analytics.stg_channels, analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions
