@@ -267,6 +267,10 @@ SELECT v, analytics.try_int(v) FROM (VALUES ('42'), (' -7 '), ('+3'), ('21474836
 SELECT v, analytics.try_numeric(v, 5, 2) FROM (VALUES ('12.345'), ('-0.5'), ('.5'), ('5.'), ('999.994'),
 	('999.995'), ('1000'), ('00999.99'), ('1e2'), ('NaN'), ('Infinity'), ('1,5'), ('.'), ('')) t(v);
 SELECT analytics.try_numeric('1', 5, 6);
+-- date_key: the UTC day; 23:30 at -05:00 is 04:30 UTC the next day
+SELECT analytics.date_key('2025-01-20 23:30:00-05:00') AS next_day, analytics.date_key('2024-02-29 00:00:00+00') AS leap_day,
+	analytics.date_key('0001-01-01 00:00:00+00') AS first_year;
+SELECT analytics.date_key('infinity');
 SELECT v, analytics.try_bool(v) FROM (VALUES ('true'), ('F'), ('yes'), ('off'), ('1'), (' t '), ('maybe'), ('')) t(v);
 
 -- Roles: admins load; readers cannot read staging or rejects, nor load.

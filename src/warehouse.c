@@ -185,3 +185,27 @@ try_bool(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	PG_RETURN_BOOL(result);
 }
+
+/* date_key(timestamptz): the UTC calendar day as YYYYMMDD, dim_date's key */
+PG_FUNCTION_INFO_V1(date_key);
+Datum
+date_key(PG_FUNCTION_ARGS)
+{
+	TimestampTz ts = PG_GETARG_TIMESTAMPTZ(0);
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (TIMESTAMP_NOT_FINITE(ts))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("date_key needs a finite timestamp")));
+	if (timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	if (tm.tm_year < 1 || tm.tm_year > 9999)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("date_key needs a year from 1 to 9999, got %d", tm.tm_year)));
+	PG_RETURN_INT32(tm.tm_year * 10000 + tm.tm_mon * 100 + tm.tm_mday);
+}

@@ -313,6 +313,12 @@ CREATE FUNCTION analytics.try_bool(value text)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'try_bool'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION analytics.date_key(ts timestamptz)
+RETURNS int
+AS 'MODULE_PATHNAME', 'date_key'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.date_key(timestamptz) IS 'The UTC calendar day of a timestamp as YYYYMMDD, the key of analytics.dim_date';
+
 COMMENT ON FUNCTION analytics.try_bool(text) IS 'What boolean input accepts (true, false, t, f, yes, no, on, off, 1, 0), or NULL otherwise';
 
 -- Loading, in steps shared by the entities. Each entity is first parsed
@@ -707,11 +713,20 @@ BEGIN
 		-- Sales.
 		CREATE TEMP TABLE load_sales ON COMMIT DROP AS
 		SELECT x.source_row, x.sale_id, x.order_id, x.sale_ts,
-			(to_char(x.sale_ts AT TIME ZONE 'UTC', 'YYYYMMDD'))::int AS date_key,
+			analytics.date_key(x.sale_ts) AS date_key,
 			v.customer_key, p.product_key, sto.store_key, ch.channel_key, x.payment_method,
 			x.quantity, x.unit_price, x.discount, x.quantity * x.unit_price - x.discount AS total_amount,
 			x.quantity * p.unit_cost AS cost_amount, x.status,
 			CASE
+				-- every rule met (the negation of every case below), cheaply
+				WHEN x.sale_id IS NOT NULL AND x.order_id IS NOT NULL AND x.sale_ts IS NOT NULL
+					AND x.quantity > 0 AND x.unit_price >= 0 AND x.discount >= 0
+					AND x.discount <= x.quantity * x.unit_price AND x.quantity * x.unit_price < 1e12
+					AND x.status IN ('completed', 'returned', 'cancelled')
+					AND v.customer_key IS NOT NULL AND p.product_key IS NOT NULL
+					AND (x.store_id IS NULL OR sto.store_key IS NOT NULL)
+					AND (x.channel_id IS NULL OR ch.channel_key IS NOT NULL)
+					AND x.quantity * p.unit_cost < 1e12 THEN NULL
 				WHEN x.sale_id IS NULL THEN 'missing sale_id'
 				WHEN x.order_id IS NULL THEN 'missing order_id'
 				WHEN x.customer_id IS NULL THEN 'missing customer_id'
@@ -770,7 +785,7 @@ BEGIN
 		-- Payments.
 		CREATE TEMP TABLE load_payments ON COMMIT DROP AS
 		SELECT x.source_row, x.transaction_id, x.txn_ts,
-			(to_char(x.txn_ts AT TIME ZONE 'UTC', 'YYYYMMDD'))::int AS date_key,
+			analytics.date_key(x.txn_ts) AS date_key,
 			v.customer_key, ch.channel_key, x.city, x.amount, x.status, x.processing_time,
 			CASE WHEN x.processing_time < 2 THEN 'fast' WHEN x.processing_time <= 5 THEN 'medium'
 				WHEN x.processing_time > 5 THEN 'slow' END AS processing_delay_bucket,
@@ -815,7 +830,7 @@ BEGIN
 		-- Interactions.
 		CREATE TEMP TABLE load_interactions ON COMMIT DROP AS
 		SELECT x.source_row, x.interaction_id, x.interaction_ts,
-			(to_char(x.interaction_ts AT TIME ZONE 'UTC', 'YYYYMMDD'))::int AS date_key,
+			analytics.date_key(x.interaction_ts) AS date_key,
 			v.customer_key, ch.channel_key, x.interaction_type, x.duration_seconds, x.status,
 			CASE
 				WHEN x.interaction_id IS NULL THEN 'missing interaction_id'
