@@ -167,7 +167,7 @@ DECLARE
 		20, 20, 30, 25, 25];
 	sub_margin_high CONSTANT float8[] := ARRAY[12, 10, 30, 45, 40, 25, 45, 60, 60, 60, 55, 50, 15, 20,
 		25, 35, 35, 50, 40, 40];
-	sub_weight CONSTANT int[] := ARRAY[5, 3, 5, 5, 5, 5, 3, 4, 7, 7, 6, 4, 8, 6, 6, 6, 5, 5, 5, 5];
+	sub_weight CONSTANT int[] := ARRAY[5, 3, 5, 5, 5, 5, 3, 4, 6, 6, 5, 4, 7, 5, 6, 6, 5, 5, 5, 5];
 	brands CONSTANT text[] := ARRAY['Aarohi', 'Nova', 'Zenith', 'Kiran', 'Vega', 'Tara', 'Orion',
 		'Lotus', 'Sagar', 'Indus', 'Meru', 'Prism'];
 	-- Orders by ISO weekday (Monday first), in percent of an average day.
@@ -249,6 +249,15 @@ BEGIN
 	IF NOT (start_date BETWEEN '1900-01-01'::date AND '2999-12-31'::date) THEN
 		RAISE EXCEPTION 'start_date must be between 1900-01-01 and 2999-12-31'
 			USING ERRCODE = 'invalid_parameter_value', DETAIL = format('start_date is %s.', start_date);
+	END IF;
+
+	-- can't happen: every list of weights sums to 100
+	IF EXISTS (SELECT FROM unnest(ARRAY[cardinality(city_pick), cardinality(hour_pick),
+			cardinality(sub_pick), cardinality(segment_pick), cardinality(sales_channel_pick),
+			cardinality(payment_channel_pick), cardinality(lines_pick), cardinality(quantity_pick),
+			cardinality(type_pick), cardinality(status_pick)]) c WHERE c <> 100) THEN
+		RAISE EXCEPTION 'generate_demo_sales has weights that do not sum to 100'
+			USING ERRCODE = 'internal_error';
 	END IF;
 
 	n_orders := days::bigint * orders_per_day;
