@@ -29,6 +29,7 @@ SQL_PIECES = \
 	src/forecast.sql \
 	src/anomaly.sql \
 	src/warehouse.sql \
+	src/retail_kpis.sql \
 	src/dashboards.sql \
 	src/demo.sql
 
