@@ -75,10 +75,11 @@ COMMENT ON TABLE analytics.customer_first_purchase IS 'Per customer_id (all SCD2
 -- outside it, and may be repeated. '-infinity' to 'infinity' rebuilds
 -- everything. The loader calls it after each load for the days it touched.
 -- One refresh at a time (a SHARE ROW EXCLUSIVE lock); readers never wait.
+-- It runs with the caller's rights (admins may write the summaries, as they
+-- may fill the calendar).
 CREATE FUNCTION analytics.refresh_retail_summaries(from_date date, to_date date)
 RETURNS void
 LANGUAGE plpgsql
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -640,6 +641,7 @@ SELECT pg_catalog.pg_extension_config_dump('analytics.customer_first_purchase', 
 
 REVOKE ALL ON FUNCTION analytics.refresh_retail_summaries(date, date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics.refresh_retail_summaries(date, date) TO analytics_admin;
+GRANT INSERT, UPDATE, DELETE ON analytics.retail_daily_totals, analytics.customer_first_purchase TO analytics_admin;
 GRANT SELECT ON analytics.retail_daily_totals, analytics.customer_first_purchase,
 	analytics.kpi_daily, analytics.sales_daily, analytics.sales_monthly, analytics.top_products,
 	analytics.category_sales, analytics.payment_methods, analytics.sales_geography,
