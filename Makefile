@@ -36,7 +36,7 @@ SQL_PIECES = \
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard src/updates/$(EXTENSION)--*--*.sql)
 
-REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse dashboards demo
+REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse retail_kpis dashboards demo
 REGRESS_OUT ?= test/tmp/regress
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUT) \
 	--temp-instance=$(REGRESS_OUT)/tmp_check --temp-config=test/regress.conf
