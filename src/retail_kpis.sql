@@ -20,7 +20,7 @@
 --     fact's indexed date_key. No view uses a window function: one would stop
 --     that push-down. Moving averages, month-over-month growth, shares of a
 --     month and "new customer" read instead the summary tables below, through
---     scalar subqueries on their indexes.
+--     subqueries on their indexes, evaluated once per row of the view.
 --
 -- Definitions shared by the sales views (fact_sales, one row per order line):
 --   * revenue = sum of total_amount (quantity x unit_price - discount) over
@@ -71,9 +71,9 @@ COMMENT ON TABLE analytics.customer_first_purchase IS 'Per customer_id (all SCD2
 --     recomputed over all their completed sales, of any day and any version;
 --     a customer with none left loses the row.
 -- So the summaries are exact once every day whose facts changed has been
--- refreshed since the change; a call for a range is never wrong for days
--- outside it, and may be repeated. '-infinity' to 'infinity' rebuilds
--- everything. The loader calls it after each load for the days it touched.
+-- refreshed since the change. Every row a call writes is recomputed from the
+-- facts as they are, so any range may be refreshed at any time, and again;
+-- '-infinity' to 'infinity' rebuilds everything. The loader calls it after each load for the days it touched.
 -- One refresh at a time (a SHARE ROW EXCLUSIVE lock); readers never wait.
 -- It runs with the caller's rights (admins may write the summaries, as they
 -- may fill the calendar).
