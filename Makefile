@@ -30,6 +30,7 @@ SQL_PIECES = \
 	src/forecast.sql \
 	src/anomaly.sql \
 	src/warehouse.sql \
+	src/retail_kpis.sql \
 	src/retail_demo.sql \
 	src/dashboards.sql \
 	src/demo.sql
@@ -37,7 +38,7 @@ SQL_PIECES = \
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard src/updates/$(EXTENSION)--*--*.sql)
 
-REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse retail_demo dashboards demo
+REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse retail_kpis retail_demo dashboards demo
 REGRESS_OUT ?= test/tmp/regress
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUT) \
 	--temp-instance=$(REGRESS_OUT)/tmp_check --temp-config=test/regress.conf
