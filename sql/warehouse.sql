@@ -183,6 +183,14 @@ FROM analytics.fact_interactions f LEFT JOIN analytics.dim_customer c USING (cus
 LEFT JOIN analytics.dim_channel ch USING (channel_key) ORDER BY 1;
 SELECT product_id, product_name, unit_cost, unit_price, active FROM analytics.dim_product ORDER BY 1;
 SELECT channel_id, channel_name, fee_percent FROM analytics.dim_channel ORDER BY 1;
+-- The loader refreshed the KPI summaries for the days it touched. Completed
+-- sales: Jan 15 L1 5.00 + L2 20.00 = 25.00, Feb 10 160.00, Mar 5 9.00 (L5
+-- returned and L6 cancelled count nothing: their days have no payment
+-- either, so no row). Payments: Jan 15 T1 (0.5500) and T2 (failed), Feb 10
+-- T3 (UPI, 0), Mar 5 T4 (0.1350). C1's first completed purchase: Jan 15;
+-- C2 has none.
+SELECT day, sales_revenue, payment_revenue, payments, failed_payments FROM analytics.retail_daily_totals ORDER BY day;
+SELECT * FROM analytics.customer_first_purchase ORDER BY customer_id;
 -- every fact's day is in the calendar, and only those days were added
 SELECT count(*) AS calendar_days, string_agg(date_key::text, ' ' ORDER BY date_key) FROM analytics.dim_date;
 
@@ -232,6 +240,8 @@ SELECT f.sale_id, c.segment, c.valid_from, f.quantity, f.total_amount, f.cost_am
 FROM analytics.fact_sales f JOIN analytics.dim_customer c USING (customer_key)
 WHERE f.sale_id IN ('L1', 'L5', 'L6') ORDER BY 1;
 SELECT email FROM analytics.dim_customer WHERE customer_id = 'C1' GROUP BY email;
+-- L1 is now 7.50: Jan 15 = 7.50 + 20.00
+SELECT day, sales_revenue FROM analytics.retail_daily_totals WHERE day = '2025-01-15';
 
 -- Every run: rows_in = inserted + updated + unchanged + duplicates + rejected
 SELECT run_id, status, rows_in, inserted, updated, unchanged, duplicates, rejected,

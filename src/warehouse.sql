@@ -775,6 +775,12 @@ BEGIN
 		SELECT DISTINCT payment_method FROM pg_temp.load_sales WHERE payment_method IS NOT NULL
 		ON CONFLICT (payment_method) DO NOTHING;
 		PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (sale_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_sales));
+		-- the days whose sales change (for the KPI summaries): the new days and,
+		-- for corrected sales, the old ones
+		CREATE TEMP TABLE load_days ON COMMIT DROP AS
+		SELECT f.date_key FROM analytics.fact_sales f JOIN pg_temp.load_sales l ON l.sale_id = f.sale_id
+		WHERE f.date_key <> l.date_key;
+		INSERT INTO pg_temp.load_days SELECT DISTINCT date_key FROM pg_temp.load_sales;
 		mg := analytics._load_merge('(SELECT l.*, d.payment_key FROM pg_temp.load_sales l
 			LEFT JOIN analytics.dim_payment d ON d.payment_method = l.payment_method)', 'analytics.fact_sales', 'sale_id',
 			'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,cost_amount,status}',
@@ -821,6 +827,10 @@ BEGIN
 		SELECT DISTINCT city FROM pg_temp.load_payments WHERE city IS NOT NULL
 		ON CONFLICT (city) DO NOTHING;
 		PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (txn_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_payments));
+		INSERT INTO pg_temp.load_days
+		SELECT f.date_key FROM analytics.fact_payments f JOIN pg_temp.load_payments l ON l.transaction_id = f.transaction_id
+		WHERE f.date_key <> l.date_key
+		UNION SELECT date_key FROM pg_temp.load_payments;
 		mg := analytics._load_merge('(SELECT l.*, d.city_key FROM pg_temp.load_payments l
 			LEFT JOIN analytics.dim_city d ON d.city = l.city)', 'analytics.fact_payments', 'transaction_id',
 			'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket,revenue}',
@@ -862,7 +872,13 @@ BEGIN
 			'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}', true);
 		counts := counts || jsonb_build_object('interactions', st || mg);
 
-		DROP TABLE pg_temp.load_products, pg_temp.load_stores, pg_temp.load_channels, pg_temp.load_customers,
+		-- KPI summaries: refresh the days touched, as runs of consecutive days
+		PERFORM analytics.refresh_retail_summaries(min(day), max(day))
+		FROM (SELECT d.full_date AS day, d.full_date - (row_number() OVER (ORDER BY d.full_date))::int AS island
+			FROM analytics.dim_date d WHERE d.date_key IN (SELECT k.date_key FROM pg_temp.load_days k)) x
+		GROUP BY island;
+
+		DROP TABLE pg_temp.load_days, pg_temp.load_products, pg_temp.load_stores, pg_temp.load_channels, pg_temp.load_customers,
 			pg_temp.load_versions, pg_temp.load_sales, pg_temp.load_payments, pg_temp.load_interactions;
 		TRUNCATE analytics.stg_customers, analytics.stg_products, analytics.stg_stores, analytics.stg_channels,
 			analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions;
