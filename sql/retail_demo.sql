@@ -355,6 +355,14 @@ SELECT * FROM analytics.generate_demo_sales(days => 1, orders_per_day => 0, cust
 SELECT * FROM analytics.generate_demo_sales(days => 2, orders_per_day => 1, customers => 1, products => 1, payments_per_day => 1)
 WHERE entity IN ('payments', 'interactions');
 SELECT count(DISTINCT order_id) AS orders, count(*) FILTER (WHERE product_id <> 'P0001') AS other_products FROM analytics.stg_sales;
+-- The largest catalog: 9900 products + count(37, 100, 9900) = 99 duplicates
+-- + ceil(9900 / 100) = 99 bad ones (P9901..P9999) = 10098 rows; of orders
+-- 1..400 only order 400 has an unknown product, 9900 + 99 + 1 + 0 = 10000:
+-- P10000 (five digits, not cut to a real P1000).
+SELECT pg_temp.empty_staging();
+SELECT entity, rows FROM analytics.generate_demo_sales(days => 1, orders_per_day => 400, customers => 1, products => 9900, payments_per_day => 0)
+WHERE entity = 'products';
+SELECT sale_id, product_id FROM analytics.stg_sales WHERE product_id NOT IN (SELECT product_id FROM analytics.stg_products);
 
 -- Arguments.
 SELECT analytics.generate_demo_sales(days => 0);

@@ -373,7 +373,8 @@ BEGIN
 	SELECT order_id || '-' || line_no, order_id,
 		CASE WHEN j = 1 AND bad = 5 THEN bad_ts ELSE ts END,
 		customer_id,
-		CASE WHEN j = 1 AND bad = 4 THEN 'P' || lpad(unknown::text, 4, '0') ELSE 'P' || lpad(product::text, 4, '0') END,
+		CASE WHEN j = 1 AND bad = 4 THEN 'P' || CASE WHEN unknown < 10000 THEN lpad(unknown::text, 4, '0') ELSE unknown::text END
+			ELSE 'P' || lpad(product::text, 4, '0') END,
 		store_id, 'CH' || channel, channel_name[channel],
 		CASE WHEN j = 1 AND bad = 3 THEN '0' ELSE quantity::text END,
 		CASE WHEN j = 1 AND bad = 2 THEN (-price)::text ELSE price::text END,
