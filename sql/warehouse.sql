@@ -269,7 +269,9 @@ SELECT entity, rows_in, inserted FROM analytics.load_warehouse() WHERE rows_in >
 -- Parsing helpers: ISO 8601 only, no offset = UTC; NULL instead of errors.
 SELECT v, analytics.try_timestamptz(v) FROM (VALUES ('2025-03-01'), (' 2025-03-01 14:30 '), ('2025-03-01T14:30:15.5Z'),
 	('2025-03-01 14:30:00+05:30'), ('2024-02-29'), ('2025-02-29'), ('2025-13-01'), ('03/01/2025'), ('yesterday'),
-	('2025-03-01 24:00'), (''), ('2025-03-01 14:30:00 Europe/Paris')) t(v);
+	('2025-03-01 24:00'), (''), ('2025-03-01 14:30:00 Europe/Paris'), ('2025-03-01 14:30+05:'),
+	-- offsets that move the instant out of the years 1 to 9999 in UTC
+	('9999-12-31T23:00:00-05'), ('0001-01-01T00:30:00+01'), ('9999-12-31T23:00:00+05')) t(v);
 SELECT v, analytics.try_int(v) FROM (VALUES ('42'), (' -7 '), ('+3'), ('2147483647'), ('2147483648'),
 	('-2147483648'), ('-2147483649'), ('1.0'), ('1e3'), (''), ('-')) t(v);
 -- numeric(5, 2) holds up to 999.99: 999.994 rounds to 999.99, 999.995 to

@@ -265,8 +265,12 @@ AnalyticsParseIsoTimestamp(const char *s, int len, bool need_offset, TimestampTz
 		if (!ReadDigits(s, len, &pos, 2, &oh))
 			return false;
 		if (pos < len && s[pos] == ':')
+		{
 			pos++;
-		if (pos < len && !ReadDigits(s, len, &pos, 2, &om))
+			if (!ReadDigits(s, len, &pos, 2, &om))
+				return false;	/* a colon needs its minutes */
+		}
+		else if (pos < len && !ReadDigits(s, len, &pos, 2, &om))
 			return false;
 		if (oh > 15 || om > 59)
 			return false;
@@ -288,7 +292,9 @@ decoded:
 	if (tm2timestamp(&tm, 0, &tz, &result) != 0)
 		return false;
 	result += usec;
-	if (!IS_VALID_TIMESTAMP(result))
+	/* years 1 to 9999 in UTC: the offset may have moved the instant out */
+	if (result < (date2j(1, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY ||
+		result >= (date2j(10000, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY)
 		return false;
 	*out = result;
 	return true;

@@ -76,7 +76,8 @@ AnalyticsIntervalUsecsCached(AnalyticsIntervalCache *cache, const Interval *iv,
  * is required (an instant without one would be ambiguous); without it, a
  * missing offset means UTC and a date alone means its midnight, UTC.
  * Returns false, never an error, on anything else, including impossible
- * dates; the session's DateStyle and TimeZone play no part.
+ * dates and instants outside the years 1 to 9999 in UTC; the session's
+ * DateStyle and TimeZone play no part.
  */
 extern bool AnalyticsParseIsoTimestamp(const char *s, int len, bool need_offset,
 									   TimestampTz *out);

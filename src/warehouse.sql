@@ -403,12 +403,17 @@ BEGIN
 	IF bulk THEN
 		PERFORM set_config('session_replication_role', 'replica', true);
 		IF total >= 10000 AND total > 0.25 * (SELECT greatest(c.reltuples, 0) FROM pg_class c WHERE c.oid = target) THEN
-			SELECT coalesce(array_agg(pg_get_indexdef(i.indexrelid) ORDER BY i.indexrelid), '{}') INTO rebuild
-			FROM pg_index i
+			-- each index rebuilt as it was, in its own tablespace
+			SELECT coalesce(array_agg(pg_get_indexdef(i.indexrelid)
+					|| coalesce(' TABLESPACE ' || quote_ident(t.spcname), '') ORDER BY i.indexrelid), '{}')
+			INTO rebuild
+			FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid LEFT JOIN pg_tablespace t ON t.oid = c.reltablespace
 			WHERE i.indrelid = target AND NOT i.indisunique AND NOT i.indisexclusion AND i.indisvalid;
-			EXECUTE (SELECT 'DROP INDEX ' || string_agg(i.indexrelid::regclass::text, ', ')
-				FROM pg_index i
-				WHERE i.indrelid = target AND NOT i.indisunique AND NOT i.indisexclusion AND i.indisvalid);
+			IF cardinality(rebuild) > 0 THEN
+				EXECUTE (SELECT 'DROP INDEX ' || string_agg(i.indexrelid::regclass::text, ', ')
+					FROM pg_index i
+					WHERE i.indrelid = target AND NOT i.indisunique AND NOT i.indisexclusion AND i.indisvalid);
+			END IF;
 		END IF;
 	END IF;
 	EXECUTE format('UPDATE %1$s d SET (%3$s) = ROW(%4$s) FROM %2$s t
@@ -592,6 +597,8 @@ RETURNS TABLE (entity text, rows_in int, inserted int, updated int, unchanged in
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET default_tablespace = ''
+SET temp_tablespaces = ''
 AS $$
 DECLARE
 	run bigint;
@@ -756,12 +763,12 @@ BEGIN
 				WHEN nullif(btrim(x.raw_status), '') IS NULL THEN 'missing status'
 				WHEN x.status NOT IN ('completed', 'returned', 'cancelled')
 					THEN format('status %L is not one of completed, returned, cancelled', x.raw_status)
-				WHEN v.customer_key IS NULL THEN format('unknown customer_id %L: neither in the warehouse nor in this load', x.customer_id)
-				WHEN p.product_key IS NULL THEN format('unknown product_id %L: neither in the warehouse nor in this load', x.product_id)
+				WHEN v.customer_key IS NULL THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
+				WHEN p.product_key IS NULL THEN format('unknown product_id %L: not in the warehouse nor among the valid rows of this load', x.product_id)
 				WHEN x.store_id IS NOT NULL AND sto.store_key IS NULL
-					THEN format('unknown store_id %L: neither in the warehouse nor in this load', x.store_id)
+					THEN format('unknown store_id %L: not in the warehouse nor among the valid rows of this load', x.store_id)
 				WHEN x.channel_id IS NOT NULL AND ch.channel_key IS NULL
-					THEN format('unknown channel_id %L: neither in the warehouse nor in this load', x.channel_id)
+					THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
 				WHEN x.quantity * p.unit_cost >= 1e12
 					THEN format('quantity x unit_cost (%s) is too large: amounts go up to 999999999999.99', x.quantity * p.unit_cost)
 			END AS reason
@@ -824,8 +831,8 @@ BEGIN
 					THEN format('processing_time %L is not a number of seconds up to 9999999.999', x.raw_processing_time)
 				WHEN x.processing_time < 0 THEN format('processing_time %s is negative', x.processing_time)
 				WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
-					THEN format('unknown customer_id %L: neither in the warehouse nor in this load', x.customer_id)
-				WHEN ch.channel_key IS NULL THEN format('unknown channel_id %L: neither in the warehouse nor in this load', x.channel_id)
+					THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
+				WHEN ch.channel_key IS NULL THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
 			END AS reason
 		FROM (SELECT s.txn_ts AS raw_txn_ts, s.amount AS raw_amount, s.status AS raw_status, s.processing_time AS raw_processing_time, s.source_row, nullif(btrim(s.transaction_id), '') AS transaction_id,
 				analytics.try_timestamptz(s.txn_ts) AS txn_ts, nullif(btrim(s.customer_id), '') AS customer_id,
@@ -867,9 +874,9 @@ BEGIN
 				WHEN x.status NOT IN ('resolved', 'unresolved', 'abandoned')
 					THEN format('status %L is not one of resolved, unresolved, abandoned', x.raw_status)
 				WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
-					THEN format('unknown customer_id %L: neither in the warehouse nor in this load', x.customer_id)
+					THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
 				WHEN x.channel_id IS NOT NULL AND ch.channel_key IS NULL
-					THEN format('unknown channel_id %L: neither in the warehouse nor in this load', x.channel_id)
+					THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
 			END AS reason
 		FROM (SELECT s.interaction_ts AS raw_interaction_ts, s.duration AS raw_duration, s.status AS raw_status, s.source_row, nullif(btrim(s.interaction_id), '') AS interaction_id,
 				analytics.try_timestamptz(s.interaction_ts) AS interaction_ts, nullif(btrim(s.customer_id), '') AS customer_id,
@@ -895,7 +902,7 @@ BEGIN
 		DROP TABLE pg_temp.load_days, pg_temp.load_products, pg_temp.load_stores, pg_temp.load_channels, pg_temp.load_customers,
 			pg_temp.load_versions, pg_temp.load_sales, pg_temp.load_payments, pg_temp.load_interactions;
 		TRUNCATE analytics.stg_customers, analytics.stg_products, analytics.stg_stores, analytics.stg_channels,
-			analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions;
+			analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions RESTART IDENTITY;
 
 		-- counts: entity -> {rows_in, rejected, duplicates, inserted, updated, unchanged}
 		UPDATE analytics.load_runs r SET finished_at = clock_timestamp(), status = 'succeeded',
