@@ -2,7 +2,7 @@
 #
 #   make demo    install packages, build, install, start a demo cluster, show results
 #   make test    the same set-up, then pg_regress and the integration tests
-#   make bench   ingestion, event-aggregate and time-series benchmarks (prints ratios; not part of make test)
+#   make bench   ingestion, event-aggregate, time-series and warehouse benchmarks (prints ratios; not part of make test)
 #
 # The version lives only in analytics.control.
 
@@ -17,7 +17,8 @@ OBJS = \
 	src/screen_time.o \
 	src/regression.o \
 	src/forecast.o \
-	src/anomaly.o
+	src/anomaly.o \
+	src/warehouse.o
 
 # Install-script pieces, in dependency order.
 SQL_PIECES = \
@@ -30,13 +31,15 @@ SQL_PIECES = \
 	src/anomaly.sql \
 	src/warehouse.sql \
 	src/data_quality.sql \
+	src/retail_kpis.sql \
+	src/retail_demo.sql \
 	src/dashboards.sql \
 	src/demo.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard src/updates/$(EXTENSION)--*--*.sql)
 
-REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse data_quality dashboards demo
+REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse data_quality retail_kpis retail_demo dashboards demo
 REGRESS_OUT ?= test/tmp/regress
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUT) \
 	--temp-instance=$(REGRESS_OUT)/tmp_check --temp-config=test/regress.conf
@@ -81,3 +84,4 @@ bench:
 	bash test/bench/run.sh
 	bash test/bench/event_aggregates.sh
 	bash test/bench/timeseries.sh
+	bash test/bench/warehouse.sh

@@ -28,7 +28,7 @@ SET analytics.no_such_setting = 1;
 
 -- Every SECURITY DEFINER function pins search_path and is not executable by PUBLIC.
 SELECT p.oid::regprocedure AS definer_function,
-	p.proconfig = ARRAY['search_path=pg_catalog, pg_temp'] AS pinned_search_path,
+	'search_path=pg_catalog, pg_temp' = ANY (p.proconfig) AS pinned_search_path,
 	has_function_privilege('public', p.oid, 'EXECUTE') AS public_can_execute
 FROM pg_proc p WHERE p.pronamespace = 'analytics'::regnamespace AND p.prosecdef
 ORDER BY p.proname;

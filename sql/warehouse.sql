@@ -103,4 +103,204 @@ WHERE c.relnamespace = 'analytics'::regnamespace AND c.relkind IN ('r', 'S')
 	AND c.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'analytics')::oid[])
 ORDER BY 1;
 
+-- ---------------------------------------------------------------------------
+-- load_warehouse on the fixture files in test/data/warehouse (dirty rows
+-- marked below; every count worked out from the files by hand).
+DROP EXTENSION analytics;
+CREATE EXTENSION analytics;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set fixtures :abs_srcdir '/test/data/warehouse/'
+CREATE FUNCTION pg_temp.stage_fixtures(dir text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE format('COPY analytics.stg_channels (channel_id, channel_name, channel_type, fee_percent, active) FROM %L CSV HEADER', dir || 'channels.csv');
+	EXECUTE format('COPY analytics.stg_products (product_id, product_name, category, subcategory, unit_cost, unit_price, supplier_id, active) FROM %L CSV HEADER', dir || 'products.csv');
+	EXECUTE format('COPY analytics.stg_stores (store_id, store_name, city, state, region, country, manager, open_date, active) FROM %L CSV HEADER', dir || 'stores.csv');
+	EXECUTE format('COPY analytics.stg_customers (customer_id, first_name, last_name, email, phone, city, state, region, country, segment, updated_at) FROM %L CSV HEADER', dir || 'customers.csv');
+	EXECUTE format('COPY analytics.stg_sales (sale_id, order_id, sale_ts, customer_id, product_id, store_id, channel_id, payment_method, quantity, unit_price, discount, status) FROM %L CSV HEADER', dir || 'sales.csv');
+	EXECUTE format('COPY analytics.stg_payments (transaction_id, txn_ts, customer_id, channel_id, city, amount, status, processing_time) FROM %L CSV HEADER', dir || 'payments.csv');
+	EXECUTE format('COPY analytics.stg_interactions (interaction_id, customer_id, channel_id, interaction_type, interaction_ts, duration, status) FROM %L CSV HEADER', dir || 'interactions.csv');
+END
+$$;
+SELECT pg_temp.stage_fixtures(:'fixtures');
+-- Expected, from the files:
+--   customers 7 rows: C1 in 3 versions (consumer, corporate, vip) and C2 = 4
+--     inserted; C2's second row repeats (C2, 2025-01-01) = 1 duplicate; C3's
+--     2025-02-30 and the row without an id = 2 rejected.
+--   products 6: P1, P2 (last row: price 160), P3 = 3 inserted, 1 duplicate
+--     (P2), P4 (cost 'abc') and the row without an id = 2 rejected.
+--   stores 2 inserted. channels 5: CH1-CH4 inserted, CH5 (fee 120) rejected.
+--   sales 16: L1-L6 = 6 inserted; the second L2 = 1 duplicate; L7 (customer
+--     C9), L8 (product P9), L9 (2025-02-30), L10 (quantity 0), L11 (discount
+--     3 > 1 x 2.50), L12 (price -2.50), L13 (status pending), L14 (C3, refused
+--     in this load), L15 (P4, refused in this load) = 9 rejected.
+--   payments 8: T1-T4 = 4 inserted, the second T1 = 1 duplicate, T5 (amount
+--     -5), T6 (channel CH9), T7 (status refunded) = 3 rejected.
+--   interactions 4: I1, I2 inserted; I3 (duration abc), I4 (status closed)
+--     rejected.
+SELECT * FROM analytics.load_warehouse();
+SELECT entity, source_row, reason FROM analytics.load_rejects ORDER BY entity, source_row;
+-- a reject keeps its row whole
+SELECT payload FROM analytics.load_rejects WHERE entity = 'sales' AND source_row = 9;
+-- the run: 48 rows in = 25 inserted + 4 duplicates + 19 rejected
+SELECT run_id, status, rows_in, inserted, updated, unchanged, duplicates, rejected, error,
+	finished_at >= started_at AS timed
+FROM analytics.load_runs;
+-- staging is empty
+SELECT (SELECT count(*) FROM analytics.stg_customers) + (SELECT count(*) FROM analytics.stg_products)
+	+ (SELECT count(*) FROM analytics.stg_stores) + (SELECT count(*) FROM analytics.stg_channels)
+	+ (SELECT count(*) FROM analytics.stg_sales) + (SELECT count(*) FROM analytics.stg_payments)
+	+ (SELECT count(*) FROM analytics.stg_interactions) AS staged;
+
+-- C1 changed segment twice: three versions, each valid up to the next; the
+-- newest email (a type 1 change) holds on all of them.
+SELECT customer_key, customer_id, full_name, email, segment, city, valid_from, valid_to, is_current
+FROM analytics.dim_customer ORDER BY customer_id, valid_from;
+-- Each sale joins the version valid at its time: L1, L2 (Jan 15) consumer,
+-- L3 (Feb 10) corporate, L4 (Mar 5) vip; L5 (2024-12-20) precedes C2's first
+-- version and takes it. L6 at 23:30 -05:00 is 04:30 UTC on Jan 21.
+-- total = quantity x unit_price - discount; cost = quantity x unit_cost:
+--   L1 2 x 2.50 - 0 = 5.00, cost 2 x 1.00; L2 25.00 - 5.00 = 20.00, cost
+--   10.00; L3 160.00 (the duplicate's price), cost 100.00; L4 4 x 2.50 - 1 =
+--   9.00, cost 4.00; L5 2.50 (empty discount = 0), cost 1.00; L6 50.00, 20.00.
+SELECT f.sale_id, f.order_id, f.date_key, f.sale_ts, c.customer_id, c.segment, p.product_id,
+	s.store_id, ch.channel_id, pm.payment_method, f.quantity, f.unit_price, f.discount,
+	f.total_amount, f.cost_amount, f.status
+FROM analytics.fact_sales f
+JOIN analytics.dim_customer c USING (customer_key) JOIN analytics.dim_product p USING (product_key)
+LEFT JOIN analytics.dim_store s USING (store_key) LEFT JOIN analytics.dim_channel ch USING (channel_key)
+LEFT JOIN analytics.dim_payment pm USING (payment_key)
+ORDER BY f.sale_id;
+-- Payments: buckets fast < 2 s, medium 2-5 s (2 and 5 included), slow > 5 s;
+-- revenue = amount x fee / 100 when successful: T1 27.50 x 2 % = 0.5500,
+-- T2 failed = 0, T3 UPI 0 % = 0, T4 9.00 x 1.5 % = 0.1350.
+SELECT f.transaction_id, f.date_key, c.customer_id, ch.channel_id, ci.city, ci.state, f.amount, f.status,
+	f.processing_time, f.processing_delay_bucket, f.revenue
+FROM analytics.fact_payments f LEFT JOIN analytics.dim_customer c USING (customer_key)
+JOIN analytics.dim_channel ch USING (channel_key) LEFT JOIN analytics.dim_city ci USING (city_key)
+ORDER BY f.transaction_id;
+SELECT f.interaction_id, f.date_key, c.customer_id, ch.channel_id, f.interaction_type, f.duration_seconds, f.status
+FROM analytics.fact_interactions f LEFT JOIN analytics.dim_customer c USING (customer_key)
+LEFT JOIN analytics.dim_channel ch USING (channel_key) ORDER BY 1;
+SELECT product_id, product_name, unit_cost, unit_price, active FROM analytics.dim_product ORDER BY 1;
+SELECT channel_id, channel_name, fee_percent FROM analytics.dim_channel ORDER BY 1;
+-- The loader refreshed the KPI summaries for the days it touched. Completed
+-- sales: Jan 15 L1 5.00 + L2 20.00 = 25.00, Feb 10 160.00, Mar 5 9.00 (L5
+-- returned and L6 cancelled count nothing: their days have no payment
+-- either, so no row). Payments: Jan 15 T1 (0.5500) and T2 (failed), Feb 10
+-- T3 (UPI, 0), Mar 5 T4 (0.1350). C1's first completed purchase: Jan 15;
+-- C2 has none.
+SELECT day, sales_revenue, payment_revenue, payments, failed_payments FROM analytics.retail_daily_totals ORDER BY day;
+SELECT * FROM analytics.customer_first_purchase ORDER BY customer_id;
+-- every fact's day is in the calendar, and only those days were added
+SELECT count(*) AS calendar_days, string_agg(date_key::text, ' ' ORDER BY date_key) FROM analytics.dim_date;
+
+-- Loading the same files again changes nothing: every valid row unchanged,
+-- the same duplicates and rejects.
+SELECT pg_temp.stage_fixtures(:'fixtures');
+CREATE FUNCTION pg_temp.warehouse_rows() RETURNS TABLE (t text, r jsonb) LANGUAGE sql AS $$
+	SELECT 'customer', to_jsonb(c) FROM analytics.dim_customer c
+	UNION ALL SELECT 'product', to_jsonb(p) FROM analytics.dim_product p
+	UNION ALL SELECT 'store', to_jsonb(s) FROM analytics.dim_store s
+	UNION ALL SELECT 'channel', to_jsonb(c) FROM analytics.dim_channel c
+	UNION ALL SELECT 'city', to_jsonb(c) FROM analytics.dim_city c
+	UNION ALL SELECT 'payment', to_jsonb(p) FROM analytics.dim_payment p
+	UNION ALL SELECT 'date', to_jsonb(d) FROM analytics.dim_date d
+	UNION ALL SELECT 'sale', to_jsonb(f) FROM analytics.fact_sales f
+	UNION ALL SELECT 'payment', to_jsonb(f) FROM analytics.fact_payments f
+	UNION ALL SELECT 'interaction', to_jsonb(f) FROM analytics.fact_interactions f
+$$;
+CREATE TEMP TABLE before_reload AS SELECT * FROM pg_temp.warehouse_rows();
+SELECT * FROM analytics.load_warehouse();
+SELECT (SELECT count(*) FROM before_reload) AS warehouse_rows,
+	(SELECT count(*) FROM (SELECT * FROM before_reload EXCEPT ALL SELECT * FROM pg_temp.warehouse_rows()) gone) AS rows_gone_or_changed,
+	(SELECT count(*) FROM (SELECT * FROM pg_temp.warehouse_rows() EXCEPT ALL SELECT * FROM before_reload) new) AS rows_new_or_changed;
+
+-- Late corrections. L1's quantity becomes 3 (total 7.50, cost 3.00 at P1's
+-- unit cost); P1's price changes (type 1: in place; facts keep their
+-- amounts); C2 has an older history: corporate from 2024-12-01, before the
+-- first known version, so L5 (2024-12-20) moves to that new version; C2's
+-- phone changes at 2025-04-01 (type 1, newest: on every version), and a
+-- row with the same values as C1's version at 2025-02-01 counts unchanged.
+INSERT INTO analytics.stg_sales (sale_id, order_id, sale_ts, customer_id, product_id, store_id, channel_id, payment_method, quantity, unit_price, discount, status)
+VALUES ('L1', 'O1', '2025-01-15 10:00:00', 'C1', 'P1', 'S1', 'CH1', 'Credit Card', '3', '2.50', '0', 'completed');
+INSERT INTO analytics.stg_products (product_id, product_name, category, subcategory, unit_cost, unit_price, supplier_id, active)
+VALUES ('P1', 'Pen', 'Office', 'Writing', '1.00', '2.75', 'SUP1', 'true');
+INSERT INTO analytics.stg_customers (customer_id, first_name, last_name, email, phone, city, state, region, country, segment, updated_at)
+VALUES ('C2', 'Bob', 'Roy', 'bob@example.com', '222', 'Delhi', 'Delhi', 'North', 'India', 'corporate', '2024-12-01'),
+	('C2', 'Bob', 'Roy', 'bob@example.com', '999', 'Delhi', 'Delhi', 'North', 'India', 'consumer', '2025-04-01'),
+	('C1', 'Ann', 'Lee', 'ann@example.com', '111', 'Pune', 'Maharashtra', 'West', 'India', 'corporate', '2025-02-01');
+-- customers: the 2024-12-01 row inserts a version, the 2025-04-01 row
+-- changes the phone in place (updated), C1's row is as stored (its older
+-- email is not applied: a newer row set the email) = 1 inserted, 1 updated,
+-- 1 unchanged; products 1 updated; sales 1 updated.
+SELECT * FROM analytics.load_warehouse();
+SELECT customer_id, segment, phone, valid_from, valid_to, is_current FROM analytics.dim_customer
+WHERE customer_id = 'C2' ORDER BY valid_from;
+SELECT f.sale_id, c.segment, c.valid_from, f.quantity, f.total_amount, f.cost_amount
+FROM analytics.fact_sales f JOIN analytics.dim_customer c USING (customer_key)
+WHERE f.sale_id IN ('L1', 'L5', 'L6') ORDER BY 1;
+SELECT email FROM analytics.dim_customer WHERE customer_id = 'C1' GROUP BY email;
+-- L1 is now 7.50: Jan 15 = 7.50 + 20.00
+SELECT day, sales_revenue FROM analytics.retail_daily_totals WHERE day = '2025-01-15';
+
+-- Every run: rows_in = inserted + updated + unchanged + duplicates + rejected
+SELECT run_id, status, rows_in, inserted, updated, unchanged, duplicates, rejected,
+	rows_in = inserted + updated + unchanged + duplicates + rejected AS balanced
+FROM analytics.load_runs ORDER BY run_id;
+
+-- A load that fails unexpectedly (here a constraint added for the test)
+-- leaves warehouse and staging as they were and records the failed run.
+ALTER TABLE analytics.fact_sales ADD CONSTRAINT test_small_orders CHECK (quantity < 100);
+INSERT INTO analytics.stg_products (product_id, product_name, unit_cost, unit_price) VALUES ('P7', 'Crate', '1', '2');
+INSERT INTO analytics.stg_sales (sale_id, order_id, sale_ts, customer_id, product_id, quantity, unit_price, status)
+VALUES ('L90', 'O90', '2025-03-10', 'C1', 'P7', '500', '2', 'completed');
+CREATE TEMP TABLE before_failure AS
+SELECT (SELECT count(*) FROM analytics.dim_product) AS products, (SELECT count(*) FROM analytics.fact_sales) AS sales,
+	(SELECT count(*) FROM analytics.load_rejects) AS rejects, (SELECT count(*) FROM analytics.dim_date) AS days;
+SELECT * FROM analytics.load_warehouse();
+SELECT run_id, status, rows_in, inserted, error FROM analytics.load_runs WHERE status = 'failed';
+SELECT (SELECT count(*) FROM analytics.dim_product) AS products, (SELECT count(*) FROM analytics.fact_sales) AS sales,
+	(SELECT count(*) FROM analytics.load_rejects) AS rejects, (SELECT count(*) FROM analytics.dim_date) AS days
+EXCEPT SELECT * FROM before_failure;
+SELECT (SELECT count(*) FROM analytics.stg_products) AS staged_products, (SELECT count(*) FROM analytics.stg_sales) AS staged_sales;
+ALTER TABLE analytics.fact_sales DROP CONSTRAINT test_small_orders;
+SELECT entity, rows_in, inserted FROM analytics.load_warehouse() WHERE rows_in > 0;
+
+-- Parsing helpers: ISO 8601 only, no offset = UTC; NULL instead of errors.
+SELECT v, analytics.try_timestamptz(v) FROM (VALUES ('2025-03-01'), (' 2025-03-01 14:30 '), ('2025-03-01T14:30:15.5Z'),
+	('2025-03-01 14:30:00+05:30'), ('2024-02-29'), ('2025-02-29'), ('2025-13-01'), ('03/01/2025'), ('yesterday'),
+	('2025-03-01 24:00'), (''), ('2025-03-01 14:30:00 Europe/Paris'), ('2025-03-01 14:30+05:'),
+	-- offsets that move the instant out of the years 1 to 9999 in UTC
+	('9999-12-31T23:00:00-05'), ('0001-01-01T00:30:00+01'), ('9999-12-31T23:00:00+05')) t(v);
+SELECT v, analytics.try_int(v) FROM (VALUES ('42'), (' -7 '), ('+3'), ('2147483647'), ('2147483648'),
+	('-2147483648'), ('-2147483649'), ('1.0'), ('1e3'), (''), ('-')) t(v);
+-- numeric(5, 2) holds up to 999.99: 999.994 rounds to 999.99, 999.995 to
+-- 1000.00, which does not fit
+SELECT v, analytics.try_numeric(v, 5, 2) FROM (VALUES ('12.345'), ('-0.5'), ('.5'), ('5.'), ('999.994'),
+	('999.995'), ('1000'), ('00999.99'), ('1e2'), ('NaN'), ('Infinity'), ('1,5'), ('.'), ('')) t(v);
+SELECT analytics.try_numeric('1', 5, 6);
+-- date_key: the UTC day; 23:30 at -05:00 is 04:30 UTC the next day
+SELECT analytics.date_key('2025-01-20 23:30:00-05:00') AS next_day, analytics.date_key('2024-02-29 00:00:00+00') AS leap_day,
+	analytics.date_key('0001-01-01 00:00:00+00') AS first_year;
+SELECT analytics.date_key('infinity');
+SELECT v, analytics.try_bool(v) FROM (VALUES ('true'), ('F'), ('yes'), ('off'), ('1'), (' t '), ('maybe'), ('')) t(v);
+
+-- Roles: admins load; readers cannot read staging or rejects, nor load.
+SELECT r.rolname,
+	has_function_privilege(r.rolname, 'analytics.load_warehouse()', 'EXECUTE') AS load,
+	has_table_privilege(r.rolname, 'analytics.load_runs', 'SELECT') AS read_runs,
+	has_table_privilege(r.rolname, 'analytics.fact_sales', 'INSERT') AS write_facts
+FROM pg_roles r WHERE r.rolname IN ('analytics_reader', 'analytics_writer', 'analytics_admin')
+ORDER BY r.rolname;
+SET ROLE analytics_reader;
+SELECT count(*) FROM analytics.fact_sales;
+SELECT count(*) FROM analytics.stg_sales;
+SELECT count(*) FROM analytics.load_rejects;
+SELECT * FROM analytics.load_warehouse();
+RESET ROLE;
+SET ROLE analytics_admin;
+INSERT INTO analytics.stg_channels (channel_id, channel_name, fee_percent) VALUES ('CH6', 'Wallet', '0.50');
+SELECT entity, rows_in, inserted FROM analytics.load_warehouse() WHERE rows_in > 0;
+RESET ROLE;
+
 DROP EXTENSION analytics;

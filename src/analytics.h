@@ -70,6 +70,19 @@ AnalyticsIntervalUsecsCached(AnalyticsIntervalCache *cache, const Interval *iv,
 }
 
 /*
+ * An ISO 8601 / RFC 3339 timestamp:
+ *	 YYYY-MM-DD(T| )HH:MM[:SS[.fraction]][Z|+HH[:MM]|-HH[:MM]]
+ * Fractions beyond microseconds are rounded. With need_offset, the offset
+ * is required (an instant without one would be ambiguous); without it, a
+ * missing offset means UTC and a date alone means its midnight, UTC.
+ * Returns false, never an error, on anything else, including impossible
+ * dates and instants outside the years 1 to 9999 in UTC; the session's
+ * DateStyle and TimeZone play no part.
+ */
+extern bool AnalyticsParseIsoTimestamp(const char *s, int len, bool need_offset,
+									   TimestampTz *out);
+
+/*
  * Deferred appends for aggregates under hash aggregation.
  *
  * A hash aggregate calls the transition function for rows of random groups,

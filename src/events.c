@@ -251,120 +251,6 @@ ParseUuid(const char *s, int len, pg_uuid_t *out)
 	return n == UUID_LEN;
 }
 
-/* Read exactly "digits" decimal digits at *pos */
-static bool
-ReadDigits(const char *s, int len, int *pos, int digits, int *value)
-{
-	int			v = 0;
-
-	if (*pos + digits > len)
-		return false;
-	for (int i = 0; i < digits; i++)
-	{
-		char		c = s[*pos + i];
-
-		if (c < '0' || c > '9')
-			return false;
-		v = v * 10 + (c - '0');
-	}
-	*pos += digits;
-	*value = v;
-	return true;
-}
-
-/*
- * RFC 3339 / ISO 8601 timestamp with a time zone:
- *	 YYYY-MM-DD(T| )HH:MM[:SS[.fraction]](Z|+HH[:MM]|-HH[:MM])
- * Fractions beyond microseconds are rounded. Returns false on anything else,
- * including impossible dates and a missing offset.
- */
-static bool
-ParseTimestamptz(const char *s, int len, TimestampTz *out)
-{
-	struct pg_tm tm;
-	int			pos = 0;
-	int			offset = 0;
-	int64		usec = 0;
-	Timestamp	result;
-	int			tz;
-
-	memset(&tm, 0, sizeof(tm));
-	if (!ReadDigits(s, len, &pos, 4, &tm.tm_year) || pos >= len || s[pos++] != '-' ||
-		!ReadDigits(s, len, &pos, 2, &tm.tm_mon) || pos >= len || s[pos++] != '-' ||
-		!ReadDigits(s, len, &pos, 2, &tm.tm_mday) || pos >= len ||
-		(s[pos] != 'T' && s[pos] != 't' && s[pos] != ' '))
-		return false;
-	pos++;
-	if (!ReadDigits(s, len, &pos, 2, &tm.tm_hour) || pos >= len || s[pos++] != ':' ||
-		!ReadDigits(s, len, &pos, 2, &tm.tm_min))
-		return false;
-	if (pos < len && s[pos] == ':')
-	{
-		pos++;
-		if (!ReadDigits(s, len, &pos, 2, &tm.tm_sec))
-			return false;
-		if (pos < len && (s[pos] == '.' || s[pos] == ','))
-		{
-			int64		scale = 100000;
-			int			ndigits = 0;
-
-			pos++;
-			while (pos < len && s[pos] >= '0' && s[pos] <= '9')
-			{
-				if (ndigits < 6)
-					usec += (s[pos] - '0') * scale;
-				else if (ndigits == 6 && s[pos] >= '5')
-					usec += 1;
-				scale /= 10;
-				ndigits++;
-				pos++;
-			}
-			if (ndigits == 0)
-				return false;
-		}
-	}
-	if (pos >= len)
-		return false;			/* no offset: the instant would be ambiguous */
-	if (s[pos] == 'Z' || s[pos] == 'z')
-		pos++;
-	else if (s[pos] == '+' || s[pos] == '-')
-	{
-		int			sign = s[pos] == '-' ? -1 : 1;
-		int			oh,
-					om = 0;
-
-		pos++;
-		if (!ReadDigits(s, len, &pos, 2, &oh))
-			return false;
-		if (pos < len && s[pos] == ':')
-			pos++;
-		if (pos < len && !ReadDigits(s, len, &pos, 2, &om))
-			return false;
-		if (oh > 15 || om > 59)
-			return false;
-		offset = sign * (oh * SECS_PER_HOUR + om * SECS_PER_MINUTE);
-	}
-	else
-		return false;
-	if (pos != len)
-		return false;
-
-	if (tm.tm_year < 1 || tm.tm_mon < 1 || tm.tm_mon > MONTHS_PER_YEAR ||
-		tm.tm_mday < 1 ||
-		tm.tm_mday > day_tab[isleap(tm.tm_year)][tm.tm_mon - 1] ||
-		tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 59)
-		return false;
-
-	tz = -offset;				/* PostgreSQL counts zones west of UTC */
-	if (tm2timestamp(&tm, 0, &tz, &result) != 0)
-		return false;
-	result += usec;
-	if (!IS_VALID_TIMESTAMP(result))
-		return false;
-	*out = result;
-	return true;
-}
-
 /* Text of a JSON string, or of a JSON number (apps send numeric ids) */
 static text *
 JsonScalarText(JsonbValue *v, bool allow_number)
@@ -466,7 +352,8 @@ EventFromJson(Jsonb *payload, TimestampTz received_at, EventFields *f,
 			if (!is_null)
 			{
 				if (v.type != jbvString ||
-					!ParseTimestamptz(v.val.string.val, v.val.string.len, &f->occurred_at))
+					!AnalyticsParseIsoTimestamp(v.val.string.val, v.val.string.len, true,
+												&f->occurred_at))
 				{
 					SetProblem(p, ERRCODE_INVALID_DATETIME_FORMAT,
 							   pstrdup("occurred_at is not a valid timestamp with a time zone"),

@@ -70,13 +70,34 @@ CREATE TABLE analytics.dim_date (
 );
 COMMENT ON TABLE analytics.dim_date IS 'Calendar dimension, one row per day, date_key = YYYYMMDD; day_of_week is ISO (Monday 1 .. Sunday 7); filled by analytics.fill_dim_date';
 
+-- The calendar rows of the given days that are missing (used by
+-- fill_dim_date and the loader).
+CREATE FUNCTION analytics._dim_date_add(days date[])
+RETURNS int
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH added AS (
+		INSERT INTO analytics.dim_date (date_key, full_date, day, month, month_name, quarter, year,
+			iso_week, day_of_week, day_name, is_weekend, is_month_end)
+		SELECT to_char(d, 'YYYYMMDD')::int, d, extract(day FROM d), extract(month FROM d),
+			to_char(d, 'FMMonth'), extract(quarter FROM d), extract(year FROM d),
+			extract(week FROM d), extract(isodow FROM d), to_char(d, 'FMDay'),
+			extract(isodow FROM d) OPERATOR(pg_catalog.>=) 6,
+			(d OPERATOR(pg_catalog.+) 1) OPERATOR(pg_catalog.=) date_trunc('month', d OPERATOR(pg_catalog.+) 1)::date
+		FROM (SELECT DISTINCT d FROM unnest(days) AS u(d) WHERE d IS NOT NULL) x
+		ON CONFLICT (date_key) DO NOTHING
+		RETURNING 1
+	)
+	SELECT count(*)::int FROM added
+$$;
+COMMENT ON FUNCTION analytics._dim_date_add(date[]) IS 'Internal: adds the given days missing from analytics.dim_date; returns how many were added';
+
 CREATE FUNCTION analytics.fill_dim_date(from_date date, to_date date)
 RETURNS int
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-	added int;
 BEGIN
 	IF from_date IS NULL OR to_date IS NULL THEN
 		RAISE EXCEPTION 'fill_dim_date needs both from_date and to_date'
@@ -91,17 +112,8 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				HINT = 'Fill at most 200 years at a time.';
 	END IF;
-	INSERT INTO analytics.dim_date (date_key, full_date, day, month, month_name, quarter, year,
-		iso_week, day_of_week, day_name, is_weekend, is_month_end)
-	SELECT to_char(d, 'YYYYMMDD')::int, d, extract(day FROM d), extract(month FROM d),
-		to_char(d, 'FMMonth'), extract(quarter FROM d), extract(year FROM d),
-		extract(week FROM d), extract(isodow FROM d), to_char(d, 'FMDay'),
-		extract(isodow FROM d) >= 6, (d + 1)::date = date_trunc('month', d + 1)::date
-	FROM generate_series(from_date::timestamp, to_date::timestamp, interval '1 day') AS g(t),
-		LATERAL (SELECT g.t::date AS d) x
-	ON CONFLICT (date_key) DO NOTHING;
-	GET DIAGNOSTICS added = ROW_COUNT;
-	RETURN added;
+	RETURN analytics._dim_date_add(ARRAY(SELECT g.t::date
+		FROM generate_series(from_date::timestamp, to_date::timestamp, interval '1 day') AS g(t)));
 END
 $$;
 COMMENT ON FUNCTION analytics.fill_dim_date(date, date) IS 'Adds the days from from_date to to_date (inclusive) missing from analytics.dim_date; returns how many were added';
@@ -124,12 +136,13 @@ CREATE TABLE analytics.dim_customer (
 	valid_from timestamptz NOT NULL,
 	valid_to timestamptz NOT NULL DEFAULT 'infinity',
 	is_current boolean NOT NULL DEFAULT true,
+	updated_at timestamptz,
 	CHECK (valid_to OPERATOR(pg_catalog.>) valid_from),
 	CHECK (is_current OPERATOR(pg_catalog.=) (valid_to OPERATOR(pg_catalog.=) 'infinity'::timestamptz)),
 	UNIQUE (customer_id, valid_from)
 );
 CREATE UNIQUE INDEX dim_customer_current ON analytics.dim_customer (customer_id) WHERE is_current;
-COMMENT ON TABLE analytics.dim_customer IS 'Customer dimension, SCD type 2 on segment, city, state, region and country (one version per change, valid_from inclusive to valid_to exclusive, the current one open-ended); name, email and phone change in place';
+COMMENT ON TABLE analytics.dim_customer IS 'Customer dimension, SCD type 2 on segment, city, state, region and country (one version per change, valid_from inclusive to valid_to exclusive, the current one open-ended); name, email and phone change in place; updated_at is the newest source updated_at applied to the customer';
 
 CREATE TABLE analytics.dim_product (
 	product_key serial PRIMARY KEY,
@@ -276,6 +289,664 @@ CREATE TABLE analytics.load_rejects (
 CREATE INDEX load_rejects_entity ON analytics.load_rejects (entity, run_id);
 COMMENT ON TABLE analytics.load_rejects IS 'Staging rows refused by analytics.load_warehouse, whole (payload), with the source row and a reason a person understands';
 
+-- Parsing staging text: NULL, never an error, for text that does not parse
+-- (or is empty), so the loader can give a reason instead of failing.
+CREATE FUNCTION analytics.try_timestamptz(value text)
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'try_timestamptz'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.try_timestamptz(text) IS 'An ISO 8601 date or timestamp (YYYY-MM-DD[( |T)HH:MM[:SS[.frac]]][Z|+HH[:MM]|-HH[:MM]]; no offset means UTC) as timestamptz, or NULL when the text is not one';
+
+CREATE FUNCTION analytics.try_int(value text)
+RETURNS int
+AS 'MODULE_PATHNAME', 'try_int'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.try_int(text) IS 'A whole decimal number in the range of int, or NULL when the text is not one';
+
+CREATE FUNCTION analytics.try_numeric(value text, "precision" int, scale int)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'try_numeric'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.try_numeric(text, int, int) IS 'A plain decimal number (no exponent, NaN or infinity) as numeric(precision, scale), rounded to scale decimals, or NULL when the text is not one or does not fit';
+
+CREATE FUNCTION analytics.try_bool(value text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'try_bool'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION analytics.date_key(ts timestamptz)
+RETURNS int
+AS 'MODULE_PATHNAME', 'date_key'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION analytics._trim_or_null(value text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'trim_or_null'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION analytics._trim_or_null(text) IS 'Internal: nullif(btrim(value), '''') in one step, for the loader';
+COMMENT ON FUNCTION analytics.date_key(timestamptz) IS 'The UTC calendar day of a timestamp as YYYYMMDD, the key of analytics.dim_date';
+
+COMMENT ON FUNCTION analytics.try_bool(text) IS 'What boolean input accepts (true, false, t, f, yes, no, on, off, 1, 0), or NULL otherwise';
+
+-- Loading, in steps shared by the entities. Each entity is first parsed
+-- into a temporary table pg_temp.load_<entity> (source_row, reason, payload
+-- and the typed columns); load_stage files its rejected rows and keeps,
+-- per natural key, the last valid row; load_merge applies what is left to
+-- a type 1 table. These run inside analytics.load_warehouse only.
+
+-- Files the rows with a reason as rejects, drops them and the duplicates
+-- (rows whose natural key a later valid row repeats). Returns {rows_in,
+-- rejected, duplicates}.
+CREATE FUNCTION analytics._load_stage(run_id bigint, entity text, natural_key text[])
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	tmp text := 'load_' || entity;
+	key_list text := (SELECT string_agg(format('%I', k), ', ') FROM unnest(natural_key) AS k);
+	rows_in bigint;
+	rejected bigint;
+	duplicates bigint;
+BEGIN
+	EXECUTE format('ANALYZE pg_temp.%I', tmp);
+	EXECUTE format('SELECT count(*) FROM pg_temp.%I', tmp) INTO rows_in;
+	-- one pass: the rejected rows leave the table and go to load_rejects
+	EXECUTE format('WITH r AS (DELETE FROM pg_temp.%I t WHERE t.reason IS NOT NULL RETURNING t.source_row, t.reason)
+		INSERT INTO analytics.load_rejects (run_id, entity, source_row, payload, reason)
+		SELECT $1, $2, r.source_row, pg_catalog.to_jsonb(s), r.reason
+		FROM r JOIN analytics.%I s ON s.source_row = r.source_row', tmp, 'stg_' || entity)
+		USING run_id, entity;
+	GET DIAGNOSTICS rejected = ROW_COUNT;
+	EXECUTE format('DELETE FROM pg_temp.%1$I t USING (
+			SELECT %2$s, max(source_row) AS last_row FROM pg_temp.%1$I GROUP BY %2$s HAVING count(*) > 1) d
+		WHERE (%3$s) = (%4$s) AND t.source_row < d.last_row',
+		tmp, key_list,
+		(SELECT string_agg(format('t.%I', k), ', ') FROM unnest(natural_key) AS k),
+		(SELECT string_agg(format('d.%I', k), ', ') FROM unnest(natural_key) AS k));
+	GET DIAGNOSTICS duplicates = ROW_COUNT;
+	-- the statistics still hold when under a tenth of the rows went
+	IF rejected + duplicates > 0.1 * rows_in THEN
+		EXECUTE format('ANALYZE pg_temp.%I', tmp);
+	END IF;
+	RETURN ARRAY[rows_in, rejected, duplicates];
+END
+$$;
+COMMENT ON FUNCTION analytics._load_stage(bigint, text, text[]) IS 'Internal step of analytics.load_warehouse: files rejected rows and drops them and the duplicates from pg_temp.load_<entity>; returns {rows_in, rejected, duplicates}';
+
+-- Applies source (a relation expression over pg_temp.load_<entity>) to a
+-- table keyed by natural_key: new keys are inserted; existing keys whose
+-- compared columns differ are updated (all of columns); the rest are
+-- unchanged. Returns {inserted, updated, unchanged}.
+--
+-- For facts (bulk), two shortcuts keep large loads fast. The loader took
+-- every key from the dimensions in this same transaction, so the foreign
+-- key triggers, one query per row and key, are skipped
+-- (session_replication_role = replica, for these two statements only);
+-- data_quality_checks() still looks for orphans. And when the load adds more
+-- than a quarter of the table (at least 10,000 rows), the table's
+-- non-unique indexes are dropped and rebuilt after the insert, which is
+-- several times faster than updating them row by row.
+CREATE FUNCTION analytics._load_merge(source text, target regclass, natural_key text, columns text[],
+	compared text[], bulk boolean DEFAULT false)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	total bigint;
+	inserted bigint;
+	updated bigint;
+	rebuild text[] := '{}';
+	def text;
+	role text := current_setting('session_replication_role');
+BEGIN
+	EXECUTE format('SELECT count(*) FROM %s t', source) INTO total;
+	IF bulk THEN
+		PERFORM set_config('session_replication_role', 'replica', true);
+		IF total >= 10000 AND total > 0.25 * (SELECT greatest(c.reltuples, 0) FROM pg_class c WHERE c.oid = target) THEN
+			-- each index rebuilt as it was, in its own tablespace
+			SELECT coalesce(array_agg(pg_get_indexdef(i.indexrelid)
+					|| coalesce(' TABLESPACE ' || quote_ident(t.spcname), '') ORDER BY i.indexrelid), '{}')
+			INTO rebuild
+			FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid LEFT JOIN pg_tablespace t ON t.oid = c.reltablespace
+			WHERE i.indrelid = target AND NOT i.indisunique AND NOT i.indisexclusion AND i.indisvalid;
+			IF cardinality(rebuild) > 0 THEN
+				EXECUTE (SELECT 'DROP INDEX ' || string_agg(i.indexrelid::regclass::text, ', ')
+					FROM pg_index i
+					WHERE i.indrelid = target AND NOT i.indisunique AND NOT i.indisexclusion AND i.indisvalid);
+			END IF;
+		END IF;
+	END IF;
+	EXECUTE format('UPDATE %1$s d SET (%3$s) = ROW(%4$s) FROM %2$s t
+		WHERE d.%5$I = t.%5$I AND (%6$s) IS DISTINCT FROM (%7$s)',
+		target, source,
+		(SELECT string_agg(format('%I', c), ', ') FROM unnest(columns) AS c),
+		(SELECT string_agg(format('t.%I', c), ', ') FROM unnest(columns) AS c),
+		natural_key,
+		(SELECT string_agg(format('d.%I', c), ', ') FROM unnest(compared) AS c),
+		(SELECT string_agg(format('t.%I', c), ', ') FROM unnest(compared) AS c));
+	GET DIAGNOSTICS updated = ROW_COUNT;
+	EXECUTE format('INSERT INTO %1$s (%3$I, %4$s) SELECT t.%3$I, %5$s FROM %2$s t
+		WHERE NOT EXISTS (SELECT FROM %1$s d WHERE d.%3$I = t.%3$I)',
+		target, source, natural_key,
+		(SELECT string_agg(format('%I', c), ', ') FROM unnest(columns) AS c),
+		(SELECT string_agg(format('t.%I', c), ', ') FROM unnest(columns) AS c));
+	GET DIAGNOSTICS inserted = ROW_COUNT;
+	FOREACH def IN ARRAY rebuild LOOP
+		EXECUTE def;
+	END LOOP;
+	IF bulk THEN
+		PERFORM set_config('session_replication_role', role, true);
+	END IF;
+	RETURN ARRAY[inserted, updated, total - inserted - updated];
+END
+$$;
+COMMENT ON FUNCTION analytics._load_merge(text, regclass, text, text[], text[], boolean) IS 'Internal step of analytics.load_warehouse: inserts the new keys of source into target and updates those whose compared columns differ (bulk: facts, with the shortcuts described in the source); returns {inserted, updated, unchanged}';
+
+-- Applies pg_temp.load_customers (valid rows, one per (customer_id,
+-- updated_at)) to the SCD type 2 dimension, oldest first. Segment, city,
+-- state, region and country are versioned: a row whose values differ from
+-- the version in effect at its updated_at starts a new version there
+-- (closing that one), a row older than the first version adds a version
+-- before it, and a row at an existing version's valid_from corrects that
+-- version. Name, email and phone are type 1: the newest row's values hold
+-- on every version. Facts of customers whose history gained a version are
+-- moved to the version valid at their time. Returns {inserted, updated,
+-- unchanged}.
+CREATE FUNCTION analytics._load_customers()
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	total bigint;
+	inserted bigint := 0;
+	updated bigint := 0;
+	r record;
+	v analytics.dim_customer;
+	newest timestamptz;
+	t1_newer boolean;
+	t1_differs boolean;
+	t2_differs boolean;
+	moved text[] := '{}';
+BEGIN
+	SELECT count(*) INTO total FROM pg_temp.load_customers;
+
+	-- Customers the warehouse does not know yet: all in one statement. Each
+	-- run of rows with the same versioned values is one version; the
+	-- newest row gives the type 1 values.
+	CREATE TEMP TABLE load_new_customers ON COMMIT DROP AS
+	SELECT t.*,
+		(t.segment, t.city, t.state, t.region, t.country) IS DISTINCT FROM
+			(lag(t.segment) OVER w, lag(t.city) OVER w, lag(t.state) OVER w, lag(t.region) OVER w, lag(t.country) OVER w)
+			OR row_number() OVER w = 1 AS starts_version,
+		row_number() OVER w > 1 AND (t.full_name, t.email, t.phone) IS DISTINCT FROM
+			(lag(t.full_name) OVER w, lag(t.email) OVER w, lag(t.phone) OVER w) AS changes_type1,
+		last_value(t.full_name) OVER wall AS last_full_name,
+		last_value(t.email) OVER wall AS last_email,
+		last_value(t.phone) OVER wall AS last_phone,
+		max(t.updated_at) OVER wall AS last_updated_at
+	FROM pg_temp.load_customers t
+	WHERE NOT EXISTS (SELECT FROM analytics.dim_customer d WHERE d.customer_id = t.customer_id)
+	WINDOW w AS (PARTITION BY t.customer_id ORDER BY t.updated_at),
+		wall AS (PARTITION BY t.customer_id ORDER BY t.updated_at ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING);
+
+	INSERT INTO analytics.dim_customer (customer_id, full_name, email, phone, city, state, region, country,
+		segment, valid_from, valid_to, is_current, updated_at)
+	SELECT customer_id, last_full_name, last_email, last_phone, city, state, region, country, segment,
+		updated_at, next_from, next_from = 'infinity', last_updated_at
+	FROM (SELECT n.*, coalesce(lead(n.updated_at) OVER (PARTITION BY n.customer_id ORDER BY n.updated_at), 'infinity') AS next_from
+		FROM pg_temp.load_new_customers n WHERE n.starts_version) x
+	ORDER BY customer_id, updated_at;
+	GET DIAGNOSTICS inserted = ROW_COUNT;
+	SELECT count(*) FILTER (WHERE NOT starts_version AND changes_type1) INTO updated FROM pg_temp.load_new_customers;
+	DELETE FROM pg_temp.load_customers t USING pg_temp.load_new_customers n WHERE n.source_row = t.source_row;
+	DROP TABLE pg_temp.load_new_customers;
+
+	-- Known customers, one row at a time in time order (a row reloaded
+	-- exactly as its version stands is skipped first).
+	DELETE FROM pg_temp.load_customers t
+	USING analytics.dim_customer d
+	WHERE d.customer_id = t.customer_id AND d.valid_from = t.updated_at
+		AND (d.segment, d.city, d.state, d.region, d.country) IS NOT DISTINCT FROM (t.segment, t.city, t.state, t.region, t.country)
+		AND (t.updated_at < coalesce(d.updated_at, '-infinity') OR (d.full_name, d.email, d.phone) IS NOT DISTINCT FROM (t.full_name, t.email, t.phone));
+
+	FOR r IN SELECT * FROM pg_temp.load_customers ORDER BY customer_id, updated_at LOOP
+		SELECT coalesce(max(d.updated_at), '-infinity') INTO newest FROM analytics.dim_customer d
+		WHERE d.customer_id = r.customer_id;
+		t1_newer := r.updated_at >= newest;
+		SELECT * INTO v FROM analytics.dim_customer d
+		WHERE d.customer_id = r.customer_id AND d.valid_from <= r.updated_at
+		ORDER BY d.valid_from DESC LIMIT 1;
+		IF NOT FOUND THEN
+			-- older than the first version
+			SELECT * INTO v FROM analytics.dim_customer d WHERE d.customer_id = r.customer_id
+			ORDER BY d.valid_from LIMIT 1;
+		END IF;
+		t1_differs := t1_newer AND (v.full_name, v.email, v.phone) IS DISTINCT FROM (r.full_name, r.email, r.phone);
+		t2_differs := (v.segment, v.city, v.state, v.region, v.country) IS DISTINCT FROM (r.segment, r.city, r.state, r.region, r.country);
+
+		IF t2_differs AND v.valid_from = r.updated_at THEN
+			-- a correction of the version that starts at this instant
+			UPDATE analytics.dim_customer SET segment = r.segment, city = r.city, state = r.state,
+				region = r.region, country = r.country
+			WHERE customer_key = v.customer_key;
+		ELSIF t2_differs AND v.valid_from < r.updated_at THEN
+			-- a change: close the version in effect, open one at updated_at
+			UPDATE analytics.dim_customer SET valid_to = r.updated_at, is_current = false
+			WHERE customer_key = v.customer_key;
+			INSERT INTO analytics.dim_customer (customer_id, full_name, email, phone, city, state, region, country,
+				segment, valid_from, valid_to, is_current, updated_at)
+			VALUES (r.customer_id, v.full_name, v.email, v.phone, r.city, r.state, r.region, r.country,
+				r.segment, r.updated_at, v.valid_to, v.is_current, v.updated_at);
+			moved := moved || r.customer_id;
+		ELSIF t2_differs THEN
+			-- history from before the first version
+			INSERT INTO analytics.dim_customer (customer_id, full_name, email, phone, city, state, region, country,
+				segment, valid_from, valid_to, is_current, updated_at)
+			VALUES (r.customer_id, v.full_name, v.email, v.phone, r.city, r.state, r.region, r.country,
+				r.segment, r.updated_at, v.valid_from, false, v.updated_at);
+			moved := moved || r.customer_id;
+		ELSIF v.valid_from > r.updated_at THEN
+			-- the first version held already earlier
+			UPDATE analytics.dim_customer SET valid_from = r.updated_at WHERE customer_key = v.customer_key;
+		END IF;
+		IF t1_newer THEN
+			UPDATE analytics.dim_customer SET full_name = r.full_name, email = r.email, phone = r.phone,
+				updated_at = r.updated_at
+			WHERE customer_id = r.customer_id
+				AND (full_name, email, phone, updated_at) IS DISTINCT FROM (r.full_name, r.email, r.phone, r.updated_at);
+		END IF;
+
+		IF t2_differs AND v.valid_from <> r.updated_at THEN
+			inserted := inserted + 1;
+		ELSIF t2_differs OR t1_differs OR v.valid_from > r.updated_at THEN
+			updated := updated + 1;
+		END IF;
+	END LOOP;
+
+	-- Facts of customers with a new version belong to the version valid at
+	-- their time (the earliest one for facts before all versions).
+	IF cardinality(moved) > 0 THEN
+		CREATE TEMP TABLE load_moved ON COMMIT DROP AS
+		SELECT d.customer_key, d.customer_id,
+			CASE WHEN d.valid_from = min(d.valid_from) OVER (PARTITION BY d.customer_id) THEN '-infinity' ELSE d.valid_from END AS lo,
+			d.valid_to AS hi
+		FROM analytics.dim_customer d WHERE d.customer_id = ANY (moved);
+		UPDATE analytics.fact_sales f SET customer_key = m.customer_key
+		FROM analytics.dim_customer old, pg_temp.load_moved m
+		WHERE old.customer_key = f.customer_key AND old.customer_id = ANY (moved) AND m.customer_id = old.customer_id
+			AND f.sale_ts >= m.lo AND f.sale_ts < m.hi AND f.customer_key <> m.customer_key;
+		UPDATE analytics.fact_payments f SET customer_key = m.customer_key
+		FROM analytics.dim_customer old, pg_temp.load_moved m
+		WHERE old.customer_key = f.customer_key AND old.customer_id = ANY (moved) AND m.customer_id = old.customer_id
+			AND f.txn_ts >= m.lo AND f.txn_ts < m.hi AND f.customer_key <> m.customer_key;
+		UPDATE analytics.fact_interactions f SET customer_key = m.customer_key
+		FROM analytics.dim_customer old, pg_temp.load_moved m
+		WHERE old.customer_key = f.customer_key AND old.customer_id = ANY (moved) AND m.customer_id = old.customer_id
+			AND f.interaction_ts >= m.lo AND f.interaction_ts < m.hi AND f.customer_key <> m.customer_key;
+		DROP TABLE pg_temp.load_moved;
+	END IF;
+	RETURN ARRAY[inserted, updated, total - inserted - updated];
+END
+$$;
+COMMENT ON FUNCTION analytics._load_customers() IS 'Internal step of analytics.load_warehouse: applies pg_temp.load_customers to the SCD type 2 customer dimension and moves facts to the version valid at their time; returns {inserted, updated, unchanged}';
+
+-- The loader.
+CREATE FUNCTION analytics.load_warehouse()
+RETURNS TABLE (entity text, rows_in int, inserted int, updated int, unchanged int, duplicates int, rejected int)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET default_tablespace = ''
+SET temp_tablespaces = ''
+AS $$
+DECLARE
+	run bigint;
+	st bigint[];
+	mg bigint[];
+	counts jsonb := '{}';
+	e text;
+	err_message text;
+	err_detail text;
+	err_state text;
+	iso constant text := ' (ISO 8601, for example 2025-03-01 or 2025-03-01 14:30:00)';
+	methods text[];
+	days date[];
+BEGIN
+	-- One load at a time, and no rows added to staging while it runs (they
+	-- would be emptied unread).
+	LOCK TABLE analytics.stg_customers, analytics.stg_products, analytics.stg_stores, analytics.stg_channels,
+		analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions IN SHARE ROW EXCLUSIVE MODE;
+	INSERT INTO analytics.load_runs (started_at, status) VALUES (clock_timestamp(), 'running')
+	RETURNING load_runs.run_id INTO run;
+
+	BEGIN
+		-- Products, stores, channels: type 1 dimensions.
+		CREATE TEMP TABLE load_products ON COMMIT DROP AS
+		SELECT x.*, CASE
+				WHEN x.product_id IS NULL THEN 'missing product_id'
+				WHEN x.unit_cost IS NULL THEN CASE WHEN nullif(btrim(s.unit_cost), '') IS NULL THEN 'missing unit_cost'
+					ELSE format('unit_cost %L is not a number up to 9999999999.99', s.unit_cost) END
+				WHEN x.unit_price IS NULL THEN CASE WHEN nullif(btrim(s.unit_price), '') IS NULL THEN 'missing unit_price'
+					ELSE format('unit_price %L is not a number up to 9999999999.99', s.unit_price) END
+				WHEN x.unit_cost < 0 THEN format('unit_cost %s is negative', x.unit_cost)
+				WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
+				WHEN x.active IS NULL AND nullif(btrim(s.active), '') IS NOT NULL THEN format('active %L is not a boolean', s.active)
+			END AS reason
+		FROM analytics.stg_products s,
+			LATERAL (SELECT s.source_row, nullif(btrim(s.product_id), '') AS product_id,
+				nullif(btrim(s.product_name), '') AS product_name, nullif(btrim(s.category), '') AS category,
+				nullif(btrim(s.subcategory), '') AS subcategory, analytics.try_numeric(s.unit_cost, 12, 2) AS unit_cost,
+				analytics.try_numeric(s.unit_price, 12, 2) AS unit_price, nullif(btrim(s.supplier_id), '') AS supplier_id,
+				analytics.try_bool(s.active) AS active) x
+		ORDER BY s.source_row;
+		st := analytics._load_stage(run, 'products', '{product_id}');
+		mg := analytics._load_merge('pg_temp.load_products', 'analytics.dim_product', 'product_id',
+			'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}',
+			'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}');
+		counts := counts || jsonb_build_object('products', st || mg);
+
+		CREATE TEMP TABLE load_stores ON COMMIT DROP AS
+		SELECT x.*, CASE
+				WHEN x.store_id IS NULL THEN 'missing store_id'
+				WHEN x.open_date IS NULL AND nullif(btrim(s.open_date), '') IS NOT NULL
+					THEN format('open_date %L is not a date', s.open_date) || iso
+				WHEN x.active IS NULL AND nullif(btrim(s.active), '') IS NOT NULL THEN format('active %L is not a boolean', s.active)
+			END AS reason
+		FROM analytics.stg_stores s,
+			LATERAL (SELECT s.source_row, nullif(btrim(s.store_id), '') AS store_id,
+				nullif(btrim(s.store_name), '') AS store_name, nullif(btrim(s.city), '') AS city,
+				nullif(btrim(s.state), '') AS state, nullif(btrim(s.region), '') AS region,
+				nullif(btrim(s.country), '') AS country, nullif(btrim(s.manager), '') AS manager,
+				(analytics.try_timestamptz(s.open_date) AT TIME ZONE 'UTC')::date AS open_date,
+				analytics.try_bool(s.active) AS active) x
+		ORDER BY s.source_row;
+		st := analytics._load_stage(run, 'stores', '{store_id}');
+		mg := analytics._load_merge('pg_temp.load_stores', 'analytics.dim_store', 'store_id',
+			'{store_name,city,state,region,country,manager,open_date,active}',
+			'{store_name,city,state,region,country,manager,open_date,active}');
+		counts := counts || jsonb_build_object('stores', st || mg);
+
+		CREATE TEMP TABLE load_channels ON COMMIT DROP AS
+		SELECT x.*, CASE
+				WHEN x.channel_id IS NULL THEN 'missing channel_id'
+				WHEN x.fee_percent IS NULL AND nullif(btrim(s.fee_percent), '') IS NULL THEN 'missing fee_percent'
+				WHEN x.fee_percent IS NULL OR x.fee_percent < 0 OR x.fee_percent > 100
+					THEN format('fee_percent %L is not a number from 0 to 100', s.fee_percent)
+				WHEN x.active IS NULL AND nullif(btrim(s.active), '') IS NOT NULL THEN format('active %L is not a boolean', s.active)
+			END AS reason
+		FROM analytics.stg_channels s,
+			LATERAL (SELECT s.source_row, nullif(btrim(s.channel_id), '') AS channel_id,
+				nullif(btrim(s.channel_name), '') AS channel_name, nullif(btrim(s.channel_type), '') AS channel_type,
+				analytics.try_numeric(s.fee_percent, 5, 2) AS fee_percent, analytics.try_bool(s.active) AS active) x
+		ORDER BY s.source_row;
+		st := analytics._load_stage(run, 'channels', '{channel_id}');
+		mg := analytics._load_merge('pg_temp.load_channels', 'analytics.dim_channel', 'channel_id',
+			'{channel_name,channel_type,fee_percent,active}', '{channel_name,channel_type,fee_percent,active}');
+		counts := counts || jsonb_build_object('channels', st || mg);
+
+		-- Customers: SCD type 2, versions keyed by (customer_id, updated_at).
+		CREATE TEMP TABLE load_customers ON COMMIT DROP AS
+		SELECT x.*, CASE
+				WHEN x.customer_id IS NULL THEN 'missing customer_id'
+				WHEN nullif(btrim(s.updated_at), '') IS NULL THEN 'missing updated_at'
+				WHEN x.updated_at IS NULL THEN format('updated_at %L is not a date or timestamp', s.updated_at) || iso
+			END AS reason
+		FROM analytics.stg_customers s,
+			LATERAL (SELECT s.source_row, nullif(btrim(s.customer_id), '') AS customer_id,
+				nullif(concat_ws(' ', nullif(btrim(s.first_name), ''), nullif(btrim(s.last_name), '')), '') AS full_name,
+				nullif(btrim(s.email), '') AS email, nullif(btrim(s.phone), '') AS phone,
+				nullif(btrim(s.city), '') AS city, nullif(btrim(s.state), '') AS state,
+				nullif(btrim(s.region), '') AS region, nullif(btrim(s.country), '') AS country,
+				nullif(btrim(s.segment), '') AS segment, analytics.try_timestamptz(s.updated_at) AS updated_at) x
+		ORDER BY s.source_row;
+		st := analytics._load_stage(run, 'customers', '{customer_id,updated_at}');
+		mg := analytics._load_customers();
+		counts := counts || jsonb_build_object('customers', st || mg);
+
+		-- Cities: from customers and stores (type 1: the newest customer
+		-- version, else a store, gives state, region and country).
+		INSERT INTO analytics.dim_city AS c (city, state, region, country)
+		SELECT DISTINCT ON (city) city, state, region, country
+		FROM (SELECT d.city, d.state, d.region, d.country, 1 AS pref, d.valid_from AS at
+				FROM analytics.dim_customer d WHERE d.city IS NOT NULL
+			UNION ALL
+			SELECT st.city, st.state, st.region, st.country, 0, '-infinity' FROM analytics.dim_store st WHERE st.city IS NOT NULL) x
+		ORDER BY city, pref DESC, at DESC
+		ON CONFLICT (city) DO UPDATE SET state = excluded.state, region = excluded.region, country = excluded.country
+		WHERE (c.state, c.region, c.country) IS DISTINCT FROM (excluded.state, excluded.region, excluded.country);
+
+		-- The customer version valid at a time: [lo, hi), the first version
+		-- reaching back to -infinity.
+		CREATE TEMP TABLE load_versions ON COMMIT DROP AS
+		SELECT d.customer_id, d.customer_key,
+			CASE WHEN d.valid_from = min(d.valid_from) OVER (PARTITION BY d.customer_id) THEN '-infinity' ELSE d.valid_from END AS lo,
+			d.valid_to AS hi
+		FROM analytics.dim_customer d;
+		ANALYZE pg_temp.load_versions;
+
+		-- Sales.
+		CREATE TEMP TABLE load_sales ON COMMIT DROP AS
+		SELECT x.source_row, x.sale_id, x.order_id, x.sale_ts,
+			analytics.date_key(x.sale_ts) AS date_key,
+			v.customer_key, p.product_key, sto.store_key, ch.channel_key, x.payment_method,
+			x.quantity, x.unit_price, x.discount, x.quantity * x.unit_price - x.discount AS total_amount,
+			x.quantity * p.unit_cost AS cost_amount, x.status,
+			CASE
+				-- every rule met (the negation of every case below), cheaply
+				WHEN x.sale_id IS NOT NULL AND x.order_id IS NOT NULL AND x.sale_ts IS NOT NULL
+					AND x.quantity > 0 AND x.unit_price >= 0 AND x.discount >= 0
+					AND x.discount <= x.quantity * x.unit_price AND x.quantity * x.unit_price < 1e12
+					AND x.status IN ('completed', 'returned', 'cancelled')
+					AND v.customer_key IS NOT NULL AND p.product_key IS NOT NULL
+					AND (x.store_id IS NULL OR sto.store_key IS NOT NULL)
+					AND (x.channel_id IS NULL OR ch.channel_key IS NOT NULL)
+					AND x.quantity * p.unit_cost < 1e12 THEN NULL
+				WHEN x.sale_id IS NULL THEN 'missing sale_id'
+				WHEN x.order_id IS NULL THEN 'missing order_id'
+				WHEN x.customer_id IS NULL THEN 'missing customer_id'
+				WHEN x.product_id IS NULL THEN 'missing product_id'
+				WHEN nullif(btrim(x.raw_sale_ts), '') IS NULL THEN 'missing sale_ts'
+				WHEN x.sale_ts IS NULL THEN format('sale_ts %L is not a date or timestamp', x.raw_sale_ts) || iso
+				WHEN nullif(btrim(x.raw_quantity), '') IS NULL THEN 'missing quantity'
+				WHEN x.quantity IS NULL THEN format('quantity %L is not a whole number', x.raw_quantity)
+				WHEN x.quantity <= 0 THEN format('quantity %s is not above 0', x.quantity)
+				WHEN nullif(btrim(x.raw_unit_price), '') IS NULL THEN 'missing unit_price'
+				WHEN x.unit_price IS NULL THEN format('unit_price %L is not a number up to 9999999999.99', x.raw_unit_price)
+				WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
+				WHEN x.discount IS NULL THEN format('discount %L is not a number up to 9999999999.99', x.raw_discount)
+				WHEN x.discount < 0 THEN format('discount %s is negative', x.discount)
+				WHEN x.discount > x.quantity * x.unit_price
+					THEN format('discount %s exceeds quantity x unit_price (%s)', x.discount, x.quantity * x.unit_price)
+				WHEN x.quantity * x.unit_price >= 1e12
+					THEN format('quantity x unit_price (%s) is too large: amounts go up to 999999999999.99', x.quantity * x.unit_price)
+				WHEN nullif(btrim(x.raw_status), '') IS NULL THEN 'missing status'
+				WHEN x.status NOT IN ('completed', 'returned', 'cancelled')
+					THEN format('status %L is not one of completed, returned, cancelled', x.raw_status)
+				WHEN v.customer_key IS NULL THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
+				WHEN p.product_key IS NULL THEN format('unknown product_id %L: not in the warehouse nor among the valid rows of this load', x.product_id)
+				WHEN x.store_id IS NOT NULL AND sto.store_key IS NULL
+					THEN format('unknown store_id %L: not in the warehouse nor among the valid rows of this load', x.store_id)
+				WHEN x.channel_id IS NOT NULL AND ch.channel_key IS NULL
+					THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
+				WHEN x.quantity * p.unit_cost >= 1e12
+					THEN format('quantity x unit_cost (%s) is too large: amounts go up to 999999999999.99', x.quantity * p.unit_cost)
+			END AS reason
+		FROM (SELECT s.sale_ts AS raw_sale_ts, s.quantity AS raw_quantity, s.unit_price AS raw_unit_price, s.discount AS raw_discount, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.sale_id) AS sale_id, analytics._trim_or_null(s.order_id) AS order_id,
+				analytics.try_timestamptz(s.sale_ts) AS sale_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
+				analytics._trim_or_null(s.product_id) AS product_id, analytics._trim_or_null(s.store_id) AS store_id,
+				analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.payment_method) AS payment_method,
+				analytics.try_int(s.quantity) AS quantity, analytics.try_numeric(s.unit_price, 12, 2) AS unit_price,
+				CASE WHEN nullif(btrim(s.discount), '') IS NULL THEN 0 ELSE analytics.try_numeric(s.discount, 12, 2) END AS discount,
+				lower(btrim(s.status)) AS status
+				FROM analytics.stg_sales s
+				OFFSET 0) x
+		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.sale_ts >= v.lo AND x.sale_ts < v.hi
+		LEFT JOIN analytics.dim_product p ON p.product_id = x.product_id
+		LEFT JOIN analytics.dim_store sto ON sto.store_id = x.store_id
+		LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
+		st := analytics._load_stage(run, 'sales', '{sale_id}');
+		-- payment methods and days in one pass (date_key is the UTC day of sale_ts)
+		SELECT array_agg(k.payment_method ORDER BY k.payment_method) FILTER (WHERE k.payment_method IS NOT NULL),
+			array_agg(make_date(k.date_key / 10000, k.date_key / 100 % 100, k.date_key % 100)) FILTER (WHERE k.date_key IS NOT NULL)
+		INTO methods, days
+		FROM (SELECT l.payment_method, l.date_key FROM pg_temp.load_sales l
+			GROUP BY GROUPING SETS ((l.payment_method), (l.date_key))) k;
+		INSERT INTO analytics.dim_payment (payment_method)
+		SELECT m FROM unnest(methods) AS u(m)
+		ON CONFLICT (payment_method) DO NOTHING;
+		PERFORM analytics._dim_date_add(days);
+		-- the days whose sales change (for the KPI summaries): the new days and,
+		-- for corrected sales, the old ones
+		CREATE TEMP TABLE load_days ON COMMIT DROP AS
+		SELECT f.date_key FROM analytics.fact_sales f JOIN pg_temp.load_sales l ON l.sale_id = f.sale_id
+		WHERE f.date_key <> l.date_key;
+		INSERT INTO pg_temp.load_days SELECT to_char(d, 'YYYYMMDD')::int FROM unnest(days) AS u(d);
+		mg := analytics._load_merge('(SELECT l.*, d.payment_key FROM pg_temp.load_sales l
+			LEFT JOIN analytics.dim_payment d ON d.payment_method = l.payment_method)', 'analytics.fact_sales', 'sale_id',
+			'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,cost_amount,status}',
+			'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,status}',
+			true);
+		counts := counts || jsonb_build_object('sales', st || mg);
+
+		-- Payments.
+		CREATE TEMP TABLE load_payments ON COMMIT DROP AS
+		SELECT x.source_row, x.transaction_id, x.txn_ts,
+			analytics.date_key(x.txn_ts) AS date_key,
+			v.customer_key, ch.channel_key, x.city, x.amount, x.status, x.processing_time,
+			CASE WHEN x.processing_time < 2 THEN 'fast' WHEN x.processing_time <= 5 THEN 'medium'
+				WHEN x.processing_time > 5 THEN 'slow' END AS processing_delay_bucket,
+			CASE WHEN x.status = 'success' THEN round(x.amount * ch.fee_percent / 100, 4) ELSE 0 END AS revenue,
+			CASE
+				WHEN x.transaction_id IS NULL THEN 'missing transaction_id'
+				WHEN x.channel_id IS NULL THEN 'missing channel_id'
+				WHEN nullif(btrim(x.raw_txn_ts), '') IS NULL THEN 'missing txn_ts'
+				WHEN x.txn_ts IS NULL THEN format('txn_ts %L is not a date or timestamp', x.raw_txn_ts) || iso
+				WHEN nullif(btrim(x.raw_amount), '') IS NULL THEN 'missing amount'
+				WHEN x.amount IS NULL THEN format('amount %L is not a number up to 999999999999.99', x.raw_amount)
+				WHEN x.amount <= 0 THEN format('amount %s is not above 0', x.amount)
+				WHEN nullif(btrim(x.raw_status), '') IS NULL THEN 'missing status'
+				WHEN x.status NOT IN ('success', 'failed') THEN format('status %L is not one of success, failed', x.raw_status)
+				WHEN x.processing_time IS NULL AND nullif(btrim(x.raw_processing_time), '') IS NOT NULL
+					THEN format('processing_time %L is not a number of seconds up to 9999999.999', x.raw_processing_time)
+				WHEN x.processing_time < 0 THEN format('processing_time %s is negative', x.processing_time)
+				WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
+					THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
+				WHEN ch.channel_key IS NULL THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
+			END AS reason
+		FROM (SELECT s.txn_ts AS raw_txn_ts, s.amount AS raw_amount, s.status AS raw_status, s.processing_time AS raw_processing_time, s.source_row, nullif(btrim(s.transaction_id), '') AS transaction_id,
+				analytics.try_timestamptz(s.txn_ts) AS txn_ts, nullif(btrim(s.customer_id), '') AS customer_id,
+				nullif(btrim(s.channel_id), '') AS channel_id, nullif(btrim(s.city), '') AS city,
+				analytics.try_numeric(s.amount, 14, 2) AS amount, lower(btrim(s.status)) AS status,
+				analytics.try_numeric(s.processing_time, 10, 3) AS processing_time
+				FROM analytics.stg_payments s
+				OFFSET 0) x
+		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.txn_ts >= v.lo AND x.txn_ts < v.hi
+		LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
+		st := analytics._load_stage(run, 'payments', '{transaction_id}');
+		INSERT INTO analytics.dim_city (city)
+		SELECT DISTINCT city FROM pg_temp.load_payments WHERE city IS NOT NULL
+		ON CONFLICT (city) DO NOTHING;
+		PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (txn_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_payments));
+		INSERT INTO pg_temp.load_days
+		SELECT f.date_key FROM analytics.fact_payments f JOIN pg_temp.load_payments l ON l.transaction_id = f.transaction_id
+		WHERE f.date_key <> l.date_key
+		UNION SELECT date_key FROM pg_temp.load_payments;
+		mg := analytics._load_merge('(SELECT l.*, d.city_key FROM pg_temp.load_payments l
+			LEFT JOIN analytics.dim_city d ON d.city = l.city)', 'analytics.fact_payments', 'transaction_id',
+			'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket,revenue}',
+			'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket,revenue}', true);
+		counts := counts || jsonb_build_object('payments', st || mg);
+
+		-- Interactions.
+		CREATE TEMP TABLE load_interactions ON COMMIT DROP AS
+		SELECT x.source_row, x.interaction_id, x.interaction_ts,
+			analytics.date_key(x.interaction_ts) AS date_key,
+			v.customer_key, ch.channel_key, x.interaction_type, x.duration_seconds, x.status,
+			CASE
+				WHEN x.interaction_id IS NULL THEN 'missing interaction_id'
+				WHEN nullif(btrim(x.raw_interaction_ts), '') IS NULL THEN 'missing interaction_ts'
+				WHEN x.interaction_ts IS NULL THEN format('interaction_ts %L is not a date or timestamp', x.raw_interaction_ts) || iso
+				WHEN x.duration_seconds IS NULL AND nullif(btrim(x.raw_duration), '') IS NOT NULL
+					THEN format('duration %L is not a number of seconds up to 999999999.999', x.raw_duration)
+				WHEN x.duration_seconds < 0 THEN format('duration %s is negative', x.duration_seconds)
+				WHEN nullif(btrim(x.raw_status), '') IS NULL THEN 'missing status'
+				WHEN x.status NOT IN ('resolved', 'unresolved', 'abandoned')
+					THEN format('status %L is not one of resolved, unresolved, abandoned', x.raw_status)
+				WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
+					THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
+				WHEN x.channel_id IS NOT NULL AND ch.channel_key IS NULL
+					THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
+			END AS reason
+		FROM (SELECT s.interaction_ts AS raw_interaction_ts, s.duration AS raw_duration, s.status AS raw_status, s.source_row, nullif(btrim(s.interaction_id), '') AS interaction_id,
+				analytics.try_timestamptz(s.interaction_ts) AS interaction_ts, nullif(btrim(s.customer_id), '') AS customer_id,
+				nullif(btrim(s.channel_id), '') AS channel_id, nullif(btrim(s.interaction_type), '') AS interaction_type,
+				analytics.try_numeric(s.duration, 12, 3) AS duration_seconds, lower(btrim(s.status)) AS status
+				FROM analytics.stg_interactions s
+				OFFSET 0) x
+		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.interaction_ts >= v.lo AND x.interaction_ts < v.hi
+		LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
+		st := analytics._load_stage(run, 'interactions', '{interaction_id}');
+		PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (interaction_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_interactions));
+		mg := analytics._load_merge('pg_temp.load_interactions', 'analytics.fact_interactions', 'interaction_id',
+			'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}',
+			'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}', true);
+		counts := counts || jsonb_build_object('interactions', st || mg);
+
+		-- KPI summaries: refresh the days touched, as runs of consecutive days
+		PERFORM analytics.refresh_retail_summaries(min(day), max(day))
+		FROM (SELECT d.full_date AS day, d.full_date - (row_number() OVER (ORDER BY d.full_date))::int AS island
+			FROM analytics.dim_date d WHERE d.date_key IN (SELECT k.date_key FROM pg_temp.load_days k)) x
+		GROUP BY island;
+
+		DROP TABLE pg_temp.load_days, pg_temp.load_products, pg_temp.load_stores, pg_temp.load_channels, pg_temp.load_customers,
+			pg_temp.load_versions, pg_temp.load_sales, pg_temp.load_payments, pg_temp.load_interactions;
+		TRUNCATE analytics.stg_customers, analytics.stg_products, analytics.stg_stores, analytics.stg_channels,
+			analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions RESTART IDENTITY;
+
+		-- counts: entity -> {rows_in, rejected, duplicates, inserted, updated, unchanged}
+		UPDATE analytics.load_runs r SET finished_at = clock_timestamp(), status = 'succeeded',
+			rows_in = t.rows_in, inserted = t.inserted, updated = t.updated, unchanged = t.unchanged,
+			duplicates = t.duplicates, rejected = t.rejected
+		FROM (SELECT sum((c.value->>0)::bigint) AS rows_in, sum((c.value->>1)::bigint) AS rejected,
+				sum((c.value->>2)::bigint) AS duplicates, sum((c.value->>3)::bigint) AS inserted,
+				sum((c.value->>4)::bigint) AS updated, sum((c.value->>5)::bigint) AS unchanged
+			FROM jsonb_each(counts) c) t
+		WHERE r.run_id = run;
+	EXCEPTION WHEN OTHERS THEN
+		-- Everything since BEGIN is rolled back: warehouse and staging are as
+		-- they were. The run's record is outside the block and survives.
+		GET STACKED DIAGNOSTICS err_message = MESSAGE_TEXT, err_detail = PG_EXCEPTION_DETAIL,
+			err_state = RETURNED_SQLSTATE;
+		UPDATE analytics.load_runs r SET finished_at = clock_timestamp(), status = 'failed',
+			error = format('%s (SQLSTATE %s)', err_message, err_state) || coalesce(': ' || nullif(err_detail, ''), '')
+		WHERE r.run_id = run;
+		RAISE WARNING 'load run % failed, nothing was loaded: %', run, err_message
+			USING DETAIL = format('SQLSTATE %s. Staging and the warehouse are unchanged.', err_state),
+				HINT = 'The run is recorded in analytics.load_runs; fix the cause and call analytics.load_warehouse() again.';
+		RETURN;
+	END;
+
+	FOREACH e IN ARRAY ARRAY['customers', 'products', 'stores', 'channels', 'sales', 'payments', 'interactions'] LOOP
+		entity := e;
+		rows_in := (counts->e->>0)::int;
+		rejected := (counts->e->>1)::int;
+		duplicates := (counts->e->>2)::int;
+		inserted := (counts->e->>3)::int;
+		updated := (counts->e->>4)::int;
+		unchanged := (counts->e->>5)::int;
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION analytics.load_warehouse() IS 'Validates, deduplicates and loads everything in the staging tables into the warehouse in one transaction (dimensions first, customers as SCD type 2), files bad rows in analytics.load_rejects, records the run in analytics.load_runs, empties staging; returns the counts per entity';
+REVOKE ALL ON FUNCTION analytics.load_warehouse() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics.load_warehouse() TO analytics_admin;
+REVOKE ALL ON FUNCTION analytics._load_stage(bigint, text, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_merge(text, regclass, text, text[], text[], boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_customers() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics._dim_date_add(date[]) TO analytics_admin;
+
 SELECT pg_catalog.pg_extension_config_dump('analytics.stg_customers', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.stg_customers_source_row_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.stg_products', '');
@@ -312,6 +983,7 @@ SELECT pg_catalog.pg_extension_config_dump('analytics.load_rejects', '');
 
 -- Staging is written by loaders (admins), the calendar read by BI.
 REVOKE ALL ON FUNCTION analytics.fill_dim_date(date, date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._dim_date_add(date[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics.fill_dim_date(date, date) TO analytics_admin;
 GRANT SELECT, INSERT, DELETE ON analytics.stg_customers, analytics.stg_products, analytics.stg_stores,
 	analytics.stg_channels, analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions

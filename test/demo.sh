@@ -114,6 +114,30 @@ SELECT day, event_name, events, round(zscore::numeric, 2) AS zscore
 FROM analytics.event_anomalies WHERE is_anomaly ORDER BY day DESC, event_name LIMIT 8;
 SQL
 
+say "loading a year of retail demo data through staging into the star schema"
+$PSQL -d "$DEMO_DB" -P footer=off <<'SQL'
+\echo 'Staged (analytics.generate_demo_sales: 2025, seed 1, with deliberate bad rows)'
+SELECT * FROM analytics.generate_demo_sales();
+\echo 'Loaded (analytics.load_warehouse: rows_in = inserted + updated + unchanged + duplicates + rejected)'
+SELECT * FROM analytics.load_warehouse();
+\echo 'Quarantined rows by reason (analytics.load_rejects; values elided)'
+SELECT entity, regexp_replace(reason, '''[^'']*''', '''...''', 'g') AS reason, count(*) AS rows
+FROM analytics.load_rejects GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 10;
+\echo 'Daily KPIs, last 7 days (analytics.kpi_daily: completed sales)'
+SELECT * FROM analytics.kpi_daily ORDER BY day DESC LIMIT 7;
+\echo 'Sales by month with month-over-month growth (analytics.sales_monthly)'
+SELECT month, revenue, orders, avg_order_value, profit_margin_pct, new_customers, mom_growth_pct
+FROM analytics.sales_monthly ORDER BY month;
+\echo 'Segments in the last month (analytics.customer_segments)'
+SELECT * FROM analytics.customer_segments WHERE month = (SELECT max(month) FROM analytics.customer_segments) ORDER BY revenue DESC;
+\echo 'Payments, last 3 days (analytics.payment_kpis_daily)'
+SELECT * FROM analytics.payment_kpis_daily ORDER BY day DESC LIMIT 3;
+\echo 'Most valuable customers (analytics.customer_value: CLV = AOV x orders per year x expected lifespan)'
+SELECT customer_id, customer_name, segment, orders, revenue, avg_order_value, purchase_frequency,
+	expected_lifespan_years, clv
+FROM analytics.customer_value ORDER BY clv DESC LIMIT 5;
+SQL
+
 say "the demo database is running. Connect with:"
 echo "  psql \"host=localhost port=$DEMO_PORT dbname=$DEMO_DB user=postgres\""
 echo "Stop it with: $( is_root && echo 'runuser -u postgres -- ' )$PGBIN/pg_ctl -D $CLUSTER_DIR/data stop"

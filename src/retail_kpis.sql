@@ -1,0 +1,651 @@
+
+-- src/retail_kpis.sql: the retail KPI views over the star schema of
+-- src/warehouse.sql, and the two small summary tables some of them read.
+--
+-- Shape, for Power BI in DirectQuery mode (Npgsql 4) and for psql:
+--   * plain scalar columns only: date, text, boolean, smallint, bigint and
+--     numeric with a declared precision: money numeric(16, 2) (payment fees,
+--     which carry four decimals, numeric(16, 4)), bounded percentages (0-100)
+--     numeric(7, 2), margins numeric(12, 2), seconds numeric(10, 3) or
+--     numeric(12, 2), years numeric(10, 4). Values are rounded (half away from
+--     zero) only in the view's output, from exact numeric sums.
+--   * no timestamptz (Npgsql 4 shifts it to local time), arrays, json or
+--     intervals; days are UTC calendar days (dim_date.full_date, which the
+--     loader derives from the fact's UTC timestamp), months are the first day
+--     of the month as a date.
+--   * every view is one GROUP BY whose day, month and dimension columns are
+--     grouping columns (or columns of a grouped dimension row), so that
+--     PostgreSQL pushes a WHERE on them down into the view: a filter on day
+--     becomes a filter on dim_date.full_date (unique index), joined to the
+--     fact's indexed date_key. No view uses a window function: one would stop
+--     that push-down. Moving averages, month-over-month growth, shares of a
+--     month and "new customer" read instead the summary tables below, through
+--     subqueries on their indexes, evaluated once per row of the view.
+--
+-- Definitions shared by the sales views (fact_sales, one row per order line):
+--   * revenue = sum of total_amount (quantity x unit_price - discount) over
+--     completed lines; returned and cancelled lines are left out.
+--   * orders = distinct order_id among those lines (an order counts when one
+--     of its lines is completed); customers = distinct customer_id (not
+--     customer_key: a customer has a key per SCD2 version).
+--   * cost = sum of cost_amount over the same lines; NULL when one of them
+--     has no cost (a product without unit cost), and so are gross_profit =
+--     revenue - cost and profit_margin_pct = 100 x (revenue - cost) /
+--     revenue. The margin is also NULL when revenue <= 0, and when the cost
+--     is over 10^7 times the revenue (a margin below -999,999,900%, which
+--     would not fit).
+--   * avg_order_value = revenue / orders.
+-- Where a view reads customer_id only to count customers, it joins
+-- dim_customer with LEFT JOIN: every line has its customer (customer_key is
+-- NOT NULL and a foreign key), so this is the inner join, but PostgreSQL
+-- drops a LEFT JOIN on a primary key when a query reads nothing from it, so
+-- that a query that does not ask for customers does not pay for the join.
+
+-- Summary tables, maintained by analytics.refresh_retail_summaries. Both are
+-- small: a row per day with data, a row per customer who ever completed a
+-- purchase.
+CREATE TABLE analytics.retail_daily_totals (
+	day date PRIMARY KEY,
+	sales_revenue numeric(16, 2) NOT NULL,
+	payment_revenue numeric(18, 4) NOT NULL,
+	payments bigint NOT NULL,
+	failed_payments bigint NOT NULL,
+	processing_seconds numeric(18, 3) NOT NULL,
+	timed_payments bigint NOT NULL
+);
+COMMENT ON TABLE analytics.retail_daily_totals IS 'Per UTC day with data (a completed sale or a payment): completed sales revenue, payment fee revenue, payments, failed payments, and the sum and count of processing times; read by the 7-day averages, month-over-month growth and shares; maintained by analytics.refresh_retail_summaries';
+
+CREATE TABLE analytics.customer_first_purchase (
+	customer_id text PRIMARY KEY,
+	first_day date NOT NULL
+);
+CREATE INDEX customer_first_purchase_day ON analytics.customer_first_purchase (first_day);
+COMMENT ON TABLE analytics.customer_first_purchase IS 'Per customer_id (all SCD2 versions together): the UTC day of the first completed purchase; read by new_customers and the customer lifespan of CLV; maintained by analytics.refresh_retail_summaries';
+
+-- Recomputes both summary tables for the UTC days from from_date to to_date
+-- (inclusive), from the facts as they are now:
+--   * retail_daily_totals: the rows of those days are replaced;
+--   * customer_first_purchase: every customer with a completed sale in the
+--     range (unless their recorded first day is before the range) and every
+--     customer whose recorded first day is in the range get their first day
+--     recomputed over all their completed sales, of any day and any version;
+--     a customer with none left loses the row.
+-- So the summaries are exact once every day whose facts changed has been
+-- refreshed since the change. Every row a call writes is recomputed from the
+-- facts as they are, so any range may be refreshed at any time, and again;
+-- '-infinity' to 'infinity' rebuilds everything. The loader calls it after each load for the days it touched.
+-- One refresh at a time (a SHARE ROW EXCLUSIVE lock); readers never wait.
+-- It runs with the caller's rights (admins may write the summaries, as they
+-- may fill the calendar).
+CREATE FUNCTION analytics.refresh_retail_summaries(from_date date, to_date date)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF from_date IS NULL OR to_date IS NULL THEN
+		RAISE EXCEPTION 'refresh_retail_summaries needs both from_date and to_date'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF from_date > to_date THEN
+		RAISE EXCEPTION 'refresh_retail_summaries needs a range with from_date <= to_date, got % to %', from_date, to_date
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	LOCK TABLE analytics.retail_daily_totals, analytics.customer_first_purchase IN SHARE ROW EXCLUSIVE MODE;
+
+	DELETE FROM analytics.retail_daily_totals t WHERE t.day >= from_date AND t.day <= to_date;
+	INSERT INTO analytics.retail_daily_totals (day, sales_revenue, payment_revenue, payments, failed_payments,
+		processing_seconds, timed_payments)
+	SELECT d.full_date, COALESCE(s.revenue, 0), COALESCE(p.revenue, 0), p.payments, p.failed,
+		COALESCE(p.seconds, 0), p.timed
+	FROM analytics.dim_date d
+	CROSS JOIN LATERAL (
+		SELECT sum(f.total_amount) AS revenue
+		FROM analytics.fact_sales f
+		WHERE f.date_key = d.date_key AND f.status = 'completed'
+	) s
+	CROSS JOIN LATERAL (
+		SELECT sum(f.revenue) AS revenue, count(*) AS payments,
+			count(*) FILTER (WHERE f.status = 'failed') AS failed,
+			sum(f.processing_time) AS seconds, count(f.processing_time) AS timed
+		FROM analytics.fact_payments f
+		WHERE f.date_key = d.date_key
+	) p
+	WHERE d.full_date >= from_date AND d.full_date <= to_date
+		AND (s.revenue IS NOT NULL OR p.payments > 0);
+
+	WITH affected AS MATERIALIZED (
+		SELECT c.customer_id
+		FROM analytics.dim_date d
+		JOIN analytics.fact_sales f ON f.date_key = d.date_key
+		JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
+		WHERE d.full_date >= from_date AND d.full_date <= to_date AND f.status = 'completed'
+			AND NOT EXISTS (SELECT FROM analytics.customer_first_purchase p
+				WHERE p.customer_id = c.customer_id AND p.first_day < from_date)
+		UNION
+		SELECT p.customer_id
+		FROM analytics.customer_first_purchase p
+		WHERE p.first_day >= from_date AND p.first_day <= to_date
+	),
+	firsts AS MATERIALIZED (
+		SELECT c.customer_id, min(f.date_key) AS first_key
+		FROM analytics.dim_customer c
+		JOIN analytics.fact_sales f ON f.customer_key = c.customer_key
+		WHERE f.status = 'completed' AND c.customer_id IN (SELECT a.customer_id FROM affected a)
+		GROUP BY c.customer_id
+	),
+	gone AS (
+		DELETE FROM analytics.customer_first_purchase p
+		WHERE p.customer_id IN (SELECT a.customer_id FROM affected a)
+			AND NOT EXISTS (SELECT FROM firsts x WHERE x.customer_id = p.customer_id)
+	)
+	INSERT INTO analytics.customer_first_purchase AS p (customer_id, first_day)
+	SELECT x.customer_id, d.full_date
+	FROM firsts x JOIN analytics.dim_date d ON d.date_key = x.first_key
+	ON CONFLICT (customer_id) DO UPDATE SET first_day = EXCLUDED.first_day
+		WHERE p.first_day IS DISTINCT FROM EXCLUDED.first_day;
+END
+$$;
+COMMENT ON FUNCTION analytics.refresh_retail_summaries(date, date) IS 'Recomputes analytics.retail_daily_totals and analytics.customer_first_purchase for the UTC days from from_date to to_date (inclusive) from the facts; call it after changing the facts of those days (''-infinity'', ''infinity'' rebuilds all)';
+
+-- Daily KPIs
+--
+-- One row per UTC day with a completed sale. Besides the shared definitions:
+--   * units = sum of quantity over completed lines.
+--   * new_customers = customers whose first-ever completed purchase (any
+--     version of the customer) is that day (customer_first_purchase).
+--   * revenue_7d_avg = the average daily revenue over the 7 days ending that
+--     day, days without completed sales counting 0. At the start of the data
+--     the window is cut at the first day with any order line in fact_sales
+--     (any status): the sum is divided by the number of days of the window on
+--     or after that day, so the first day's average is its revenue and the
+--     third day's is the average of three days. From daily totals.
+CREATE VIEW analytics.kpi_daily AS
+SELECT g.day,
+	g.revenue::numeric(16, 2) AS revenue,
+	g.orders,
+	g.units,
+	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
+	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * 10000000
+		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
+	g.customers,
+	(SELECT pg_catalog.count(*) FROM analytics.customer_first_purchase p
+		WHERE p.first_day = g.day) AS new_customers,
+	(SELECT (COALESCE(pg_catalog.sum(t.sales_revenue), 0)
+			/ LEAST(7, g.day - (SELECT x.full_date FROM analytics.dim_date x
+				WHERE x.date_key = (SELECT pg_catalog.min(y.date_key) FROM analytics.fact_sales y)) + 1)
+		)::numeric(16, 2)
+		FROM analytics.retail_daily_totals t
+		WHERE t.day > g.day - 7 AND t.day <= g.day) AS revenue_7d_avg
+FROM (
+	SELECT d.full_date AS day,
+		pg_catalog.sum(f.total_amount) AS revenue,
+		CASE WHEN pg_catalog.count(f.cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(f.cost_amount) END AS cost,
+		pg_catalog.count(DISTINCT f.order_id) AS orders,
+		pg_catalog.sum(f.quantity) AS units,
+		pg_catalog.count(DISTINCT c.customer_id) AS customers
+	FROM analytics.fact_sales f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
+	WHERE f.status = 'completed'
+	GROUP BY d.full_date
+) g;
+COMMENT ON VIEW analytics.kpi_daily IS 'Sales KPIs per UTC day over completed order lines: revenue, orders, units, average order value, gross profit, margin, distinct customers, new customers (first completed purchase that day) and the 7-day average daily revenue (empty days as 0, window cut at the start of the data)';
+COMMENT ON COLUMN analytics.kpi_daily.revenue IS 'sum(quantity x unit_price - discount) over completed lines';
+COMMENT ON COLUMN analytics.kpi_daily.orders IS 'distinct order_id with a completed line that day';
+COMMENT ON COLUMN analytics.kpi_daily.customers IS 'distinct customer_id (not customer_key) with a completed line that day';
+COMMENT ON COLUMN analytics.kpi_daily.new_customers IS 'customers whose first-ever completed purchase is that day';
+COMMENT ON COLUMN analytics.kpi_daily.revenue_7d_avg IS 'sum of daily revenue over the 7 days ending that day / the number of those days on or after the first day of sales data (7 once the data is a week old)';
+
+-- Daily sales by store and sales channel, with calendar attributes (UTC
+-- day). store and channel are NULL for lines without them (online sales have
+-- no store).
+CREATE VIEW analytics.sales_daily AS
+SELECT d.full_date AS day,
+	d.day_of_week,
+	d.day_name,
+	d.is_weekend,
+	s.store_id,
+	s.store_name,
+	ch.channel_name AS channel,
+	pg_catalog.sum(f.total_amount)::numeric(16, 2) AS revenue,
+	pg_catalog.count(DISTINCT f.order_id) AS orders,
+	pg_catalog.sum(f.quantity) AS units,
+	pg_catalog.count(DISTINCT c.customer_id) AS customers,
+	(pg_catalog.sum(f.total_amount) / pg_catalog.count(DISTINCT f.order_id))::numeric(16, 2) AS avg_order_value
+FROM analytics.fact_sales f
+JOIN analytics.dim_date d ON d.date_key = f.date_key
+LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
+LEFT JOIN analytics.dim_store s ON s.store_key = f.store_key
+LEFT JOIN analytics.dim_channel ch ON ch.channel_key = f.channel_key
+WHERE f.status = 'completed'
+GROUP BY d.full_date, d.day_of_week, d.day_name, d.is_weekend, s.store_key, ch.channel_key;
+COMMENT ON VIEW analytics.sales_daily IS 'Completed sales per UTC day, store and sales channel (NULL store or channel: the lines had none), with ISO day_of_week (Monday 1), day_name and is_weekend: revenue, orders, units, customers, average order value';
+
+-- Monthly sales with month-over-month growth. month = the first day of the
+-- UTC calendar month. new_customers = customers whose first-ever completed
+-- purchase is in the month. prev_month_revenue = the completed revenue of
+-- the calendar month before (0 when it had none, also before the data
+-- starts); mom_growth_pct = 100 x (revenue - prev_month_revenue) /
+-- prev_month_revenue, NULL when prev_month_revenue is 0. Both previous-month
+-- figures come from retail_daily_totals.
+CREATE VIEW analytics.sales_monthly AS
+SELECT g.month,
+	g.revenue::numeric(16, 2) AS revenue,
+	g.orders,
+	g.units,
+	g.customers,
+	(SELECT pg_catalog.count(*) FROM analytics.customer_first_purchase p
+		WHERE p.first_day >= g.month AND p.first_day < (g.month + '1 month'::interval)::date) AS new_customers,
+	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
+	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * 10000000
+		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
+	pm.revenue::numeric(16, 2) AS prev_month_revenue,
+	(CASE WHEN pm.revenue <> 0 AND pg_catalog.abs(g.revenue - pm.revenue) <= pg_catalog.abs(pm.revenue) * 10000000
+		THEN 100 * (g.revenue - pm.revenue) / pm.revenue END)::numeric(12, 2) AS mom_growth_pct
+FROM (
+	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month,
+		pg_catalog.sum(f.total_amount) AS revenue,
+		CASE WHEN pg_catalog.count(f.cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(f.cost_amount) END AS cost,
+		pg_catalog.count(DISTINCT f.order_id) AS orders,
+		pg_catalog.sum(f.quantity) AS units,
+		pg_catalog.count(DISTINCT c.customer_id) AS customers
+	FROM analytics.fact_sales f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
+	WHERE f.status = 'completed'
+	GROUP BY d.year, d.month
+) g
+CROSS JOIN LATERAL (
+	SELECT COALESCE(pg_catalog.sum(t.sales_revenue), 0) AS revenue
+	FROM analytics.retail_daily_totals t
+	WHERE t.day >= (g.month - '1 month'::interval)::date AND t.day < g.month
+) pm;
+COMMENT ON VIEW analytics.sales_monthly IS 'Completed sales per UTC calendar month (month = its first day): revenue, orders, units, customers, new customers, average order value, gross profit, margin, the previous month''s revenue and month-over-month growth in percent';
+
+-- Products per month: what sells. revenue, units (sum of quantity), orders
+-- and customers over completed lines; avg_selling_price = revenue / units
+-- (after discounts). No rank column (a rank would stop filters from reaching
+-- the indexes): order by revenue, or use the BI tool's Top N filter.
+CREATE VIEW analytics.top_products AS
+SELECT pg_catalog.make_date(d.year, d.month, 1) AS month,
+	p.product_id,
+	p.product_name,
+	p.category,
+	p.subcategory,
+	pg_catalog.sum(f.total_amount)::numeric(16, 2) AS revenue,
+	pg_catalog.sum(f.quantity) AS units,
+	pg_catalog.count(DISTINCT f.order_id) AS orders,
+	pg_catalog.count(DISTINCT c.customer_id) AS customers,
+	(pg_catalog.sum(f.total_amount) / pg_catalog.sum(f.quantity))::numeric(16, 2) AS avg_selling_price
+FROM analytics.fact_sales f
+JOIN analytics.dim_date d ON d.date_key = f.date_key
+JOIN analytics.dim_product p ON p.product_key = f.product_key
+LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
+WHERE f.status = 'completed'
+GROUP BY d.year, d.month, p.product_key;
+COMMENT ON VIEW analytics.top_products IS 'Completed sales per UTC month and product: revenue, units, orders, customers, average selling price (revenue / units); rank by ordering on revenue';
+
+-- Categories per month. revenue_share_pct = 100 x revenue / the month's
+-- completed revenue (from retail_daily_totals), NULL when that is 0.
+CREATE VIEW analytics.category_sales AS
+SELECT g.month, g.category, g.subcategory,
+	g.revenue::numeric(16, 2) AS revenue,
+	g.units,
+	g.orders,
+	g.customers,
+	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * 10000000
+		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
+	(SELECT (CASE WHEN pg_catalog.sum(t.sales_revenue) > 0 AND g.revenue <= pg_catalog.sum(t.sales_revenue)
+			AND g.revenue >= 0
+		THEN 100 * g.revenue / pg_catalog.sum(t.sales_revenue) END)::numeric(7, 2)
+		FROM analytics.retail_daily_totals t
+		WHERE t.day >= g.month AND t.day < (g.month + '1 month'::interval)::date) AS revenue_share_pct
+FROM (
+	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month, p.category, p.subcategory,
+		pg_catalog.sum(f.total_amount) AS revenue,
+		CASE WHEN pg_catalog.count(f.cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(f.cost_amount) END AS cost,
+		pg_catalog.sum(f.quantity) AS units,
+		pg_catalog.count(DISTINCT f.order_id) AS orders,
+		pg_catalog.count(DISTINCT c.customer_id) AS customers
+	FROM analytics.fact_sales f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	JOIN analytics.dim_product p ON p.product_key = f.product_key
+	LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
+	WHERE f.status = 'completed'
+	GROUP BY d.year, d.month, p.category, p.subcategory
+) g;
+COMMENT ON VIEW analytics.category_sales IS 'Completed sales per UTC month, category and subcategory: revenue, units, orders, customers, gross profit, margin, and the share of the month''s revenue in percent';
+
+-- Payment methods of sales per month (dim_payment via fact_sales; NULL for
+-- lines without one). revenue_share_pct as in category_sales.
+CREATE VIEW analytics.payment_methods AS
+SELECT g.month, g.payment_method,
+	g.orders,
+	g.revenue::numeric(16, 2) AS revenue,
+	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
+	g.customers,
+	(SELECT (CASE WHEN pg_catalog.sum(t.sales_revenue) > 0 AND g.revenue <= pg_catalog.sum(t.sales_revenue)
+			AND g.revenue >= 0
+		THEN 100 * g.revenue / pg_catalog.sum(t.sales_revenue) END)::numeric(7, 2)
+		FROM analytics.retail_daily_totals t
+		WHERE t.day >= g.month AND t.day < (g.month + '1 month'::interval)::date) AS revenue_share_pct
+FROM (
+	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month, pm.payment_method,
+		pg_catalog.sum(f.total_amount) AS revenue,
+		pg_catalog.count(DISTINCT f.order_id) AS orders,
+		pg_catalog.count(DISTINCT c.customer_id) AS customers
+	FROM analytics.fact_sales f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
+	LEFT JOIN analytics.dim_payment pm ON pm.payment_key = f.payment_key
+	WHERE f.status = 'completed'
+	GROUP BY d.year, d.month, pm.payment_method
+) g;
+COMMENT ON VIEW analytics.payment_methods IS 'Completed sales per UTC month and payment method: orders, revenue, average order value, customers, and the share of the month''s revenue in percent';
+
+-- Geography of sales per month: where the customer was when buying (city,
+-- state, region and country of the customer version valid at the sale, so a
+-- customer who moved counts in both places).
+CREATE VIEW analytics.sales_geography AS
+SELECT pg_catalog.make_date(d.year, d.month, 1) AS month,
+	c.country,
+	c.region,
+	c.state,
+	c.city,
+	pg_catalog.sum(f.total_amount)::numeric(16, 2) AS revenue,
+	pg_catalog.count(DISTINCT f.order_id) AS orders,
+	pg_catalog.sum(f.quantity) AS units,
+	pg_catalog.count(DISTINCT c.customer_id) AS customers,
+	(pg_catalog.sum(f.total_amount) / pg_catalog.count(DISTINCT f.order_id))::numeric(16, 2) AS avg_order_value
+FROM analytics.fact_sales f
+JOIN analytics.dim_date d ON d.date_key = f.date_key
+JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
+WHERE f.status = 'completed'
+GROUP BY d.year, d.month, c.country, c.region, c.state, c.city;
+COMMENT ON VIEW analytics.sales_geography IS 'Completed sales per UTC month and customer location at the time of sale (country, region, state, city of the SCD2 version): revenue, orders, units, customers, average order value';
+
+-- Customer segments per month: the segment of the customer version valid at
+-- the sale (a customer whose segment changed counts in both).
+-- revenue_per_customer = revenue / customers; orders_per_customer = orders /
+-- customers.
+CREATE VIEW analytics.customer_segments AS
+SELECT pg_catalog.make_date(d.year, d.month, 1) AS month,
+	c.segment,
+	pg_catalog.count(DISTINCT c.customer_id) AS customers,
+	pg_catalog.count(DISTINCT f.order_id) AS orders,
+	pg_catalog.sum(f.quantity) AS units,
+	pg_catalog.sum(f.total_amount)::numeric(16, 2) AS revenue,
+	(pg_catalog.sum(f.total_amount) / pg_catalog.count(DISTINCT f.order_id))::numeric(16, 2) AS avg_order_value,
+	(pg_catalog.sum(f.total_amount) / pg_catalog.count(DISTINCT c.customer_id))::numeric(16, 2) AS revenue_per_customer,
+	(pg_catalog.count(DISTINCT f.order_id)::numeric / pg_catalog.count(DISTINCT c.customer_id))::numeric(12, 2) AS orders_per_customer
+FROM analytics.fact_sales f
+JOIN analytics.dim_date d ON d.date_key = f.date_key
+JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
+WHERE f.status = 'completed'
+GROUP BY d.year, d.month, c.segment;
+COMMENT ON VIEW analytics.customer_segments IS 'Completed sales per UTC month and customer segment at the time of sale: customers, orders, units, revenue, average order value, revenue and orders per customer';
+
+-- Product performance per month, over all lines of the product (any
+-- status): units, revenue, cost, gross_profit, margin and discount over
+-- completed lines (revenue 0 when there are none); lines, returned_lines and
+-- cancelled_lines count lines; return_rate = 100 x returned / (completed +
+-- returned) lines (lines delivered and kept or sent back; NULL without
+-- any); cancellation_rate = 100 x cancelled / all lines.
+CREATE VIEW analytics.product_performance AS
+SELECT g.month, g.product_id, g.product_name, g.category, g.subcategory,
+	g.units,
+	g.revenue::numeric(16, 2) AS revenue,
+	g.cost::numeric(16, 2) AS cost,
+	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * 10000000
+		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
+	g.discount::numeric(16, 2) AS discount,
+	g.lines,
+	g.returned_lines,
+	g.cancelled_lines,
+	(CASE WHEN g.completed_lines + g.returned_lines > 0
+		THEN 100.0 * g.returned_lines / (g.completed_lines + g.returned_lines) END)::numeric(7, 2) AS return_rate,
+	(100.0 * g.cancelled_lines / g.lines)::numeric(7, 2) AS cancellation_rate
+FROM (
+	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month,
+		p.product_id, p.product_name, p.category, p.subcategory,
+		COALESCE(pg_catalog.sum(f.quantity) FILTER (WHERE f.status = 'completed'), 0) AS units,
+		COALESCE(pg_catalog.sum(f.total_amount) FILTER (WHERE f.status = 'completed'), 0) AS revenue,
+		CASE WHEN pg_catalog.count(f.cost_amount) FILTER (WHERE f.status = 'completed')
+				= pg_catalog.count(*) FILTER (WHERE f.status = 'completed')
+			THEN COALESCE(pg_catalog.sum(f.cost_amount) FILTER (WHERE f.status = 'completed'), 0) END AS cost,
+		COALESCE(pg_catalog.sum(f.discount) FILTER (WHERE f.status = 'completed'), 0) AS discount,
+		pg_catalog.count(*) AS lines,
+		pg_catalog.count(*) FILTER (WHERE f.status = 'completed') AS completed_lines,
+		pg_catalog.count(*) FILTER (WHERE f.status = 'returned') AS returned_lines,
+		pg_catalog.count(*) FILTER (WHERE f.status = 'cancelled') AS cancelled_lines
+	FROM analytics.fact_sales f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	JOIN analytics.dim_product p ON p.product_key = f.product_key
+	GROUP BY d.year, d.month, p.product_key
+) g;
+COMMENT ON VIEW analytics.product_performance IS 'Per UTC month and product, over all its order lines: units, revenue, cost, gross profit, margin and discount of completed lines; lines, returned and cancelled lines, return rate (of completed + returned lines) and cancellation rate (of all lines) in percent';
+
+-- Discounts per month, by the line's discount band: discount = 0 'none';
+-- below 10% of the line's list price (quantity x unit_price) '0-10%'; below
+-- 20% '10-20%'; below 30% '20-30%'; else '30%+' (band_order 1-5 sorts them).
+-- Completed lines only. gross_sales = sum of quantity x unit_price; discount =
+-- sum of discount; revenue = gross_sales - discount; avg_discount_pct = 100 x
+-- discount / gross_sales (NULL when gross_sales is 0); avg_units_per_line =
+-- units / lines.
+CREATE VIEW analytics.discount_analysis AS
+SELECT g.month, g.discount_band, g.band_order,
+	g.lines,
+	g.orders,
+	g.units,
+	g.gross_sales::numeric(16, 2) AS gross_sales,
+	g.discount::numeric(16, 2) AS discount,
+	g.revenue::numeric(16, 2) AS revenue,
+	(CASE WHEN g.gross_sales > 0 AND g.discount <= g.gross_sales
+		THEN 100 * g.discount / g.gross_sales END)::numeric(7, 2) AS avg_discount_pct,
+	(g.units::numeric / g.lines)::numeric(12, 2) AS avg_units_per_line,
+	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * 10000000
+		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct
+FROM (
+	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month, b.discount_band, b.band_order,
+		pg_catalog.count(*) AS lines,
+		pg_catalog.count(DISTINCT f.order_id) AS orders,
+		pg_catalog.sum(f.quantity) AS units,
+		pg_catalog.sum(f.quantity * f.unit_price) AS gross_sales,
+		pg_catalog.sum(f.discount) AS discount,
+		pg_catalog.sum(f.total_amount) AS revenue,
+		CASE WHEN pg_catalog.count(f.cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(f.cost_amount) END AS cost
+	FROM analytics.fact_sales f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	CROSS JOIN LATERAL (
+		SELECT CASE WHEN f.discount = 0 THEN 'none'
+				WHEN f.discount < 0.10 * f.quantity * f.unit_price THEN '0-10%'
+				WHEN f.discount < 0.20 * f.quantity * f.unit_price THEN '10-20%'
+				WHEN f.discount < 0.30 * f.quantity * f.unit_price THEN '20-30%'
+				ELSE '30%+' END AS discount_band,
+			CASE WHEN f.discount = 0 THEN 1
+				WHEN f.discount < 0.10 * f.quantity * f.unit_price THEN 2
+				WHEN f.discount < 0.20 * f.quantity * f.unit_price THEN 3
+				WHEN f.discount < 0.30 * f.quantity * f.unit_price THEN 4
+				ELSE 5 END::smallint AS band_order
+	) b
+	WHERE f.status = 'completed'
+	GROUP BY d.year, d.month, b.discount_band, b.band_order
+) g;
+COMMENT ON VIEW analytics.discount_analysis IS 'Completed sales per UTC month and discount band of the line (none, 0-10%, 10-20%, 20-30%, 30%+ of its list price; band_order sorts them): lines, orders, units, list-price sales, discount, revenue, average discount in percent, units per line, gross profit, margin';
+
+-- Customer lifetime value, one row per customer_id with a completed
+-- purchase (all SCD2 versions together; name, segment and location from the
+-- current version, NULL without one). as_of = the last day with any order
+-- line in fact_sales (the end of the data, so that results do not move with
+-- the clock).
+--   * avg_order_value = revenue / orders over the customer's completed lines.
+--   * tenure_years = (as_of - first_purchase + 1) / 365.25: the customer's
+--     observed time since the first completed purchase, both days counted.
+--   * purchase_frequency = orders / greatest(tenure_years, 90 / 365.25):
+--     orders per year, a tenure under 90 days counting as 90 days, so that a
+--     customer seen for a few days is not extrapolated to hundreds of orders.
+--   * expected_lifespan_years = the average tenure_years (the same measure)
+--     of all customers whose current segment is the customer's (NULL segment
+--     a group of its own), from customer_first_purchase. Customers are still
+--     active at as_of, so this is a lower bound while the data is young.
+--   * clv = avg_order_value x purchase_frequency x expected_lifespan_years,
+--     from the unrounded factors.
+CREATE VIEW analytics.customer_value AS
+SELECT g.customer_id, g.customer_name, g.segment, g.city, g.state, g.region, g.country,
+	g.first_purchase,
+	g.last_purchase,
+	g.orders,
+	g.revenue::numeric(16, 2) AS revenue,
+	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
+	((a.as_of - g.first_purchase + 1) / 365.25)::numeric(10, 4) AS tenure_years,
+	(g.orders * 365.25 / GREATEST(a.as_of - g.first_purchase + 1, 90))::numeric(12, 4) AS purchase_frequency,
+	l.lifespan_years::numeric(10, 4) AS expected_lifespan_years,
+	(g.revenue / g.orders * (g.orders * 365.25 / GREATEST(a.as_of - g.first_purchase + 1, 90))
+		* l.lifespan_years)::numeric(16, 2) AS clv
+FROM (
+	SELECT v.customer_id,
+		cur.full_name AS customer_name, cur.segment, cur.city, cur.state, cur.region, cur.country,
+		pg_catalog.min(d.full_date) AS first_purchase,
+		pg_catalog.max(d.full_date) AS last_purchase,
+		pg_catalog.count(DISTINCT f.order_id) AS orders,
+		pg_catalog.sum(f.total_amount) AS revenue
+	FROM analytics.fact_sales f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	JOIN analytics.dim_customer v ON v.customer_key = f.customer_key
+	LEFT JOIN analytics.dim_customer cur ON cur.customer_id = v.customer_id AND cur.is_current
+	WHERE f.status = 'completed'
+	GROUP BY v.customer_id, cur.customer_key
+) g
+CROSS JOIN (
+	SELECT x.full_date AS as_of
+	FROM analytics.dim_date x
+	WHERE x.date_key = (SELECT pg_catalog.max(y.date_key) FROM analytics.fact_sales y)
+) a
+LEFT JOIN (
+	SELECT cur.segment,
+		pg_catalog.avg((a2.as_of - p.first_day + 1) / 365.25) AS lifespan_years
+	FROM analytics.customer_first_purchase p
+	CROSS JOIN (
+		SELECT x.full_date AS as_of
+		FROM analytics.dim_date x
+		WHERE x.date_key = (SELECT pg_catalog.max(y.date_key) FROM analytics.fact_sales y)
+	) a2
+	LEFT JOIN analytics.dim_customer cur ON cur.customer_id = p.customer_id AND cur.is_current
+	GROUP BY cur.segment
+) l ON l.segment IS NOT DISTINCT FROM g.segment;
+COMMENT ON VIEW analytics.customer_value IS 'Customer lifetime value per customer_id: CLV = average order value x purchase frequency (orders per year since the first purchase, at least 90 days counted) x expected lifespan (the average years since first purchase of the customers of the same current segment), as of the last day of sales data';
+
+-- Payments
+--
+-- Per UTC day, payment channel (channel_name of fact_payments.channel_key),
+-- city (dim_city: city, state, region) and customer segment (of the customer
+-- version the payment points to; NULL without customer or city).
+--   * revenue = sum of fact_payments.revenue (amount x fee_percent / 100 for
+--     successful payments, 0 for failed ones), four decimals.
+--   * transactions = payments; failed = payments with status failed;
+--     failure_rate = 100 x failed / transactions.
+--   * avg_processing_time = average processing_time in seconds over the
+--     payments that have one (NULL when none).
+-- To add these rows up, sum revenue, transactions and failed, and recompute
+-- the rate; weight avg_processing_time by transactions.
+CREATE VIEW analytics.payment_kpis AS
+SELECT d.full_date AS day,
+	ch.channel_name AS channel,
+	ci.city,
+	ci.state,
+	ci.region,
+	c.segment,
+	pg_catalog.sum(f.revenue)::numeric(16, 4) AS revenue,
+	pg_catalog.count(*) AS transactions,
+	pg_catalog.count(*) FILTER (WHERE f.status = 'failed') AS failed,
+	(100.0 * pg_catalog.count(*) FILTER (WHERE f.status = 'failed') / pg_catalog.count(*))::numeric(7, 2) AS failure_rate,
+	pg_catalog.avg(f.processing_time)::numeric(10, 3) AS avg_processing_time
+FROM analytics.fact_payments f
+JOIN analytics.dim_date d ON d.date_key = f.date_key
+JOIN analytics.dim_channel ch ON ch.channel_key = f.channel_key
+LEFT JOIN analytics.dim_city ci ON ci.city_key = f.city_key
+LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
+GROUP BY d.full_date, ch.channel_name, ci.city, ci.state, ci.region, c.segment;
+COMMENT ON VIEW analytics.payment_kpis IS 'Payments per UTC day, channel, city (state, region) and customer segment: fee revenue, transactions, failed, failure rate in percent, average processing time in seconds';
+
+-- Per UTC day with a payment: the columns of payment_kpis over all payments
+-- of the day, and over the 7 days ending that day (from retail_daily_totals):
+--   * revenue_7d_avg = the window's revenue / its days (days without
+--     payments count 0);
+--   * failure_rate_7d = 100 x the window's failed / its transactions
+--     (pooled: a busy day weighs more than a quiet one);
+--   * avg_processing_time_7d = the window's processing seconds / its timed
+--     payments.
+-- At the start of the data the window is cut at the first day with any
+-- payment, as in kpi_daily.
+CREATE VIEW analytics.payment_kpis_daily AS
+SELECT g.day,
+	g.revenue::numeric(16, 4) AS revenue,
+	g.transactions,
+	g.failed,
+	(100.0 * g.failed / g.transactions)::numeric(7, 2) AS failure_rate,
+	g.avg_processing_time::numeric(10, 3) AS avg_processing_time,
+	(w.revenue / LEAST(7, g.day - (SELECT x.full_date FROM analytics.dim_date x
+		WHERE x.date_key = (SELECT pg_catalog.min(y.date_key) FROM analytics.fact_payments y)) + 1))::numeric(16, 4)
+		AS revenue_7d_avg,
+	(CASE WHEN w.transactions > 0 THEN 100.0 * w.failed / w.transactions END)::numeric(7, 2) AS failure_rate_7d,
+	(CASE WHEN w.timed > 0 THEN w.seconds / w.timed END)::numeric(10, 3) AS avg_processing_time_7d
+FROM (
+	SELECT d.full_date AS day,
+		pg_catalog.sum(f.revenue) AS revenue,
+		pg_catalog.count(*) AS transactions,
+		pg_catalog.count(*) FILTER (WHERE f.status = 'failed') AS failed,
+		pg_catalog.avg(f.processing_time) AS avg_processing_time
+	FROM analytics.fact_payments f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	GROUP BY d.full_date
+) g
+CROSS JOIN LATERAL (
+	SELECT COALESCE(pg_catalog.sum(t.payment_revenue), 0) AS revenue,
+		pg_catalog.sum(t.payments) AS transactions,
+		pg_catalog.sum(t.failed_payments) AS failed,
+		pg_catalog.sum(t.processing_seconds) AS seconds,
+		pg_catalog.sum(t.timed_payments) AS timed
+	FROM analytics.retail_daily_totals t
+	WHERE t.day > g.day - 7 AND t.day <= g.day
+) w;
+COMMENT ON VIEW analytics.payment_kpis_daily IS 'Payments per UTC day: fee revenue, transactions, failed, failure rate, average processing time, and over the 7 days ending that day: average daily revenue, pooled failure rate and average processing time (window cut at the first payment day)';
+
+-- Customer service interactions per UTC day, channel (NULL without one) and
+-- interaction_type: interactions; resolved = status resolved;
+-- resolution_rate = 100 x resolved / interactions (unresolved and abandoned
+-- count as not resolved); avg_duration_seconds over interactions with a
+-- duration.
+CREATE VIEW analytics.interaction_summary AS
+SELECT d.full_date AS day,
+	ch.channel_name AS channel,
+	f.interaction_type,
+	pg_catalog.count(*) AS interactions,
+	pg_catalog.count(*) FILTER (WHERE f.status = 'resolved') AS resolved,
+	pg_catalog.avg(f.duration_seconds)::numeric(12, 2) AS avg_duration_seconds,
+	(100.0 * pg_catalog.count(*) FILTER (WHERE f.status = 'resolved') / pg_catalog.count(*))::numeric(7, 2) AS resolution_rate
+FROM analytics.fact_interactions f
+JOIN analytics.dim_date d ON d.date_key = f.date_key
+LEFT JOIN analytics.dim_channel ch ON ch.channel_key = f.channel_key
+GROUP BY d.full_date, ch.channel_name, f.interaction_type;
+COMMENT ON VIEW analytics.interaction_summary IS 'Customer service interactions per UTC day, channel and type: interactions, resolved, average duration in seconds, resolution rate in percent (resolved / all)';
+
+SELECT pg_catalog.pg_extension_config_dump('analytics.retail_daily_totals', '');
+SELECT pg_catalog.pg_extension_config_dump('analytics.customer_first_purchase', '');
+
+REVOKE ALL ON FUNCTION analytics.refresh_retail_summaries(date, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics.refresh_retail_summaries(date, date) TO analytics_admin;
+GRANT INSERT, UPDATE, DELETE ON analytics.retail_daily_totals, analytics.customer_first_purchase TO analytics_admin;
+GRANT SELECT ON analytics.retail_daily_totals, analytics.customer_first_purchase,
+	analytics.kpi_daily, analytics.sales_daily, analytics.sales_monthly, analytics.top_products,
+	analytics.category_sales, analytics.payment_methods, analytics.sales_geography,
+	analytics.customer_segments, analytics.product_performance, analytics.discount_analysis,
+	analytics.customer_value, analytics.payment_kpis, analytics.payment_kpis_daily,
+	analytics.interaction_summary
+	TO analytics_reader, analytics_admin;
