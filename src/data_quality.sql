@@ -186,11 +186,12 @@ BEGIN
 	-- wrongly (this equals comparing date_key with the timestamp's UTC date
 	-- as YYYYMMDD when invalid_calendar is ok, and is much cheaper than
 	-- formatting every timestamp); a date without a YYYYMMDD key covers
-	-- nothing. Customers join sales with the times each version covers: its
+	-- nothing. Customers join with the times each version covers: its
 	-- validity, from -infinity for its customer's earliest version (which
-	-- covers the sales before any version). Customers are grouped by join
-	-- and aggregate rather than by window functions, which would keep the
-	-- pass from running in parallel.
+	-- covers the facts before any version), as the loader assigns versions
+	-- to sales, payments and interactions alike. They are grouped by join and
+	-- aggregate rather than by window functions, which would keep the pass
+	-- from running in parallel.
 	RETURN QUERY
 	SELECT v.check_name, v.entity, v.failing_rows,
 		CASE WHEN v.failing_rows = 0 THEN 'ok' WHEN v.soft THEN 'warn' ELSE 'fail' END
@@ -288,6 +289,8 @@ BEGIN
 				WHEN f.processing_time <= 5 THEN 'medium'
 				WHEN f.processing_time > 5 THEN 'slow' END) AS bucket_mismatch,
 			pg_catalog.count(*) FILTER (WHERE NOT (f.txn_ts >= d.day_start AND f.txn_ts < d.day_end)) AS date_mismatch,
+			pg_catalog.count(*) FILTER (WHERE NOT (f.txn_ts >= c.covers_from
+				AND f.txn_ts < c.covers_to)) AS version_mismatch,
 			pg_catalog.count(*) FILTER (WHERE f.txn_ts > pg_catalog.now()) AS future
 		FROM analytics.fact_payments f
 			LEFT JOIN (SELECT date_key, pg_catalog.min(day_start) AS day_start, pg_catalog.max(day_end) AS day_end
@@ -298,7 +301,14 @@ BEGIN
 							THEN (full_date::timestamp + interval '1 day') AT TIME ZONE 'UTC' END AS day_end
 					FROM analytics.dim_date) days
 				GROUP BY date_key) d ON d.date_key = f.date_key
-			LEFT JOIN (SELECT DISTINCT customer_key FROM analytics.dim_customer) c ON c.customer_key = f.customer_key
+			LEFT JOIN (SELECT v.customer_key,
+					pg_catalog.min(CASE WHEN v.valid_from = e.first_from THEN '-infinity'
+						ELSE v.valid_from END) AS covers_from,
+					pg_catalog.max(v.valid_to) AS covers_to
+				FROM analytics.dim_customer v
+					LEFT JOIN (SELECT customer_id, pg_catalog.min(valid_from) AS first_from
+						FROM analytics.dim_customer GROUP BY customer_id) e ON e.customer_id = v.customer_id
+				GROUP BY v.customer_key) c ON c.customer_key = f.customer_key
 			LEFT JOIN (SELECT channel_key, pg_catalog.min(fee_percent) AS fee_percent
 				FROM analytics.dim_channel GROUP BY channel_key) ch ON ch.channel_key = f.channel_key
 			LEFT JOIN (SELECT DISTINCT city_key FROM analytics.dim_city) ci ON ci.city_key = f.city_key
@@ -318,7 +328,8 @@ BEGIN
 			(9, 'revenue_mismatch', 'fact_payments', a.revenue_mismatch, false),
 			(10, 'bucket_mismatch', 'fact_payments', a.bucket_mismatch, false),
 			(11, 'date_key_mismatch', 'fact_payments', a.date_mismatch, false),
-			(12, 'future_timestamp', 'fact_payments', a.future, true)
+			(12, 'customer_version_mismatch', 'fact_payments', a.version_mismatch, false),
+			(13, 'future_timestamp', 'fact_payments', a.future, true)
 		) AS v(ord, check_name, entity, failing_rows, soft)
 	ORDER BY v.ord;
 
@@ -335,6 +346,8 @@ BEGIN
 				OR f.duration_seconds < 0) AS invalid_value,
 			pg_catalog.count(*) FILTER (WHERE NOT (f.interaction_ts >= d.day_start
 				AND f.interaction_ts < d.day_end)) AS date_mismatch,
+			pg_catalog.count(*) FILTER (WHERE NOT (f.interaction_ts >= c.covers_from
+				AND f.interaction_ts < c.covers_to)) AS version_mismatch,
 			pg_catalog.count(*) FILTER (WHERE f.interaction_ts > pg_catalog.now()) AS future
 		FROM analytics.fact_interactions f
 			LEFT JOIN (SELECT date_key, pg_catalog.min(day_start) AS day_start, pg_catalog.max(day_end) AS day_end
@@ -345,7 +358,14 @@ BEGIN
 							THEN (full_date::timestamp + interval '1 day') AT TIME ZONE 'UTC' END AS day_end
 					FROM analytics.dim_date) days
 				GROUP BY date_key) d ON d.date_key = f.date_key
-			LEFT JOIN (SELECT DISTINCT customer_key FROM analytics.dim_customer) c ON c.customer_key = f.customer_key
+			LEFT JOIN (SELECT v.customer_key,
+					pg_catalog.min(CASE WHEN v.valid_from = e.first_from THEN '-infinity'
+						ELSE v.valid_from END) AS covers_from,
+					pg_catalog.max(v.valid_to) AS covers_to
+				FROM analytics.dim_customer v
+					LEFT JOIN (SELECT customer_id, pg_catalog.min(valid_from) AS first_from
+						FROM analytics.dim_customer GROUP BY customer_id) e ON e.customer_id = v.customer_id
+				GROUP BY v.customer_key) c ON c.customer_key = f.customer_key
 			LEFT JOIN (SELECT DISTINCT channel_key FROM analytics.dim_channel) ch ON ch.channel_key = f.channel_key
 		) a,
 		(SELECT coalesce(pg_catalog.sum(n), 0)::bigint AS duplicate_id
@@ -359,7 +379,8 @@ BEGIN
 			(5, 'orphan_key', 'fact_interactions.channel_key', a.orphan_channel, false),
 			(6, 'invalid_value', 'fact_interactions', a.invalid_value, false),
 			(7, 'date_key_mismatch', 'fact_interactions', a.date_mismatch, false),
-			(8, 'future_timestamp', 'fact_interactions', a.future, true)
+			(8, 'customer_version_mismatch', 'fact_interactions', a.version_mismatch, false),
+			(9, 'future_timestamp', 'fact_interactions', a.future, true)
 		) AS v(ord, check_name, entity, failing_rows, soft)
 	ORDER BY v.ord;
 END
