@@ -85,44 +85,14 @@ hashagg_stats() {
 }
 
 say "machine"
-echo "cpus:       $(nproc)"
-echo "cpu model:  $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-echo "memory:     $(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-echo "postgresql: $("$PGBIN/postgres" --version)"
-echo "load:       $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) before the run"
-
-say "starting the aggbench cluster (test/tmp/aggbench, port $AGGBENCH_PORT)"
-stop_cluster aggbench
-as_pg rm -rf "$WORK/aggbench"
-start_cluster aggbench "$AGGBENCH_PORT" "$DB"
-trap 'stop_cluster aggbench' EXIT
-ensure_database "$DB"
 # No autovacuum (it would take a CPU at random moments: VACUUM ANALYZE and
 # CHECKPOINT run before the timings instead), no JIT (its compile time, up to
 # a second here, would land on some queries and not others), no synchronized
 # scans (every scan reads the table from its first block, so the aggregates
 # see the same order each time), serial by default.
-$PSQL -d "$DB" >/dev/null <<SQL
-ALTER SYSTEM SET shared_buffers = '2GB';
-ALTER SYSTEM SET work_mem = '$WORK_MEM';
-ALTER SYSTEM SET hash_mem_multiplier = $HASH_MEM_MULTIPLIER;
-ALTER SYSTEM SET maintenance_work_mem = '1GB';
-ALTER SYSTEM SET max_wal_size = '8GB';
-ALTER SYSTEM SET autovacuum = off;
-ALTER SYSTEM SET jit = off;
-ALTER SYSTEM SET synchronize_seqscans = off;
-ALTER SYSTEM SET max_parallel_workers_per_gather = 0;
-SQL
-# shared_buffers needs a restart
-as_pg "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w -t 60 restart >/dev/null ||
-	{ tail -20 "$CLUSTER_DIR/server.log"; die "the aggbench cluster did not restart"; }
-echo "server:     $($PSQL -d "$DB" -Atc 'SELECT version()')"
-echo "settings:   $($PSQL -d "$DB" -Atc "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name)
-	FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'hash_mem_multiplier', 'jit', 'autovacuum',
-		'max_parallel_workers_per_gather', 'max_parallel_workers', 'parallel_setup_cost', 'parallel_tuple_cost',
-		'synchronize_seqscans')")"
-$PSQL -d "$DB" -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION analytics' -c 'CREATE EXTENSION pg_prewarm'
-echo "extension:  analytics $($PSQL -d "$DB" -Atc "SELECT extversion FROM pg_extension WHERE extname = 'analytics'")"
+bench_cluster aggbench "$AGGBENCH_PORT" "shared_buffers = '2GB'" "work_mem = '$WORK_MEM'" \
+	"hash_mem_multiplier = $HASH_MEM_MULTIPLIER" "maintenance_work_mem = '1GB'" "max_wal_size = '8GB'" \
+	"autovacuum = off" "jit = off" "synchronize_seqscans = off" "max_parallel_workers_per_gather = 0"
 
 say "data: 10M events, 200k users x 5 sessions x 10 events"
 # Deterministic: every attribute comes from hashint8extended of the session

@@ -58,3 +58,39 @@ paired() {
 		awk '{ printf "%.6f\n", $1 / $2 }' | sort -n |
 		awk '{ r[NR] = $1 } END { printf "%.2f", NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2 }'
 }
+
+# bench_cluster NAME PORT 'setting = value' ...: prints the machine, starts a
+# fresh cluster test/tmp/NAME on PORT (stopped when the script exits) with
+# these settings (set by ALTER SYSTEM, then a restart, as shared_buffers
+# needs), creates DB with the extension and pg_prewarm, and prints the
+# server and the settings in effect.
+bench_cluster() {
+	local name=$1 port=$2 setting
+	local names="'TimeZone', 'max_parallel_workers_per_gather', 'max_parallel_workers', 'parallel_setup_cost', 'parallel_tuple_cost'"
+	shift 2
+	echo "cpus:       $(nproc)"
+	echo "cpu model:  $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+	echo "memory:     $(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+	echo "postgresql: $("$PGBIN/postgres" --version) ($PGBIN)"
+	echo "load:       $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) before the run"
+	echo "build:      $(cd "$ROOT" && git log -1 --format='%h %s' 2>/dev/null | cut -c1-100 || echo '?')"
+
+	say "starting the $name cluster (test/tmp/$name, port $port)"
+	stop_cluster "$name"
+	as_pg rm -rf "$WORK/$name"
+	start_cluster "$name" "$port" "$DB"
+	# shellcheck disable=SC2064 # the name is fixed now
+	trap "stop_cluster $name" EXIT
+	ensure_database "$DB"
+	for setting in "$@"; do
+		$PSQL -d "$DB" -c "ALTER SYSTEM SET $setting" >/dev/null
+		names="$names, '$(sed 's/[[:space:]]*=.*//' <<<"$setting")'"
+	done
+	as_pg "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w -t 60 restart >/dev/null ||
+		{ tail -20 "$CLUSTER_DIR/server.log"; die "the $name cluster did not restart"; }
+	echo "server:     $($PSQL -d "$DB" -Atc 'SELECT version()')"
+	echo "settings:   $($PSQL -d "$DB" -Atc "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name)
+		FROM pg_settings WHERE name IN ($names)")"
+	$PSQL -d "$DB" -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION analytics' -c 'CREATE EXTENSION pg_prewarm'
+	echo "extension:  analytics $($PSQL -d "$DB" -Atc "SELECT extversion FROM pg_extension WHERE extname = 'analytics'")"
+}

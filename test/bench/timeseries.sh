@@ -106,40 +106,12 @@ plan_of() {
 }
 
 say "machine"
-echo "cpus:       $(nproc)"
-echo "cpu model:  $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-echo "memory:     $(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-echo "postgresql: $("$PGBIN/postgres" --version)"
-echo "load:       $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) before the run"
-echo "build:      $(cd "$ROOT" && git log -1 --format='%h %s' 2>/dev/null | cut -c1-100 || echo '?')"
-
-say "starting the tsbench cluster (test/tmp/tsbench, port $TSBENCH_PORT)"
-stop_cluster tsbench
-as_pg rm -rf "$WORK/tsbench"
-start_cluster tsbench "$TSBENCH_PORT" "$DB"
-trap 'stop_cluster tsbench' EXIT
-ensure_database "$DB"
 # No autovacuum, no JIT (its compile time would land on some queries and not
 # others), no synchronized scans, serial. 2 GB of work_mem: the window
 # queries' sorts, if any, and the data generation's sorts stay in memory.
-$PSQL -d "$DB" >/dev/null <<SQL
-ALTER SYSTEM SET shared_buffers = '3GB';
-ALTER SYSTEM SET work_mem = '2GB';
-ALTER SYSTEM SET maintenance_work_mem = '1GB';
-ALTER SYSTEM SET max_wal_size = '8GB';
-ALTER SYSTEM SET autovacuum = off;
-ALTER SYSTEM SET jit = off;
-ALTER SYSTEM SET synchronize_seqscans = off;
-ALTER SYSTEM SET max_parallel_workers_per_gather = 0;
-SQL
-as_pg "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w -t 60 restart >/dev/null ||
-	{ tail -20 "$CLUSTER_DIR/server.log"; die "the tsbench cluster did not restart"; }
-echo "server:     $($PSQL -d "$DB" -Atc 'SELECT version()')"
-echo "settings:   $($PSQL -d "$DB" -Atc "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name)
-	FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'jit', 'autovacuum',
-		'max_parallel_workers_per_gather', 'synchronize_seqscans', 'TimeZone')")"
-$PSQL -d "$DB" -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION analytics' -c 'CREATE EXTENSION pg_prewarm'
-echo "extension:  analytics $($PSQL -d "$DB" -Atc "SELECT extversion FROM pg_extension WHERE extname = 'analytics'")"
+bench_cluster tsbench "$TSBENCH_PORT" "shared_buffers = '3GB'" "work_mem = '2GB'" \
+	"maintenance_work_mem = '1GB'" "max_wal_size = '8GB'" "autovacuum = off" "jit = off" \
+	"synchronize_seqscans = off" "max_parallel_workers_per_gather = 0"
 HAVE_ZSCORE=$($PSQL -d "$DB" -Atc "SELECT to_regprocedure('analytics.zscore(float8)') IS NOT NULL")
 
 say "data"

@@ -82,38 +82,11 @@ check() {
 query() { $PSQL -d "$DB" -At -F ' ' -c "$1"; }
 
 say "machine"
-echo "cpus:       $(nproc)"
-echo "cpu model:  $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-echo "memory:     $(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-echo "postgresql: $("$PGBIN/postgres" --version) ($PGBIN)"
-echo "load:       $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) before the run"
-echo "build:      $(cd "$ROOT" && git log -1 --format='%h %s' 2>/dev/null | cut -c1-100 || echo '?')"
-
-say "starting the whbench cluster (test/tmp/whbench, port $PORT)"
-stop_cluster whbench
-as_pg rm -rf "$WORK/whbench"
-start_cluster whbench "$PORT" "$DB"
-trap 'stop_cluster whbench' EXIT
-ensure_database "$DB"
 # No autovacuum, no JIT (its compile time would land on some statements and
 # not others); parallel query as configured by default.
-$PSQL -d "$DB" >/dev/null <<SQL
-ALTER SYSTEM SET shared_buffers = '3GB';
-ALTER SYSTEM SET work_mem = '256MB';
-ALTER SYSTEM SET maintenance_work_mem = '1GB';
-ALTER SYSTEM SET max_wal_size = '8GB';
-ALTER SYSTEM SET autovacuum = off;
-ALTER SYSTEM SET jit = off;
-ALTER SYSTEM SET synchronize_seqscans = off;
-SQL
-as_pg "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w -t 60 restart >/dev/null ||
-	{ tail -20 "$CLUSTER_DIR/server.log"; die "the whbench cluster did not restart"; }
-echo "server:     $($PSQL -d "$DB" -Atc 'SELECT version()')"
-echo "settings:   $($PSQL -d "$DB" -Atc "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name)
-	FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'maintenance_work_mem', 'max_wal_size', 'jit',
-		'autovacuum', 'max_parallel_workers_per_gather', 'TimeZone')")"
-$PSQL -d "$DB" -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION analytics' -c 'CREATE EXTENSION pg_prewarm'
-echo "extension:  analytics $($PSQL -d "$DB" -Atc "SELECT extversion FROM pg_extension WHERE extname = 'analytics'")"
+bench_cluster whbench "$PORT" "shared_buffers = '3GB'" "work_mem = '256MB'" \
+	"maintenance_work_mem = '1GB'" "max_wal_size = '8GB'" "autovacuum = off" "jit = off" \
+	"synchronize_seqscans = off"
 
 say "data: dimensions"
 # 4 channels, 20 stores, 1k products, 100k customers (every tenth with a
