@@ -283,6 +283,10 @@ SELECT analytics.try_numeric('1', 5, 6);
 SELECT analytics.date_key('2025-01-20 23:30:00-05:00') AS next_day, analytics.date_key('2024-02-29 00:00:00+00') AS leap_day,
 	analytics.date_key('0001-01-01 00:00:00+00') AS first_year;
 SELECT analytics.date_key('infinity');
+-- the loader's missing value: whitespace around (the same the parsers skip)
+-- dropped, nothing left = NULL, inner spaces kept
+SELECT analytics._trim_or_null(E'\t P1 \n') = 'P1' AS trimmed, analytics._trim_or_null(E' \t ') IS NULL AS blank,
+	analytics._trim_or_null('a b') = 'a b' AS inner_kept, analytics._trim_or_null('') IS NULL AS empty;
 SELECT v, analytics.try_bool(v) FROM (VALUES ('true'), ('F'), ('yes'), ('off'), ('1'), (' t '), ('maybe'), ('')) t(v);
 
 -- Roles: admins load; readers cannot read staging or rejects, nor load.

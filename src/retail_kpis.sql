@@ -83,14 +83,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	IF from_date IS NULL OR to_date IS NULL THEN
-		RAISE EXCEPTION 'refresh_retail_summaries needs both from_date and to_date'
-			USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	IF from_date > to_date THEN
-		RAISE EXCEPTION 'refresh_retail_summaries needs a range with from_date <= to_date, got % to %', from_date, to_date
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
+	PERFORM analytics._require_day_range('refresh_retail_summaries', from_date, to_date);
 	LOCK TABLE analytics.retail_daily_totals, analytics.customer_first_purchase IN SHARE ROW EXCLUSIVE MODE;
 
 	DELETE FROM analytics.retail_daily_totals t WHERE t.day >= from_date AND t.day <= to_date;

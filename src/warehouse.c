@@ -186,28 +186,25 @@ try_bool(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(result);
 }
 
-/* _trim_or_null(text): nullif(btrim(value), '') in one step, the original
- * value itself when it has no surrounding spaces */
+/*
+ * _trim_or_null(text): the text without surrounding whitespace (as the
+ * parsers above see it), NULL when nothing is left; the value itself when
+ * there is nothing to trim.
+ */
 PG_FUNCTION_INFO_V1(trim_or_null);
 Datum
 trim_or_null(PG_FUNCTION_ARGS)
 {
 	text	   *t = PG_GETARG_TEXT_PP(0);
-	const char *p = VARDATA_ANY(t);
-	int			len = VARSIZE_ANY_EXHDR(t);
-	int			start = 0;
-	int			end = len;
+	const char *s;
+	int			len;
 
-	/* btrim's default: spaces only */
-	while (start < end && p[start] == ' ')
-		start++;
-	while (end > start && p[end - 1] == ' ')
-		end--;
-	if (start == end)
+	TrimmedText(t, &s, &len);
+	if (len == 0)
 		PG_RETURN_NULL();
-	if (start == 0 && end == len)
+	if (len == (int) VARSIZE_ANY_EXHDR(t))
 		PG_RETURN_TEXT_P(t);
-	PG_RETURN_TEXT_P(cstring_to_text_with_len(p + start, end - start));
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(s, len));
 }
 
 /* date_key(timestamptz): the UTC calendar day as YYYYMMDD, dim_date's key */

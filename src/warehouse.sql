@@ -93,20 +93,32 @@ AS $$
 $$;
 COMMENT ON FUNCTION analytics._dim_date_add(date[]) IS 'Internal: adds the given days missing from analytics.dim_date; returns how many were added';
 
+-- Refuses a missing or reversed range of days on behalf of caller.
+CREATE FUNCTION analytics._require_day_range(caller text, from_date date, to_date date)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF from_date IS NULL OR to_date IS NULL THEN
+		RAISE EXCEPTION '% needs both from_date and to_date', caller
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF from_date > to_date THEN
+		RAISE EXCEPTION '% needs a range with from_date <= to_date, got % to %', caller, from_date, to_date
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION analytics._require_day_range(text, date, date) IS 'Internal: raises an error naming caller when a range of days is missing or reversed';
+
 CREATE FUNCTION analytics.fill_dim_date(from_date date, to_date date)
 RETURNS int
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	IF from_date IS NULL OR to_date IS NULL THEN
-		RAISE EXCEPTION 'fill_dim_date needs both from_date and to_date'
-			USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	IF from_date > to_date THEN
-		RAISE EXCEPTION 'fill_dim_date needs a range with from_date <= to_date, got % to %', from_date, to_date
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
+	PERFORM analytics._require_day_range('fill_dim_date', from_date, to_date);
 	IF to_date - from_date > 366 * 200 THEN
 		RAISE EXCEPTION 'fill_dim_date range of % days is too long', to_date - from_date
 			USING ERRCODE = 'invalid_parameter_value',
@@ -313,18 +325,19 @@ CREATE FUNCTION analytics.try_bool(value text)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'try_bool'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.try_bool(text) IS 'What boolean input accepts (true, false, t, f, yes, no, on, off, 1, 0), or NULL otherwise';
+
 CREATE FUNCTION analytics.date_key(ts timestamptz)
 RETURNS int
 AS 'MODULE_PATHNAME', 'date_key'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.date_key(timestamptz) IS 'The UTC calendar day of a timestamp as YYYYMMDD, the key of analytics.dim_date';
+
 CREATE FUNCTION analytics._trim_or_null(value text)
 RETURNS text
 AS 'MODULE_PATHNAME', 'trim_or_null'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION analytics._trim_or_null(text) IS 'Internal: nullif(btrim(value), '''') in one step, for the loader';
-COMMENT ON FUNCTION analytics.date_key(timestamptz) IS 'The UTC calendar day of a timestamp as YYYYMMDD, the key of analytics.dim_date';
-
-COMMENT ON FUNCTION analytics.try_bool(text) IS 'What boolean input accepts (true, false, t, f, yes, no, on, off, 1, 0), or NULL otherwise';
+COMMENT ON FUNCTION analytics._trim_or_null(text) IS 'Internal: the text without surrounding whitespace, NULL when nothing is left (the loader''s notion of a missing value)';
 
 -- Loading, in steps shared by the entities. Each entity is first parsed
 -- into a temporary table pg_temp.load_<entity> (source_row, reason, payload
@@ -442,6 +455,18 @@ END
 $$;
 COMMENT ON FUNCTION analytics._load_merge(text, regclass, text, text[], text[], boolean) IS 'Internal step of analytics.load_warehouse: inserts the new keys of source into target and updates those whose compared columns differ (bulk: facts, with the shortcuts described in the source); returns {inserted, updated, unchanged}';
 
+-- The customer version valid at a time t: the row with lo <= t < hi, the
+-- first version of a customer reaching back to -infinity (so that a fact
+-- before all versions takes the earliest). Used by the loader to key facts
+-- and to move them when a history gains a version.
+CREATE VIEW analytics._customer_validity AS
+SELECT d.customer_id, d.customer_key,
+	CASE WHEN d.valid_from OPERATOR(pg_catalog.=) pg_catalog.min(d.valid_from) OVER (PARTITION BY d.customer_id)
+		THEN '-infinity'::timestamptz ELSE d.valid_from END AS lo,
+	d.valid_to AS hi
+FROM analytics.dim_customer d;
+COMMENT ON VIEW analytics._customer_validity IS 'Internal: the time range [lo, hi) in which each customer version applies to facts, the first version reaching back to -infinity';
+
 -- Applies pg_temp.load_customers (valid rows, one per (customer_id,
 -- updated_at)) to the SCD type 2 dimension, oldest first. Segment, city,
 -- state, region and country are versioned: a row whose values differ from
@@ -468,6 +493,7 @@ DECLARE
 	t1_differs boolean;
 	t2_differs boolean;
 	moved text[] := '{}';
+	fact text;
 BEGIN
 	SELECT count(*) INTO total FROM pg_temp.load_customers;
 
@@ -568,22 +594,14 @@ BEGIN
 	-- their time (the earliest one for facts before all versions).
 	IF cardinality(moved) > 0 THEN
 		CREATE TEMP TABLE load_moved ON COMMIT DROP AS
-		SELECT d.customer_key, d.customer_id,
-			CASE WHEN d.valid_from = min(d.valid_from) OVER (PARTITION BY d.customer_id) THEN '-infinity' ELSE d.valid_from END AS lo,
-			d.valid_to AS hi
-		FROM analytics.dim_customer d WHERE d.customer_id = ANY (moved);
-		UPDATE analytics.fact_sales f SET customer_key = m.customer_key
-		FROM analytics.dim_customer old, pg_temp.load_moved m
-		WHERE old.customer_key = f.customer_key AND old.customer_id = ANY (moved) AND m.customer_id = old.customer_id
-			AND f.sale_ts >= m.lo AND f.sale_ts < m.hi AND f.customer_key <> m.customer_key;
-		UPDATE analytics.fact_payments f SET customer_key = m.customer_key
-		FROM analytics.dim_customer old, pg_temp.load_moved m
-		WHERE old.customer_key = f.customer_key AND old.customer_id = ANY (moved) AND m.customer_id = old.customer_id
-			AND f.txn_ts >= m.lo AND f.txn_ts < m.hi AND f.customer_key <> m.customer_key;
-		UPDATE analytics.fact_interactions f SET customer_key = m.customer_key
-		FROM analytics.dim_customer old, pg_temp.load_moved m
-		WHERE old.customer_key = f.customer_key AND old.customer_id = ANY (moved) AND m.customer_id = old.customer_id
-			AND f.interaction_ts >= m.lo AND f.interaction_ts < m.hi AND f.customer_key <> m.customer_key;
+		SELECT * FROM analytics._customer_validity cv WHERE cv.customer_id = ANY (moved);
+		FOREACH fact IN ARRAY ARRAY['fact_sales:sale_ts', 'fact_payments:txn_ts', 'fact_interactions:interaction_ts'] LOOP
+			EXECUTE format('UPDATE analytics.%1$I f SET customer_key = m.customer_key
+				FROM analytics.dim_customer old, pg_temp.load_moved m
+				WHERE old.customer_key = f.customer_key AND old.customer_id = ANY ($1) AND m.customer_id = old.customer_id
+					AND f.%2$I >= m.lo AND f.%2$I < m.hi AND f.customer_key <> m.customer_key',
+				split_part(fact, ':', 1), split_part(fact, ':', 2)) USING moved;
+		END LOOP;
 		DROP TABLE pg_temp.load_moved;
 	END IF;
 	RETURN ARRAY[inserted, updated, total - inserted - updated];
@@ -625,19 +643,19 @@ BEGIN
 		CREATE TEMP TABLE load_products ON COMMIT DROP AS
 		SELECT x.*, CASE
 				WHEN x.product_id IS NULL THEN 'missing product_id'
-				WHEN x.unit_cost IS NULL THEN CASE WHEN nullif(btrim(s.unit_cost), '') IS NULL THEN 'missing unit_cost'
+				WHEN x.unit_cost IS NULL THEN CASE WHEN analytics._trim_or_null(s.unit_cost) IS NULL THEN 'missing unit_cost'
 					ELSE format('unit_cost %L is not a number up to 9999999999.99', s.unit_cost) END
-				WHEN x.unit_price IS NULL THEN CASE WHEN nullif(btrim(s.unit_price), '') IS NULL THEN 'missing unit_price'
+				WHEN x.unit_price IS NULL THEN CASE WHEN analytics._trim_or_null(s.unit_price) IS NULL THEN 'missing unit_price'
 					ELSE format('unit_price %L is not a number up to 9999999999.99', s.unit_price) END
 				WHEN x.unit_cost < 0 THEN format('unit_cost %s is negative', x.unit_cost)
 				WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
-				WHEN x.active IS NULL AND nullif(btrim(s.active), '') IS NOT NULL THEN format('active %L is not a boolean', s.active)
+				WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
 			END AS reason
 		FROM analytics.stg_products s,
-			LATERAL (SELECT s.source_row, nullif(btrim(s.product_id), '') AS product_id,
-				nullif(btrim(s.product_name), '') AS product_name, nullif(btrim(s.category), '') AS category,
-				nullif(btrim(s.subcategory), '') AS subcategory, analytics.try_numeric(s.unit_cost, 12, 2) AS unit_cost,
-				analytics.try_numeric(s.unit_price, 12, 2) AS unit_price, nullif(btrim(s.supplier_id), '') AS supplier_id,
+			LATERAL (SELECT s.source_row, analytics._trim_or_null(s.product_id) AS product_id,
+				analytics._trim_or_null(s.product_name) AS product_name, analytics._trim_or_null(s.category) AS category,
+				analytics._trim_or_null(s.subcategory) AS subcategory, analytics.try_numeric(s.unit_cost, 12, 2) AS unit_cost,
+				analytics.try_numeric(s.unit_price, 12, 2) AS unit_price, analytics._trim_or_null(s.supplier_id) AS supplier_id,
 				analytics.try_bool(s.active) AS active) x
 		ORDER BY s.source_row;
 		st := analytics._load_stage(run, 'products', '{product_id}');
@@ -649,15 +667,15 @@ BEGIN
 		CREATE TEMP TABLE load_stores ON COMMIT DROP AS
 		SELECT x.*, CASE
 				WHEN x.store_id IS NULL THEN 'missing store_id'
-				WHEN x.open_date IS NULL AND nullif(btrim(s.open_date), '') IS NOT NULL
+				WHEN x.open_date IS NULL AND analytics._trim_or_null(s.open_date) IS NOT NULL
 					THEN format('open_date %L is not a date', s.open_date) || iso
-				WHEN x.active IS NULL AND nullif(btrim(s.active), '') IS NOT NULL THEN format('active %L is not a boolean', s.active)
+				WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
 			END AS reason
 		FROM analytics.stg_stores s,
-			LATERAL (SELECT s.source_row, nullif(btrim(s.store_id), '') AS store_id,
-				nullif(btrim(s.store_name), '') AS store_name, nullif(btrim(s.city), '') AS city,
-				nullif(btrim(s.state), '') AS state, nullif(btrim(s.region), '') AS region,
-				nullif(btrim(s.country), '') AS country, nullif(btrim(s.manager), '') AS manager,
+			LATERAL (SELECT s.source_row, analytics._trim_or_null(s.store_id) AS store_id,
+				analytics._trim_or_null(s.store_name) AS store_name, analytics._trim_or_null(s.city) AS city,
+				analytics._trim_or_null(s.state) AS state, analytics._trim_or_null(s.region) AS region,
+				analytics._trim_or_null(s.country) AS country, analytics._trim_or_null(s.manager) AS manager,
 				(analytics.try_timestamptz(s.open_date) AT TIME ZONE 'UTC')::date AS open_date,
 				analytics.try_bool(s.active) AS active) x
 		ORDER BY s.source_row;
@@ -670,14 +688,14 @@ BEGIN
 		CREATE TEMP TABLE load_channels ON COMMIT DROP AS
 		SELECT x.*, CASE
 				WHEN x.channel_id IS NULL THEN 'missing channel_id'
-				WHEN x.fee_percent IS NULL AND nullif(btrim(s.fee_percent), '') IS NULL THEN 'missing fee_percent'
+				WHEN x.fee_percent IS NULL AND analytics._trim_or_null(s.fee_percent) IS NULL THEN 'missing fee_percent'
 				WHEN x.fee_percent IS NULL OR x.fee_percent < 0 OR x.fee_percent > 100
 					THEN format('fee_percent %L is not a number from 0 to 100', s.fee_percent)
-				WHEN x.active IS NULL AND nullif(btrim(s.active), '') IS NOT NULL THEN format('active %L is not a boolean', s.active)
+				WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
 			END AS reason
 		FROM analytics.stg_channels s,
-			LATERAL (SELECT s.source_row, nullif(btrim(s.channel_id), '') AS channel_id,
-				nullif(btrim(s.channel_name), '') AS channel_name, nullif(btrim(s.channel_type), '') AS channel_type,
+			LATERAL (SELECT s.source_row, analytics._trim_or_null(s.channel_id) AS channel_id,
+				analytics._trim_or_null(s.channel_name) AS channel_name, analytics._trim_or_null(s.channel_type) AS channel_type,
 				analytics.try_numeric(s.fee_percent, 5, 2) AS fee_percent, analytics.try_bool(s.active) AS active) x
 		ORDER BY s.source_row;
 		st := analytics._load_stage(run, 'channels', '{channel_id}');
@@ -689,16 +707,16 @@ BEGIN
 		CREATE TEMP TABLE load_customers ON COMMIT DROP AS
 		SELECT x.*, CASE
 				WHEN x.customer_id IS NULL THEN 'missing customer_id'
-				WHEN nullif(btrim(s.updated_at), '') IS NULL THEN 'missing updated_at'
+				WHEN analytics._trim_or_null(s.updated_at) IS NULL THEN 'missing updated_at'
 				WHEN x.updated_at IS NULL THEN format('updated_at %L is not a date or timestamp', s.updated_at) || iso
 			END AS reason
 		FROM analytics.stg_customers s,
-			LATERAL (SELECT s.source_row, nullif(btrim(s.customer_id), '') AS customer_id,
-				nullif(concat_ws(' ', nullif(btrim(s.first_name), ''), nullif(btrim(s.last_name), '')), '') AS full_name,
-				nullif(btrim(s.email), '') AS email, nullif(btrim(s.phone), '') AS phone,
-				nullif(btrim(s.city), '') AS city, nullif(btrim(s.state), '') AS state,
-				nullif(btrim(s.region), '') AS region, nullif(btrim(s.country), '') AS country,
-				nullif(btrim(s.segment), '') AS segment, analytics.try_timestamptz(s.updated_at) AS updated_at) x
+			LATERAL (SELECT s.source_row, analytics._trim_or_null(s.customer_id) AS customer_id,
+				nullif(concat_ws(' ', analytics._trim_or_null(s.first_name), analytics._trim_or_null(s.last_name)), '') AS full_name,
+				analytics._trim_or_null(s.email) AS email, analytics._trim_or_null(s.phone) AS phone,
+				analytics._trim_or_null(s.city) AS city, analytics._trim_or_null(s.state) AS state,
+				analytics._trim_or_null(s.region) AS region, analytics._trim_or_null(s.country) AS country,
+				analytics._trim_or_null(s.segment) AS segment, analytics.try_timestamptz(s.updated_at) AS updated_at) x
 		ORDER BY s.source_row;
 		st := analytics._load_stage(run, 'customers', '{customer_id,updated_at}');
 		mg := analytics._load_customers();
@@ -716,13 +734,8 @@ BEGIN
 		ON CONFLICT (city) DO UPDATE SET state = excluded.state, region = excluded.region, country = excluded.country
 		WHERE (c.state, c.region, c.country) IS DISTINCT FROM (excluded.state, excluded.region, excluded.country);
 
-		-- The customer version valid at a time: [lo, hi), the first version
-		-- reaching back to -infinity.
-		CREATE TEMP TABLE load_versions ON COMMIT DROP AS
-		SELECT d.customer_id, d.customer_key,
-			CASE WHEN d.valid_from = min(d.valid_from) OVER (PARTITION BY d.customer_id) THEN '-infinity' ELSE d.valid_from END AS lo,
-			d.valid_to AS hi
-		FROM analytics.dim_customer d;
+		-- The customer version valid at a time, for keying the facts
+		CREATE TEMP TABLE load_versions ON COMMIT DROP AS SELECT * FROM analytics._customer_validity;
 		ANALYZE pg_temp.load_versions;
 
 		-- Sales.
@@ -746,12 +759,12 @@ BEGIN
 				WHEN x.order_id IS NULL THEN 'missing order_id'
 				WHEN x.customer_id IS NULL THEN 'missing customer_id'
 				WHEN x.product_id IS NULL THEN 'missing product_id'
-				WHEN nullif(btrim(x.raw_sale_ts), '') IS NULL THEN 'missing sale_ts'
+				WHEN analytics._trim_or_null(x.raw_sale_ts) IS NULL THEN 'missing sale_ts'
 				WHEN x.sale_ts IS NULL THEN format('sale_ts %L is not a date or timestamp', x.raw_sale_ts) || iso
-				WHEN nullif(btrim(x.raw_quantity), '') IS NULL THEN 'missing quantity'
+				WHEN analytics._trim_or_null(x.raw_quantity) IS NULL THEN 'missing quantity'
 				WHEN x.quantity IS NULL THEN format('quantity %L is not a whole number', x.raw_quantity)
 				WHEN x.quantity <= 0 THEN format('quantity %s is not above 0', x.quantity)
-				WHEN nullif(btrim(x.raw_unit_price), '') IS NULL THEN 'missing unit_price'
+				WHEN analytics._trim_or_null(x.raw_unit_price) IS NULL THEN 'missing unit_price'
 				WHEN x.unit_price IS NULL THEN format('unit_price %L is not a number up to 9999999999.99', x.raw_unit_price)
 				WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
 				WHEN x.discount IS NULL THEN format('discount %L is not a number up to 9999999999.99', x.raw_discount)
@@ -760,7 +773,7 @@ BEGIN
 					THEN format('discount %s exceeds quantity x unit_price (%s)', x.discount, x.quantity * x.unit_price)
 				WHEN x.quantity * x.unit_price >= 1e12
 					THEN format('quantity x unit_price (%s) is too large: amounts go up to 999999999999.99', x.quantity * x.unit_price)
-				WHEN nullif(btrim(x.raw_status), '') IS NULL THEN 'missing status'
+				WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
 				WHEN x.status NOT IN ('completed', 'returned', 'cancelled')
 					THEN format('status %L is not one of completed, returned, cancelled', x.raw_status)
 				WHEN v.customer_key IS NULL THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
@@ -777,8 +790,8 @@ BEGIN
 				analytics._trim_or_null(s.product_id) AS product_id, analytics._trim_or_null(s.store_id) AS store_id,
 				analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.payment_method) AS payment_method,
 				analytics.try_int(s.quantity) AS quantity, analytics.try_numeric(s.unit_price, 12, 2) AS unit_price,
-				CASE WHEN nullif(btrim(s.discount), '') IS NULL THEN 0 ELSE analytics.try_numeric(s.discount, 12, 2) END AS discount,
-				lower(btrim(s.status)) AS status
+				CASE WHEN analytics._trim_or_null(s.discount) IS NULL THEN 0 ELSE analytics.try_numeric(s.discount, 12, 2) END AS discount,
+				lower(analytics._trim_or_null(s.status)) AS status
 				FROM analytics.stg_sales s
 				OFFSET 0) x
 		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.sale_ts >= v.lo AND x.sale_ts < v.hi
@@ -820,24 +833,24 @@ BEGIN
 			CASE
 				WHEN x.transaction_id IS NULL THEN 'missing transaction_id'
 				WHEN x.channel_id IS NULL THEN 'missing channel_id'
-				WHEN nullif(btrim(x.raw_txn_ts), '') IS NULL THEN 'missing txn_ts'
+				WHEN analytics._trim_or_null(x.raw_txn_ts) IS NULL THEN 'missing txn_ts'
 				WHEN x.txn_ts IS NULL THEN format('txn_ts %L is not a date or timestamp', x.raw_txn_ts) || iso
-				WHEN nullif(btrim(x.raw_amount), '') IS NULL THEN 'missing amount'
+				WHEN analytics._trim_or_null(x.raw_amount) IS NULL THEN 'missing amount'
 				WHEN x.amount IS NULL THEN format('amount %L is not a number up to 999999999999.99', x.raw_amount)
 				WHEN x.amount <= 0 THEN format('amount %s is not above 0', x.amount)
-				WHEN nullif(btrim(x.raw_status), '') IS NULL THEN 'missing status'
+				WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
 				WHEN x.status NOT IN ('success', 'failed') THEN format('status %L is not one of success, failed', x.raw_status)
-				WHEN x.processing_time IS NULL AND nullif(btrim(x.raw_processing_time), '') IS NOT NULL
+				WHEN x.processing_time IS NULL AND analytics._trim_or_null(x.raw_processing_time) IS NOT NULL
 					THEN format('processing_time %L is not a number of seconds up to 9999999.999', x.raw_processing_time)
 				WHEN x.processing_time < 0 THEN format('processing_time %s is negative', x.processing_time)
 				WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
 					THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
 				WHEN ch.channel_key IS NULL THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
 			END AS reason
-		FROM (SELECT s.txn_ts AS raw_txn_ts, s.amount AS raw_amount, s.status AS raw_status, s.processing_time AS raw_processing_time, s.source_row, nullif(btrim(s.transaction_id), '') AS transaction_id,
-				analytics.try_timestamptz(s.txn_ts) AS txn_ts, nullif(btrim(s.customer_id), '') AS customer_id,
-				nullif(btrim(s.channel_id), '') AS channel_id, nullif(btrim(s.city), '') AS city,
-				analytics.try_numeric(s.amount, 14, 2) AS amount, lower(btrim(s.status)) AS status,
+		FROM (SELECT s.txn_ts AS raw_txn_ts, s.amount AS raw_amount, s.status AS raw_status, s.processing_time AS raw_processing_time, s.source_row, analytics._trim_or_null(s.transaction_id) AS transaction_id,
+				analytics.try_timestamptz(s.txn_ts) AS txn_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
+				analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.city) AS city,
+				analytics.try_numeric(s.amount, 14, 2) AS amount, lower(analytics._trim_or_null(s.status)) AS status,
 				analytics.try_numeric(s.processing_time, 10, 3) AS processing_time
 				FROM analytics.stg_payments s
 				OFFSET 0) x
@@ -865,12 +878,12 @@ BEGIN
 			v.customer_key, ch.channel_key, x.interaction_type, x.duration_seconds, x.status,
 			CASE
 				WHEN x.interaction_id IS NULL THEN 'missing interaction_id'
-				WHEN nullif(btrim(x.raw_interaction_ts), '') IS NULL THEN 'missing interaction_ts'
+				WHEN analytics._trim_or_null(x.raw_interaction_ts) IS NULL THEN 'missing interaction_ts'
 				WHEN x.interaction_ts IS NULL THEN format('interaction_ts %L is not a date or timestamp', x.raw_interaction_ts) || iso
-				WHEN x.duration_seconds IS NULL AND nullif(btrim(x.raw_duration), '') IS NOT NULL
+				WHEN x.duration_seconds IS NULL AND analytics._trim_or_null(x.raw_duration) IS NOT NULL
 					THEN format('duration %L is not a number of seconds up to 999999999.999', x.raw_duration)
 				WHEN x.duration_seconds < 0 THEN format('duration %s is negative', x.duration_seconds)
-				WHEN nullif(btrim(x.raw_status), '') IS NULL THEN 'missing status'
+				WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
 				WHEN x.status NOT IN ('resolved', 'unresolved', 'abandoned')
 					THEN format('status %L is not one of resolved, unresolved, abandoned', x.raw_status)
 				WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
@@ -878,10 +891,10 @@ BEGIN
 				WHEN x.channel_id IS NOT NULL AND ch.channel_key IS NULL
 					THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
 			END AS reason
-		FROM (SELECT s.interaction_ts AS raw_interaction_ts, s.duration AS raw_duration, s.status AS raw_status, s.source_row, nullif(btrim(s.interaction_id), '') AS interaction_id,
-				analytics.try_timestamptz(s.interaction_ts) AS interaction_ts, nullif(btrim(s.customer_id), '') AS customer_id,
-				nullif(btrim(s.channel_id), '') AS channel_id, nullif(btrim(s.interaction_type), '') AS interaction_type,
-				analytics.try_numeric(s.duration, 12, 3) AS duration_seconds, lower(btrim(s.status)) AS status
+		FROM (SELECT s.interaction_ts AS raw_interaction_ts, s.duration AS raw_duration, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.interaction_id) AS interaction_id,
+				analytics.try_timestamptz(s.interaction_ts) AS interaction_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
+				analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.interaction_type) AS interaction_type,
+				analytics.try_numeric(s.duration, 12, 3) AS duration_seconds, lower(analytics._trim_or_null(s.status)) AS status
 				FROM analytics.stg_interactions s
 				OFFSET 0) x
 		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.interaction_ts >= v.lo AND x.interaction_ts < v.hi
@@ -984,6 +997,8 @@ SELECT pg_catalog.pg_extension_config_dump('analytics.load_rejects', '');
 -- Staging is written by loaders (admins), the calendar read by BI.
 REVOKE ALL ON FUNCTION analytics.fill_dim_date(date, date) FROM PUBLIC;
 REVOKE ALL ON FUNCTION analytics._dim_date_add(date[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._require_day_range(text, date, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics._require_day_range(text, date, date) TO analytics_admin;
 GRANT EXECUTE ON FUNCTION analytics.fill_dim_date(date, date) TO analytics_admin;
 GRANT SELECT, INSERT, DELETE ON analytics.stg_customers, analytics.stg_products, analytics.stg_stores,
 	analytics.stg_channels, analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions
