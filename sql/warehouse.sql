@@ -266,6 +266,87 @@ SELECT (SELECT count(*) FROM analytics.stg_products) AS staged_products, (SELECT
 ALTER TABLE analytics.fact_sales DROP CONSTRAINT test_small_orders;
 SELECT entity, rows_in, inserted FROM analytics.load_warehouse() WHERE rows_in > 0;
 
+-- SCD type 2 rows arriving out of order, across loads. Every accepted row
+-- is kept, and a touched customer's versions are rebuilt from all of its
+-- rows, so the order of arrival does not matter.
+CREATE FUNCTION pg_temp.stage_customer(id text, segment text, at text, phone text DEFAULT '700') RETURNS void
+LANGUAGE sql AS $$
+INSERT INTO analytics.stg_customers (customer_id, first_name, last_name, email, phone, city, state, region, country, segment, updated_at)
+VALUES (id, 'Gil', 'Sen', 'gil@example.com', phone, 'Pune', 'Maharashtra', 'West', 'India', segment, at) $$;
+CREATE FUNCTION pg_temp.stage_sale(id text, at text, customer text) RETURNS void
+LANGUAGE sql AS $$
+INSERT INTO analytics.stg_sales (sale_id, order_id, sale_ts, customer_id, product_id, quantity, unit_price, status)
+VALUES (id, id, at, customer, 'P1', '1', '2', 'completed') $$;
+CREATE FUNCTION pg_temp.versions(id text)
+RETURNS TABLE (segment text, phone text, valid_from date, valid_to timestamptz, is_current boolean, sales text)
+LANGUAGE sql AS $$
+SELECT c.segment, c.phone, (c.valid_from AT TIME ZONE 'UTC')::date, c.valid_to, c.is_current,
+	(SELECT string_agg(f.sale_id, ',' ORDER BY f.sale_id) FROM analytics.fact_sales f WHERE f.customer_key = c.customer_key)
+FROM analytics.dim_customer c WHERE c.customer_id = id ORDER BY c.valid_from $$;
+-- C7: consumer rows at Jan 1 and Mar 1 are one version (the Mar 1 row
+-- repeats it: unchanged); sales K1 on Feb 15 and K2 on Mar 15 join it.
+SELECT pg_temp.stage_customer('C7', 'consumer', '2025-01-01'), pg_temp.stage_customer('C7', 'consumer', '2025-03-01'),
+	pg_temp.stage_sale('K1', '2025-02-15', 'C7'), pg_temp.stage_sale('K2', '2025-03-15', 'C7');
+SELECT entity, rows_in, inserted, updated, unchanged FROM analytics.load_warehouse() WHERE rows_in > 0;
+SELECT * FROM pg_temp.versions('C7');
+CREATE TEMP TABLE c7_first AS SELECT customer_key FROM analytics.dim_customer WHERE customer_id = 'C7';
+-- A vip row at Feb 1 arrives late, inside that run: consumer [Jan 1, Feb
+-- 1), vip [Feb 1, Mar 1), consumer again from Mar 1 (the Mar 1 row begins a
+-- version now); K1 moves to vip, K2 to the second consumer version; the
+-- first version keeps its key. 1 inserted (the row that begins a new version).
+SELECT pg_temp.stage_customer('C7', 'vip', '2025-02-01');
+SELECT entity, rows_in, inserted, updated, unchanged FROM analytics.load_warehouse() WHERE rows_in > 0;
+SELECT * FROM pg_temp.versions('C7');
+SELECT customer_key = (SELECT customer_key FROM c7_first) AS first_key_kept
+FROM analytics.dim_customer WHERE customer_id = 'C7' ORDER BY valid_from LIMIT 1;
+-- The Feb 1 row corrected back to consumer: one version again, under its
+-- first key, with both sales; the two others are gone. 1 updated.
+SELECT pg_temp.stage_customer('C7', 'consumer', '2025-02-01');
+SELECT entity, rows_in, inserted, updated, unchanged FROM analytics.load_warehouse() WHERE rows_in > 0;
+SELECT * FROM pg_temp.versions('C7');
+SELECT customer_key = (SELECT customer_key FROM c7_first) AS first_key_kept FROM analytics.dim_customer WHERE customer_id = 'C7';
+-- the rows kept: three, the Feb 1 one from the latest run
+SELECT s.updated_at::date, s.segment, s.run_id = (SELECT max(r.run_id) FROM analytics.load_runs r) AS latest_run
+FROM analytics.customer_source_rows s WHERE s.customer_id = 'C7' ORDER BY s.updated_at;
+
+-- C8's five rows in three loads, newest first, against C9's same rows in
+-- one load. Rows: consumer Jan 1 (phone 801), consumer Feb 1 (802), vip
+-- Mar 1, vip Apr 1, consumer May 1 (805). Versions by hand: consumer [Jan
+-- 1, Mar 1), vip [Mar 1, May 1), consumer [May 1, infinity), all with the
+-- newest row's phone, 805. Load A (May 1, Mar 1, Jan 1 rows; sale K3 on Apr
+-- 15): the three versions, 3 inserted, K3 on vip. Load B (Apr 1, Feb 1):
+-- inside versions, older than the newest row: 2 unchanged, nothing moves.
+SELECT pg_temp.stage_customer(id, 'consumer', '2025-05-01', '805'), pg_temp.stage_customer(id, 'vip', '2025-03-01'),
+	pg_temp.stage_customer(id, 'consumer', '2025-01-01', '801')
+FROM (VALUES ('C8')) t(id);
+SELECT pg_temp.stage_sale('K3', '2025-04-15', 'C8');
+SELECT entity, rows_in, inserted, updated, unchanged FROM analytics.load_warehouse() WHERE rows_in > 0;
+SELECT pg_temp.stage_customer('C8', 'vip', '2025-04-01'), pg_temp.stage_customer('C8', 'consumer', '2025-02-01', '802');
+SELECT entity, rows_in, inserted, updated, unchanged FROM analytics.load_warehouse() WHERE rows_in > 0;
+SELECT * FROM pg_temp.versions('C8');
+SELECT pg_temp.stage_customer('C9', 'consumer', '2025-01-01', '801'), pg_temp.stage_customer('C9', 'consumer', '2025-02-01', '802'),
+	pg_temp.stage_customer('C9', 'vip', '2025-03-01'), pg_temp.stage_customer('C9', 'vip', '2025-04-01'),
+	pg_temp.stage_customer('C9', 'consumer', '2025-05-01', '805');
+-- 3 inserted (the rows that begin versions), 2 unchanged (Feb 1 and Apr
+-- 1: inside a version, and not the newest row)
+SELECT entity, rows_in, inserted, updated, unchanged FROM analytics.load_warehouse() WHERE rows_in > 0;
+-- the same versions either way
+SELECT count(*) AS differences FROM (
+	(SELECT segment, phone, valid_from, valid_to, is_current FROM pg_temp.versions('C8')
+	 EXCEPT SELECT segment, phone, valid_from, valid_to, is_current FROM pg_temp.versions('C9'))
+	UNION ALL
+	(SELECT segment, phone, valid_from, valid_to, is_current FROM pg_temp.versions('C9')
+	 EXCEPT SELECT segment, phone, valid_from, valid_to, is_current FROM pg_temp.versions('C8'))) d;
+-- Load C corrects C8's Apr 1 row to consumer: vip ends Apr 1 and the last
+-- version begins there (the May 1 version's key, its start moved: 1
+-- updated); K3 moves to it.
+SELECT pg_temp.stage_customer('C8', 'consumer', '2025-04-01');
+SELECT entity, rows_in, inserted, updated, unchanged FROM analytics.load_warehouse() WHERE rows_in > 0;
+SELECT * FROM pg_temp.versions('C8');
+-- the history's invariants and the facts' versions hold
+SELECT check_name, entity, failing_rows, status FROM analytics.data_quality_checks()
+WHERE entity LIKE 'dim_customer%' OR check_name = 'customer_version_mismatch' ORDER BY 1, 2;
+
 -- Parsing helpers: ISO 8601 only, no offset = UTC; NULL instead of errors.
 SELECT v, analytics.try_timestamptz(v) FROM (VALUES ('2025-03-01'), (' 2025-03-01 14:30 '), ('2025-03-01T14:30:15.5Z'),
 	('2025-03-01 14:30:00+05:30'), ('2024-02-29'), ('2025-02-29'), ('2025-13-01'), ('03/01/2025'), ('yesterday'),
@@ -293,6 +374,7 @@ SELECT v, analytics.try_bool(v) FROM (VALUES ('true'), ('F'), ('yes'), ('off'), 
 SELECT r.rolname,
 	has_function_privilege(r.rolname, 'analytics.load_warehouse()', 'EXECUTE') AS load,
 	has_table_privilege(r.rolname, 'analytics.load_runs', 'SELECT') AS read_runs,
+	has_table_privilege(r.rolname, 'analytics.customer_source_rows', 'SELECT') AS read_customer_rows,
 	has_table_privilege(r.rolname, 'analytics.fact_sales', 'INSERT') AS write_facts
 FROM pg_roles r WHERE r.rolname IN ('analytics_reader', 'analytics_writer', 'analytics_admin')
 ORDER BY r.rolname;

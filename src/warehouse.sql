@@ -156,6 +156,25 @@ CREATE TABLE analytics.dim_customer (
 CREATE UNIQUE INDEX dim_customer_current ON analytics.dim_customer (customer_id) WHERE is_current;
 COMMENT ON TABLE analytics.dim_customer IS 'Customer dimension, SCD type 2 on segment, city, state, region and country (one version per change, valid_from inclusive to valid_to exclusive, the current one open-ended); name, email and phone change in place; updated_at is the newest source updated_at applied to the customer';
 
+-- Every accepted customer row, one per (customer_id, updated_at), the last
+-- loaded winning: the history analytics.dim_customer's versions are built
+-- from, so that a row arriving late lands where its time puts it.
+CREATE TABLE analytics.customer_source_rows (
+	customer_id text NOT NULL,
+	updated_at timestamptz NOT NULL,
+	full_name text,
+	email text,
+	phone text,
+	city text,
+	state text,
+	region text,
+	country text,
+	segment text,
+	run_id bigint NOT NULL,
+	PRIMARY KEY (customer_id, updated_at)
+);
+COMMENT ON TABLE analytics.customer_source_rows IS 'Every customer row analytics.load_warehouse accepted, one per (customer_id, updated_at), the latest load''s winning (run_id): the history the SCD type 2 versions of analytics.dim_customer are rebuilt from';
+
 CREATE TABLE analytics.dim_product (
 	product_key serial PRIMARY KEY,
 	product_id text NOT NULL UNIQUE,
@@ -468,146 +487,155 @@ FROM analytics.dim_customer d;
 COMMENT ON VIEW analytics._customer_validity IS 'Internal: the time range [lo, hi) in which each customer version applies to facts, the first version reaching back to -infinity';
 
 -- Applies pg_temp.load_customers (valid rows, one per (customer_id,
--- updated_at)) to the SCD type 2 dimension, oldest first. Segment, city,
--- state, region and country are versioned: a row whose values differ from
--- the version in effect at its updated_at starts a new version there
--- (closing that one), a row older than the first version adds a version
--- before it, and a row at an existing version's valid_from corrects that
--- version. Name, email and phone are type 1: the newest row's values hold
--- on every version. Facts of customers whose history gained a version are
--- moved to the version valid at their time. Returns {inserted, updated,
--- unchanged}.
-CREATE FUNCTION analytics._load_customers()
+-- updated_at)) to the SCD type 2 dimension. Every accepted row is kept in
+-- analytics.customer_source_rows (a row with a stored key replaces it: a
+-- correction), and the versions of each customer the load touched are
+-- rebuilt from all of that customer's rows, in time order: each run of rows
+-- with the same segment, city, state, region and country is one version,
+-- valid from its first row's updated_at to the next version's; name, email
+-- and phone are type 1, the newest row's on every version. So the
+-- dimension is the same whatever order the rows arrive in, across loads.
+--
+-- A rebuilt version keeps the key of the old version that began earliest
+-- within its validity (so versions that only end elsewhere, or begin a
+-- little earlier, keep their keys); old versions left without a match are
+-- removed, and the touched customers' facts move to the version valid at
+-- their time (the earliest for facts before all versions).
+--
+-- Counts, per row: unchanged when stored exactly so already; inserted when
+-- it begins a version the dimension did not have; updated when it corrects
+-- a stored row, begins an existing version whose start or versioned values
+-- change, or is its customer's newest row with a name, email or phone
+-- other than the row before it; otherwise unchanged (it repeats the
+-- version in effect at its time). Returns {inserted, updated, unchanged}.
+CREATE FUNCTION analytics._load_customers(run_id bigint)
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	total bigint;
-	inserted bigint := 0;
-	updated bigint := 0;
-	r record;
-	v analytics.dim_customer;
-	newest timestamptz;
-	t1_newer boolean;
-	t1_differs boolean;
-	t2_differs boolean;
-	moved text[] := '{}';
+	inserted bigint;
+	updated bigint;
 	fact text;
+	role text := current_setting('session_replication_role');
 BEGIN
 	SELECT count(*) INTO total FROM pg_temp.load_customers;
 
-	-- Customers the warehouse does not know yet: all in one statement. Each
-	-- run of rows with the same versioned values is one version; the
-	-- newest row gives the type 1 values.
-	CREATE TEMP TABLE load_new_customers ON COMMIT DROP AS
-	SELECT t.*,
-		(t.segment, t.city, t.state, t.region, t.country) IS DISTINCT FROM
-			(lag(t.segment) OVER w, lag(t.city) OVER w, lag(t.state) OVER w, lag(t.region) OVER w, lag(t.country) OVER w)
-			OR row_number() OVER w = 1 AS starts_version,
-		row_number() OVER w > 1 AND (t.full_name, t.email, t.phone) IS DISTINCT FROM
-			(lag(t.full_name) OVER w, lag(t.email) OVER w, lag(t.phone) OVER w) AS changes_type1,
-		last_value(t.full_name) OVER wall AS last_full_name,
-		last_value(t.email) OVER wall AS last_email,
-		last_value(t.phone) OVER wall AS last_phone,
-		max(t.updated_at) OVER wall AS last_updated_at
-	FROM pg_temp.load_customers t
-	WHERE NOT EXISTS (SELECT FROM analytics.dim_customer d WHERE d.customer_id = t.customer_id)
-	WINDOW w AS (PARTITION BY t.customer_id ORDER BY t.updated_at),
-		wall AS (PARTITION BY t.customer_id ORDER BY t.updated_at ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING);
+	-- Rows stored exactly so already change nothing.
+	DELETE FROM pg_temp.load_customers t
+	USING analytics.customer_source_rows s
+	WHERE s.customer_id = t.customer_id AND s.updated_at = t.updated_at
+		AND (s.full_name, s.email, s.phone, s.city, s.state, s.region, s.country, s.segment)
+			IS NOT DISTINCT FROM (t.full_name, t.email, t.phone, t.city, t.state, t.region, t.country, t.segment);
 
+	CREATE TEMP TABLE load_customer_rows ON COMMIT DROP AS
+	SELECT t.customer_id, t.updated_at, s.customer_id IS NOT NULL AS correction
+	FROM pg_temp.load_customers t
+	LEFT JOIN analytics.customer_source_rows s ON s.customer_id = t.customer_id AND s.updated_at = t.updated_at;
+
+	INSERT INTO analytics.customer_source_rows AS s (customer_id, updated_at, full_name, email, phone, city, state,
+		region, country, segment, run_id)
+	SELECT t.customer_id, t.updated_at, t.full_name, t.email, t.phone, t.city, t.state, t.region, t.country,
+		t.segment, _load_customers.run_id
+	FROM pg_temp.load_customers t
+	ON CONFLICT (customer_id, updated_at) DO UPDATE SET full_name = excluded.full_name, email = excluded.email,
+		phone = excluded.phone, city = excluded.city, state = excluded.state, region = excluded.region,
+		country = excluded.country, segment = excluded.segment, run_id = excluded.run_id;
+
+	-- Every row of the touched customers, in time order: does it begin a
+	-- version, is it the newest with other type 1 values than the row
+	-- before it; and the type 1 values and newest updated_at of its customer.
+	CREATE TEMP TABLE load_customer_history ON COMMIT DROP AS
+	SELECT s.customer_id, s.updated_at, s.city, s.state, s.region, s.country, s.segment,
+		row_number() OVER w = 1 OR (s.segment, s.city, s.state, s.region, s.country) IS DISTINCT FROM
+			(lag(s.segment) OVER w, lag(s.city) OVER w, lag(s.state) OVER w, lag(s.region) OVER w, lag(s.country) OVER w)
+			AS begins_version,
+		row_number() OVER w > 1 AND s.updated_at = max(s.updated_at) OVER wall
+			AND (s.full_name, s.email, s.phone) IS DISTINCT FROM (lag(s.full_name) OVER w, lag(s.email) OVER w, lag(s.phone) OVER w)
+			AS newest_type1_change,
+		last_value(s.full_name) OVER wall AS full_name,
+		last_value(s.email) OVER wall AS email,
+		last_value(s.phone) OVER wall AS phone,
+		max(s.updated_at) OVER wall AS newest
+	FROM analytics.customer_source_rows s
+	WHERE s.customer_id IN (SELECT r.customer_id FROM pg_temp.load_customer_rows r)
+	WINDOW w AS (PARTITION BY s.customer_id ORDER BY s.updated_at),
+		wall AS (PARTITION BY s.customer_id ORDER BY s.updated_at ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING);
+
+	-- The rebuilt versions, each with the old version whose key it keeps
+	-- and whether that one stays exactly as it is.
+	CREATE TEMP TABLE load_customer_versions ON COMMIT DROP AS
+	SELECT n.*, o.customer_key, o.valid_from AS old_valid_from,
+		(o.segment, o.city, o.state, o.region, o.country) IS DISTINCT FROM (n.segment, n.city, n.state, n.region, n.country)
+			AS versioned_values_change,
+		o.customer_key IS NOT NULL AND (o.full_name, o.email, o.phone, o.city, o.state, o.region, o.country, o.segment,
+			o.valid_from, o.valid_to, o.updated_at) IS NOT DISTINCT FROM (n.full_name, n.email, n.phone, n.city, n.state,
+			n.region, n.country, n.segment, n.valid_from, n.valid_to, n.newest) AS same
+	FROM (SELECT h.*, h.updated_at AS valid_from,
+			coalesce(lead(h.updated_at) OVER (PARTITION BY h.customer_id ORDER BY h.updated_at), 'infinity') AS valid_to
+		FROM pg_temp.load_customer_history h WHERE h.begins_version) n
+	LEFT JOIN LATERAL (SELECT d.* FROM analytics.dim_customer d
+		WHERE d.customer_id = n.customer_id AND d.valid_from >= n.valid_from AND d.valid_from < n.valid_to
+		ORDER BY d.valid_from LIMIT 1) o ON true;
+
+	SELECT count(*) FILTER (WHERE v.valid_from IS NOT NULL AND v.customer_key IS NULL),
+		count(*) FILTER (WHERE NOT (v.valid_from IS NOT NULL AND v.customer_key IS NULL)
+			AND (r.correction OR h.newest_type1_change
+				OR (v.valid_from IS NOT NULL AND (v.old_valid_from <> v.valid_from OR v.versioned_values_change))))
+	INTO inserted, updated
+	FROM pg_temp.load_customer_rows r
+	JOIN pg_temp.load_customer_history h ON h.customer_id = r.customer_id AND h.updated_at = r.updated_at
+	LEFT JOIN pg_temp.load_customer_versions v ON v.customer_id = r.customer_id AND v.valid_from = r.updated_at;
+
+	-- The old versions of customers whose versions change.
+	CREATE TEMP TABLE load_customer_old ON COMMIT DROP AS
+	SELECT d.customer_key, d.customer_id FROM analytics.dim_customer d
+	WHERE d.customer_id IN (SELECT v.customer_id FROM pg_temp.load_customer_versions v WHERE NOT v.same);
+
+	IF EXISTS (SELECT FROM pg_temp.load_customer_old) THEN
+		-- Replace the versions that change; facts pointing at removed ones
+		-- move below, within this statement's transaction, so the foreign
+		-- key triggers (which would refuse the interim) are skipped here.
+		PERFORM set_config('session_replication_role', 'replica', true);
+		DELETE FROM analytics.dim_customer d USING pg_temp.load_customer_old o
+		WHERE d.customer_key = o.customer_key
+			AND NOT EXISTS (SELECT FROM pg_temp.load_customer_versions v WHERE v.customer_key = d.customer_key AND v.same);
+		INSERT INTO analytics.dim_customer (customer_key, customer_id, full_name, email, phone, city, state, region,
+			country, segment, valid_from, valid_to, is_current, updated_at)
+		SELECT v.customer_key, v.customer_id, v.full_name, v.email, v.phone, v.city, v.state, v.region, v.country,
+			v.segment, v.valid_from, v.valid_to, v.valid_to = 'infinity', v.newest
+		FROM pg_temp.load_customer_versions v WHERE v.customer_key IS NOT NULL AND NOT v.same;
+		-- (new versions get new keys in the next statement)
+	END IF;
 	INSERT INTO analytics.dim_customer (customer_id, full_name, email, phone, city, state, region, country,
 		segment, valid_from, valid_to, is_current, updated_at)
-	SELECT customer_id, last_full_name, last_email, last_phone, city, state, region, country, segment,
-		updated_at, next_from, next_from = 'infinity', last_updated_at
-	FROM (SELECT n.*, coalesce(lead(n.updated_at) OVER (PARTITION BY n.customer_id ORDER BY n.updated_at), 'infinity') AS next_from
-		FROM pg_temp.load_new_customers n WHERE n.starts_version) x
-	ORDER BY customer_id, updated_at;
-	GET DIAGNOSTICS inserted = ROW_COUNT;
-	SELECT count(*) FILTER (WHERE NOT starts_version AND changes_type1) INTO updated FROM pg_temp.load_new_customers;
-	DELETE FROM pg_temp.load_customers t USING pg_temp.load_new_customers n WHERE n.source_row = t.source_row;
-	DROP TABLE pg_temp.load_new_customers;
+	SELECT v.customer_id, v.full_name, v.email, v.phone, v.city, v.state, v.region, v.country,
+		v.segment, v.valid_from, v.valid_to, v.valid_to = 'infinity', v.newest
+	FROM pg_temp.load_customer_versions v WHERE v.customer_key IS NULL
+	ORDER BY v.customer_id, v.valid_from;
 
-	-- Known customers, one row at a time in time order (a row reloaded
-	-- exactly as its version stands is skipped first).
-	DELETE FROM pg_temp.load_customers t
-	USING analytics.dim_customer d
-	WHERE d.customer_id = t.customer_id AND d.valid_from = t.updated_at
-		AND (d.segment, d.city, d.state, d.region, d.country) IS NOT DISTINCT FROM (t.segment, t.city, t.state, t.region, t.country)
-		AND (t.updated_at < coalesce(d.updated_at, '-infinity') OR (d.full_name, d.email, d.phone) IS NOT DISTINCT FROM (t.full_name, t.email, t.phone));
-
-	FOR r IN SELECT * FROM pg_temp.load_customers ORDER BY customer_id, updated_at LOOP
-		SELECT coalesce(max(d.updated_at), '-infinity') INTO newest FROM analytics.dim_customer d
-		WHERE d.customer_id = r.customer_id;
-		t1_newer := r.updated_at >= newest;
-		SELECT * INTO v FROM analytics.dim_customer d
-		WHERE d.customer_id = r.customer_id AND d.valid_from <= r.updated_at
-		ORDER BY d.valid_from DESC LIMIT 1;
-		IF NOT FOUND THEN
-			-- older than the first version
-			SELECT * INTO v FROM analytics.dim_customer d WHERE d.customer_id = r.customer_id
-			ORDER BY d.valid_from LIMIT 1;
-		END IF;
-		t1_differs := t1_newer AND (v.full_name, v.email, v.phone) IS DISTINCT FROM (r.full_name, r.email, r.phone);
-		t2_differs := (v.segment, v.city, v.state, v.region, v.country) IS DISTINCT FROM (r.segment, r.city, r.state, r.region, r.country);
-
-		IF t2_differs AND v.valid_from = r.updated_at THEN
-			-- a correction of the version that starts at this instant
-			UPDATE analytics.dim_customer SET segment = r.segment, city = r.city, state = r.state,
-				region = r.region, country = r.country
-			WHERE customer_key = v.customer_key;
-		ELSIF t2_differs AND v.valid_from < r.updated_at THEN
-			-- a change: close the version in effect, open one at updated_at
-			UPDATE analytics.dim_customer SET valid_to = r.updated_at, is_current = false
-			WHERE customer_key = v.customer_key;
-			INSERT INTO analytics.dim_customer (customer_id, full_name, email, phone, city, state, region, country,
-				segment, valid_from, valid_to, is_current, updated_at)
-			VALUES (r.customer_id, v.full_name, v.email, v.phone, r.city, r.state, r.region, r.country,
-				r.segment, r.updated_at, v.valid_to, v.is_current, v.updated_at);
-			moved := moved || r.customer_id;
-		ELSIF t2_differs THEN
-			-- history from before the first version
-			INSERT INTO analytics.dim_customer (customer_id, full_name, email, phone, city, state, region, country,
-				segment, valid_from, valid_to, is_current, updated_at)
-			VALUES (r.customer_id, v.full_name, v.email, v.phone, r.city, r.state, r.region, r.country,
-				r.segment, r.updated_at, v.valid_from, false, v.updated_at);
-			moved := moved || r.customer_id;
-		ELSIF v.valid_from > r.updated_at THEN
-			-- the first version held already earlier
-			UPDATE analytics.dim_customer SET valid_from = r.updated_at WHERE customer_key = v.customer_key;
-		END IF;
-		IF t1_newer THEN
-			UPDATE analytics.dim_customer SET full_name = r.full_name, email = r.email, phone = r.phone,
-				updated_at = r.updated_at
-			WHERE customer_id = r.customer_id
-				AND (full_name, email, phone, updated_at) IS DISTINCT FROM (r.full_name, r.email, r.phone, r.updated_at);
-		END IF;
-
-		IF t2_differs AND v.valid_from <> r.updated_at THEN
-			inserted := inserted + 1;
-		ELSIF t2_differs OR t1_differs OR v.valid_from > r.updated_at THEN
-			updated := updated + 1;
-		END IF;
-	END LOOP;
-
-	-- Facts of customers with a new version belong to the version valid at
-	-- their time (the earliest one for facts before all versions).
-	IF cardinality(moved) > 0 THEN
+	IF EXISTS (SELECT FROM pg_temp.load_customer_old) THEN
+		-- Facts of those customers belong to the version valid at their time.
 		CREATE TEMP TABLE load_moved ON COMMIT DROP AS
-		SELECT * FROM analytics._customer_validity cv WHERE cv.customer_id = ANY (moved);
+		SELECT cv.* FROM analytics._customer_validity cv
+		WHERE cv.customer_id IN (SELECT o.customer_id FROM pg_temp.load_customer_old o);
 		FOREACH fact IN ARRAY ARRAY['fact_sales:sale_ts', 'fact_payments:txn_ts', 'fact_interactions:interaction_ts'] LOOP
 			EXECUTE format('UPDATE analytics.%1$I f SET customer_key = m.customer_key
-				FROM analytics.dim_customer old, pg_temp.load_moved m
-				WHERE old.customer_key = f.customer_key AND old.customer_id = ANY ($1) AND m.customer_id = old.customer_id
+				FROM pg_temp.load_customer_old o, pg_temp.load_moved m
+				WHERE o.customer_key = f.customer_key AND m.customer_id = o.customer_id
 					AND f.%2$I >= m.lo AND f.%2$I < m.hi AND f.customer_key <> m.customer_key',
-				split_part(fact, ':', 1), split_part(fact, ':', 2)) USING moved;
+				split_part(fact, ':', 1), split_part(fact, ':', 2));
 		END LOOP;
+		PERFORM set_config('session_replication_role', role, true);
 		DROP TABLE pg_temp.load_moved;
 	END IF;
+	DROP TABLE pg_temp.load_customer_rows, pg_temp.load_customer_history, pg_temp.load_customer_versions,
+		pg_temp.load_customer_old;
 	RETURN ARRAY[inserted, updated, total - inserted - updated];
 END
 $$;
-COMMENT ON FUNCTION analytics._load_customers() IS 'Internal step of analytics.load_warehouse: applies pg_temp.load_customers to the SCD type 2 customer dimension and moves facts to the version valid at their time; returns {inserted, updated, unchanged}';
+COMMENT ON FUNCTION analytics._load_customers(bigint) IS 'Internal step of analytics.load_warehouse: keeps pg_temp.load_customers in analytics.customer_source_rows, rebuilds the SCD type 2 versions of the customers it touches from all their rows, and moves their facts to the version valid at their time; returns {inserted, updated, unchanged}';
 
 -- The loader.
 CREATE FUNCTION analytics.load_warehouse()
@@ -719,7 +747,7 @@ BEGIN
 				analytics._trim_or_null(s.segment) AS segment, analytics.try_timestamptz(s.updated_at) AS updated_at) x
 		ORDER BY s.source_row;
 		st := analytics._load_stage(run, 'customers', '{customer_id,updated_at}');
-		mg := analytics._load_customers();
+		mg := analytics._load_customers(run);
 		counts := counts || jsonb_build_object('customers', st || mg);
 
 		-- Cities: from customers and stores (type 1: the newest customer
@@ -957,7 +985,7 @@ REVOKE ALL ON FUNCTION analytics.load_warehouse() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics.load_warehouse() TO analytics_admin;
 REVOKE ALL ON FUNCTION analytics._load_stage(bigint, text, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION analytics._load_merge(text, regclass, text, text[], text[], boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_customers() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_customers(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics._dim_date_add(date[]) TO analytics_admin;
 
 SELECT pg_catalog.pg_extension_config_dump('analytics.stg_customers', '');
@@ -977,6 +1005,7 @@ SELECT pg_catalog.pg_extension_config_dump('analytics.stg_interactions_source_ro
 SELECT pg_catalog.pg_extension_config_dump('analytics.dim_date', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.dim_customer', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.dim_customer_customer_key_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('analytics.customer_source_rows', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.dim_product', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.dim_product_product_key_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.dim_store', '');
@@ -1011,4 +1040,4 @@ GRANT SELECT ON analytics.dim_date, analytics.dim_customer, analytics.dim_produc
 	analytics.dim_channel, analytics.dim_payment, analytics.dim_city, analytics.fact_sales,
 	analytics.fact_payments, analytics.fact_interactions TO analytics_reader, analytics_admin;
 GRANT INSERT ON analytics.dim_date TO analytics_admin;
-GRANT SELECT ON analytics.load_runs, analytics.load_rejects TO analytics_admin;
+GRANT SELECT ON analytics.load_runs, analytics.load_rejects, analytics.customer_source_rows TO analytics_admin;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # pg_dump / pg_restore keeps every stored and rejected event, partitions
 # included, and every row of the retail warehouse (staging, dimensions,
-# facts, load runs and rejects), and the restore runs without a single error.
+# facts, load runs and rejects, the customer rows kept for SCD type 2): every
+# table the extension registers for pg_dump. The restore runs without a
+# single error.
 # Runs against the cluster make test started (PGHOST/PGPORT exported).
 source "$(dirname "$0")/../lib.sh"
 PSQL="$PGBIN/psql -X -q -v ON_ERROR_STOP=1 -At"
@@ -47,7 +49,9 @@ SELECT 'indexes', count(*), string_agg(indexrelid::regclass::text, ',' ORDER BY 
 FROM pg_index WHERE indrelid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'analytics.events'::regclass);
 SELECT 'table ' || c.oid::regclass, (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %s', c.oid::regclass), false, true, '')))[1]::text,
 	(xpath('/row/m/text()', query_to_xml(format('SELECT md5(string_agg(t::text, ''|'' ORDER BY t::text)) AS m FROM %s t', c.oid::regclass), false, true, '')))[1]::text
-FROM pg_class c WHERE c.relnamespace = 'analytics'::regnamespace AND c.relkind = 'r' AND c.relname ~ '^(stg|dim|fact|load)_'
+-- every table of user data the extension registers for pg_dump
+FROM pg_class c WHERE c.relkind = 'r'
+	AND c.oid = ANY ((SELECT e.extconfig FROM pg_extension e WHERE e.extname = 'analytics')::oid[])
 ORDER BY 1;
 SQL
 }
@@ -59,6 +63,7 @@ echo "$before" | head -3
 [ "$(echo "$before" | grep '^table analytics.load_rejects|' | cut -d'|' -f2)" = 19 ] || { echo "expected 19 load rejects"; exit 1; }
 [ "$(echo "$before" | grep '^table analytics.fact_sales|' | cut -d'|' -f2)" = 6 ] || { echo "expected 6 sales"; exit 1; }
 [ "$(echo "$before" | grep '^table analytics.stg_sales|' | cut -d'|' -f2)" = 16 ] || { echo "expected 16 staged sales"; exit 1; }
+[ "$(echo "$before" | grep '^table analytics.customer_source_rows|' | cut -d'|' -f2)" = 4 ] || { echo "expected 4 customer rows kept"; exit 1; }
 
 "$PGBIN/pg_dump" -Fc -f "$dump" "$src"
 $PSQL -d postgres -c "CREATE DATABASE $dst"
