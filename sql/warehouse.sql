@@ -20,8 +20,8 @@ SELECT source_row, channel_id, fee_percent FROM analytics.stg_channels ORDER BY 
 --     of the year is in week ceil(60 / 7) = 9), Q1, the last day of February.
 --   2026-12-31: Thursday, ISO week 53 (2026 starts on a Thursday, so it has
 --     53 ISO weeks), Q4, month end.
---   2027-01-01 (Friday) and 2027-01-03 (Sunday) still belong to ISO week 53;
---     2027-01-04 (Monday) starts week 1.
+--   2027-01-01 (Friday) and 2027-01-03 (Sunday) still belong to ISO week 53
+--     of ISO year 2026; 2027-01-04 (Monday) starts week 1 of 2027.
 SELECT analytics.fill_dim_date('2024-02-27', '2024-03-02') AS added;
 SELECT analytics.fill_dim_date('2026-12-30', '2027-01-04') AS added;
 -- overlapping ranges add only the missing days
@@ -37,7 +37,7 @@ SELECT analytics.fill_dim_date('2024-03-02', '2024-03-01');
 SELECT analytics.fill_dim_date(NULL, '2024-03-01');
 SELECT analytics.fill_dim_date('1800-01-01', '2024-03-01');
 -- a date_key that does not match its date is refused
-INSERT INTO analytics.dim_date VALUES (20240101, '2024-01-02', 2, 1, 'January', 1, 2024, 1, 2, 'Tuesday', false, false);
+INSERT INTO analytics.dim_date VALUES (20240101, '2024-01-02', 2, 1, 'January', 1, 2024, 2024, 1, 2, 'Tuesday', false, false);
 
 -- Privileges: readers read the calendar, not staging; admins load staging.
 SELECT r.rolname,

@@ -44,7 +44,7 @@ BEGIN
 	SELECT
 		pg_catalog.count(*) FILTER (WHERE date_key IS NULL OR full_date IS NULL OR day IS NULL
 			OR month IS NULL OR month_name IS NULL OR quarter IS NULL OR year IS NULL
-			OR iso_week IS NULL OR day_of_week IS NULL OR day_name IS NULL
+			OR iso_year IS NULL OR iso_week IS NULL OR day_of_week IS NULL OR day_name IS NULL
 			OR is_weekend IS NULL OR is_month_end IS NULL) AS null_required,
 		pg_catalog.count(*) FILTER (WHERE key_rows > 1 AND date_key IS NOT NULL) AS duplicate_key,
 		pg_catalog.count(*) FILTER (WHERE date_rows > 1 AND full_date IS NOT NULL) AS duplicate_date,
@@ -56,6 +56,7 @@ BEGIN
 				AND month_name = pg_catalog.to_char(full_date, 'FMMonth')
 				AND quarter = EXTRACT(quarter FROM full_date)
 				AND year = EXTRACT(year FROM full_date)
+				AND iso_year = EXTRACT(isoyear FROM full_date)
 				AND iso_week = EXTRACT(week FROM full_date)
 				AND day_of_week = EXTRACT(isodow FROM full_date)
 				AND day_name = pg_catalog.to_char(full_date, 'FMDay')

@@ -61,6 +61,7 @@ CREATE TABLE analytics.dim_date (
 	month_name text NOT NULL,
 	quarter smallint NOT NULL,
 	year smallint NOT NULL,
+	iso_year smallint NOT NULL,
 	iso_week smallint NOT NULL,
 	day_of_week smallint NOT NULL,
 	day_name text NOT NULL,
@@ -68,7 +69,7 @@ CREATE TABLE analytics.dim_date (
 	is_month_end boolean NOT NULL,
 	CHECK (date_key OPERATOR(pg_catalog.=) pg_catalog.to_char(full_date, 'YYYYMMDD')::int)
 );
-COMMENT ON TABLE analytics.dim_date IS 'Calendar dimension, one row per day, date_key = YYYYMMDD; day_of_week is ISO (Monday 1 .. Sunday 7); filled by analytics.fill_dim_date';
+COMMENT ON TABLE analytics.dim_date IS 'Calendar dimension, one row per day, date_key = YYYYMMDD; iso_week is the ISO 8601 week of iso_year (the days from Monday December 29 on can be week 1 of the next year, from January 1 to 3 week 52 or 53 of the last); day_of_week is ISO (Monday 1 .. Sunday 7); filled by analytics.fill_dim_date';
 
 -- The calendar rows of the given days that are missing (used by
 -- fill_dim_date and the loader).
@@ -79,10 +80,10 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 	WITH added AS (
 		INSERT INTO analytics.dim_date (date_key, full_date, day, month, month_name, quarter, year,
-			iso_week, day_of_week, day_name, is_weekend, is_month_end)
+			iso_year, iso_week, day_of_week, day_name, is_weekend, is_month_end)
 		SELECT to_char(d, 'YYYYMMDD')::int, d, extract(day FROM d), extract(month FROM d),
 			to_char(d, 'FMMonth'), extract(quarter FROM d), extract(year FROM d),
-			extract(week FROM d), extract(isodow FROM d), to_char(d, 'FMDay'),
+			extract(isoyear FROM d), extract(week FROM d), extract(isodow FROM d), to_char(d, 'FMDay'),
 			extract(isodow FROM d) OPERATOR(pg_catalog.>=) 6,
 			(d OPERATOR(pg_catalog.+) 1) OPERATOR(pg_catalog.=) date_trunc('month', d OPERATOR(pg_catalog.+) 1)::date
 		FROM (SELECT DISTINCT d FROM unnest(days) AS u(d) WHERE d IS NOT NULL) x
