@@ -44,17 +44,18 @@ INSERT INTO analytics.fact_sales (sale_id, order_id, date_key, sale_ts, customer
 	('s4', 'o3', 20240301, '2024-03-01 00:00+00', 2, 2, NULL, NULL, NULL, 3, 25.00, 2.50, 72.50, NULL, 'cancelled'),
 	('s5', 'o4', 20240305, '2024-03-05 12:00+00', 3, 2, 1, 1, 1, 1, 25.00, 0, 25.00, 10.00, 'completed'),
 	('s6', 'o5', 20240305, '2024-03-05 11:59:59.999999+00', 2, 1, 1, 2, 2, 2, 5.00, 0, 10.00, 4.00, 'completed');
--- Payments. Revenue = amount x fee / 100 rounded to 4 places for success:
--- t1 100 x 2.5% = 2.5000; t2 33.33 x 2.5% = 0.83325 -> 0.8333; t4 on the 0%
--- channel 0.0000; t5 0.01 x 2.5% = 0.00025 -> 0.0003; t3 failed: 0.
+-- Payments, each with the fee of its channel when loaded. Revenue = amount
+-- x fee / 100 rounded to 4 places for success: t1 100 x 2.5% = 2.5000; t2
+-- 33.33 x 2.5% = 0.83325 -> 0.8333; t4 on the 0% channel 0.0000; t5 0.01 x
+-- 2.5% = 0.00025 -> 0.0003; t3 failed: 0.
 -- Buckets: 1.999 fast, 2.000 and 5.000 medium, 5.001 slow, no time no bucket.
 INSERT INTO analytics.fact_payments (transaction_id, date_key, txn_ts, customer_key, channel_key, city_key,
-	amount, status, processing_time, processing_delay_bucket, revenue) VALUES
-	('t1', 20240228, '2024-02-28 09:00+00', 4, 1, 1, 100.00, 'success', 1.999, 'fast', 2.5000),
-	('t2', 20240301, '2024-03-01 15:30+00', 2, 1, 2, 33.33, 'success', 2.000, 'medium', 0.8333),
-	('t3', 20240303, '2024-03-03 08:00+00', 2, 1, 1, 10.00, 'failed', 5.000, 'medium', 0),
-	('t4', 20240306, '2024-03-06 23:59:59.5+00', NULL, 2, NULL, 5.00, 'success', 5.001, 'slow', 0.0000),
-	('t5', 20240310, '2024-03-10 00:00+00', 3, 1, 2, 0.01, 'success', NULL, NULL, 0.0003);
+	amount, status, processing_time, processing_delay_bucket, fee_percent, revenue) VALUES
+	('t1', 20240228, '2024-02-28 09:00+00', 4, 1, 1, 100.00, 'success', 1.999, 'fast', 2.50, 2.5000),
+	('t2', 20240301, '2024-03-01 15:30+00', 2, 1, 2, 33.33, 'success', 2.000, 'medium', 2.50, 0.8333),
+	('t3', 20240303, '2024-03-03 08:00+00', 2, 1, 1, 10.00, 'failed', 5.000, 'medium', 2.50, 0),
+	('t4', 20240306, '2024-03-06 23:59:59.5+00', NULL, 2, NULL, 5.00, 'success', 5.001, 'slow', 0, 0.0000),
+	('t5', 20240310, '2024-03-10 00:00+00', 3, 1, 2, 0.01, 'success', NULL, NULL, 2.50, 0.0003);
 INSERT INTO analytics.fact_interactions (interaction_id, date_key, interaction_ts, customer_key, channel_key,
 	interaction_type, duration_seconds, status) VALUES
 	('i1', 20240302, '2024-03-02 08:00+00', 2, 1, 'chat', 120.500, 'resolved'),
@@ -170,9 +171,10 @@ ROLLBACK;
 -- orphan_key, foreign key triggers disabled (as by a restore): sales s1 and
 -- s2 to product 99 (2), s3 to store 98, s5 to channel 97, s6 to payment 96
 -- and customer 95, s2 dated 2024-04-01 (not in the calendar); payments t1 to
--- city 99, t2 to channel 99 (its revenue then goes unchecked), t3 to customer
--- 99, t4 dated 2023-01-01; interaction i1 to channel 99 and dated
--- 2024-03-11, i2 to customer 99. One row each, except sales' product_key.
+-- city 99, t2 to channel 99 (its revenue, from its own fee, still checks),
+-- t3 to customer 99, t4 dated 2023-01-01; interaction i1 to channel 99 and
+-- dated 2024-03-11, i2 to customer 99. One row each, except sales'
+-- product_key.
 BEGIN;
 ALTER TABLE analytics.fact_sales DISABLE TRIGGER ALL;
 ALTER TABLE analytics.fact_payments DISABLE TRIGGER ALL;
@@ -265,16 +267,21 @@ UPDATE analytics.fact_payments SET revenue = 0.0100 WHERE transaction_id = 't3';
 SELECT * FROM problems;
 ROLLBACK;
 
--- revenue_mismatch: ch1 without a fee: its successful payments t1, t2 and t5
--- cannot have a right revenue: 3 rows (t3 failed: 0 is right).
+-- Payments without a fee (the constraint dropped): t2 (success) cannot
+-- have a right revenue, t3 (failed: 0) can: null_required 2 rows,
+-- revenue_mismatch 1. A fee of 100.01 on t5: invalid_value 1, and its
+-- revenue 0.0003 is not 0.01 x 100.01% = 0.010001 -> 0.0100: revenue_mismatch
+-- 1 more.
 BEGIN;
-UPDATE analytics.dim_channel SET fee_percent = NULL WHERE channel_key = 1;
+ALTER TABLE analytics.fact_payments ALTER COLUMN fee_percent DROP NOT NULL,
+	DROP CONSTRAINT fact_payments_fee_percent_check;
+UPDATE analytics.fact_payments SET fee_percent = NULL WHERE transaction_id IN ('t2', 't3');
+UPDATE analytics.fact_payments SET fee_percent = 100.01 WHERE transaction_id = 't5';
 SELECT * FROM problems;
 ROLLBACK;
 
--- revenue_mismatch: ch1's fee changed in place to 3%: t1 (3.0000 expected)
--- and t2 (0.9999) no longer match; t5 does (0.01 x 3% = 0.0003 as before):
--- 2 rows.
+-- A channel's fee changed in place (type 1) is no problem: payments keep
+-- the fee they were loaded with, and their revenue. 0 rows.
 BEGIN;
 UPDATE analytics.dim_channel SET fee_percent = 3.00 WHERE channel_key = 1;
 SELECT * FROM problems;

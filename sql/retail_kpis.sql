@@ -66,15 +66,15 @@ INSERT INTO analytics.fact_sales (sale_id, order_id, date_key, sale_ts, customer
 -- amounts: t1 100 -> 2, t3 200 -> 2, t4 80 -> 1.6, t6 40 -> 0.4, t7 120 ->
 -- 1.2; failed t1b, t2, t5 -> 0. t6 has no customer, city or time.
 INSERT INTO analytics.fact_payments (transaction_id, date_key, txn_ts, customer_key, channel_key, city_key, amount,
-	status, processing_time, processing_delay_bucket, revenue) VALUES
-	('t1', 20250301, '2025-03-01 10:00Z', 1, 1, 1, 100.00, 'success', 1.500, 'fast', 2.0000),
-	('t1b', 20250301, '2025-03-01 16:00Z', 1, 1, 1, 60.00, 'failed', 2.000, 'medium', 0),
-	('t2', 20250301, '2025-03-01 12:00Z', 3, 1, 2, 50.00, 'failed', 6.000, 'slow', 0),
-	('t3', 20250301, '2025-03-01 13:00Z', 4, 2, 1, 200.00, 'success', 3.000, 'medium', 2.0000),
-	('t4', 20250303, '2025-03-03 09:00Z', 1, 1, 1, 80.00, 'success', 1.000, 'fast', 1.6000),
-	('t5', 20250304, '2025-03-04 14:00Z', 2, 1, 3, 30.00, 'failed', 2.500, 'medium', 0),
-	('t6', 20250304, '2025-03-04 18:00Z', NULL, 2, NULL, 40.00, 'success', NULL, NULL, 0.4000),
-	('t7', 20250312, '2025-03-12 10:00Z', 3, 2, 2, 120.00, 'success', 4.000, 'medium', 1.2000);
+	status, processing_time, processing_delay_bucket, fee_percent, revenue) VALUES
+	('t1', 20250301, '2025-03-01 10:00Z', 1, 1, 1, 100.00, 'success', 1.500, 'fast', 2.00, 2.0000),
+	('t1b', 20250301, '2025-03-01 16:00Z', 1, 1, 1, 60.00, 'failed', 2.000, 'medium', 2.00, 0),
+	('t2', 20250301, '2025-03-01 12:00Z', 3, 1, 2, 50.00, 'failed', 6.000, 'slow', 2.00, 0),
+	('t3', 20250301, '2025-03-01 13:00Z', 4, 2, 1, 200.00, 'success', 3.000, 'medium', 1.00, 2.0000),
+	('t4', 20250303, '2025-03-03 09:00Z', 1, 1, 1, 80.00, 'success', 1.000, 'fast', 2.00, 1.6000),
+	('t5', 20250304, '2025-03-04 14:00Z', 2, 1, 3, 30.00, 'failed', 2.500, 'medium', 2.00, 0),
+	('t6', 20250304, '2025-03-04 18:00Z', NULL, 2, NULL, 40.00, 'success', NULL, NULL, 1.00, 0.4000),
+	('t7', 20250312, '2025-03-12 10:00Z', 3, 2, 2, 120.00, 'success', 4.000, 'medium', 1.00, 1.2000);
 
 INSERT INTO analytics.fact_interactions (interaction_id, date_key, interaction_ts, customer_key, channel_key,
 	interaction_type, duration_seconds, status) VALUES
@@ -430,9 +430,9 @@ SELECT 'g' || n, 'go' || n / 3, to_char(ts, 'YYYYMMDD')::int, ts, 101 + n % 500,
 	CASE WHEN n % 20 = 0 THEN 'returned' WHEN n % 25 = 0 THEN 'cancelled' ELSE 'completed' END
 FROM generate_series(0, 366 * 80 - 1) n, LATERAL (SELECT '2024-01-01'::timestamptz + n * interval '18 minutes' AS ts) t;
 INSERT INTO analytics.fact_payments (transaction_id, date_key, txn_ts, customer_key, channel_key, city_key, amount,
-	status, processing_time, processing_delay_bucket, revenue)
+	status, processing_time, processing_delay_bucket, fee_percent, revenue)
 SELECT 'gp' || n, to_char(ts, 'YYYYMMDD')::int, ts, 101 + n % 500, 1 + n % 2, 1 + n % 3, 50.00,
-	CASE WHEN n % 10 = 0 THEN 'failed' ELSE 'success' END, 1.000, 'fast', CASE WHEN n % 10 = 0 THEN 0 ELSE 0.5 END
+	CASE WHEN n % 10 = 0 THEN 'failed' ELSE 'success' END, 1.000, 'fast', 1.00, CASE WHEN n % 10 = 0 THEN 0 ELSE 0.5 END
 FROM generate_series(0, 366 * 30 - 1) n, LATERAL (SELECT '2024-01-01'::timestamptz + n * interval '48 minutes' AS ts) t;
 INSERT INTO analytics.fact_interactions (interaction_id, date_key, interaction_ts, customer_key, channel_key,
 	interaction_type, duration_seconds, status)

@@ -343,9 +343,22 @@ SELECT count(*) AS differences FROM (
 SELECT pg_temp.stage_customer('C8', 'consumer', '2025-04-01');
 SELECT entity, rows_in, inserted, updated, unchanged FROM analytics.load_warehouse() WHERE rows_in > 0;
 SELECT * FROM pg_temp.versions('C8');
--- the history's invariants and the facts' versions hold
+
+-- A channel's fee changes in place (type 1); payments keep the fee they
+-- were loaded with. T1 (CH1 at 2.00%: 27.50 x 2% = 0.5500) staged again as
+-- it was: unchanged, still 0.5500; T8, new on CH1, takes 3.00%: 10.00 x 3%
+-- = 0.3000. Channels 1 updated, payments 1 inserted and 1 unchanged.
+INSERT INTO analytics.stg_channels (channel_id, channel_name, channel_type, fee_percent, active)
+VALUES ('CH1', 'Credit Card', 'card', '3.00', 'true');
+INSERT INTO analytics.stg_payments (transaction_id, txn_ts, customer_id, channel_id, city, amount, status, processing_time)
+VALUES ('T1', '2025-01-15 10:01:00', 'C1', 'CH1', 'Pune', '27.50', 'success', '1.2'),
+	('T8', '2025-03-20 10:00:00', 'C1', 'CH1', 'Pune', '10.00', 'success', '1');
+SELECT entity, rows_in, inserted, updated, unchanged FROM analytics.load_warehouse() WHERE rows_in > 0;
+SELECT transaction_id, fee_percent, revenue FROM analytics.fact_payments WHERE transaction_id IN ('T1', 'T8') ORDER BY 1;
+
+-- the customers' histories, the facts' versions and revenue hold
 SELECT check_name, entity, failing_rows, status FROM analytics.data_quality_checks()
-WHERE entity LIKE 'dim_customer%' OR check_name = 'customer_version_mismatch' ORDER BY 1, 2;
+WHERE entity LIKE 'dim_customer%' OR check_name IN ('customer_version_mismatch', 'revenue_mismatch') ORDER BY 1, 2;
 
 -- Parsing helpers: ISO 8601 only, no offset = UTC; NULL instead of errors.
 SELECT v, analytics.try_timestamptz(v) FROM (VALUES ('2025-03-01'), (' 2025-03-01 14:30 '), ('2025-03-01T14:30:15.5Z'),

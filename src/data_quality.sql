@@ -264,7 +264,8 @@ BEGIN
 	ORDER BY v.ord;
 
 	-- Revenue is stored in numeric(14, 4), which rounds amount x fee / 100
-	-- to 4 places. A successful payment on a channel without a fee has no
+	-- to 4 places, with the fee the payment was loaded with (the channel's
+	-- may have changed since). A successful payment without a fee has no
 	-- revenue that could be right.
 	RETURN QUERY
 	SELECT v.check_name, v.entity, v.failing_rows,
@@ -272,18 +273,18 @@ BEGIN
 	FROM (SELECT
 			pg_catalog.count(*) FILTER (WHERE f.transaction_id IS NULL OR f.date_key IS NULL OR f.txn_ts IS NULL
 				OR f.channel_key IS NULL OR f.amount IS NULL OR f.status IS NULL
-				OR f.revenue IS NULL) AS null_required,
+				OR f.fee_percent IS NULL OR f.revenue IS NULL) AS null_required,
 			pg_catalog.count(*) FILTER (WHERE f.date_key IS NOT NULL AND d.date_key IS NULL) AS orphan_date,
 			pg_catalog.count(*) FILTER (WHERE f.customer_key IS NOT NULL AND c.customer_key IS NULL) AS orphan_customer,
 			pg_catalog.count(*) FILTER (WHERE f.channel_key IS NOT NULL AND ch.channel_key IS NULL) AS orphan_channel,
 			pg_catalog.count(*) FILTER (WHERE f.city_key IS NOT NULL AND ci.city_key IS NULL) AS orphan_city,
 			pg_catalog.count(*) FILTER (WHERE f.status NOT IN ('success', 'failed')
-				OR f.processing_time < 0) AS invalid_value,
+				OR f.processing_time < 0 OR f.fee_percent < 0 OR f.fee_percent > 100) AS invalid_value,
 			pg_catalog.count(*) FILTER (WHERE f.amount <= 0) AS negative_amount,
 			pg_catalog.count(*) FILTER (WHERE CASE f.status
 				WHEN 'failed' THEN f.revenue <> 0
-				WHEN 'success' THEN ch.channel_key IS NOT NULL AND f.amount IS NOT NULL AND f.revenue IS NOT NULL
-					AND f.revenue IS DISTINCT FROM pg_catalog.round(f.amount * ch.fee_percent / 100, 4)
+				WHEN 'success' THEN f.amount IS NOT NULL AND f.revenue IS NOT NULL
+					AND f.revenue IS DISTINCT FROM pg_catalog.round(f.amount * f.fee_percent / 100, 4)
 				END) AS revenue_mismatch,
 			pg_catalog.count(*) FILTER (WHERE f.processing_delay_bucket IS DISTINCT FROM CASE
 				WHEN f.processing_time < 2 THEN 'fast'
@@ -310,8 +311,7 @@ BEGIN
 					LEFT JOIN (SELECT customer_id, pg_catalog.min(valid_from) AS first_from
 						FROM analytics.dim_customer GROUP BY customer_id) e ON e.customer_id = v.customer_id
 				GROUP BY v.customer_key) c ON c.customer_key = f.customer_key
-			LEFT JOIN (SELECT channel_key, pg_catalog.min(fee_percent) AS fee_percent
-				FROM analytics.dim_channel GROUP BY channel_key) ch ON ch.channel_key = f.channel_key
+			LEFT JOIN (SELECT DISTINCT channel_key FROM analytics.dim_channel) ch ON ch.channel_key = f.channel_key
 			LEFT JOIN (SELECT DISTINCT city_key FROM analytics.dim_city) ci ON ci.city_key = f.city_key
 		) a,
 		(SELECT coalesce(pg_catalog.sum(n), 0)::bigint AS duplicate_id

@@ -268,6 +268,7 @@ CREATE TABLE analytics.fact_payments (
 	status text NOT NULL CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['success', 'failed'])),
 	processing_time numeric(10, 3) CHECK (processing_time OPERATOR(pg_catalog.>=) 0),
 	processing_delay_bucket text CHECK (processing_delay_bucket OPERATOR(pg_catalog.=) ANY (ARRAY['fast', 'medium', 'slow'])),
+	fee_percent numeric(5, 2) NOT NULL CHECK (fee_percent OPERATOR(pg_catalog.>=) 0 AND fee_percent OPERATOR(pg_catalog.<=) 100),
 	revenue numeric(14, 4) NOT NULL DEFAULT 0
 );
 CREATE INDEX fact_payments_date ON analytics.fact_payments (date_key);
@@ -275,7 +276,7 @@ CREATE INDEX fact_payments_ts ON analytics.fact_payments (txn_ts);
 CREATE INDEX fact_payments_customer ON analytics.fact_payments (customer_key);
 CREATE INDEX fact_payments_channel ON analytics.fact_payments (channel_key);
 CREATE INDEX fact_payments_city ON analytics.fact_payments (city_key);
-COMMENT ON TABLE analytics.fact_payments IS 'Payment transactions: processing_delay_bucket fast (< 2 s), medium (2-5 s), slow (> 5 s); revenue = amount x the channel''s fee_percent / 100 for successful transactions, else 0';
+COMMENT ON TABLE analytics.fact_payments IS 'Payment transactions: processing_delay_bucket fast (< 2 s), medium (2-5 s), slow (> 5 s); fee_percent is the channel''s fee when the payment was loaded (a later fee change leaves it, like revenue, alone); revenue = amount x fee_percent / 100 for successful transactions, else 0';
 
 CREATE TABLE analytics.fact_interactions (
 	interaction_id text PRIMARY KEY,
@@ -858,6 +859,7 @@ BEGIN
 			v.customer_key, ch.channel_key, x.city, x.amount, x.status, x.processing_time,
 			CASE WHEN x.processing_time < 2 THEN 'fast' WHEN x.processing_time <= 5 THEN 'medium'
 				WHEN x.processing_time > 5 THEN 'slow' END AS processing_delay_bucket,
+			ch.fee_percent,
 			CASE WHEN x.status = 'success' THEN round(x.amount * ch.fee_percent / 100, 4) ELSE 0 END AS revenue,
 			CASE
 				WHEN x.transaction_id IS NULL THEN 'missing transaction_id'
@@ -896,8 +898,8 @@ BEGIN
 		UNION SELECT date_key FROM pg_temp.load_payments;
 		mg := analytics._load_merge('(SELECT l.*, d.city_key FROM pg_temp.load_payments l
 			LEFT JOIN analytics.dim_city d ON d.city = l.city)', 'analytics.fact_payments', 'transaction_id',
-			'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket,revenue}',
-			'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket,revenue}', true);
+			'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket,fee_percent,revenue}',
+			'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket}', true);
 		counts := counts || jsonb_build_object('payments', st || mg);
 
 		-- Interactions.
