@@ -249,7 +249,8 @@ SELECT run_id, status, rows_in, inserted, updated, unchanged, duplicates, reject
 FROM analytics.load_runs ORDER BY run_id;
 
 -- A load that fails unexpectedly (here a constraint added for the test)
--- leaves warehouse and staging as they were and records the failed run.
+-- fails for its caller, leaves warehouse and staging as they were, and
+-- records the failed run (committed apart: it survives the rollback).
 ALTER TABLE analytics.fact_sales ADD CONSTRAINT test_small_orders CHECK (quantity < 100);
 INSERT INTO analytics.stg_products (product_id, product_name, unit_cost, unit_price) VALUES ('P7', 'Crate', '1', '2');
 INSERT INTO analytics.stg_sales (sale_id, order_id, sale_ts, customer_id, product_id, quantity, unit_price, status)
@@ -259,6 +260,18 @@ SELECT (SELECT count(*) FROM analytics.dim_product) AS products, (SELECT count(*
 	(SELECT count(*) FROM analytics.load_rejects) AS rejects, (SELECT count(*) FROM analytics.dim_date) AS days;
 SELECT * FROM analytics.load_warehouse();
 SELECT run_id, status, rows_in, inserted, error FROM analytics.load_runs WHERE status = 'failed';
+-- inside a transaction too (rolled back: the record stays); the error
+-- keeps its SQLSTATE, 23514 check_violation: run 5
+BEGIN;
+DO $$
+BEGIN
+	PERFORM analytics.load_warehouse();
+EXCEPTION WHEN check_violation THEN
+	RAISE NOTICE 'check_violation caught';
+END
+$$;
+ROLLBACK;
+SELECT run_id, status, finished_at >= started_at AS timed FROM analytics.load_runs WHERE status = 'failed' ORDER BY run_id;
 SELECT (SELECT count(*) FROM analytics.dim_product) AS products, (SELECT count(*) FROM analytics.fact_sales) AS sales,
 	(SELECT count(*) FROM analytics.load_rejects) AS rejects, (SELECT count(*) FROM analytics.dim_date) AS days
 EXCEPT SELECT * FROM before_failure;

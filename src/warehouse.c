@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * warehouse.c
- *	  Parsing of staging text for the retail warehouse loader.
+ *	  Parsing of staging text for the retail warehouse loader, and the
+ *	  record of a failed load that survives its rollback.
  *
  * Staging tables hold CSV text. The loader must tell, for every value,
  * whether it parses, and reject the row with a reason when it does not;
@@ -18,10 +19,19 @@
 
 #include <ctype.h>
 
+#include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "datatype/timestamp.h"
+#include "executor/spi.h"
 #include "fmgr.h"
+#include "miscadmin.h"
+#include "postmaster/bgworker.h"
+#include "storage/dsm.h"
+#include "storage/ipc.h"
+#include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/numeric.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "analytics.h"
@@ -229,4 +239,125 @@ date_key(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("date_key needs a year from 1 to 9999, got %d", tm.tm_year)));
 	PG_RETURN_INT32(tm.tm_year * 10000 + tm.tm_mon * 100 + tm.tm_mday);
+}
+
+/*
+ * Recording a failed load.
+ *
+ * A load that fails must leave the warehouse and staging as they were, and
+ * fail for its caller (cron, psql with ON_ERROR_STOP, an application), yet
+ * its run must be recorded as failed: a row that survives the rollback of
+ * the caller's transaction. PostgreSQL has no autonomous transactions, so
+ * the row is written by a background worker in a transaction of its own,
+ * while the caller waits; the caller then raises the error.
+ *
+ * The caller passes the record in a dynamic shared memory segment; the
+ * worker sets "recorded" once its transaction has committed.
+ */
+typedef struct FailedRun
+{
+	Oid			database;
+	Oid			user;
+	int64		run_id;
+	TimestampTz started_at;
+	bool		recorded;
+	char		error[FLEXIBLE_ARRAY_MEMBER];
+} FailedRun;
+
+PGDLLEXPORT void analytics_failed_run_main(Datum main_arg);
+
+void
+analytics_failed_run_main(Datum main_arg)
+{
+	dsm_segment *seg;
+	FailedRun  *run;
+	Oid			argtypes[3] = {INT8OID, TIMESTAMPTZOID, TEXTOID};
+	Datum		values[3];
+	int			ret;
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	seg = dsm_attach(DatumGetUInt32(main_arg));
+	if (seg == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("could not map the failed load run's record")));
+	run = (FailedRun *) dsm_segment_address(seg);
+
+	BackgroundWorkerInitializeConnectionByOid(run->database, run->user, 0);
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	values[0] = Int64GetDatum(run->run_id);
+	values[1] = TimestampTzGetDatum(run->started_at);
+	values[2] = CStringGetTextDatum(run->error);
+	ret = SPI_execute_with_args("INSERT INTO analytics.load_runs (run_id, started_at, finished_at, status, error) "
+								"VALUES ($1, $2, pg_catalog.clock_timestamp(), 'failed', $3)",
+								3, argtypes, values, NULL, false, 0);
+	if (ret != SPI_OK_INSERT)
+		elog(ERROR, "recording failed load run " INT64_FORMAT ": SPI_execute_with_args returned %d",
+			 run->run_id, ret);
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+
+	run->recorded = true;
+	dsm_detach(seg);
+	proc_exit(0);
+}
+
+/*
+ * _record_failed_run(run_id, started_at, error): records the run as failed
+ * in analytics.load_runs, committed whatever becomes of the caller's
+ * transaction; false when no background worker could do it (all of
+ * max_worker_processes busy) or it failed (the server log says why).
+ */
+PG_FUNCTION_INFO_V1(record_failed_run);
+Datum
+record_failed_run(PG_FUNCTION_ARGS)
+{
+	int64		run_id = PG_GETARG_INT64(0);
+	TimestampTz started_at = PG_GETARG_TIMESTAMPTZ(1);
+	char	   *error = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	Size		len = strlen(error);
+	dsm_segment *seg;
+	FailedRun  *run;
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+	bool		recorded = false;
+
+	seg = dsm_create(offsetof(FailedRun, error) + len + 1, 0);
+	run = (FailedRun *) dsm_segment_address(seg);
+	run->database = MyDatabaseId;
+	run->user = GetUserId();
+	run->run_id = run_id;
+	run->started_at = started_at;
+	run->recorded = false;
+	memcpy(run->error, error, len + 1);
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "analytics");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "analytics_failed_run_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "analytics failed load run " INT64_FORMAT, run_id);
+	snprintf(worker.bgw_type, BGW_MAXLEN, "analytics failed load run");
+	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
+	worker.bgw_notify_pid = MyProcPid;
+
+	if (RegisterDynamicBackgroundWorker(&worker, &handle))
+	{
+		if (WaitForBackgroundWorkerShutdown(handle) == BGWH_POSTMASTER_DIED)
+			ereport(FATAL,
+					(errcode(ERRCODE_ADMIN_SHUTDOWN),
+					 errmsg("postmaster exited while recording failed load run " INT64_FORMAT, run_id)));
+		recorded = run->recorded;
+	}
+	dsm_detach(seg);
+	PG_RETURN_BOOL(recorded);
 }

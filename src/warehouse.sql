@@ -348,6 +348,15 @@ AS 'MODULE_PATHNAME', 'try_bool'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION analytics.try_bool(text) IS 'What boolean input accepts (true, false, t, f, yes, no, on, off, 1, 0), or NULL otherwise';
 
+-- Records a load run as failed in a transaction of its own (a background
+-- worker's), so the record survives the rollback of the failed load.
+CREATE FUNCTION analytics._record_failed_run(run_id bigint, started_at timestamptz, error text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'record_failed_run'
+LANGUAGE C STRICT;
+COMMENT ON FUNCTION analytics._record_failed_run(bigint, timestamptz, text) IS 'Internal step of analytics.load_warehouse: records the run as failed in analytics.load_runs, committed by a background worker whatever becomes of the caller''s transaction; false when no worker could';
+REVOKE ALL ON FUNCTION analytics._record_failed_run(bigint, timestamptz, text) FROM PUBLIC;
+
 CREATE FUNCTION analytics.date_key(ts timestamptz)
 RETURNS int
 AS 'MODULE_PATHNAME', 'date_key'
@@ -660,15 +669,18 @@ DECLARE
 	iso constant text := ' (ISO 8601, for example 2025-03-01 or 2025-03-01 14:30:00)';
 	methods text[];
 	days date[];
+	started timestamptz;
+	recorded boolean;
 BEGIN
 	-- One load at a time, and no rows added to staging while it runs (they
 	-- would be emptied unread).
 	LOCK TABLE analytics.stg_customers, analytics.stg_products, analytics.stg_stores, analytics.stg_channels,
 		analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions IN SHARE ROW EXCLUSIVE MODE;
-	INSERT INTO analytics.load_runs (started_at, status) VALUES (clock_timestamp(), 'running')
-	RETURNING load_runs.run_id INTO run;
+	run := nextval('analytics.load_runs_run_id_seq');
+	started := clock_timestamp();
 
 	BEGIN
+		INSERT INTO analytics.load_runs (run_id, started_at, status) VALUES (run, started, 'running');
 		-- Products, stores, channels: type 1 dimensions.
 		CREATE TEMP TABLE load_products ON COMMIT DROP AS
 		SELECT x.*, CASE
@@ -959,16 +971,19 @@ BEGIN
 		WHERE r.run_id = run;
 	EXCEPTION WHEN OTHERS THEN
 		-- Everything since BEGIN is rolled back: warehouse and staging are as
-		-- they were. The run's record is outside the block and survives.
+		-- they were, and the run's row is gone. A background worker records
+		-- the run as failed in a transaction of its own, then the error goes
+		-- on to the caller, with its SQLSTATE.
 		GET STACKED DIAGNOSTICS err_message = MESSAGE_TEXT, err_detail = PG_EXCEPTION_DETAIL,
 			err_state = RETURNED_SQLSTATE;
-		UPDATE analytics.load_runs r SET finished_at = clock_timestamp(), status = 'failed',
-			error = format('%s (SQLSTATE %s)', err_message, err_state) || coalesce(': ' || nullif(err_detail, ''), '')
-		WHERE r.run_id = run;
-		RAISE WARNING 'load run % failed, nothing was loaded: %', run, err_message
-			USING DETAIL = format('SQLSTATE %s. Staging and the warehouse are unchanged.', err_state),
-				HINT = 'The run is recorded in analytics.load_runs; fix the cause and call analytics.load_warehouse() again.';
-		RETURN;
+		recorded := analytics._record_failed_run(run, started,
+			format('%s (SQLSTATE %s)', err_message, err_state) || coalesce(': ' || nullif(err_detail, ''), ''));
+		RAISE EXCEPTION USING ERRCODE = err_state,
+			MESSAGE = format('load run %s failed, nothing was loaded: %s', run, err_message),
+			DETAIL = coalesce(nullif(err_detail, '') || ' ', '') || 'Staging and the warehouse are unchanged.',
+			HINT = CASE WHEN recorded
+				THEN 'The run is recorded in analytics.load_runs; fix the cause and call analytics.load_warehouse() again.'
+				ELSE 'The run could not be recorded in analytics.load_runs (no background worker was free, see max_worker_processes, or the server log says why); fix the cause and call analytics.load_warehouse() again.' END;
 	END;
 
 	FOREACH e IN ARRAY ARRAY['customers', 'products', 'stores', 'channels', 'sales', 'payments', 'interactions'] LOOP
