@@ -272,6 +272,18 @@ END
 $$;
 ROLLBACK;
 SELECT run_id, status, finished_at >= started_at AS timed FROM analytics.load_runs WHERE status = 'failed' ORDER BY run_id;
+-- When the run cannot be recorded, the error says so: here the caller's
+-- transaction locks load_runs (a worker would wait for it forever: none
+-- is started; run 6), then the worker's insert fails (run 7). Neither run
+-- is recorded.
+BEGIN;
+LOCK TABLE analytics.load_runs IN SHARE MODE;
+SELECT * FROM analytics.load_warehouse();
+ROLLBACK;
+ALTER TABLE analytics.load_runs ADD CONSTRAINT test_short_errors CHECK (length(error) < 5) NOT VALID;
+SELECT * FROM analytics.load_warehouse();
+ALTER TABLE analytics.load_runs DROP CONSTRAINT test_short_errors;
+SELECT count(*) AS failed_runs FROM analytics.load_runs WHERE status = 'failed';
 SELECT (SELECT count(*) FROM analytics.dim_product) AS products, (SELECT count(*) FROM analytics.fact_sales) AS sales,
 	(SELECT count(*) FROM analytics.load_rejects) AS rejects, (SELECT count(*) FROM analytics.dim_date) AS days
 EXCEPT SELECT * FROM before_failure;
@@ -291,29 +303,34 @@ LANGUAGE sql AS $$
 INSERT INTO analytics.stg_sales (sale_id, order_id, sale_ts, customer_id, product_id, quantity, unit_price, status)
 VALUES (id, id, at, customer, 'P1', '1', '2', 'completed') $$;
 CREATE FUNCTION pg_temp.versions(id text)
-RETURNS TABLE (segment text, phone text, valid_from date, valid_to timestamptz, is_current boolean, sales text)
+RETURNS TABLE (segment text, phone text, valid_from date, valid_to timestamptz, is_current boolean, facts text)
 LANGUAGE sql AS $$
 SELECT c.segment, c.phone, (c.valid_from AT TIME ZONE 'UTC')::date, c.valid_to, c.is_current,
-	(SELECT string_agg(f.sale_id, ',' ORDER BY f.sale_id) FROM analytics.fact_sales f WHERE f.customer_key = c.customer_key)
+	(SELECT string_agg(id, ',' ORDER BY id) FROM (SELECT f.sale_id FROM analytics.fact_sales f WHERE f.customer_key = c.customer_key
+		UNION ALL SELECT f.transaction_id FROM analytics.fact_payments f WHERE f.customer_key = c.customer_key) x(id))
 FROM analytics.dim_customer c WHERE c.customer_id = id ORDER BY c.valid_from $$;
 -- C7: consumer rows at Jan 1 and Mar 1 are one version (the Mar 1 row
--- repeats it: unchanged); sales K1 on Feb 15 and K2 on Mar 15 join it.
+-- repeats it: unchanged); sales K1 on Feb 15 and K2 on Mar 15 and payment
+-- T9 on Feb 20 join it.
 SELECT pg_temp.stage_customer('C7', 'consumer', '2025-01-01'), pg_temp.stage_customer('C7', 'consumer', '2025-03-01'),
 	pg_temp.stage_sale('K1', '2025-02-15', 'C7'), pg_temp.stage_sale('K2', '2025-03-15', 'C7');
+INSERT INTO analytics.stg_payments (transaction_id, txn_ts, customer_id, channel_id, city, amount, status, processing_time)
+VALUES ('T9', '2025-02-20', 'C7', 'CH2', 'Pune', '10.00', 'success', '1');
 SELECT entity, rows_in, inserted, updated, unchanged FROM analytics.load_warehouse() WHERE rows_in > 0;
 SELECT * FROM pg_temp.versions('C7');
 CREATE TEMP TABLE c7_first AS SELECT customer_key FROM analytics.dim_customer WHERE customer_id = 'C7';
 -- A vip row at Feb 1 arrives late, inside that run: consumer [Jan 1, Feb
 -- 1), vip [Feb 1, Mar 1), consumer again from Mar 1 (the Mar 1 row begins a
--- version now); K1 moves to vip, K2 to the second consumer version; the
--- first version keeps its key. 1 inserted (the row that begins a new version).
+-- version now); K1 and T9 move to vip, K2 to the second consumer version;
+-- the first version keeps its key. 1 inserted (the row that begins a new
+-- version).
 SELECT pg_temp.stage_customer('C7', 'vip', '2025-02-01');
 SELECT entity, rows_in, inserted, updated, unchanged FROM analytics.load_warehouse() WHERE rows_in > 0;
 SELECT * FROM pg_temp.versions('C7');
 SELECT customer_key = (SELECT customer_key FROM c7_first) AS first_key_kept
 FROM analytics.dim_customer WHERE customer_id = 'C7' ORDER BY valid_from LIMIT 1;
 -- The Feb 1 row corrected back to consumer: one version again, under its
--- first key, with both sales; the two others are gone. 1 updated.
+-- first key, with all three facts; the two others are gone. 1 updated.
 SELECT pg_temp.stage_customer('C7', 'consumer', '2025-02-01');
 SELECT entity, rows_in, inserted, updated, unchanged FROM analytics.load_warehouse() WHERE rows_in > 0;
 SELECT * FROM pg_temp.versions('C7');
@@ -356,6 +373,37 @@ SELECT count(*) AS differences FROM (
 SELECT pg_temp.stage_customer('C8', 'consumer', '2025-04-01');
 SELECT entity, rows_in, inserted, updated, unchanged FROM analytics.load_warehouse() WHERE rows_in > 0;
 SELECT * FROM pg_temp.versions('C8');
+
+-- Name, email and phone (type 1) counted against what the dimension holds.
+-- C10 at Jan 1 with phone 111 (1 inserted); then Mar 1 and Apr 1 rows with
+-- phone 222: Apr 1 is the newest and changes the phone (1 updated), Mar 1
+-- repeats the version (1 unchanged); then Feb 1 with 333 and May 1 with
+-- 222: the newest, May 1, leaves the phone as it is: 2 unchanged.
+SELECT pg_temp.stage_customer('C10', 'consumer', '2025-01-01', '111');
+SELECT entity, rows_in, inserted, updated, unchanged FROM analytics.load_warehouse() WHERE rows_in > 0;
+SELECT pg_temp.stage_customer('C10', 'consumer', '2025-03-01', '222'), pg_temp.stage_customer('C10', 'consumer', '2025-04-01', '222');
+SELECT entity, rows_in, inserted, updated, unchanged FROM analytics.load_warehouse() WHERE rows_in > 0;
+SELECT pg_temp.stage_customer('C10', 'consumer', '2025-02-01', '333'), pg_temp.stage_customer('C10', 'consumer', '2025-05-01', '222');
+SELECT entity, rows_in, inserted, updated, unchanged FROM analytics.load_warehouse() WHERE rows_in > 0;
+SELECT * FROM pg_temp.versions('C10');
+
+-- A history entered by hand, without rows behind it, stays: H consumer
+-- [2024-01-01, 2024-06-01) and vip from 2024-06-01, with sales HS1 (Feb
+-- 2024, consumer) and HS2 (Jul 2024, vip) loaded. A vip row at 2025-01-01
+-- repeats the current version (1 unchanged); both versions get a row made
+-- from them, and nothing moves.
+INSERT INTO analytics.dim_customer (customer_id, full_name, email, phone, city, state, region, country, segment,
+	valid_from, valid_to, is_current)
+VALUES ('H', 'Gil Sen', 'gil@example.com', '700', 'Pune', 'Maharashtra', 'West', 'India', 'consumer',
+		'2024-01-01', '2024-06-01', false),
+	('H', 'Gil Sen', 'gil@example.com', '700', 'Pune', 'Maharashtra', 'West', 'India', 'vip',
+		'2024-06-01', 'infinity', true);
+SELECT pg_temp.stage_sale('HS1', '2024-02-15', 'H'), pg_temp.stage_sale('HS2', '2024-07-15', 'H');
+SELECT entity, rows_in, inserted, updated, unchanged FROM analytics.load_warehouse() WHERE rows_in > 0;
+SELECT pg_temp.stage_customer('H', 'vip', '2025-01-01');
+SELECT entity, rows_in, inserted, updated, unchanged FROM analytics.load_warehouse() WHERE rows_in > 0;
+SELECT * FROM pg_temp.versions('H');
+SELECT updated_at::date, segment FROM analytics.customer_source_rows WHERE customer_id = 'H' ORDER BY updated_at;
 
 -- A channel's fee changes in place (type 1); payments keep the fee they
 -- were loaded with. T1 (CH1 at 2.00%: 27.50 x 2% = 0.5500) staged again as

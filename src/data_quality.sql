@@ -116,7 +116,7 @@ BEGIN
 		FROM analytics.dim_store) s;
 
 	SELECT
-		pg_catalog.count(*) FILTER (WHERE channel_key IS NULL OR channel_id IS NULL) AS null_required,
+		pg_catalog.count(*) FILTER (WHERE channel_key IS NULL OR channel_id IS NULL OR fee_percent IS NULL) AS null_required,
 		pg_catalog.count(*) FILTER (WHERE key_rows > 1 AND channel_key IS NOT NULL) AS duplicate_key,
 		pg_catalog.count(*) FILTER (WHERE id_rows > 1 AND channel_id IS NOT NULL) AS duplicate_id,
 		pg_catalog.count(*) FILTER (WHERE fee_percent < 0 OR fee_percent > 100) AS invalid_value

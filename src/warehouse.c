@@ -20,6 +20,8 @@
 #include <ctype.h>
 
 #include "access/xact.h"
+#include "port/atomics.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
@@ -28,8 +30,11 @@
 #include "postmaster/bgworker.h"
 #include "storage/dsm.h"
 #include "storage/ipc.h"
+#include "storage/lmgr.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -252,8 +257,19 @@ date_key(PG_FUNCTION_ARGS)
  * while the caller waits; the caller then raises the error.
  *
  * The caller passes the record in a dynamic shared memory segment; the
- * worker sets "recorded" once its transaction has committed.
+ * worker sets "recorded" once its transaction has committed. The worker
+ * connects as the caller's current user (inside load_warehouse, a SECURITY
+ * DEFINER function, the extension's owner), so that role must be allowed
+ * to log in, like any background worker's.
+ *
+ * The caller must not wait on a worker that waits on the caller: a worker
+ * cannot insert while the caller holds a lock on load_runs that conflicts
+ * with ROW EXCLUSIVE (TRUNCATE, LOCK TABLE ... in this transaction), and the
+ * deadlock detector cannot see a wait for a worker. Then no worker is
+ * started; and a worker gives up on any lock after FAILED_RUN_LOCK_TIMEOUT.
  */
+#define FAILED_RUN_LOCK_TIMEOUT "10s"
+
 typedef struct FailedRun
 {
 	Oid			database;
@@ -286,6 +302,7 @@ analytics_failed_run_main(Datum main_arg)
 	run = (FailedRun *) dsm_segment_address(seg);
 
 	BackgroundWorkerInitializeConnectionByOid(run->database, run->user, 0);
+	SetConfigOption("lock_timeout", FAILED_RUN_LOCK_TIMEOUT, PGC_USERSET, PGC_S_SESSION);
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -299,12 +316,14 @@ analytics_failed_run_main(Datum main_arg)
 								"VALUES ($1, $2, pg_catalog.clock_timestamp(), 'failed', $3)",
 								3, argtypes, values, NULL, false, 0);
 	if (ret != SPI_OK_INSERT)
-		elog(ERROR, "recording failed load run " INT64_FORMAT ": SPI_execute_with_args returned %d",
-			 run->run_id, ret);
+		elog(ERROR, "recording failed load run %lld: SPI_execute_with_args returned %d",
+			 (long long) run->run_id, ret);
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 
+	/* the caller reads this after the worker has exited */
+	pg_write_barrier();
 	run->recorded = true;
 	dsm_detach(seg);
 	proc_exit(0);
@@ -313,8 +332,11 @@ analytics_failed_run_main(Datum main_arg)
 /*
  * _record_failed_run(run_id, started_at, error): records the run as failed
  * in analytics.load_runs, committed whatever becomes of the caller's
- * transaction; false when no background worker could do it (all of
- * max_worker_processes busy) or it failed (the server log says why).
+ * transaction; false when that cannot be done: the caller holds a lock the
+ * worker would wait for, no dynamic shared memory segment or background
+ * worker slot (max_worker_processes) is free, or the worker failed (the
+ * server log says why). It never raises an error of its own, so that the
+ * caller's error is the one reported.
  */
 PG_FUNCTION_INFO_V1(record_failed_run);
 Datum
@@ -324,13 +346,20 @@ record_failed_run(PG_FUNCTION_ARGS)
 	TimestampTz started_at = PG_GETARG_TIMESTAMPTZ(1);
 	char	   *error = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	Size		len = strlen(error);
+	Oid			load_runs;
 	dsm_segment *seg;
 	FailedRun  *run;
 	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
 	bool		recorded = false;
 
-	seg = dsm_create(offsetof(FailedRun, error) + len + 1, 0);
+	load_runs = get_relname_relid("load_runs", get_namespace_oid("analytics", true));
+	if (!OidIsValid(load_runs) || CheckRelationOidLockedByMe(load_runs, ShareLock, true))
+		PG_RETURN_BOOL(false);
+
+	seg = dsm_create(offsetof(FailedRun, error) + len + 1, DSM_CREATE_NULL_IF_MAXSEGMENTS);
+	if (seg == NULL)
+		PG_RETURN_BOOL(false);
 	run = (FailedRun *) dsm_segment_address(seg);
 	run->database = MyDatabaseId;
 	run->user = GetUserId();
@@ -345,7 +374,7 @@ record_failed_run(PG_FUNCTION_ARGS)
 	worker.bgw_restart_time = BGW_NEVER_RESTART;
 	snprintf(worker.bgw_library_name, BGW_MAXLEN, "analytics");
 	snprintf(worker.bgw_function_name, BGW_MAXLEN, "analytics_failed_run_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "analytics failed load run " INT64_FORMAT, run_id);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "analytics failed load run %lld", (long long) run_id);
 	snprintf(worker.bgw_type, BGW_MAXLEN, "analytics failed load run");
 	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
 	worker.bgw_notify_pid = MyProcPid;
@@ -355,7 +384,8 @@ record_failed_run(PG_FUNCTION_ARGS)
 		if (WaitForBackgroundWorkerShutdown(handle) == BGWH_POSTMASTER_DIED)
 			ereport(FATAL,
 					(errcode(ERRCODE_ADMIN_SHUTDOWN),
-					 errmsg("postmaster exited while recording failed load run " INT64_FORMAT, run_id)));
+					 errmsg("postmaster exited while recording failed load run %lld", (long long) run_id)));
+		pg_read_barrier();
 		recorded = run->recorded;
 	}
 	dsm_detach(seg);

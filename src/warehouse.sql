@@ -208,7 +208,7 @@ CREATE TABLE analytics.dim_channel (
 	channel_id text NOT NULL UNIQUE,
 	channel_name text,
 	channel_type text,
-	fee_percent numeric(5, 2) CHECK (fee_percent OPERATOR(pg_catalog.>=) 0 AND fee_percent OPERATOR(pg_catalog.<=) 100),
+	fee_percent numeric(5, 2) NOT NULL CHECK (fee_percent OPERATOR(pg_catalog.>=) 0 AND fee_percent OPERATOR(pg_catalog.<=) 100),
 	active boolean
 );
 COMMENT ON TABLE analytics.dim_channel IS 'Sales and payment channel dimension (type 1), with the fee the channel charges, in percent';
@@ -505,20 +505,24 @@ COMMENT ON VIEW analytics._customer_validity IS 'Internal: the time range [lo, h
 -- with the same segment, city, state, region and country is one version,
 -- valid from its first row's updated_at to the next version's; name, email
 -- and phone are type 1, the newest row's on every version. So the
--- dimension is the same whatever order the rows arrive in, across loads.
+-- dimension is the same whatever order the rows arrive in, across loads. A
+-- version with no row behind it (entered by hand, say) first gets one, made
+-- from the version, so that its history stays.
 --
 -- A rebuilt version keeps the key of the old version that began earliest
 -- within its validity (so versions that only end elsewhere, or begin a
--- little earlier, keep their keys); old versions left without a match are
--- removed, and the touched customers' facts move to the version valid at
--- their time (the earliest for facts before all versions).
+-- little earlier, keep their keys). One whose validity is unchanged is
+-- updated in place; the others are replaced, old versions left without a
+-- match are removed, and the facts of those customers move to the version
+-- valid at their time (the earliest for facts before all versions).
 --
 -- Counts, per row: unchanged when stored exactly so already; inserted when
 -- it begins a version the dimension did not have; updated when it corrects
 -- a stored row, begins an existing version whose start or versioned values
--- change, or is its customer's newest row with a name, email or phone
--- other than the row before it; otherwise unchanged (it repeats the
--- version in effect at its time). Returns {inserted, updated, unchanged}.
+-- change, or is its customer's newest row and changes the name, email or
+-- phone (from the current version's, or for a new customer from the row
+-- before it); otherwise unchanged (it repeats the version in effect at its
+-- time). Returns {inserted, updated, unchanged}.
 CREATE FUNCTION analytics._load_customers(run_id bigint)
 RETURNS bigint[]
 LANGUAGE plpgsql
@@ -545,6 +549,16 @@ BEGIN
 	FROM pg_temp.load_customers t
 	LEFT JOIN analytics.customer_source_rows s ON s.customer_id = t.customer_id AND s.updated_at = t.updated_at;
 
+	-- A version of these customers without a row at its start gets one.
+	INSERT INTO analytics.customer_source_rows (customer_id, updated_at, full_name, email, phone, city, state,
+		region, country, segment, run_id)
+	SELECT d.customer_id, d.valid_from, d.full_name, d.email, d.phone, d.city, d.state, d.region, d.country,
+		d.segment, _load_customers.run_id
+	FROM analytics.dim_customer d
+	WHERE d.customer_id IN (SELECT r.customer_id FROM pg_temp.load_customer_rows r)
+		AND NOT EXISTS (SELECT FROM analytics.customer_source_rows s
+			WHERE s.customer_id = d.customer_id AND s.updated_at = d.valid_from);
+
 	INSERT INTO analytics.customer_source_rows AS s (customer_id, updated_at, full_name, email, phone, city, state,
 		region, country, segment, run_id)
 	SELECT t.customer_id, t.updated_at, t.full_name, t.email, t.phone, t.city, t.state, t.region, t.country,
@@ -555,16 +569,16 @@ BEGIN
 		country = excluded.country, segment = excluded.segment, run_id = excluded.run_id;
 
 	-- Every row of the touched customers, in time order: does it begin a
-	-- version, is it the newest with other type 1 values than the row
-	-- before it; and the type 1 values and newest updated_at of its customer.
+	-- version, is it the newest, and what did the row before it say in name,
+	-- email and phone; with its customer's type 1 values and newest updated_at.
 	CREATE TEMP TABLE load_customer_history ON COMMIT DROP AS
 	SELECT s.customer_id, s.updated_at, s.city, s.state, s.region, s.country, s.segment,
 		row_number() OVER w = 1 OR (s.segment, s.city, s.state, s.region, s.country) IS DISTINCT FROM
 			(lag(s.segment) OVER w, lag(s.city) OVER w, lag(s.state) OVER w, lag(s.region) OVER w, lag(s.country) OVER w)
 			AS begins_version,
-		row_number() OVER w > 1 AND s.updated_at = max(s.updated_at) OVER wall
-			AND (s.full_name, s.email, s.phone) IS DISTINCT FROM (lag(s.full_name) OVER w, lag(s.email) OVER w, lag(s.phone) OVER w)
-			AS newest_type1_change,
+		s.updated_at = max(s.updated_at) OVER wall AS is_newest,
+		row_number() OVER w > 1 AND (s.full_name, s.email, s.phone) IS DISTINCT FROM
+			(lag(s.full_name) OVER w, lag(s.email) OVER w, lag(s.phone) OVER w) AS type1_differs_from_previous,
 		last_value(s.full_name) OVER wall AS full_name,
 		last_value(s.email) OVER wall AS email,
 		last_value(s.phone) OVER wall AS phone,
@@ -574,12 +588,14 @@ BEGIN
 	WINDOW w AS (PARTITION BY s.customer_id ORDER BY s.updated_at),
 		wall AS (PARTITION BY s.customer_id ORDER BY s.updated_at ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING);
 
-	-- The rebuilt versions, each with the old version whose key it keeps
-	-- and whether that one stays exactly as it is.
+	-- The rebuilt versions, each with the old version whose key it keeps:
+	-- same (nothing to do), in_place (same validity, other values) or
+	-- neither (replaced, or new when there is no old one).
 	CREATE TEMP TABLE load_customer_versions ON COMMIT DROP AS
 	SELECT n.*, o.customer_key, o.valid_from AS old_valid_from,
 		(o.segment, o.city, o.state, o.region, o.country) IS DISTINCT FROM (n.segment, n.city, n.state, n.region, n.country)
 			AS versioned_values_change,
+		o.customer_key IS NOT NULL AND (o.valid_from, o.valid_to) = (n.valid_from, n.valid_to) AS in_place,
 		o.customer_key IS NOT NULL AND (o.full_name, o.email, o.phone, o.city, o.state, o.region, o.country, o.segment,
 			o.valid_from, o.valid_to, o.updated_at) IS NOT DISTINCT FROM (n.full_name, n.email, n.phone, n.city, n.state,
 			n.region, n.country, n.segment, n.valid_from, n.valid_to, n.newest) AS same
@@ -592,33 +608,46 @@ BEGIN
 
 	SELECT count(*) FILTER (WHERE v.valid_from IS NOT NULL AND v.customer_key IS NULL),
 		count(*) FILTER (WHERE NOT (v.valid_from IS NOT NULL AND v.customer_key IS NULL)
-			AND (r.correction OR h.newest_type1_change
-				OR (v.valid_from IS NOT NULL AND (v.old_valid_from <> v.valid_from OR v.versioned_values_change))))
+			AND (r.correction
+				OR (v.valid_from IS NOT NULL AND (v.old_valid_from <> v.valid_from OR v.versioned_values_change))
+				OR (h.is_newest AND CASE WHEN cur.customer_key IS NULL THEN h.type1_differs_from_previous
+					ELSE (cur.full_name, cur.email, cur.phone) IS DISTINCT FROM (h.full_name, h.email, h.phone) END)))
 	INTO inserted, updated
 	FROM pg_temp.load_customer_rows r
 	JOIN pg_temp.load_customer_history h ON h.customer_id = r.customer_id AND h.updated_at = r.updated_at
-	LEFT JOIN pg_temp.load_customer_versions v ON v.customer_id = r.customer_id AND v.valid_from = r.updated_at;
+	LEFT JOIN pg_temp.load_customer_versions v ON v.customer_id = r.customer_id AND v.valid_from = r.updated_at
+	LEFT JOIN analytics.dim_customer cur ON cur.customer_id = r.customer_id AND cur.is_current;
 
-	-- The old versions of customers whose versions change.
+	-- Versions whose validity stays: changed in place.
+	UPDATE analytics.dim_customer d SET full_name = v.full_name, email = v.email, phone = v.phone, city = v.city,
+		state = v.state, region = v.region, country = v.country, segment = v.segment, updated_at = v.newest
+	FROM pg_temp.load_customer_versions v
+	WHERE d.customer_key = v.customer_key AND v.in_place AND NOT v.same;
+
+	-- The old versions of customers whose versions begin or end elsewhere:
+	-- a version new or replaced, or an old one left without a match (a new
+	-- first version also ends the old first one's reach back in time).
 	CREATE TEMP TABLE load_customer_old ON COMMIT DROP AS
 	SELECT d.customer_key, d.customer_id FROM analytics.dim_customer d
-	WHERE d.customer_id IN (SELECT v.customer_id FROM pg_temp.load_customer_versions v WHERE NOT v.same);
+	WHERE d.customer_id IN (SELECT v.customer_id FROM pg_temp.load_customer_versions v WHERE NOT v.in_place)
+		OR d.customer_id IN (SELECT v.customer_id FROM pg_temp.load_customer_versions v GROUP BY v.customer_id
+			HAVING count(*) < (SELECT count(*) FROM analytics.dim_customer o WHERE o.customer_id = v.customer_id));
 
 	IF EXISTS (SELECT FROM pg_temp.load_customer_old) THEN
-		-- Replace the versions that change; facts pointing at removed ones
-		-- move below, within this statement's transaction, so the foreign
-		-- key triggers (which would refuse the interim) are skipped here.
+		-- Replace them; facts pointing at removed ones move below, within
+		-- this transaction, so the foreign key triggers (which would refuse
+		-- the interim) are skipped here.
 		PERFORM set_config('session_replication_role', 'replica', true);
 		DELETE FROM analytics.dim_customer d USING pg_temp.load_customer_old o
 		WHERE d.customer_key = o.customer_key
-			AND NOT EXISTS (SELECT FROM pg_temp.load_customer_versions v WHERE v.customer_key = d.customer_key AND v.same);
+			AND NOT EXISTS (SELECT FROM pg_temp.load_customer_versions v WHERE v.customer_key = d.customer_key AND v.in_place);
 		INSERT INTO analytics.dim_customer (customer_key, customer_id, full_name, email, phone, city, state, region,
 			country, segment, valid_from, valid_to, is_current, updated_at)
 		SELECT v.customer_key, v.customer_id, v.full_name, v.email, v.phone, v.city, v.state, v.region, v.country,
 			v.segment, v.valid_from, v.valid_to, v.valid_to = 'infinity', v.newest
-		FROM pg_temp.load_customer_versions v WHERE v.customer_key IS NOT NULL AND NOT v.same;
-		-- (new versions get new keys in the next statement)
+		FROM pg_temp.load_customer_versions v WHERE v.customer_key IS NOT NULL AND NOT v.in_place;
 	END IF;
+	-- new versions, new keys
 	INSERT INTO analytics.dim_customer (customer_id, full_name, email, phone, city, state, region, country,
 		segment, valid_from, valid_to, is_current, updated_at)
 	SELECT v.customer_id, v.full_name, v.email, v.phone, v.city, v.state, v.region, v.country,
@@ -666,6 +695,12 @@ DECLARE
 	err_message text;
 	err_detail text;
 	err_state text;
+	err_hint text;
+	err_schema text;
+	err_table text;
+	err_column text;
+	err_constraint text;
+	err_datatype text;
 	iso constant text := ' (ISO 8601, for example 2025-03-01 or 2025-03-01 14:30:00)';
 	methods text[];
 	days date[];
@@ -975,15 +1010,20 @@ BEGIN
 		-- the run as failed in a transaction of its own, then the error goes
 		-- on to the caller, with its SQLSTATE.
 		GET STACKED DIAGNOSTICS err_message = MESSAGE_TEXT, err_detail = PG_EXCEPTION_DETAIL,
-			err_state = RETURNED_SQLSTATE;
+			err_hint = PG_EXCEPTION_HINT, err_state = RETURNED_SQLSTATE, err_schema = SCHEMA_NAME,
+			err_table = TABLE_NAME, err_column = COLUMN_NAME, err_constraint = CONSTRAINT_NAME,
+			err_datatype = PG_DATATYPE_NAME;
 		recorded := analytics._record_failed_run(run, started,
 			format('%s (SQLSTATE %s)', err_message, err_state) || coalesce(': ' || nullif(err_detail, ''), ''));
+		-- the error as it was (fields included), naming the run
 		RAISE EXCEPTION USING ERRCODE = err_state,
 			MESSAGE = format('load run %s failed, nothing was loaded: %s', run, err_message),
 			DETAIL = coalesce(nullif(err_detail, '') || ' ', '') || 'Staging and the warehouse are unchanged.',
-			HINT = CASE WHEN recorded
+			HINT = coalesce(nullif(err_hint, '') || ' ', '') || CASE WHEN recorded
 				THEN 'The run is recorded in analytics.load_runs; fix the cause and call analytics.load_warehouse() again.'
-				ELSE 'The run could not be recorded in analytics.load_runs (no background worker was free, see max_worker_processes, or the server log says why); fix the cause and call analytics.load_warehouse() again.' END;
+				ELSE 'The run could not be recorded in analytics.load_runs (this transaction locks it, or no background worker was free, see max_worker_processes, or the server log says why); fix the cause and call analytics.load_warehouse() again.' END,
+			SCHEMA = err_schema, TABLE = err_table, COLUMN = err_column, CONSTRAINT = err_constraint,
+			DATATYPE = err_datatype;
 	END;
 
 	FOREACH e IN ARRAY ARRAY['customers', 'products', 'stores', 'channels', 'sales', 'payments', 'interactions'] LOOP
