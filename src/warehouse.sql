@@ -390,14 +390,22 @@ COMMENT ON FUNCTION analytics._load_stage(bigint, text, text[]) IS 'Internal ste
 -- compared columns differ are updated (all of columns); the rest are
 -- unchanged. Returns {inserted, updated, unchanged}.
 --
--- For facts (bulk), two shortcuts keep large loads fast. The loader took
--- every key from the dimensions in this same transaction, so the foreign
--- key triggers, one query per row and key, are skipped
--- (session_replication_role = replica, for these two statements only);
--- data_quality_checks() still looks for orphans. And when the load adds more
--- than a quarter of the table (at least 10,000 rows), the table's
--- non-unique indexes are dropped and rebuilt after the insert, which is
--- several times faster than updating them row by row.
+-- For facts (bulk), shortcuts keep large loads fast. The loader took every
+-- key from the dimensions in this same transaction, so the foreign key
+-- triggers, one query per row and key, are skipped (session_replication_role
+-- = replica, for these statements only); data_quality_checks() still looks
+-- for orphans. When the load adds more than a quarter of the table (at
+-- least 10,000 rows), the table's non-unique indexes are dropped and
+-- rebuilt after the insert, which is several times faster than updating
+-- them row by row; when it more than doubles the table, so are its primary
+-- key and unique constraints (after the update, which finds its rows by
+-- them; the insert's NOT EXISTS becomes a hash anti join; a duplicate would
+-- fail the rebuild and the whole load). Only what nothing else depends on
+-- (a foreign key, a view grouping by the primary key) is dropped; each is
+-- rebuilt as it was: definition, tablespace, comment, clustering, replica
+-- identity. The table is then analyzed: the KPI summaries refreshed next
+-- would otherwise be planned for the table as it was (nested loops over
+-- millions of rows).
 CREATE FUNCTION analytics._load_merge(source text, target regclass, natural_key text, columns text[],
 	compared text[], bulk boolean DEFAULT false)
 RETURNS bigint[]
@@ -408,25 +416,64 @@ DECLARE
 	total bigint;
 	inserted bigint;
 	updated bigint;
+	had real;
+	large boolean := false;
 	rebuild text[] := '{}';
+	drop_unique text[] := '{}';
 	def text;
 	role text := current_setting('session_replication_role');
+	space text := current_setting('default_tablespace');
 BEGIN
 	EXECUTE format('SELECT count(*) FROM %s t', source) INTO total;
 	IF bulk THEN
 		PERFORM set_config('session_replication_role', 'replica', true);
-		IF total >= 10000 AND total > 0.25 * (SELECT greatest(c.reltuples, 0) FROM pg_class c WHERE c.oid = target) THEN
-			-- each index rebuilt as it was, in its own tablespace
-			SELECT coalesce(array_agg(pg_get_indexdef(i.indexrelid)
-					|| coalesce(' TABLESPACE ' || quote_ident(t.spcname), '') ORDER BY i.indexrelid), '{}')
-			INTO rebuild
-			FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid LEFT JOIN pg_tablespace t ON t.oid = c.reltablespace
-			WHERE i.indrelid = target AND NOT i.indisunique AND NOT i.indisexclusion AND i.indisvalid;
-			IF cardinality(rebuild) > 0 THEN
-				EXECUTE (SELECT 'DROP INDEX ' || string_agg(i.indexrelid::regclass::text, ', ')
-					FROM pg_index i
-					WHERE i.indrelid = target AND NOT i.indisunique AND NOT i.indisexclusion AND i.indisvalid);
-			END IF;
+		had := (SELECT greatest(c.reltuples, 0) FROM pg_class c WHERE c.oid = target);
+		large := total >= 10000 AND total > 0.25 * had;
+	END IF;
+	IF large THEN
+		-- the statements that rebuild each index (with its constraint, if
+		-- any) as it was: the tablespace through default_tablespace (a
+		-- TABLESPACE clause cannot follow the WHERE of a partial index), the
+		-- comments, the clustering, the replica identity
+		WITH r AS (
+			SELECT i.indexrelid, con.conname,
+				ARRAY[format('SET LOCAL default_tablespace = %s', coalesce(quote_ident(ts.spcname), '''''')),
+					pg_get_indexdef(i.indexrelid)]
+				|| CASE WHEN con.oid IS NOT NULL THEN ARRAY[format('ALTER TABLE %s ADD CONSTRAINT %I %s USING INDEX %I%s%s',
+					target, con.conname, CASE con.contype WHEN 'p' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END, c.relname,
+					CASE WHEN con.condeferrable THEN ' DEFERRABLE' END,
+					CASE WHEN con.condeferred THEN ' INITIALLY DEFERRED' END)] ELSE '{}' END
+				|| CASE WHEN obj_description(con.oid, 'pg_constraint') IS NOT NULL THEN ARRAY[format(
+					'COMMENT ON CONSTRAINT %I ON %s IS %L', con.conname, target, obj_description(con.oid, 'pg_constraint'))] ELSE '{}' END
+				|| CASE WHEN obj_description(i.indexrelid, 'pg_class') IS NOT NULL THEN ARRAY[format(
+					'COMMENT ON INDEX %s IS %L', i.indexrelid::regclass, obj_description(i.indexrelid, 'pg_class'))] ELSE '{}' END
+				|| CASE WHEN i.indisclustered THEN ARRAY[format('ALTER TABLE %s CLUSTER ON %I', target, c.relname)] ELSE '{}' END
+				|| CASE WHEN i.indisreplident THEN ARRAY[format('ALTER TABLE %s REPLICA IDENTITY USING INDEX %I',
+					target, c.relname)] ELSE '{}' END AS statements
+			FROM pg_index i
+			JOIN pg_class c ON c.oid = i.indexrelid
+			LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace
+			LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u')
+			WHERE i.indrelid = target AND i.indisvalid AND NOT i.indisexclusion
+				-- unique: only a constraint's index, only when the load more
+				-- than doubles the table
+				AND (NOT i.indisunique OR (con.oid IS NOT NULL AND total > 2 * had))
+				-- nothing depends on the index or the constraint but each other
+				AND NOT EXISTS (SELECT FROM pg_depend d
+					WHERE (d.refclassid = 'pg_class'::regclass AND d.refobjid = i.indexrelid
+							AND NOT (d.classid = 'pg_constraint'::regclass AND d.objid IS NOT DISTINCT FROM con.oid))
+						OR (d.refclassid = 'pg_constraint'::regclass AND d.refobjid = con.oid
+							AND NOT (d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid)))
+		)
+		SELECT (SELECT coalesce(array_agg(x.s ORDER BY r.indexrelid, x.n), '{}')
+				FROM r, unnest(r.statements) WITH ORDINALITY AS x(s, n)),
+			(SELECT 'DROP INDEX ' || string_agg(r.indexrelid::regclass::text, ', ') FROM r WHERE r.conname IS NULL),
+			(SELECT coalesce(array_agg(format('ALTER TABLE %s DROP CONSTRAINT %I', target, r.conname)), '{}')
+				FROM r WHERE r.conname IS NOT NULL)
+		INTO rebuild, def, drop_unique;
+		-- non-unique indexes go before the update, which would maintain them
+		IF def IS NOT NULL THEN
+			EXECUTE def;
 		END IF;
 	END IF;
 	EXECUTE format('UPDATE %1$s d SET (%3$s) = ROW(%4$s) FROM %2$s t
@@ -438,15 +485,22 @@ BEGIN
 		(SELECT string_agg(format('d.%I', c), ', ') FROM unnest(compared) AS c),
 		(SELECT string_agg(format('t.%I', c), ', ') FROM unnest(compared) AS c));
 	GET DIAGNOSTICS updated = ROW_COUNT;
+	FOREACH def IN ARRAY drop_unique LOOP
+		EXECUTE def;
+	END LOOP;
 	EXECUTE format('INSERT INTO %1$s (%3$I, %4$s) SELECT t.%3$I, %5$s FROM %2$s t
 		WHERE NOT EXISTS (SELECT FROM %1$s d WHERE d.%3$I = t.%3$I)',
 		target, source, natural_key,
 		(SELECT string_agg(format('%I', c), ', ') FROM unnest(columns) AS c),
 		(SELECT string_agg(format('t.%I', c), ', ') FROM unnest(columns) AS c));
 	GET DIAGNOSTICS inserted = ROW_COUNT;
-	FOREACH def IN ARRAY rebuild LOOP
-		EXECUTE def;
-	END LOOP;
+	IF large THEN
+		FOREACH def IN ARRAY rebuild LOOP
+			EXECUTE def;
+		END LOOP;
+		PERFORM set_config('default_tablespace', space, true);
+		EXECUTE format('ANALYZE %s', target);
+	END IF;
 	IF bulk THEN
 		PERFORM set_config('session_replication_role', role, true);
 	END IF;
