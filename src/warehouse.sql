@@ -960,7 +960,11 @@ BEGIN
 			'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}', true);
 		counts := counts || jsonb_build_object('interactions', st || mg);
 
-		-- KPI summaries: refresh the days touched, as runs of consecutive days
+		-- KPI summaries: refresh the days touched, as runs of consecutive
+		-- days, planned with the calendar's new days counted (planned for a
+		-- calendar a few days long, the refresh of a year of new sales took
+		-- nested loops over every one of them)
+		ANALYZE analytics.dim_date;
 		PERFORM analytics.refresh_retail_summaries(min(day), max(day))
 		FROM (SELECT d.full_date AS day, d.full_date - (row_number() OVER (ORDER BY d.full_date))::int AS island
 			FROM analytics.dim_date d WHERE d.date_key IN (SELECT k.date_key FROM pg_temp.load_days k)) x
