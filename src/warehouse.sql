@@ -348,6 +348,13 @@ COMMENT ON FUNCTION analytics._trim_or_null(text) IS 'Internal: the text without
 -- Files the rows with a reason as rejects, drops them and the duplicates
 -- (rows whose natural key a later valid row repeats). Returns {rows_in,
 -- rejected, duplicates}.
+--
+-- Two passes over pg_temp.load_<entity>: the first counts its rows and finds
+-- the natural keys that more than one valid row carries, with the last such
+-- row; the second deletes the rejected rows (filed in load_rejects) and the
+-- valid rows of those keys but the last. (Rejects first, then a grouping of
+-- what was left, then a join deleting the duplicates read the table three
+-- times: 0.5-1 s more on 2M sales.)
 CREATE FUNCTION analytics._load_stage(run_id bigint, entity text, natural_key text[])
 RETURNS bigint[]
 LANGUAGE plpgsql
@@ -356,31 +363,43 @@ AS $$
 DECLARE
 	tmp text := 'load_' || entity;
 	key_list text := (SELECT string_agg(format('%I', k), ', ') FROM unnest(natural_key) AS k);
-	rows_in bigint;
-	rejected bigint;
-	duplicates bigint;
+	counts bigint[];
 BEGIN
 	EXECUTE format('ANALYZE pg_temp.%I', tmp);
-	EXECUTE format('SELECT count(*) FROM pg_temp.%I', tmp) INTO rows_in;
-	-- one pass: the rejected rows leave the table and go to load_rejects
-	EXECUTE format('WITH r AS (DELETE FROM pg_temp.%I t WHERE t.reason IS NOT NULL RETURNING t.source_row, t.reason)
-		INSERT INTO analytics.load_rejects (run_id, entity, source_row, payload, reason)
-		SELECT $1, $2, r.source_row, pg_catalog.to_jsonb(s), r.reason
-		FROM r JOIN analytics.%I s ON s.source_row = r.source_row', tmp, 'stg_' || entity)
-		USING run_id, entity;
-	GET DIAGNOSTICS rejected = ROW_COUNT;
-	EXECUTE format('DELETE FROM pg_temp.%1$I t USING (
-			SELECT %2$s, max(source_row) AS last_row FROM pg_temp.%1$I GROUP BY %2$s HAVING count(*) > 1) d
-		WHERE (%3$s) = (%4$s) AND t.source_row < d.last_row',
-		tmp, key_list,
-		(SELECT string_agg(format('t.%I', k), ', ') FROM unnest(natural_key) AS k),
-		(SELECT string_agg(format('d.%I', k), ', ') FROM unnest(natural_key) AS k));
-	GET DIAGNOSTICS duplicates = ROW_COUNT;
+	-- k: the whole table's row count (the grouping set (), whose GROUPING()
+	-- is not 0) and every repeated key among the valid rows. Valid rows
+	-- always have their key, so the IN tests below never meet a NULL.
+	EXECUTE format($sql$
+		WITH k AS MATERIALIZED (
+			SELECT %2$s, count(*) AS n_all, max(t.source_row) FILTER (WHERE t.reason IS NULL) AS last_row,
+				GROUPING(%2$s) <> 0 AS whole
+			FROM pg_temp.%1$I t
+			GROUP BY GROUPING SETS ((%2$s), ())
+			HAVING GROUPING(%2$s) <> 0 OR count(*) FILTER (WHERE t.reason IS NULL) > 1
+		), gone AS (
+			DELETE FROM pg_temp.%1$I t
+			WHERE t.reason IS NOT NULL
+				OR ((%3$s) IN (SELECT %2$s FROM k WHERE NOT k.whole)
+					AND t.source_row NOT IN (SELECT k.last_row FROM k WHERE NOT k.whole))
+			RETURNING t.source_row, t.reason
+		), filed AS (
+			-- the staged row by its key, whatever the planner expects of gone
+			INSERT INTO analytics.load_rejects (run_id, entity, source_row, payload, reason)
+			SELECT $1, $2, g.source_row,
+				(SELECT pg_catalog.to_jsonb(s) FROM analytics.%4$I s WHERE s.source_row = g.source_row), g.reason
+			FROM gone g
+			WHERE g.reason IS NOT NULL
+			RETURNING 1
+		)
+		SELECT ARRAY[(SELECT k.n_all FROM k WHERE k.whole), (SELECT count(*) FROM filed),
+			(SELECT count(*) FROM gone g WHERE g.reason IS NULL)]$sql$,
+		tmp, key_list, (SELECT string_agg(format('t.%I', k), ', ') FROM unnest(natural_key) AS k), 'stg_' || entity)
+		INTO counts USING run_id, entity;
 	-- the statistics still hold when under a tenth of the rows went
-	IF rejected + duplicates > 0.1 * rows_in THEN
+	IF counts[2] + counts[3] > 0.1 * counts[1] THEN
 		EXECUTE format('ANALYZE pg_temp.%I', tmp);
 	END IF;
-	RETURN ARRAY[rows_in, rejected, duplicates];
+	RETURN counts;
 END
 $$;
 COMMENT ON FUNCTION analytics._load_stage(bigint, text, text[]) IS 'Internal step of analytics.load_warehouse: files rejected rows and drops them and the duplicates from pg_temp.load_<entity>; returns {rows_in, rejected, duplicates}';
