@@ -811,23 +811,28 @@ BEGIN
 		CREATE TEMP TABLE load_versions ON COMMIT DROP AS SELECT * FROM analytics._customer_validity;
 		ANALYZE pg_temp.load_versions;
 
-		-- Sales.
+		-- Sales. Each value is parsed once, in the scan of staging (y), and
+		-- the gross amount quantity x unit_price computed once (x) for the
+		-- checks and total_amount: over 2M lines every numeric operation
+		-- costs 0.1-0.2 s.
 		CREATE TEMP TABLE load_sales ON COMMIT DROP AS
 		SELECT x.source_row, x.sale_id, x.order_id, x.sale_ts,
 			analytics.date_key(x.sale_ts) AS date_key,
 			v.customer_key, p.product_key, sto.store_key, ch.channel_key, x.payment_method,
-			x.quantity, x.unit_price, x.discount, x.quantity * x.unit_price - x.discount AS total_amount,
+			x.quantity, x.unit_price, x.discount, x.gross - x.discount AS total_amount,
 			x.quantity * p.unit_cost AS cost_amount, x.status,
 			CASE
-				-- every rule met (the negation of every case below), cheaply
+				-- every rule met (the negation of every case below), cheaply:
+				-- prices and costs are numeric(12, 2), so a quantity under
+				-- 100 keeps both amounts under 1e12 without multiplying
 				WHEN x.sale_id IS NOT NULL AND x.order_id IS NOT NULL AND x.sale_ts IS NOT NULL
 					AND x.quantity > 0 AND x.unit_price >= 0 AND x.discount >= 0
-					AND x.discount <= x.quantity * x.unit_price AND x.quantity * x.unit_price < 1e12
+					AND x.discount <= x.gross AND (x.quantity < 100 OR x.gross < 1e12)
 					AND x.status IN ('completed', 'returned', 'cancelled')
 					AND v.customer_key IS NOT NULL AND p.product_key IS NOT NULL
 					AND (x.store_id IS NULL OR sto.store_key IS NOT NULL)
 					AND (x.channel_id IS NULL OR ch.channel_key IS NOT NULL)
-					AND x.quantity * p.unit_cost < 1e12 THEN NULL
+					AND (x.quantity < 100 OR x.quantity * p.unit_cost < 1e12) THEN NULL
 				WHEN x.sale_id IS NULL THEN 'missing sale_id'
 				WHEN x.order_id IS NULL THEN 'missing order_id'
 				WHEN x.customer_id IS NULL THEN 'missing customer_id'
@@ -842,10 +847,10 @@ BEGIN
 				WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
 				WHEN x.discount IS NULL THEN format('discount %L is not a number up to 9999999999.99', x.raw_discount)
 				WHEN x.discount < 0 THEN format('discount %s is negative', x.discount)
-				WHEN x.discount > x.quantity * x.unit_price
-					THEN format('discount %s exceeds quantity x unit_price (%s)', x.discount, x.quantity * x.unit_price)
-				WHEN x.quantity * x.unit_price >= 1e12
-					THEN format('quantity x unit_price (%s) is too large: amounts go up to 999999999999.99', x.quantity * x.unit_price)
+				WHEN x.discount > x.gross
+					THEN format('discount %s exceeds quantity x unit_price (%s)', x.discount, x.gross)
+				WHEN x.gross >= 1e12
+					THEN format('quantity x unit_price (%s) is too large: amounts go up to 999999999999.99', x.gross)
 				WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
 				WHEN x.status NOT IN ('completed', 'returned', 'cancelled')
 					THEN format('status %L is not one of completed, returned, cancelled', x.raw_status)
@@ -858,15 +863,19 @@ BEGIN
 				WHEN x.quantity * p.unit_cost >= 1e12
 					THEN format('quantity x unit_cost (%s) is too large: amounts go up to 999999999999.99', x.quantity * p.unit_cost)
 			END AS reason
-		FROM (SELECT s.sale_ts AS raw_sale_ts, s.quantity AS raw_quantity, s.unit_price AS raw_unit_price, s.discount AS raw_discount, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.sale_id) AS sale_id, analytics._trim_or_null(s.order_id) AS order_id,
+		FROM (SELECT y.*, y.quantity * y.unit_price AS gross
+			FROM (SELECT s.sale_ts AS raw_sale_ts, s.quantity AS raw_quantity, s.unit_price AS raw_unit_price, s.discount AS raw_discount, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.sale_id) AS sale_id, analytics._trim_or_null(s.order_id) AS order_id,
 				analytics.try_timestamptz(s.sale_ts) AS sale_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
 				analytics._trim_or_null(s.product_id) AS product_id, analytics._trim_or_null(s.store_id) AS store_id,
 				analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.payment_method) AS payment_method,
 				analytics.try_int(s.quantity) AS quantity, analytics.try_numeric(s.unit_price, 12, 2) AS unit_price,
 				CASE WHEN analytics._trim_or_null(s.discount) IS NULL THEN 0 ELSE analytics.try_numeric(s.discount, 12, 2) END AS discount,
-				lower(analytics._trim_or_null(s.status)) AS status
+				-- lower() costs 0.3 s on 2M lines, most of them already in shape
+				CASE WHEN s.status IN ('completed', 'returned', 'cancelled') THEN s.status
+					ELSE lower(analytics._trim_or_null(s.status)) END AS status
 				FROM analytics.stg_sales s
-				OFFSET 0) x
+				OFFSET 0) y
+			OFFSET 0) x
 		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.sale_ts >= v.lo AND x.sale_ts < v.hi
 		LEFT JOIN analytics.dim_product p ON p.product_id = x.product_id
 		LEFT JOIN analytics.dim_store sto ON sto.store_id = x.store_id
