@@ -384,10 +384,15 @@ COMMENT ON AGGREGATE analytics._repeated_rows(bigint, tid) IS 'Internal: the add
 -- and only their keys are compared. Rejects and earlier rows are then
 -- deleted by address. Grouping every valid row by its key instead, and
 -- three passes, took 3-3.5 s on 2M sales; this about 1 s.
+--
+-- ANALYZE samples 300 x default_statistics_target rows: 3,000 here, enough
+-- to plan the few statements that read these tables (by their size,
+-- mostly); the default 30,000 took 0.6 s on 2M sales, this 0.05 s.
 CREATE FUNCTION analytics._load_stage(run_id bigint, entity text, natural_key text[])
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET default_statistics_target = 10
 AS $$
 DECLARE
 	tmp text := 'load_' || entity;
