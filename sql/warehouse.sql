@@ -4,6 +4,8 @@ SET DateStyle = ISO;
 SET TimeZone = 'UTC';
 CREATE EXTENSION analytics;
 \set SHOW_CONTEXT never
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/test/regress_helpers.sql
 
 -- Staging tables replicate the CSV files: every column text, plus source_row
 -- numbering the rows in load order.
@@ -108,7 +110,6 @@ ORDER BY 1;
 -- marked below; every count worked out from the files by hand).
 DROP EXTENSION analytics;
 CREATE EXTENSION analytics;
-\getenv abs_srcdir PG_ABS_SRCDIR
 \set fixtures :abs_srcdir '/test/data/warehouse/'
 CREATE FUNCTION pg_temp.stage_fixtures(dir text) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
@@ -434,6 +435,34 @@ SELECT v, analytics.try_int(v) FROM (VALUES ('42'), (' -7 '), ('+3'), ('21474836
 SELECT v, analytics.try_numeric(v, 5, 2) FROM (VALUES ('12.345'), ('-0.5'), ('.5'), ('5.'), ('999.994'),
 	('999.995'), ('1000'), ('00999.99'), ('1e2'), ('NaN'), ('Infinity'), ('1,5'), ('.'), ('')) t(v);
 SELECT analytics.try_numeric('1', 5, 6);
+-- up to 18 digits take a 64-bit path, more the general one; both round
+-- half away from zero: -0.005 -> -0.01, 0.004 -> 0.00, .78 -> .8;
+-- -99.995 -> -100.00 does not fit numeric(4, 2)
+SELECT v, p, s, analytics.try_numeric(v, p, s) FROM (VALUES ('-0.005', 5, 2), ('0.004', 5, 2),
+	('123456789012345678', 18, 0), ('1234567890123456789', 19, 0), ('1234567890123456.78', 18, 1),
+	('12345678901234567.89', 19, 1), ('-99.995', 4, 2), ('-0000000000000000000000012.5', 3, 1)) t(v, p, s);
+-- The loader's search for repeated keys, _repeated_rows(hash, row): the
+-- rows whose hash occurs more than once. Keys i % 90000 of i = 0 .. 99999:
+-- keys 0 .. 9999 twice = 20000 rows; the same in a parallel plan (over a
+-- plain table: temporary ones are not scanned in parallel).
+CREATE TABLE repeat_keys AS SELECT i % 90000 AS k FROM generate_series(0, 99999) i;
+ANALYZE repeat_keys;
+SELECT cardinality(analytics._repeated_rows(hashint4extended(k, 0), ctid)) AS repeated FROM repeat_keys;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SELECT pg_temp.plan_mentions('SELECT analytics._repeated_rows(hashint4extended(k, 0), ctid) FROM repeat_keys',
+	'Partial Aggregate') AS partial;
+CREATE TEMP TABLE repeated_parallel AS
+SELECT unnest(analytics._repeated_rows(hashint4extended(k, 0), ctid)) AS row_address FROM repeat_keys;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+SELECT count(*) AS repeated, count(DISTINCT r.k) AS keys, min(r.k), max(r.k)
+FROM repeated_parallel p JOIN repeat_keys r ON r.ctid = p.row_address;
+DROP TABLE repeat_keys;
 -- date_key: the UTC day; 23:30 at -05:00 is 04:30 UTC the next day
 SELECT analytics.date_key('2025-01-20 23:30:00-05:00') AS next_day, analytics.date_key('2024-02-29 00:00:00+00') AS leap_day,
 	analytics.date_key('0001-01-01 00:00:00+00') AS first_year;
