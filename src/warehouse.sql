@@ -931,20 +931,23 @@ BEGIN
 		-- checks and total_amount: over 2M lines every numeric operation
 		-- costs 0.1-0.2 s.
 		--
-		-- The scan of staging and the parsing run in parallel workers (the
-		-- joins with the temporary load_versions and the writing stay in the
-		-- leader). The planner does not see the parsing's cost and finds the
-		-- default cost of passing each row to the leader (parallel_tuple_cost
-		-- 0.1) too high; with 0.01, for these statements only, it passes them:
-		-- on 2 cores, parsing 2M lines took 8.9-13.5 s serially (median
-		-- 10.4), 5.9-7.9 s (median 7.5) so (3 rounds each).
+		-- The scan of staging, the parsing and the joins with products,
+		-- stores and channels (y) run in parallel workers; the join with the
+		-- temporary load_versions, which workers cannot read, and the writing
+		-- stay in the leader. The planner does not see the parsing's cost and
+		-- finds the default cost of passing each row to the leader
+		-- (parallel_tuple_cost 0.1) too high; with 0.01, for these statements
+		-- only, it passes them: on 2 cores, parsing 2M lines took 8.9-13.5 s
+		-- serially (median 10.4), 5.9-7.9 s (median 7.5) with the parsing in
+		-- workers (3 rounds each); with the three joins there too, median 8.0
+		-- s against 8.6 s (6 rounds, in a slower hour).
 		PERFORM set_config('parallel_tuple_cost', '0.01', true);
 		CREATE TEMP TABLE load_sales ON COMMIT DROP AS
 		SELECT x.source_row, x.sale_id, x.order_id, x.sale_ts,
 			analytics.date_key(x.sale_ts) AS date_key,
-			v.customer_key, p.product_key, sto.store_key, ch.channel_key, x.payment_method,
+			v.customer_key, x.product_key, x.store_key, x.channel_key, x.payment_method,
 			x.quantity, x.unit_price, x.discount, x.gross - x.discount AS total_amount,
-			x.quantity * p.unit_cost AS cost_amount, x.status,
+			x.quantity * x.unit_cost AS cost_amount, x.status,
 			CASE
 				-- every rule met (the negation of every case below), cheaply:
 				-- prices and costs are numeric(12, 2), so a quantity under
@@ -953,10 +956,10 @@ BEGIN
 					AND x.quantity > 0 AND x.unit_price >= 0 AND x.discount >= 0
 					AND x.discount <= x.gross AND (x.quantity < 100 OR x.gross < 1e12)
 					AND x.status IN ('completed', 'returned', 'cancelled')
-					AND v.customer_key IS NOT NULL AND p.product_key IS NOT NULL
-					AND (x.store_id IS NULL OR sto.store_key IS NOT NULL)
-					AND (x.channel_id IS NULL OR ch.channel_key IS NOT NULL)
-					AND (x.quantity < 100 OR x.quantity * p.unit_cost < 1e12) THEN NULL
+					AND v.customer_key IS NOT NULL AND x.product_key IS NOT NULL
+					AND (x.store_id IS NULL OR x.store_key IS NOT NULL)
+					AND (x.channel_id IS NULL OR x.channel_key IS NOT NULL)
+					AND (x.quantity < 100 OR x.quantity * x.unit_cost < 1e12) THEN NULL
 				WHEN x.sale_id IS NULL THEN 'missing sale_id'
 				WHEN x.order_id IS NULL THEN 'missing order_id'
 				WHEN x.customer_id IS NULL THEN 'missing customer_id'
@@ -979,13 +982,13 @@ BEGIN
 				WHEN x.status NOT IN ('completed', 'returned', 'cancelled')
 					THEN format('status %L is not one of completed, returned, cancelled', x.raw_status)
 				WHEN v.customer_key IS NULL THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
-				WHEN p.product_key IS NULL THEN format('unknown product_id %L: not in the warehouse nor among the valid rows of this load', x.product_id)
-				WHEN x.store_id IS NOT NULL AND sto.store_key IS NULL
+				WHEN x.product_key IS NULL THEN format('unknown product_id %L: not in the warehouse nor among the valid rows of this load', x.product_id)
+				WHEN x.store_id IS NOT NULL AND x.store_key IS NULL
 					THEN format('unknown store_id %L: not in the warehouse nor among the valid rows of this load', x.store_id)
-				WHEN x.channel_id IS NOT NULL AND ch.channel_key IS NULL
+				WHEN x.channel_id IS NOT NULL AND x.channel_key IS NULL
 					THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
-				WHEN x.quantity * p.unit_cost >= 1e12
-					THEN format('quantity x unit_cost (%s) is too large: amounts go up to 999999999999.99', x.quantity * p.unit_cost)
+				WHEN x.quantity * x.unit_cost >= 1e12
+					THEN format('quantity x unit_cost (%s) is too large: amounts go up to 999999999999.99', x.quantity * x.unit_cost)
 			END AS reason
 		FROM (SELECT y.*, y.quantity * y.unit_price AS gross
 			FROM (SELECT s.sale_ts AS raw_sale_ts, s.quantity AS raw_quantity, s.unit_price AS raw_unit_price, s.discount AS raw_discount, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.sale_id) AS sale_id, analytics._trim_or_null(s.order_id) AS order_id,
@@ -996,14 +999,15 @@ BEGIN
 				CASE WHEN analytics._trim_or_null(s.discount) IS NULL THEN 0 ELSE analytics.try_numeric(s.discount, 12, 2) END AS discount,
 				-- lower() costs 0.3 s on 2M lines, most of them already in shape
 				CASE WHEN s.status IN ('completed', 'returned', 'cancelled') THEN s.status
-					ELSE lower(analytics._trim_or_null(s.status)) END AS status
+					ELSE lower(analytics._trim_or_null(s.status)) END AS status,
+				p.product_key, p.unit_cost, sto.store_key, ch.channel_key
 				FROM analytics.stg_sales s
+				LEFT JOIN analytics.dim_product p ON p.product_id = analytics._trim_or_null(s.product_id)
+				LEFT JOIN analytics.dim_store sto ON sto.store_id = analytics._trim_or_null(s.store_id)
+				LEFT JOIN analytics.dim_channel ch ON ch.channel_id = analytics._trim_or_null(s.channel_id)
 				OFFSET 0) y
 			OFFSET 0) x
-		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.sale_ts >= v.lo AND x.sale_ts < v.hi
-		LEFT JOIN analytics.dim_product p ON p.product_id = x.product_id
-		LEFT JOIN analytics.dim_store sto ON sto.store_id = x.store_id
-		LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
+		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.sale_ts >= v.lo AND x.sale_ts < v.hi;
 		PERFORM set_config('parallel_tuple_cost', tuple_cost, true);
 		st := analytics._load_stage(run, 'sales', '{sale_id}');
 		-- payment methods and days in one pass (date_key is the UTC day of sale_ts)
