@@ -492,4 +492,66 @@ INSERT INTO analytics.stg_channels (channel_id, channel_name, fee_percent) VALUE
 SELECT entity, rows_in, inserted FROM analytics.load_warehouse() WHERE rows_in > 0;
 RESET ROLE;
 
+-- Large loads. A load of at least 10,000 lines that adds more than a
+-- quarter of a fact table drops the table's non-unique indexes and
+-- rebuilds them after inserting; one that more than doubles the table
+-- rebuilds its primary key too, unless something depends on the key (here
+-- a view grouping by it). Each index comes back as it was (definition,
+-- comment, CLUSTER mark), the key as a constraint.
+CREATE FUNCTION pg_temp.stage_sales(first int, last int) RETURNS void LANGUAGE sql AS $$
+	INSERT INTO analytics.stg_sales (sale_id, order_id, sale_ts, customer_id, product_id, store_id, channel_id,
+		payment_method, quantity, unit_price, discount, status)
+	SELECT 'B' || lpad(i::text, 5, '0'), 'OB' || i / 3, '2025-03-10 10:00:00', 'C1', 'P1', 'S1', 'CH1', 'Credit Card',
+		CASE WHEN i % 10000 = 7 THEN '0' ELSE '1' END, '2.75', '0', 'completed'
+	FROM generate_series(first, last) i
+$$;
+COMMENT ON INDEX analytics.fact_sales_order IS 'orders';
+ALTER TABLE analytics.fact_sales CLUSTER ON fact_sales_date;
+CREATE TEMP TABLE indexes_before AS
+SELECT c.relname, pg_get_indexdef(i.indexrelid) AS def, obj_description(i.indexrelid, 'pg_class') AS comment,
+	i.indisclustered, i.indexrelid AS oid
+FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+WHERE i.indrelid = 'analytics.fact_sales'::regclass;
+CREATE FUNCTION pg_temp.indexes_changed() RETURNS TABLE (relname name, state text) LANGUAGE sql AS $$
+	SELECT coalesce(a.relname, b.relname),
+		CASE WHEN a.relname IS NULL THEN 'new' WHEN b.relname IS NULL THEN 'gone'
+			WHEN (a.def, a.comment, a.indisclustered) IS DISTINCT FROM (b.def, b.comment, b.indisclustered) THEN 'changed'
+			WHEN a.oid <> b.oid THEN 'rebuilt' ELSE 'kept' END
+	FROM indexes_before a
+	FULL JOIN (SELECT c.relname, pg_get_indexdef(i.indexrelid) AS def, obj_description(i.indexrelid, 'pg_class') AS comment,
+			i.indisclustered, i.indexrelid AS oid
+		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+		WHERE i.indrelid = 'analytics.fact_sales'::regclass AND i.indisvalid) b ON b.relname = a.relname
+	ORDER BY 1
+$$;
+-- Lines B00001 to B35001 at 2.75, quantity 1 but 0 (refused) for B00007,
+-- B10007, B20007 and B30007. First 10,001 lines (10,000 valid), with a
+-- view on the key: the 8 non-unique indexes rebuilt, the primary key kept.
+CREATE VIEW pg_temp.sale_orders AS SELECT f.sale_id, f.order_id FROM analytics.fact_sales f GROUP BY f.sale_id;
+SELECT pg_temp.stage_sales(1, 10001);
+SELECT entity, rows_in, inserted, updated, unchanged, duplicates, rejected FROM analytics.load_warehouse() WHERE entity = 'sales';
+SELECT * FROM pg_temp.indexes_changed();
+DROP VIEW pg_temp.sale_orders;
+-- 25,000 more (24,997 valid; the table holds 10,007 rows): the primary key
+-- rebuilt too. B10005 comes twice, the last with quantity 9, which wins.
+-- In all, 34,997 lines, 35,005 units (34,996 + 9), 96,263.75 (x 2.75).
+TRUNCATE indexes_before;
+INSERT INTO indexes_before
+SELECT c.relname, pg_get_indexdef(i.indexrelid), obj_description(i.indexrelid, 'pg_class'), i.indisclustered, i.indexrelid
+FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+WHERE i.indrelid = 'analytics.fact_sales'::regclass;
+SELECT pg_temp.stage_sales(10002, 35001);
+INSERT INTO analytics.stg_sales (sale_id, order_id, sale_ts, customer_id, product_id, store_id, channel_id,
+	payment_method, quantity, unit_price, discount, status)
+VALUES ('B10005', 'OB3335', '2025-03-10 10:00:00', 'C1', 'P1', 'S1', 'CH1', 'Credit Card', '9', '2.75', '0', 'completed');
+SELECT entity, rows_in, inserted, updated, unchanged, duplicates, rejected FROM analytics.load_warehouse() WHERE entity = 'sales';
+SELECT * FROM pg_temp.indexes_changed();
+SELECT conname, contype, convalidated FROM pg_constraint
+WHERE conrelid = 'analytics.fact_sales'::regclass AND contype IN ('p', 'u');
+SELECT count(*) AS sales, sum(quantity) AS units, sum(total_amount) AS total FROM analytics.fact_sales WHERE sale_id LIKE 'B%';
+SELECT sale_id, quantity, total_amount FROM analytics.fact_sales WHERE sale_id IN ('B10005', 'B10006') ORDER BY 1;
+SELECT source_row, reason FROM analytics.load_rejects WHERE run_id = (SELECT max(run_id) FROM analytics.load_runs) ORDER BY 1;
+-- the settings the load changed for itself are back
+SELECT current_setting('session_replication_role') AS replication_role, current_setting('default_tablespace') AS tablespace;
+
 DROP EXTENSION analytics;
