@@ -37,7 +37,7 @@ SQL_PIECES = \
 	src/demo.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-DATA = $(wildcard src/updates/$(EXTENSION)--*--*.sql)
+DATA = $(wildcard src/updates/$(EXTENSION)--*.sql)
 
 REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse data_quality retail_kpis retail_demo dashboards demo
 REGRESS_OUT ?= test/tmp/regress

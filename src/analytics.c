@@ -19,6 +19,7 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_sf_gamma.h>
 
+#include "access/xact.h"
 #include "common/int.h"
 #include "datatype/timestamp.h"
 #include "fmgr.h"
@@ -37,8 +38,47 @@ PG_MODULE_MAGIC;
 int			analytics_max_clock_skew = 86400;
 int			analytics_session_idle_timeout = 1800;
 double		analytics_anomaly_threshold = 3.0;
+char	   *analytics_mock_now = NULL;
+static TimestampTz *mock_now_value = NULL;
 
 void		_PG_init(void);
+
+static bool
+check_mock_now(char **newval, void **extra, GucSource source)
+{
+	TimestampTz *ts;
+
+	(void) source;
+	if (*newval == NULL || (*newval)[0] == '\0')
+		return true;
+	/* PostgreSQL 15 frees a GUC's extra with free() */
+	ts = (TimestampTz *) malloc(sizeof(TimestampTz));
+	if (ts == NULL)
+	{
+		GUC_check_errcode(ERRCODE_OUT_OF_MEMORY);
+		return false;
+	}
+	/* A time without an offset is read in UTC, whatever TimeZone says. */
+	{
+		int			len = strlen(*newval);
+
+		if (!AnalyticsParseIsoTimestamp(*newval, len, false, ts) || TIMESTAMP_NOT_FINITE(*ts))
+		{
+			free(ts);
+			GUC_check_errdetail("The value must be a finite ISO 8601 time, such as \"2026-11-20 12:00:00+00\".");
+			return false;
+		}
+	}
+	*extra = ts;
+	return true;
+}
+
+static void
+assign_mock_now(const char *newval, void *extra)
+{
+	(void) newval;
+	mock_now_value = extra;
+}
 
 /*
  * Module load: define GUCs, reserve the prefix, and make GSL report errors
@@ -91,7 +131,40 @@ _PG_init(void)
 							 NULL,
 							 NULL);
 
+	DefineCustomStringVariable("analytics.mock_now",
+							   "Sets the time the extension takes as now, for tests.",
+							   "When set, every function of the extension that depends on the current "
+							   "time (ingestion, partition maintenance, views over complete days) "
+							   "reads this instead of the transaction's start time. Leave it empty in production.",
+							   &analytics_mock_now,
+							   "",
+							   PGC_SUSET,
+							   GUC_NOT_IN_SAMPLE,
+							   check_mock_now,
+							   assign_mock_now,
+							   NULL);
+
 	MarkGUCPrefixReserved("analytics");
+}
+
+/*
+ * The time the extension takes as now: analytics.mock_now when a test set
+ * it, else the start of the transaction (what now() returns).
+ */
+TimestampTz
+AnalyticsNow(void)
+{
+	if (mock_now_value != NULL)
+		return *mock_now_value;
+	return GetCurrentTransactionStartTimestamp();
+}
+
+/* SQL: analytics._now() */
+PG_FUNCTION_INFO_V1(analytics_now);
+Datum
+analytics_now(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TIMESTAMPTZ(AnalyticsNow());
 }
 
 /*

@@ -25,6 +25,9 @@ extern int	analytics_session_idle_timeout;
 /* GUC: absolute z-score above which analytics.event_anomalies flags a day */
 extern double analytics_anomaly_threshold;
 
+/* analytics.mock_now, or the transaction's start time */
+extern TimestampTz AnalyticsNow(void);
+
 /*
  * Turn a GSL status into an ereport(ERROR) (no-op for GSL_SUCCESS). "what"
  * names the computation for the error message.

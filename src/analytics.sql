@@ -32,3 +32,11 @@ END
 $roles$;
 
 GRANT USAGE ON SCHEMA analytics TO analytics_writer, analytics_reader, analytics_admin;
+
+-- The time every time-dependent function of the extension takes as now:
+-- the setting analytics.mock_now when a test sets it, else now().
+CREATE FUNCTION analytics._now()
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'analytics_now'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION analytics._now() IS 'now(), or the setting analytics.mock_now when set (for tests)';

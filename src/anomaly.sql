@@ -144,7 +144,7 @@ WITH scored AS (
 		analytics.zscore(x.events::pg_catalog.float8) OVER (PARTITION BY x.event_name ORDER BY x.day
 			ROWS BETWEEN 28 PRECEDING AND CURRENT ROW) AS zscore
 	FROM analytics.event_counts_filled x
-	WHERE x.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', pg_catalog.now()))::date
+	WHERE x.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics._now()))::date
 )
 SELECT s.day, s.event_name, s.events, s.zscore,
 	pg_catalog.abs(s.zscore) OPERATOR(pg_catalog.>)

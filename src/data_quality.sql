@@ -218,7 +218,7 @@ BEGIN
 			pg_catalog.count(*) FILTER (WHERE NOT (f.sale_ts >= d.day_start AND f.sale_ts < d.day_end)) AS date_mismatch,
 			pg_catalog.count(*) FILTER (WHERE NOT (f.sale_ts >= c.covers_from
 				AND f.sale_ts < c.covers_to)) AS version_mismatch,
-			pg_catalog.count(*) FILTER (WHERE f.sale_ts > pg_catalog.now()) AS future
+			pg_catalog.count(*) FILTER (WHERE f.sale_ts > analytics._now()) AS future
 		FROM analytics.fact_sales f
 			LEFT JOIN (SELECT date_key, pg_catalog.min(day_start) AS day_start, pg_catalog.max(day_end) AS day_end
 				FROM (SELECT date_key,
@@ -293,7 +293,7 @@ BEGIN
 			pg_catalog.count(*) FILTER (WHERE NOT (f.txn_ts >= d.day_start AND f.txn_ts < d.day_end)) AS date_mismatch,
 			pg_catalog.count(*) FILTER (WHERE NOT (f.txn_ts >= c.covers_from
 				AND f.txn_ts < c.covers_to)) AS version_mismatch,
-			pg_catalog.count(*) FILTER (WHERE f.txn_ts > pg_catalog.now()) AS future
+			pg_catalog.count(*) FILTER (WHERE f.txn_ts > analytics._now()) AS future
 		FROM analytics.fact_payments f
 			LEFT JOIN (SELECT date_key, pg_catalog.min(day_start) AS day_start, pg_catalog.max(day_end) AS day_end
 				FROM (SELECT date_key,
@@ -349,7 +349,7 @@ BEGIN
 				AND f.interaction_ts < d.day_end)) AS date_mismatch,
 			pg_catalog.count(*) FILTER (WHERE NOT (f.interaction_ts >= c.covers_from
 				AND f.interaction_ts < c.covers_to)) AS version_mismatch,
-			pg_catalog.count(*) FILTER (WHERE f.interaction_ts > pg_catalog.now()) AS future
+			pg_catalog.count(*) FILTER (WHERE f.interaction_ts > analytics._now()) AS future
 		FROM analytics.fact_interactions f
 			LEFT JOIN (SELECT date_key, pg_catalog.min(day_start) AS day_start, pg_catalog.max(day_end) AS day_end
 				FROM (SELECT date_key,

@@ -201,7 +201,7 @@ event_check(PG_FUNCTION_ARGS)
 	f.duration_ms_null = PG_ARGISNULL(7);
 	f.duration_ms = f.duration_ms_null ? 0 : PG_GETARG_INT64(7);
 
-	if (EventProblem(&f, GetCurrentTransactionStartTimestamp(), &p))
+	if (EventProblem(&f, AnalyticsNow(), &p))
 		ereport(ERROR,
 				(errcode(p.code),
 				 errmsg("%s", p.message),

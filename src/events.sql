@@ -10,7 +10,7 @@
 CREATE TABLE analytics.events (
 	event_id uuid NOT NULL,
 	occurred_at timestamptz NOT NULL,
-	received_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	received_at timestamptz NOT NULL DEFAULT analytics._now(),
 	event_name text NOT NULL,
 	session_id text,
 	device_id text,
@@ -26,7 +26,7 @@ COMMENT ON TABLE analytics.events_default IS 'Events whose month has no partitio
 
 CREATE TABLE analytics.rejected_events (
 	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	received_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	received_at timestamptz NOT NULL DEFAULT analytics._now(),
 	payload jsonb NOT NULL,
 	reason text NOT NULL
 );
@@ -110,6 +110,7 @@ DECLARE
 	first_month timestamptz;
 	last_month timestamptz;
 	m timestamptz;
+	next_month timestamptz;
 	part text;
 BEGIN
 	IF ahead IS NULL OR ahead < interval '0' THEN
@@ -124,35 +125,36 @@ BEGIN
 			(SELECT pg_catalog.min(analytics._partition_start(c.relname))
 			 FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
 			 WHERE i.inhparent = 'analytics.events'::regclass AND c.relname ~ '^events_p[0-9]{6}$'),
-			analytics._month_start(pg_catalog.now()))
+			analytics._month_start(analytics._now()))
 	INTO first_month;
 	first_month := analytics._month_start(first_month);
-	last_month := analytics._month_start(pg_catalog.now() + ahead);
+	last_month := analytics._month_start(analytics._now() + ahead);
 
 	m := first_month;
 	WHILE m <= last_month LOOP
 		part := 'events_p' || pg_catalog.to_char(pg_catalog.timezone('UTC', m), 'YYYYMM');
+		next_month := analytics._month_start(m + interval '32 days');
 		IF pg_catalog.to_regclass('analytics.' || part) IS NULL THEN
-			IF pg_catalog.to_regclass('pg_temp.analytics_parked') IS NULL THEN
-				CREATE TEMP TABLE analytics_parked (LIKE analytics.events) ON COMMIT DROP;
-			END IF;
-			WITH moved AS (
-				DELETE FROM analytics.events_default d
-				WHERE d.occurred_at >= m AND d.occurred_at < analytics._month_start(m + interval '32 days')
-				RETURNING d.*
-			)
-			INSERT INTO pg_temp.analytics_parked SELECT * FROM moved;
+			-- The month's table is made apart with its indexes, filled with its parked
+			-- events, then attached. No temporary table: this runs
+			-- as the extension's owner, and the caller could have made one
+			-- first (with a trigger of theirs on it).
+			EXECUTE pg_catalog.format(
+				'CREATE TABLE analytics.%I (LIKE analytics.events INCLUDING DEFAULTS)', part);
+			PERFORM analytics._index_event_partition(part);
+			EXECUTE pg_catalog.format(
+				'WITH moved AS (DELETE FROM analytics.events_default d
+					WHERE d.occurred_at >= $1 AND d.occurred_at < $2 RETURNING d.*)
+				INSERT INTO analytics.%I SELECT * FROM moved', part)
+				USING m, next_month;
 			GET DIAGNOSTICS moved_events = ROW_COUNT;
 			EXECUTE pg_catalog.format(
-				'CREATE TABLE analytics.%I PARTITION OF analytics.events FOR VALUES FROM (%L) TO (%L)',
-				part, m, analytics._month_start(m + interval '32 days'));
-			PERFORM analytics._index_event_partition(part);
-			INSERT INTO analytics.events SELECT * FROM pg_temp.analytics_parked;
-			TRUNCATE pg_temp.analytics_parked;
+				'ALTER TABLE analytics.events ATTACH PARTITION analytics.%I FOR VALUES FROM (%L) TO (%L)',
+				part, m, next_month);
 			partition_name := part;
 			RETURN NEXT;
 		END IF;
-		m := analytics._month_start(m + interval '32 days');
+		m := next_month;
 	END LOOP;
 END
 $$;
@@ -173,7 +175,7 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	-- Whole months only: a month goes when all of it is older than the cutoff.
-	cutoff := analytics._month_start(pg_catalog.now() - older_than);
+	cutoff := analytics._month_start(analytics._now() - older_than);
 	FOR p IN
 		SELECT c.relname::text AS name
 		FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
@@ -201,7 +203,7 @@ COMMENT ON FUNCTION analytics.drop_partitions(interval) IS 'Retention: drops the
 CREATE FUNCTION analytics.track(
 	event_name text,
 	props jsonb DEFAULT '{}',
-	occurred_at timestamptz DEFAULT pg_catalog.now(),
+	occurred_at timestamptz DEFAULT analytics._now(),
 	session_id text DEFAULT NULL,
 	device_id text DEFAULT NULL,
 	user_id text DEFAULT NULL,
@@ -266,7 +268,7 @@ BEGIN
 	WITH parsed AS MATERIALIZED (
 		SELECT e.ord, e.payload, r.received_at, p.*
 		FROM pg_catalog.jsonb_array_elements(events) WITH ORDINALITY AS e(payload, ord)
-		CROSS JOIN LATERAL (SELECT coalesce(received[e.ord], pg_catalog.now()) AS received_at) r
+		CROSS JOIN LATERAL (SELECT coalesce(received[e.ord], analytics._now()) AS received_at) r
 		CROSS JOIN LATERAL analytics.event_parse(e.payload, r.received_at) p
 	),
 	firsts AS (

@@ -127,7 +127,7 @@ CREATE VIEW analytics.event_forecast AS
 WITH complete AS (
 	SELECT c.event_name, c.day, c.events
 	FROM analytics.event_counts_filled c
-	WHERE c.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', pg_catalog.now()))::date
+	WHERE c.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics._now()))::date
 ),
 fits AS (
 	-- a 24-hour step: the day after a UTC midnight, whatever the session's zone
