@@ -79,6 +79,153 @@ SELECT count(*) FROM analytics.events;
 SELECT count(*) FROM analytics.rejected_events;
 RESET ROLE;
 
+-- Planted temporary objects: a privileged function (SECURITY DEFINER, run as
+-- the extension's owner) must never use an object the caller made first. For
+-- every temporary name any function of the extension mentions, each role
+-- plants a temporary table of that name with triggers, or a temporary view
+-- that calls a function of theirs, then calls every SECURITY DEFINER function
+-- of the extension. Were the planted object written or read, its trigger or
+-- function would run as the owner and say so in a NOTICE: the expected output
+-- has none, but for the control at the end, a function built the way 0.1.0's
+-- ensure_partitions was (reusing pg_temp.analytics_parked), which must be caught.
+CREATE FUNCTION public.planted_names() RETURNS SETOF text LANGUAGE sql AS $$
+	SELECT DISTINCT m[1] FROM pg_proc p,
+		regexp_matches(p.prosrc, '(?:pg_temp\.|TEMP(?:ORARY)? TABLE (?:IF NOT EXISTS )?)([a-z_][a-z0-9_]*)', 'gi') m
+	WHERE p.pronamespace = 'analytics'::regnamespace
+	UNION SELECT 'load_' || e FROM unnest('{products,stores,channels,customers,sales,payments,interactions}'::text[]) e
+	ORDER BY 1
+$$;
+SELECT string_agg(n, ', ') AS planted_names FROM public.planted_names() n;
+-- Each privileged function, called with arguments that reach its work.
+CREATE TABLE public.privileged_calls (fn regprocedure PRIMARY KEY, call text NOT NULL);
+GRANT SELECT ON public.privileged_calls TO PUBLIC;
+INSERT INTO public.privileged_calls VALUES
+	('analytics.track(text, jsonb, timestamptz, text, text, text, text, bigint, uuid)',
+	 $c$SELECT analytics.track('attack', occurred_at => '2026-11-10 10:00Z')$c$),
+	('analytics.track_batch(jsonb)', $c$SELECT * FROM analytics.track_batch('[{"event_name": "attack", "occurred_at": "2026-11-10T10:00:00Z"}, {"event_name": ""}]')$c$),
+	('analytics.retry_rejected()', $c$SELECT * FROM analytics.retry_rejected()$c$),
+	('analytics.ensure_partitions(interval)', $c$SELECT * FROM analytics.ensure_partitions('1 month')$c$),
+	('analytics.drop_partitions(interval)', $c$SELECT * FROM analytics.drop_partitions('100 years')$c$),
+	('analytics.forget_user(text)', $c$SELECT analytics.forget_user('attack-user')$c$),
+	('analytics.schedule_maintenance(text)', $c$SELECT analytics.schedule_maintenance()$c$),
+	('analytics.generate_demo_events(int, int, int, date)', $c$SELECT analytics.generate_demo_events(2, 2, 1, '2026-11-10')$c$),
+	('analytics.load_warehouse()', $c$SELECT count(*) FROM analytics.load_warehouse()$c$);
+-- every SECURITY DEFINER function is attacked (a new one must be added above)
+SELECT p.oid::regprocedure AS definer_function_not_attacked
+FROM pg_proc p WHERE p.pronamespace = 'analytics'::regnamespace AND p.prosecdef
+	AND p.oid NOT IN (SELECT fn FROM public.privileged_calls);
+-- a parked event and a staged row, so that partitions are carved and a load runs
+SET analytics.mock_now = '2026-11-20 12:00:00+00';
+INSERT INTO analytics.events_default (event_id, occurred_at, event_name)
+VALUES ('00000000-0000-4000-8000-0000000000aa', '2026-09-15 10:00Z', 'parked');
+INSERT INTO analytics.stg_channels (channel_id, channel_name, channel_type, fee_percent, active)
+VALUES ('C1', 'Web', 'online', '2.5', 'true');
+CREATE FUNCTION public.attack_everything(attack_calls text[], names text[])
+RETURNS TABLE (call text, outcome text, attacks int) LANGUAGE plpgsql AS $attack$
+DECLARE
+	n text;
+	c text;
+	how text;
+	state text;
+	results text[] := '{}';
+BEGIN
+	FOREACH c IN ARRAY attack_calls LOOP
+		FOREACH n IN ARRAY names LOOP
+			FOREACH how IN ARRAY ARRAY['table', 'view'] LOOP
+				BEGIN
+					EXECUTE format($f$CREATE FUNCTION pg_temp.attack_trigger() RETURNS trigger LANGUAGE plpgsql AS $b$
+						BEGIN RAISE NOTICE 'planted %s %I written as %%', current_user; RETURN NULL; END $b$ $f$, how, n);
+					EXECUTE format($f$CREATE FUNCTION pg_temp.attack_read() RETURNS TABLE (event_id uuid, occurred_at timestamptz,
+						received_at timestamptz, event_name text, session_id text, device_id text, user_id text, screen text,
+						duration_ms bigint, props jsonb) LANGUAGE plpgsql AS $b$
+						BEGIN RAISE NOTICE 'planted %s %I read as %%', current_user; END $b$ $f$, how, n);
+					IF how = 'table' THEN
+						EXECUTE format('CREATE TEMP TABLE %I AS SELECT * FROM pg_temp.attack_read() WITH NO DATA', n);
+						EXECUTE format('CREATE TRIGGER a AFTER INSERT OR UPDATE OR DELETE ON pg_temp.%I
+							FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.attack_trigger()', n);
+						EXECUTE format('CREATE TRIGGER b AFTER TRUNCATE ON pg_temp.%I
+							FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.attack_trigger()', n);
+					ELSE
+						EXECUTE format('CREATE TEMP VIEW %I AS SELECT * FROM pg_temp.attack_read()', n);
+						EXECUTE format('CREATE TRIGGER a INSTEAD OF INSERT OR UPDATE OR DELETE ON pg_temp.%I
+							FOR EACH ROW EXECUTE FUNCTION pg_temp.attack_trigger()', n);
+					END IF;
+					BEGIN
+						EXECUTE c;
+						state := 'ran';
+					EXCEPTION WHEN OTHERS THEN
+						GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE;
+						state := 'error ' || state;
+					END;
+					results := results || (c || '|' || state);
+					RAISE EXCEPTION 'undo the call and the plant';
+				EXCEPTION WHEN raise_exception THEN
+					IF SQLERRM <> 'undo the call and the plant' THEN
+						RAISE;
+					END IF;
+				END;
+			END LOOP;
+		END LOOP;
+	END LOOP;
+	RETURN QUERY SELECT split_part(r, '|', 1), split_part(r, '|', 2), count(*)::int
+		FROM unnest(results) r GROUP BY 1, 2 ORDER BY 1, 2;
+END
+$attack$;
+GRANT EXECUTE ON FUNCTION public.attack_everything(text[], text[]) TO PUBLIC;
+SET client_min_messages = notice;
+SET ROLE test_app;
+SELECT * FROM public.attack_everything((SELECT array_agg(call ORDER BY fn::text) FROM public.privileged_calls),
+	ARRAY(SELECT public.planted_names()));
+SET ROLE test_bi;
+SELECT * FROM public.attack_everything((SELECT array_agg(call ORDER BY fn::text) FROM public.privileged_calls),
+	ARRAY(SELECT public.planted_names()));
+SET ROLE test_ops;
+SELECT * FROM public.attack_everything((SELECT array_agg(call ORDER BY fn::text) FROM public.privileged_calls),
+	ARRAY(SELECT public.planted_names()));
+RESET ROLE;
+SELECT rolname, rolsuper FROM pg_roles WHERE rolname LIKE 'test\_%' ORDER BY 1;
+-- The control: a privileged function that reuses a caller's temporary table.
+CREATE FUNCTION public.reuses_parked() RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF pg_catalog.to_regclass('pg_temp.analytics_parked') IS NULL THEN
+		CREATE TEMP TABLE analytics_parked (LIKE analytics.events) ON COMMIT DROP;
+	END IF;
+	INSERT INTO pg_temp.analytics_parked SELECT * FROM analytics.events_default;
+END
+$$;
+SET ROLE test_ops;
+SELECT * FROM public.attack_everything(ARRAY['SELECT public.reuses_parked()'], ARRAY['analytics_parked']);
+RESET ROLE;
+DROP FUNCTION public.reuses_parked(), public.attack_everything(text[], text[]), public.planted_names();
+DROP TABLE public.privileged_calls;
+DELETE FROM analytics.stg_channels;
+RESET analytics.mock_now;
+
+-- Support functions of aggregates with an internal state are not for
+-- calling: none is executable by PUBLIC (an aggregate checks its owner's
+-- right to them, not the caller's); nor are internal aggregates ("_").
+SELECT DISTINCT f::regprocedure AS internal_state_support_function_public
+FROM pg_aggregate a
+	JOIN pg_proc p ON p.oid = a.aggfnoid
+	CROSS JOIN LATERAL unnest(ARRAY[a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn,
+		a.aggdeserialfn, a.aggmtransfn, a.aggminvtransfn, a.aggmfinalfn]::oid[]) f
+WHERE p.pronamespace = 'analytics'::regnamespace AND f <> 0
+	AND 'internal'::regtype IN (a.aggtranstype, a.aggmtranstype)
+	AND has_function_privilege('public', f, 'EXECUTE')
+UNION ALL
+SELECT p.oid::regprocedure FROM pg_proc p
+WHERE p.pronamespace = 'analytics'::regnamespace AND p.prokind = 'a' AND p.proname LIKE '\_%'
+	AND has_function_privilege('public', p.oid, 'EXECUTE')
+ORDER BY 1;
+-- Those of concrete states (float8[], bigint[], screen_time) are callable by
+-- design (states kept in tables are merged and read with them): each checks
+-- every state it is given (the feature tests feed them broken states).
+SELECT DISTINCT a.aggfnoid::regprocedure AS aggregate, a.aggtranstype::regtype AS state
+FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+WHERE p.pronamespace = 'analytics'::regnamespace AND a.aggtranstype <> 'internal'::regtype
+ORDER BY 1;
+
 -- Planted shadows: public functions and operators that would change results
 -- if the extension resolved names through the caller's search_path.
 CREATE FUNCTION public.now() RETURNS timestamptz LANGUAGE sql AS $$ SELECT '2000-01-01 00:00Z'::timestamptz $$;

@@ -397,6 +397,11 @@ COMMENT ON FUNCTION analytics._repeated_rows_serialize(internal) IS 'Serialize f
 COMMENT ON FUNCTION analytics._repeated_rows_deserialize(bytea, internal) IS 'Deserialize function of _repeated_rows; checks the header and every address';
 COMMENT ON FUNCTION analytics._repeated_rows_final(internal) IS 'Final function of _repeated_rows (sorts its state in place)';
 COMMENT ON AGGREGATE analytics._repeated_rows(bigint, tid) IS 'Internal: the addresses of the rows whose hash another row shares, ordered by hash and address (empty when none); rows with a NULL are left out';
+-- Internal: only the loader, running as the extension's owner, calls it.
+REVOKE ALL ON FUNCTION analytics._repeated_rows_trans(internal, bigint, tid),
+	analytics._repeated_rows_combine(internal, internal), analytics._repeated_rows_serialize(internal),
+	analytics._repeated_rows_deserialize(bytea, internal), analytics._repeated_rows_final(internal),
+	analytics._repeated_rows(bigint, tid) FROM PUBLIC;
 
 -- Loading, in steps shared by the entities. Each entity is first parsed
 -- into a temporary table pg_temp.load_<entity> (source_row, reason, payload

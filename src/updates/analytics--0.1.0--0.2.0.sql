@@ -658,3 +658,9 @@ END
 $$;
 COMMENT ON FUNCTION analytics.data_quality_checks() IS 'Checks the warehouse''s invariants over its rows (nulls, duplicate and orphan keys, the calendar, customer versions, amounts, revenue, delay buckets, date keys): one row per check and entity with the failing rows and ok, warn or fail';
 
+
+-- The loader's internal aggregate and its support functions: not for PUBLIC.
+REVOKE ALL ON FUNCTION analytics._repeated_rows_trans(internal, bigint, tid),
+	analytics._repeated_rows_combine(internal, internal), analytics._repeated_rows_serialize(internal),
+	analytics._repeated_rows_deserialize(bytea, internal), analytics._repeated_rows_final(internal),
+	analytics._repeated_rows(bigint, tid) FROM PUBLIC;
