@@ -19,7 +19,32 @@
 -- grouping of its identifiers for duplicates; each dimension is read for its
 -- own checks and again by each fact pass that joins it.
 
-CREATE FUNCTION analytics.data_quality_checks()
+-- The UTC day each date_key covers (day_start inclusive, day_end
+-- exclusive), one row per key; a date outside years 1-214747 has no int
+-- YYYYMMDD key (and after 294276 no timestamp), so it covers nothing.
+CREATE VIEW analytics._dq_day_bounds AS
+SELECT days.date_key, pg_catalog.min(days.day_start) AS day_start, pg_catalog.max(days.day_end) AS day_end
+FROM (SELECT d.date_key,
+		CASE WHEN d.full_date OPERATOR(pg_catalog.>=) '0001-01-01' AND d.full_date OPERATOR(pg_catalog.<) '214748-01-01'
+			THEN pg_catalog.timezone('UTC', d.full_date::timestamp) END AS day_start,
+		CASE WHEN d.full_date OPERATOR(pg_catalog.>=) '0001-01-01' AND d.full_date OPERATOR(pg_catalog.<) '214748-01-01'
+			THEN pg_catalog.timezone('UTC', d.full_date::timestamp OPERATOR(pg_catalog.+) interval '1 day') END AS day_end
+	FROM analytics.dim_date d) days
+GROUP BY days.date_key;
+COMMENT ON VIEW analytics._dq_day_bounds IS 'Internal to analytics.data_quality_checks: the UTC day [day_start, day_end) each date_key covers, one row per key';
+
+-- The times each customer key covers: the validity the loader gives its
+-- version (analytics._customer_validity), one row per key, so that a
+-- duplicated key cannot count a fact twice.
+CREATE VIEW analytics._dq_customer_coverage AS
+SELECT v.customer_key, pg_catalog.min(v.lo) AS covers_from, pg_catalog.max(v.hi) AS covers_to
+FROM analytics._customer_validity v
+GROUP BY v.customer_key;
+COMMENT ON VIEW analytics._dq_customer_coverage IS 'Internal to analytics.data_quality_checks: the time range [covers_from, covers_to) each customer key covers, one row per key';
+
+-- The dimensions' checks (the calendar, customer versions, the type 1
+-- dimensions), in order.
+CREATE FUNCTION analytics._dq_dimensions()
 RETURNS TABLE (check_name text, entity text, failing_rows bigint, status text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -34,11 +59,6 @@ DECLARE
 	r_payment record;
 	r_city record;
 BEGIN
-	-- A STABLE function's statements all see the calling query's snapshot,
-	-- so the passes below check one state of the warehouse. Each fact pass is
-	-- its own RETURN QUERY (which may run in parallel, unlike SELECT INTO)
-	-- and frees its hash tables before the next.
-
 	-- The calendar. A date outside years 1-214747 has no int YYYYMMDD key
 	-- (and after 294276 no timestamp): the CASE keeps it from the casts.
 	SELECT
@@ -178,215 +198,213 @@ BEGIN
 		(26, 'duplicate_key', 'dim_city.city', r_city.duplicate_id)
 		) AS v(ord, check_name, entity, failing_rows)
 	ORDER BY v.ord;
+END
+$$;
+COMMENT ON FUNCTION analytics._dq_dimensions() IS 'Internal step of analytics.data_quality_checks: the checks of the dimensions, in order';
 
-	-- Facts: one pass each, joining every dimension by hash, returned as
-	-- soon as counted. A dimension joins as one row per key (DISTINCT, GROUP
-	-- BY), so that a duplicated key cannot count a fact twice. The calendar
-	-- joins with the UTC day each date_key covers (day_start inclusive,
-	-- day_end exclusive): a fact whose timestamp falls outside is dated
-	-- wrongly (this equals comparing date_key with the timestamp's UTC date
-	-- as YYYYMMDD when invalid_calendar is ok, and is much cheaper than
-	-- formatting every timestamp); a date without a YYYYMMDD key covers
-	-- nothing. Customers join with the times each version covers: its
-	-- validity, from -infinity for its customer's earliest version (which
-	-- covers the facts before any version), as the loader assigns versions
-	-- to sales, payments and interactions alike. They are grouped by join and
-	-- aggregate rather than by window functions, which would keep the pass
-	-- from running in parallel.
-	RETURN QUERY
-	SELECT v.check_name, v.entity, v.failing_rows,
-		CASE WHEN v.failing_rows = 0 THEN 'ok' WHEN v.soft THEN 'warn' ELSE 'fail' END
-	FROM (SELECT
-			pg_catalog.count(*) FILTER (WHERE f.sale_id IS NULL OR f.order_id IS NULL OR f.date_key IS NULL
-				OR f.sale_ts IS NULL OR f.customer_key IS NULL OR f.product_key IS NULL
-				OR f.quantity IS NULL OR f.unit_price IS NULL OR f.discount IS NULL
-				OR f.total_amount IS NULL OR f.status IS NULL) AS null_required,
-			pg_catalog.count(*) FILTER (WHERE f.date_key IS NOT NULL AND d.date_key IS NULL) AS orphan_date,
-			pg_catalog.count(*) FILTER (WHERE f.customer_key IS NOT NULL AND c.customer_key IS NULL) AS orphan_customer,
-			pg_catalog.count(*) FILTER (WHERE f.product_key IS NOT NULL AND p.product_key IS NULL) AS orphan_product,
-			pg_catalog.count(*) FILTER (WHERE f.store_key IS NOT NULL AND s.store_key IS NULL) AS orphan_store,
-			pg_catalog.count(*) FILTER (WHERE f.channel_key IS NOT NULL AND ch.channel_key IS NULL) AS orphan_channel,
-			pg_catalog.count(*) FILTER (WHERE f.payment_key IS NOT NULL AND pm.payment_key IS NULL) AS orphan_payment,
-			pg_catalog.count(*) FILTER (WHERE f.quantity <= 0
-				OR f.status NOT IN ('completed', 'returned', 'cancelled')) AS invalid_value,
-			pg_catalog.count(*) FILTER (WHERE f.unit_price < 0 OR f.discount < 0 OR f.cost_amount < 0) AS negative_amount,
-			pg_catalog.count(*) FILTER (WHERE f.total_amount <> f.quantity * f.unit_price - f.discount) AS total_mismatch,
-			-- with quantity >= 1 and unit_price >= 0, quantity x unit_price <
-			-- discount needs unit_price < discount: most rows skip the product
-			pg_catalog.count(*) FILTER (WHERE (f.discount > f.unit_price OR f.quantity < 1 OR f.unit_price < 0)
-				AND f.discount > f.quantity * f.unit_price) AS discount_exceeds_gross,
-			pg_catalog.count(*) FILTER (WHERE NOT (f.sale_ts >= d.day_start AND f.sale_ts < d.day_end)) AS date_mismatch,
-			pg_catalog.count(*) FILTER (WHERE NOT (f.sale_ts >= c.covers_from
-				AND f.sale_ts < c.covers_to)) AS version_mismatch,
-			pg_catalog.count(*) FILTER (WHERE f.sale_ts > analytics._now()) AS future
-		FROM analytics.fact_sales f
-			LEFT JOIN (SELECT date_key, pg_catalog.min(day_start) AS day_start, pg_catalog.max(day_end) AS day_end
-				FROM (SELECT date_key,
-						CASE WHEN full_date >= '0001-01-01' AND full_date < '214748-01-01'
-							THEN full_date::timestamp AT TIME ZONE 'UTC' END AS day_start,
-						CASE WHEN full_date >= '0001-01-01' AND full_date < '214748-01-01'
-							THEN (full_date::timestamp + interval '1 day') AT TIME ZONE 'UTC' END AS day_end
-					FROM analytics.dim_date) days
-				GROUP BY date_key) d ON d.date_key = f.date_key
-			LEFT JOIN (SELECT v.customer_key,
-					pg_catalog.min(CASE WHEN v.valid_from = e.first_from THEN '-infinity'
-						ELSE v.valid_from END) AS covers_from,
-					pg_catalog.max(v.valid_to) AS covers_to
-				FROM analytics.dim_customer v
-					LEFT JOIN (SELECT customer_id, pg_catalog.min(valid_from) AS first_from
-						FROM analytics.dim_customer GROUP BY customer_id) e ON e.customer_id = v.customer_id
-				GROUP BY v.customer_key) c ON c.customer_key = f.customer_key
-			LEFT JOIN (SELECT DISTINCT product_key FROM analytics.dim_product) p ON p.product_key = f.product_key
-			LEFT JOIN (SELECT DISTINCT store_key FROM analytics.dim_store) s ON s.store_key = f.store_key
-			LEFT JOIN (SELECT DISTINCT channel_key FROM analytics.dim_channel) ch ON ch.channel_key = f.channel_key
-			LEFT JOIN (SELECT DISTINCT payment_key FROM analytics.dim_payment) pm ON pm.payment_key = f.payment_key
-		) a,
-		(SELECT coalesce(pg_catalog.sum(n), 0)::bigint AS duplicate_id
-			FROM (SELECT pg_catalog.count(*) AS n FROM analytics.fact_sales WHERE sale_id IS NOT NULL
-				GROUP BY sale_id HAVING pg_catalog.count(*) > 1) x) u,
-		LATERAL (VALUES
-			(1, 'null_required', 'fact_sales', a.null_required, false),
-			(2, 'duplicate_key', 'fact_sales.sale_id', u.duplicate_id, false),
-			(3, 'orphan_key', 'fact_sales.date_key', a.orphan_date, false),
-			(4, 'orphan_key', 'fact_sales.customer_key', a.orphan_customer, false),
-			(5, 'orphan_key', 'fact_sales.product_key', a.orphan_product, false),
-			(6, 'orphan_key', 'fact_sales.store_key', a.orphan_store, false),
-			(7, 'orphan_key', 'fact_sales.channel_key', a.orphan_channel, false),
-			(8, 'orphan_key', 'fact_sales.payment_key', a.orphan_payment, false),
-			(9, 'invalid_value', 'fact_sales', a.invalid_value, false),
-			(10, 'negative_amount', 'fact_sales', a.negative_amount, false),
-			(11, 'total_mismatch', 'fact_sales', a.total_mismatch, false),
-			(12, 'discount_exceeds_gross', 'fact_sales', a.discount_exceeds_gross, false),
-			(13, 'date_key_mismatch', 'fact_sales', a.date_mismatch, false),
-			(14, 'customer_version_mismatch', 'fact_sales', a.version_mismatch, false),
-			(15, 'future_timestamp', 'fact_sales', a.future, true)
-		) AS v(ord, check_name, entity, failing_rows, soft)
-	ORDER BY v.ord;
+-- Facts: one pass each, joining every dimension by hash, returned as
+-- soon as counted. A dimension joins as one row per key (DISTINCT, GROUP
+-- BY), so that a duplicated key cannot count a fact twice. The calendar
+-- joins with the UTC day each date_key covers (day_start inclusive,
+-- day_end exclusive): a fact whose timestamp falls outside is dated
+-- wrongly (this equals comparing date_key with the timestamp's UTC date
+-- as YYYYMMDD when invalid_calendar is ok, and is much cheaper than
+-- formatting every timestamp); a date without a YYYYMMDD key covers
+-- nothing (analytics._dq_day_bounds). Customers join with the times each
+-- version covers: its validity, from -infinity for its customer's earliest
+-- version (which covers the facts before any version), as the loader
+-- assigns versions to sales, payments and interactions alike
+-- (analytics._dq_customer_coverage over the loader's
+-- analytics._customer_validity). Both views are built by join and
+-- aggregate, not window functions, so that the passes may run in parallel.
+CREATE FUNCTION analytics._dq_sales()
+RETURNS TABLE (check_name text, entity text, failing_rows bigint, status text)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT v.check_name, v.entity, v.failing_rows,
+	CASE WHEN v.failing_rows = 0 THEN 'ok' WHEN v.soft THEN 'warn' ELSE 'fail' END
+FROM (SELECT
+		pg_catalog.count(*) FILTER (WHERE f.sale_id IS NULL OR f.order_id IS NULL OR f.date_key IS NULL
+			OR f.sale_ts IS NULL OR f.customer_key IS NULL OR f.product_key IS NULL
+			OR f.quantity IS NULL OR f.unit_price IS NULL OR f.discount IS NULL
+			OR f.total_amount IS NULL OR f.status IS NULL) AS null_required,
+		pg_catalog.count(*) FILTER (WHERE f.date_key IS NOT NULL AND d.date_key IS NULL) AS orphan_date,
+		pg_catalog.count(*) FILTER (WHERE f.customer_key IS NOT NULL AND c.customer_key IS NULL) AS orphan_customer,
+		pg_catalog.count(*) FILTER (WHERE f.product_key IS NOT NULL AND p.product_key IS NULL) AS orphan_product,
+		pg_catalog.count(*) FILTER (WHERE f.store_key IS NOT NULL AND s.store_key IS NULL) AS orphan_store,
+		pg_catalog.count(*) FILTER (WHERE f.channel_key IS NOT NULL AND ch.channel_key IS NULL) AS orphan_channel,
+		pg_catalog.count(*) FILTER (WHERE f.payment_key IS NOT NULL AND pm.payment_key IS NULL) AS orphan_payment,
+		pg_catalog.count(*) FILTER (WHERE f.quantity <= 0
+			OR f.status NOT IN ('completed', 'returned', 'cancelled')) AS invalid_value,
+		pg_catalog.count(*) FILTER (WHERE f.unit_price < 0 OR f.discount < 0 OR f.cost_amount < 0) AS negative_amount,
+		pg_catalog.count(*) FILTER (WHERE f.total_amount <> f.quantity * f.unit_price - f.discount) AS total_mismatch,
+		-- with quantity >= 1 and unit_price >= 0, quantity x unit_price <
+		-- discount needs unit_price < discount: most rows skip the product
+		pg_catalog.count(*) FILTER (WHERE (f.discount > f.unit_price OR f.quantity < 1 OR f.unit_price < 0)
+			AND f.discount > f.quantity * f.unit_price) AS discount_exceeds_gross,
+		pg_catalog.count(*) FILTER (WHERE NOT (f.sale_ts >= d.day_start AND f.sale_ts < d.day_end)) AS date_mismatch,
+		pg_catalog.count(*) FILTER (WHERE NOT (f.sale_ts >= c.covers_from
+			AND f.sale_ts < c.covers_to)) AS version_mismatch,
+		pg_catalog.count(*) FILTER (WHERE f.sale_ts > analytics._now()) AS future
+	FROM analytics.fact_sales f
+		LEFT JOIN analytics._dq_day_bounds d ON d.date_key = f.date_key
+		LEFT JOIN analytics._dq_customer_coverage c ON c.customer_key = f.customer_key
+		LEFT JOIN (SELECT DISTINCT product_key FROM analytics.dim_product) p ON p.product_key = f.product_key
+		LEFT JOIN (SELECT DISTINCT store_key FROM analytics.dim_store) s ON s.store_key = f.store_key
+		LEFT JOIN (SELECT DISTINCT channel_key FROM analytics.dim_channel) ch ON ch.channel_key = f.channel_key
+		LEFT JOIN (SELECT DISTINCT payment_key FROM analytics.dim_payment) pm ON pm.payment_key = f.payment_key
+	) a,
+	(SELECT coalesce(pg_catalog.sum(n), 0)::bigint AS duplicate_id
+		FROM (SELECT pg_catalog.count(*) AS n FROM analytics.fact_sales WHERE sale_id IS NOT NULL
+			GROUP BY sale_id HAVING pg_catalog.count(*) > 1) x) u,
+	LATERAL (VALUES
+		(1, 'null_required', 'fact_sales', a.null_required, false),
+		(2, 'duplicate_key', 'fact_sales.sale_id', u.duplicate_id, false),
+		(3, 'orphan_key', 'fact_sales.date_key', a.orphan_date, false),
+		(4, 'orphan_key', 'fact_sales.customer_key', a.orphan_customer, false),
+		(5, 'orphan_key', 'fact_sales.product_key', a.orphan_product, false),
+		(6, 'orphan_key', 'fact_sales.store_key', a.orphan_store, false),
+		(7, 'orphan_key', 'fact_sales.channel_key', a.orphan_channel, false),
+		(8, 'orphan_key', 'fact_sales.payment_key', a.orphan_payment, false),
+		(9, 'invalid_value', 'fact_sales', a.invalid_value, false),
+		(10, 'negative_amount', 'fact_sales', a.negative_amount, false),
+		(11, 'total_mismatch', 'fact_sales', a.total_mismatch, false),
+		(12, 'discount_exceeds_gross', 'fact_sales', a.discount_exceeds_gross, false),
+		(13, 'date_key_mismatch', 'fact_sales', a.date_mismatch, false),
+		(14, 'customer_version_mismatch', 'fact_sales', a.version_mismatch, false),
+		(15, 'future_timestamp', 'fact_sales', a.future, true)
+	) AS v(ord, check_name, entity, failing_rows, soft)
+ORDER BY v.ord;
+END;
+COMMENT ON FUNCTION analytics._dq_sales() IS 'Internal step of analytics.data_quality_checks: the checks of fact_sales, in order';
 
-	-- Revenue is stored in numeric(14, 4), which rounds amount x fee / 100
-	-- to 4 places, with the fee the payment was loaded with (the channel's
-	-- may have changed since). A successful payment without a fee has no
-	-- revenue that could be right.
-	RETURN QUERY
-	SELECT v.check_name, v.entity, v.failing_rows,
-		CASE WHEN v.failing_rows = 0 THEN 'ok' WHEN v.soft THEN 'warn' ELSE 'fail' END
-	FROM (SELECT
-			pg_catalog.count(*) FILTER (WHERE f.transaction_id IS NULL OR f.date_key IS NULL OR f.txn_ts IS NULL
-				OR f.channel_key IS NULL OR f.amount IS NULL OR f.status IS NULL
-				OR f.fee_percent IS NULL OR f.revenue IS NULL) AS null_required,
-			pg_catalog.count(*) FILTER (WHERE f.date_key IS NOT NULL AND d.date_key IS NULL) AS orphan_date,
-			pg_catalog.count(*) FILTER (WHERE f.customer_key IS NOT NULL AND c.customer_key IS NULL) AS orphan_customer,
-			pg_catalog.count(*) FILTER (WHERE f.channel_key IS NOT NULL AND ch.channel_key IS NULL) AS orphan_channel,
-			pg_catalog.count(*) FILTER (WHERE f.city_key IS NOT NULL AND ci.city_key IS NULL) AS orphan_city,
-			pg_catalog.count(*) FILTER (WHERE f.status NOT IN ('success', 'failed')
-				OR f.processing_time < 0 OR f.fee_percent < 0 OR f.fee_percent > 100) AS invalid_value,
-			pg_catalog.count(*) FILTER (WHERE f.amount <= 0) AS negative_amount,
-			pg_catalog.count(*) FILTER (WHERE CASE f.status
-				WHEN 'failed' THEN f.revenue <> 0
-				WHEN 'success' THEN f.amount IS NOT NULL AND f.revenue IS NOT NULL
-					AND f.revenue IS DISTINCT FROM pg_catalog.round(f.amount * f.fee_percent / 100, 4)
-				END) AS revenue_mismatch,
-			pg_catalog.count(*) FILTER (WHERE f.processing_delay_bucket IS DISTINCT FROM CASE
-				WHEN f.processing_time < 2 THEN 'fast'
-				WHEN f.processing_time <= 5 THEN 'medium'
-				WHEN f.processing_time > 5 THEN 'slow' END) AS bucket_mismatch,
-			pg_catalog.count(*) FILTER (WHERE NOT (f.txn_ts >= d.day_start AND f.txn_ts < d.day_end)) AS date_mismatch,
-			pg_catalog.count(*) FILTER (WHERE NOT (f.txn_ts >= c.covers_from
-				AND f.txn_ts < c.covers_to)) AS version_mismatch,
-			pg_catalog.count(*) FILTER (WHERE f.txn_ts > analytics._now()) AS future
-		FROM analytics.fact_payments f
-			LEFT JOIN (SELECT date_key, pg_catalog.min(day_start) AS day_start, pg_catalog.max(day_end) AS day_end
-				FROM (SELECT date_key,
-						CASE WHEN full_date >= '0001-01-01' AND full_date < '214748-01-01'
-							THEN full_date::timestamp AT TIME ZONE 'UTC' END AS day_start,
-						CASE WHEN full_date >= '0001-01-01' AND full_date < '214748-01-01'
-							THEN (full_date::timestamp + interval '1 day') AT TIME ZONE 'UTC' END AS day_end
-					FROM analytics.dim_date) days
-				GROUP BY date_key) d ON d.date_key = f.date_key
-			LEFT JOIN (SELECT v.customer_key,
-					pg_catalog.min(CASE WHEN v.valid_from = e.first_from THEN '-infinity'
-						ELSE v.valid_from END) AS covers_from,
-					pg_catalog.max(v.valid_to) AS covers_to
-				FROM analytics.dim_customer v
-					LEFT JOIN (SELECT customer_id, pg_catalog.min(valid_from) AS first_from
-						FROM analytics.dim_customer GROUP BY customer_id) e ON e.customer_id = v.customer_id
-				GROUP BY v.customer_key) c ON c.customer_key = f.customer_key
-			LEFT JOIN (SELECT DISTINCT channel_key FROM analytics.dim_channel) ch ON ch.channel_key = f.channel_key
-			LEFT JOIN (SELECT DISTINCT city_key FROM analytics.dim_city) ci ON ci.city_key = f.city_key
-		) a,
-		(SELECT coalesce(pg_catalog.sum(n), 0)::bigint AS duplicate_id
-			FROM (SELECT pg_catalog.count(*) AS n FROM analytics.fact_payments WHERE transaction_id IS NOT NULL
-				GROUP BY transaction_id HAVING pg_catalog.count(*) > 1) x) u,
-		LATERAL (VALUES
-			(1, 'null_required', 'fact_payments', a.null_required, false),
-			(2, 'duplicate_key', 'fact_payments.transaction_id', u.duplicate_id, false),
-			(3, 'orphan_key', 'fact_payments.date_key', a.orphan_date, false),
-			(4, 'orphan_key', 'fact_payments.customer_key', a.orphan_customer, false),
-			(5, 'orphan_key', 'fact_payments.channel_key', a.orphan_channel, false),
-			(6, 'orphan_key', 'fact_payments.city_key', a.orphan_city, false),
-			(7, 'invalid_value', 'fact_payments', a.invalid_value, false),
-			(8, 'negative_amount', 'fact_payments', a.negative_amount, false),
-			(9, 'revenue_mismatch', 'fact_payments', a.revenue_mismatch, false),
-			(10, 'bucket_mismatch', 'fact_payments', a.bucket_mismatch, false),
-			(11, 'date_key_mismatch', 'fact_payments', a.date_mismatch, false),
-			(12, 'customer_version_mismatch', 'fact_payments', a.version_mismatch, false),
-			(13, 'future_timestamp', 'fact_payments', a.future, true)
-		) AS v(ord, check_name, entity, failing_rows, soft)
-	ORDER BY v.ord;
+-- Revenue is stored in numeric(14, 4), which rounds amount x fee / 100
+-- to 4 places, with the fee the payment was loaded with (the channel's
+-- may have changed since). A successful payment without a fee has no
+-- revenue that could be right.
+CREATE FUNCTION analytics._dq_payments()
+RETURNS TABLE (check_name text, entity text, failing_rows bigint, status text)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT v.check_name, v.entity, v.failing_rows,
+	CASE WHEN v.failing_rows = 0 THEN 'ok' WHEN v.soft THEN 'warn' ELSE 'fail' END
+FROM (SELECT
+		pg_catalog.count(*) FILTER (WHERE f.transaction_id IS NULL OR f.date_key IS NULL OR f.txn_ts IS NULL
+			OR f.channel_key IS NULL OR f.amount IS NULL OR f.status IS NULL
+			OR f.fee_percent IS NULL OR f.revenue IS NULL) AS null_required,
+		pg_catalog.count(*) FILTER (WHERE f.date_key IS NOT NULL AND d.date_key IS NULL) AS orphan_date,
+		pg_catalog.count(*) FILTER (WHERE f.customer_key IS NOT NULL AND c.customer_key IS NULL) AS orphan_customer,
+		pg_catalog.count(*) FILTER (WHERE f.channel_key IS NOT NULL AND ch.channel_key IS NULL) AS orphan_channel,
+		pg_catalog.count(*) FILTER (WHERE f.city_key IS NOT NULL AND ci.city_key IS NULL) AS orphan_city,
+		pg_catalog.count(*) FILTER (WHERE f.status NOT IN ('success', 'failed')
+			OR f.processing_time < 0 OR f.fee_percent < 0 OR f.fee_percent > 100) AS invalid_value,
+		pg_catalog.count(*) FILTER (WHERE f.amount <= 0) AS negative_amount,
+		pg_catalog.count(*) FILTER (WHERE CASE f.status
+			WHEN 'failed' THEN f.revenue <> 0
+			WHEN 'success' THEN f.amount IS NOT NULL AND f.revenue IS NOT NULL
+				AND f.revenue IS DISTINCT FROM pg_catalog.round(f.amount * f.fee_percent / 100, 4)
+			END) AS revenue_mismatch,
+		pg_catalog.count(*) FILTER (WHERE f.processing_delay_bucket IS DISTINCT FROM CASE
+			WHEN f.processing_time < 2 THEN 'fast'
+			WHEN f.processing_time <= 5 THEN 'medium'
+			WHEN f.processing_time > 5 THEN 'slow' END) AS bucket_mismatch,
+		pg_catalog.count(*) FILTER (WHERE NOT (f.txn_ts >= d.day_start AND f.txn_ts < d.day_end)) AS date_mismatch,
+		pg_catalog.count(*) FILTER (WHERE NOT (f.txn_ts >= c.covers_from
+			AND f.txn_ts < c.covers_to)) AS version_mismatch,
+		pg_catalog.count(*) FILTER (WHERE f.txn_ts > analytics._now()) AS future
+	FROM analytics.fact_payments f
+		LEFT JOIN analytics._dq_day_bounds d ON d.date_key = f.date_key
+		LEFT JOIN analytics._dq_customer_coverage c ON c.customer_key = f.customer_key
+		LEFT JOIN (SELECT DISTINCT channel_key FROM analytics.dim_channel) ch ON ch.channel_key = f.channel_key
+		LEFT JOIN (SELECT DISTINCT city_key FROM analytics.dim_city) ci ON ci.city_key = f.city_key
+	) a,
+	(SELECT coalesce(pg_catalog.sum(n), 0)::bigint AS duplicate_id
+		FROM (SELECT pg_catalog.count(*) AS n FROM analytics.fact_payments WHERE transaction_id IS NOT NULL
+			GROUP BY transaction_id HAVING pg_catalog.count(*) > 1) x) u,
+	LATERAL (VALUES
+		(1, 'null_required', 'fact_payments', a.null_required, false),
+		(2, 'duplicate_key', 'fact_payments.transaction_id', u.duplicate_id, false),
+		(3, 'orphan_key', 'fact_payments.date_key', a.orphan_date, false),
+		(4, 'orphan_key', 'fact_payments.customer_key', a.orphan_customer, false),
+		(5, 'orphan_key', 'fact_payments.channel_key', a.orphan_channel, false),
+		(6, 'orphan_key', 'fact_payments.city_key', a.orphan_city, false),
+		(7, 'invalid_value', 'fact_payments', a.invalid_value, false),
+		(8, 'negative_amount', 'fact_payments', a.negative_amount, false),
+		(9, 'revenue_mismatch', 'fact_payments', a.revenue_mismatch, false),
+		(10, 'bucket_mismatch', 'fact_payments', a.bucket_mismatch, false),
+		(11, 'date_key_mismatch', 'fact_payments', a.date_mismatch, false),
+		(12, 'customer_version_mismatch', 'fact_payments', a.version_mismatch, false),
+		(13, 'future_timestamp', 'fact_payments', a.future, true)
+	) AS v(ord, check_name, entity, failing_rows, soft)
+ORDER BY v.ord;
+END;
+COMMENT ON FUNCTION analytics._dq_payments() IS 'Internal step of analytics.data_quality_checks: the checks of fact_payments, in order';
 
-	RETURN QUERY
-	SELECT v.check_name, v.entity, v.failing_rows,
-		CASE WHEN v.failing_rows = 0 THEN 'ok' WHEN v.soft THEN 'warn' ELSE 'fail' END
-	FROM (SELECT
-			pg_catalog.count(*) FILTER (WHERE f.interaction_id IS NULL OR f.date_key IS NULL
-				OR f.interaction_ts IS NULL OR f.status IS NULL) AS null_required,
-			pg_catalog.count(*) FILTER (WHERE f.date_key IS NOT NULL AND d.date_key IS NULL) AS orphan_date,
-			pg_catalog.count(*) FILTER (WHERE f.customer_key IS NOT NULL AND c.customer_key IS NULL) AS orphan_customer,
-			pg_catalog.count(*) FILTER (WHERE f.channel_key IS NOT NULL AND ch.channel_key IS NULL) AS orphan_channel,
-			pg_catalog.count(*) FILTER (WHERE f.status NOT IN ('resolved', 'unresolved', 'abandoned')
-				OR f.duration_seconds < 0) AS invalid_value,
-			pg_catalog.count(*) FILTER (WHERE NOT (f.interaction_ts >= d.day_start
-				AND f.interaction_ts < d.day_end)) AS date_mismatch,
-			pg_catalog.count(*) FILTER (WHERE NOT (f.interaction_ts >= c.covers_from
-				AND f.interaction_ts < c.covers_to)) AS version_mismatch,
-			pg_catalog.count(*) FILTER (WHERE f.interaction_ts > analytics._now()) AS future
-		FROM analytics.fact_interactions f
-			LEFT JOIN (SELECT date_key, pg_catalog.min(day_start) AS day_start, pg_catalog.max(day_end) AS day_end
-				FROM (SELECT date_key,
-						CASE WHEN full_date >= '0001-01-01' AND full_date < '214748-01-01'
-							THEN full_date::timestamp AT TIME ZONE 'UTC' END AS day_start,
-						CASE WHEN full_date >= '0001-01-01' AND full_date < '214748-01-01'
-							THEN (full_date::timestamp + interval '1 day') AT TIME ZONE 'UTC' END AS day_end
-					FROM analytics.dim_date) days
-				GROUP BY date_key) d ON d.date_key = f.date_key
-			LEFT JOIN (SELECT v.customer_key,
-					pg_catalog.min(CASE WHEN v.valid_from = e.first_from THEN '-infinity'
-						ELSE v.valid_from END) AS covers_from,
-					pg_catalog.max(v.valid_to) AS covers_to
-				FROM analytics.dim_customer v
-					LEFT JOIN (SELECT customer_id, pg_catalog.min(valid_from) AS first_from
-						FROM analytics.dim_customer GROUP BY customer_id) e ON e.customer_id = v.customer_id
-				GROUP BY v.customer_key) c ON c.customer_key = f.customer_key
-			LEFT JOIN (SELECT DISTINCT channel_key FROM analytics.dim_channel) ch ON ch.channel_key = f.channel_key
-		) a,
-		(SELECT coalesce(pg_catalog.sum(n), 0)::bigint AS duplicate_id
-			FROM (SELECT pg_catalog.count(*) AS n FROM analytics.fact_interactions WHERE interaction_id IS NOT NULL
-				GROUP BY interaction_id HAVING pg_catalog.count(*) > 1) x) u,
-		LATERAL (VALUES
-			(1, 'null_required', 'fact_interactions', a.null_required, false),
-			(2, 'duplicate_key', 'fact_interactions.interaction_id', u.duplicate_id, false),
-			(3, 'orphan_key', 'fact_interactions.date_key', a.orphan_date, false),
-			(4, 'orphan_key', 'fact_interactions.customer_key', a.orphan_customer, false),
-			(5, 'orphan_key', 'fact_interactions.channel_key', a.orphan_channel, false),
-			(6, 'invalid_value', 'fact_interactions', a.invalid_value, false),
-			(7, 'date_key_mismatch', 'fact_interactions', a.date_mismatch, false),
-			(8, 'customer_version_mismatch', 'fact_interactions', a.version_mismatch, false),
-			(9, 'future_timestamp', 'fact_interactions', a.future, true)
-		) AS v(ord, check_name, entity, failing_rows, soft)
-	ORDER BY v.ord;
+CREATE FUNCTION analytics._dq_interactions()
+RETURNS TABLE (check_name text, entity text, failing_rows bigint, status text)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT v.check_name, v.entity, v.failing_rows,
+	CASE WHEN v.failing_rows = 0 THEN 'ok' WHEN v.soft THEN 'warn' ELSE 'fail' END
+FROM (SELECT
+		pg_catalog.count(*) FILTER (WHERE f.interaction_id IS NULL OR f.date_key IS NULL
+			OR f.interaction_ts IS NULL OR f.status IS NULL) AS null_required,
+		pg_catalog.count(*) FILTER (WHERE f.date_key IS NOT NULL AND d.date_key IS NULL) AS orphan_date,
+		pg_catalog.count(*) FILTER (WHERE f.customer_key IS NOT NULL AND c.customer_key IS NULL) AS orphan_customer,
+		pg_catalog.count(*) FILTER (WHERE f.channel_key IS NOT NULL AND ch.channel_key IS NULL) AS orphan_channel,
+		pg_catalog.count(*) FILTER (WHERE f.status NOT IN ('resolved', 'unresolved', 'abandoned')
+			OR f.duration_seconds < 0) AS invalid_value,
+		pg_catalog.count(*) FILTER (WHERE NOT (f.interaction_ts >= d.day_start
+			AND f.interaction_ts < d.day_end)) AS date_mismatch,
+		pg_catalog.count(*) FILTER (WHERE NOT (f.interaction_ts >= c.covers_from
+			AND f.interaction_ts < c.covers_to)) AS version_mismatch,
+		pg_catalog.count(*) FILTER (WHERE f.interaction_ts > analytics._now()) AS future
+	FROM analytics.fact_interactions f
+		LEFT JOIN analytics._dq_day_bounds d ON d.date_key = f.date_key
+		LEFT JOIN analytics._dq_customer_coverage c ON c.customer_key = f.customer_key
+		LEFT JOIN (SELECT DISTINCT channel_key FROM analytics.dim_channel) ch ON ch.channel_key = f.channel_key
+	) a,
+	(SELECT coalesce(pg_catalog.sum(n), 0)::bigint AS duplicate_id
+		FROM (SELECT pg_catalog.count(*) AS n FROM analytics.fact_interactions WHERE interaction_id IS NOT NULL
+			GROUP BY interaction_id HAVING pg_catalog.count(*) > 1) x) u,
+	LATERAL (VALUES
+		(1, 'null_required', 'fact_interactions', a.null_required, false),
+		(2, 'duplicate_key', 'fact_interactions.interaction_id', u.duplicate_id, false),
+		(3, 'orphan_key', 'fact_interactions.date_key', a.orphan_date, false),
+		(4, 'orphan_key', 'fact_interactions.customer_key', a.orphan_customer, false),
+		(5, 'orphan_key', 'fact_interactions.channel_key', a.orphan_channel, false),
+		(6, 'invalid_value', 'fact_interactions', a.invalid_value, false),
+		(7, 'date_key_mismatch', 'fact_interactions', a.date_mismatch, false),
+		(8, 'customer_version_mismatch', 'fact_interactions', a.version_mismatch, false),
+		(9, 'future_timestamp', 'fact_interactions', a.future, true)
+	) AS v(ord, check_name, entity, failing_rows, soft)
+ORDER BY v.ord;
+END;
+COMMENT ON FUNCTION analytics._dq_interactions() IS 'Internal step of analytics.data_quality_checks: the checks of fact_interactions, in order';
+
+CREATE FUNCTION analytics.data_quality_checks()
+RETURNS TABLE (check_name text, entity text, failing_rows bigint, status text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	-- A STABLE function's statements all see the calling query's snapshot,
+	-- so the passes below check one state of the warehouse. Each pass is
+	-- its own RETURN QUERY (which may run in parallel, unlike SELECT INTO)
+	-- and frees its hash tables before the next.
+
+	RETURN QUERY SELECT * FROM analytics._dq_dimensions();
+	RETURN QUERY SELECT * FROM analytics._dq_sales();
+	RETURN QUERY SELECT * FROM analytics._dq_payments();
+	RETURN QUERY SELECT * FROM analytics._dq_interactions();
 END
 $$;
 COMMENT ON FUNCTION analytics.data_quality_checks() IS 'Checks the warehouse''s invariants over its rows (nulls, duplicate and orphan keys, the calendar, customer versions, amounts, revenue, delay buckets, date keys): one row per check and entity with the failing rows and ok, warn or fail';
 
 REVOKE ALL ON FUNCTION analytics.data_quality_checks() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._dq_dimensions(), analytics._dq_sales(), analytics._dq_payments(),
+	analytics._dq_interactions() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics._dq_dimensions(), analytics._dq_sales(), analytics._dq_payments(),
+	analytics._dq_interactions() TO analytics_admin, analytics_reader;
 GRANT EXECUTE ON FUNCTION analytics.data_quality_checks() TO analytics_admin, analytics_reader;
+GRANT SELECT ON analytics._dq_day_bounds, analytics._dq_customer_coverage TO analytics_admin, analytics_reader;

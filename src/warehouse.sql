@@ -604,12 +604,16 @@ COMMENT ON FUNCTION analytics._load_merge(text, regclass, text, text[], text[], 
 -- first version of a customer reaching back to -infinity (so that a fact
 -- before all versions takes the earliest). Used by the loader to key facts
 -- and to move them when a history gains a version.
+-- (A join with each customer's first valid_from rather than a window
+-- function, so that the queries reading it may run in parallel.)
 CREATE VIEW analytics._customer_validity AS
 SELECT d.customer_id, d.customer_key,
-	CASE WHEN d.valid_from OPERATOR(pg_catalog.=) pg_catalog.min(d.valid_from) OVER (PARTITION BY d.customer_id)
+	CASE WHEN d.valid_from OPERATOR(pg_catalog.=) e.first_from
 		THEN '-infinity'::timestamptz ELSE d.valid_from END AS lo,
 	d.valid_to AS hi
-FROM analytics.dim_customer d;
+FROM analytics.dim_customer d
+	LEFT JOIN (SELECT c.customer_id, pg_catalog.min(c.valid_from) AS first_from
+		FROM analytics.dim_customer c GROUP BY c.customer_id) e ON e.customer_id OPERATOR(pg_catalog.=) d.customer_id;
 COMMENT ON VIEW analytics._customer_validity IS 'Internal: the time range [lo, hi) in which each customer version applies to facts, the first version reaching back to -infinity';
 
 -- Applies pg_temp.load_customers (valid rows, one per (customer_id,
