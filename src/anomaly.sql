@@ -151,6 +151,11 @@ SELECT s.day, s.event_name, s.events, s.zscore,
 		pg_catalog.current_setting('analytics.anomaly_threshold')::pg_catalog.float8 AS is_anomaly
 FROM scored s;
 COMMENT ON VIEW analytics.event_anomalies IS 'Events per event_name and UTC day (days without events count 0), with the z-score of each day against the 28 days before it and is_anomaly = |zscore| > analytics.anomaly_threshold; complete days only (the current UTC day is left out)';
+COMMENT ON COLUMN analytics.event_anomalies.day IS 'UTC calendar day, every day from the event name''s first day with events to its last day with events before the current UTC day (analytics._now()); the current day is left out';
+COMMENT ON COLUMN analytics.event_anomalies.event_name IS 'Event name as tracked';
+COMMENT ON COLUMN analytics.event_anomalies.events IS 'Events that occurred that UTC day; 0 on a day without events';
+COMMENT ON COLUMN analytics.event_anomalies.zscore IS 'analytics.zscore of the day''s count against the event name''s up to 28 days before it (ROWS 28 PRECEDING): (events - their mean) / their sample standard deviation; NULL with fewer than 2 days before it or when those days all have the same count';
+COMMENT ON COLUMN analytics.event_anomalies.is_anomaly IS '|zscore| > the analytics.anomaly_threshold setting (default 3), read when the query runs; NULL when zscore is NULL';
 
 GRANT SELECT ON analytics.event_anomalies TO analytics_reader;
 

@@ -80,6 +80,12 @@ SELECT p.screen, p.total_seconds, p.views, p.sessions, COALESCE(v.users, 0) AS u
 FROM per_screen p
 LEFT JOIN viewers v ON v.screen OPERATOR(pg_catalog.=) p.screen;
 COMMENT ON VIEW analytics.screen_time_stats IS 'Time spent per screen over all sessions (seconds): time between consecutive events of a session counts toward the screen last shown, gaps over analytics.session_idle_timeout count zero, the last event ends the session, a view with duration_ms counts that instead; events without session_id are left out';
+COMMENT ON COLUMN analytics.screen_time_stats.screen IS 'Screen name (events.screen) of the screen views';
+COMMENT ON COLUMN analytics.screen_time_stats.total_seconds IS 'Seconds spent on the screen over all sessions (microsecond precision): the time to the next event of the session while the screen was the last shown, a gap over analytics.session_idle_timeout counting 0, or duration_ms / 1000 for a view that has duration_ms';
+COMMENT ON COLUMN analytics.screen_time_stats.views IS 'Screen views: events with this screen and a session_id';
+COMMENT ON COLUMN analytics.screen_time_stats.sessions IS 'Sessions (distinct session_id) with at least one view of the screen';
+COMMENT ON COLUMN analytics.screen_time_stats.users IS 'Distinct non-NULL user_id among the views of the screen (0 when none has one)';
+COMMENT ON COLUMN analytics.screen_time_stats.avg_seconds_per_session IS 'total_seconds / sessions, in seconds';
 
 -- Home filters
 --
@@ -113,6 +119,9 @@ CROSS JOIN LATERAL (
 WHERE e.event_name = 'home_filters_opened'
 GROUP BY f.filter;
 COMMENT ON VIEW analytics.filter_usage IS 'Home filters applied, from home_filters_opened events: props.filters as an array of names or an object of booleans (true = applied); uses = events, users = distinct users';
+COMMENT ON COLUMN analytics.filter_usage.filter IS 'Filter name: a non-empty string element of props.filters (array form) or a key of props.filters whose value is true (object form), in home_filters_opened events';
+COMMENT ON COLUMN analytics.filter_usage.uses IS 'home_filters_opened events that applied the filter (named twice in one event: one use)';
+COMMENT ON COLUMN analytics.filter_usage.users IS 'Distinct non-NULL user_id among those events (0 when none has one)';
 
 -- Bookings by tag
 --
@@ -142,6 +151,10 @@ LEFT JOIN LATERAL (
 WHERE e.event_name = 'booking_created'
 GROUP BY 1, 2, 3;
 COMMENT ON VIEW analytics.booking_tags IS 'Bookings per building, time window and tag, from booking_created events; a booking without tags counts under tag ''(none)'', a missing building or time window shows as ''(unknown)''';
+COMMENT ON COLUMN analytics.booking_tags.building IS 'props.building of the booking_created event; ''(unknown)'' when missing, null, not a string or empty';
+COMMENT ON COLUMN analytics.booking_tags.time_window IS 'props.time_window of the booking_created event; ''(unknown)'' when missing, null, not a string or empty';
+COMMENT ON COLUMN analytics.booking_tags.tag IS 'A distinct non-empty string of the props.tags array; ''(none)'' for a booking without one';
+COMMENT ON COLUMN analytics.booking_tags.bookings IS 'booking_created events with that building, time window and tag (a booking with n tags counts in n rows)';
 
 -- Schedule import funnel
 --
@@ -212,6 +225,12 @@ CROSS JOIN LATERAL (VALUES
 	(3, 'completed', m.users3, m.users2)
 ) AS k(step, step_name, users, previous);
 COMMENT ON VIEW analytics.schedule_import_funnel IS 'Schedule import funnel per method (started -> file_selected -> completed): users who reached each step in order, drop-off from the previous step in users and percent (NULL for step 1)';
+COMMENT ON COLUMN analytics.schedule_import_funnel.method IS 'props.method of schedule_import_step events (a string); a method appears once a user has started it';
+COMMENT ON COLUMN analytics.schedule_import_funnel.step IS 'Step number: 1 started, 2 file_selected, 3 completed';
+COMMENT ON COLUMN analytics.schedule_import_funnel.step_name IS 'Step name: started, file_selected or completed (props.step)';
+COMMENT ON COLUMN analytics.schedule_import_funnel.users IS 'Distinct user_id who reached the step in order: a started event; then a file_selected at or after their first start; then a completed at or after that first file selection';
+COMMENT ON COLUMN analytics.schedule_import_funnel.dropoff_from_previous IS 'users of the previous step - users of this step; 0 for step 1';
+COMMENT ON COLUMN analytics.schedule_import_funnel.dropoff_pct IS '100 x dropoff_from_previous / users of the previous step, in percent (0-100); NULL for step 1 and when the previous step has no users';
 
 -- One row: most_common_method = the method with the most users at step 1;
 -- highest_dropoff_method and highest_dropoff_step = the method and step_name
@@ -240,6 +259,9 @@ LEFT JOIN (
 	LIMIT 1
 ) d ON true;
 COMMENT ON VIEW analytics.schedule_import_summary IS 'One row: the import method most users started, and the method and step with the highest drop-off percentage (ties: alphabetical)';
+COMMENT ON COLUMN analytics.schedule_import_summary.most_common_method IS 'The method with the most users at step 1 of analytics.schedule_import_funnel (ties: first in C collation order); NULL without funnel data';
+COMMENT ON COLUMN analytics.schedule_import_summary.highest_dropoff_method IS 'The method of the step 2 or 3 row with the highest dropoff_pct (ties: first method, then step_name, in C collation order); NULL when no such row has a dropoff_pct';
+COMMENT ON COLUMN analytics.schedule_import_summary.highest_dropoff_step IS 'The step_name (file_selected or completed) of that row; NULL when highest_dropoff_method is';
 
 GRANT SELECT ON analytics.screen_time_stats, analytics.filter_usage, analytics.booking_tags,
 	analytics.schedule_import_funnel, analytics.schedule_import_summary TO analytics_reader;

@@ -20,6 +20,16 @@ CREATE TABLE analytics.events (
 	props jsonb NOT NULL DEFAULT '{}'::jsonb
 ) PARTITION BY RANGE (occurred_at);
 COMMENT ON TABLE analytics.events IS 'Collected app events, partitioned by month of occurred_at; written through analytics.track and analytics.track_batch';
+COMMENT ON COLUMN analytics.events.event_id IS 'Event identifier (UUID), sent by the app or generated; with occurred_at the idempotency key: the same (event_id, occurred_at) is stored once';
+COMMENT ON COLUMN analytics.events.occurred_at IS 'When the event happened, as stamped by the app (default: the time of receipt); at most analytics.max_clock_skew after received_at; the monthly partition key (UTC months)';
+COMMENT ON COLUMN analytics.events.received_at IS 'When the database received the event (analytics._now() at ingestion; an event stored by analytics.retry_rejected keeps its original receipt time)';
+COMMENT ON COLUMN analytics.events.event_name IS 'Event name, 1 to 200 characters, not blank';
+COMMENT ON COLUMN analytics.events.session_id IS 'App session the event belongs to (at most 1000 characters); NULL when the app sent none';
+COMMENT ON COLUMN analytics.events.device_id IS 'Device that sent the event (at most 1000 characters); NULL when the app sent none';
+COMMENT ON COLUMN analytics.events.user_id IS 'User the event belongs to (at most 1000 characters; a JSON number is stored as its text); NULL when anonymous';
+COMMENT ON COLUMN analytics.events.screen IS 'Screen shown, for a screen view (open_screen); NULL for other events';
+COMMENT ON COLUMN analytics.events.duration_ms IS 'Time the app measured on the screen, in milliseconds (0 or more); NULL when not measured';
+COMMENT ON COLUMN analytics.events.props IS 'Event properties: a JSON object of at most 64 kB, {} when none were sent';
 
 CREATE TABLE analytics.events_default PARTITION OF analytics.events DEFAULT;
 COMMENT ON TABLE analytics.events_default IS 'Events whose month has no partition yet; analytics.ensure_partitions moves them out';
@@ -32,6 +42,10 @@ CREATE TABLE analytics.rejected_events (
 );
 CREATE INDEX rejected_events_user_idx ON analytics.rejected_events ((payload OPERATOR(pg_catalog.->>) 'user_id'));
 COMMENT ON TABLE analytics.rejected_events IS 'Events refused by analytics.track_batch, kept whole with the reason; analytics.retry_rejected tries them again';
+COMMENT ON COLUMN analytics.rejected_events.id IS 'Identity, in order of rejection';
+COMMENT ON COLUMN analytics.rejected_events.received_at IS 'When the database received the event (analytics._now() at ingestion); kept when analytics.retry_rejected stores it';
+COMMENT ON COLUMN analytics.rejected_events.payload IS 'The event object exactly as sent to analytics.track_batch';
+COMMENT ON COLUMN analytics.rejected_events.reason IS 'Why the event was refused: its first problem (for example: event_name is empty)';
 
 SELECT pg_catalog.pg_extension_config_dump('analytics.events_default', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.rejected_events', '');
@@ -480,6 +494,11 @@ SELECT (pg_catalog.timezone('UTC', e.occurred_at))::date AS day,
 FROM analytics.events e
 GROUP BY 1, 2;
 COMMENT ON VIEW analytics.event_counts_daily IS 'Events collected per UTC day and event name, with distinct users and sessions';
+COMMENT ON COLUMN analytics.event_counts_daily.day IS 'UTC calendar day of occurred_at';
+COMMENT ON COLUMN analytics.event_counts_daily.event_name IS 'Event name as tracked';
+COMMENT ON COLUMN analytics.event_counts_daily.events IS 'Events that occurred that UTC day';
+COMMENT ON COLUMN analytics.event_counts_daily.users IS 'Distinct non-NULL user_id among those events (0 when none has one)';
+COMMENT ON COLUMN analytics.event_counts_daily.sessions IS 'Distinct non-NULL session_id among those events (0 when none has one)';
 
 -- Daily counts as a series: for each event name, every UTC day from its
 -- first to its last day with events, days without events counting 0 (what
@@ -502,6 +521,9 @@ FROM (
 CROSS JOIN LATERAL pg_catalog.generate_series(0,
 	COALESCE(d.next_day OPERATOR(pg_catalog.-) d.day OPERATOR(pg_catalog.-) 1, 0)) AS g(i);
 COMMENT ON VIEW analytics.event_counts_filled IS 'Events per UTC day and event name from each name''s first to its last day, days without events counting 0';
+COMMENT ON COLUMN analytics.event_counts_filled.day IS 'UTC calendar day, every day from the event name''s first to its last day with events';
+COMMENT ON COLUMN analytics.event_counts_filled.event_name IS 'Event name as tracked';
+COMMENT ON COLUMN analytics.event_counts_filled.events IS 'Events that occurred that UTC day; 0 on a day without events';
 
 -- Privileges: writers only ingest, readers only read, admins maintain.
 

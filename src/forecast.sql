@@ -145,6 +145,11 @@ SELECT (pg_catalog.timezone('UTC', p.ts))::date AS day, f.event_name,
 FROM fits f
 CROSS JOIN LATERAL pg_catalog.unnest(f.points) AS p;
 COMMENT ON VIEW analytics.event_forecast IS 'Daily event counts forecast for the 14 days after each event name''s last complete UTC day, with weekly (detected) season and 95% prediction intervals, clamped at 0';
+COMMENT ON COLUMN analytics.event_forecast.day IS 'UTC calendar day forecast: the 1st to 14th day after the event name''s last complete day (its last day with events before the current UTC day)';
+COMMENT ON COLUMN analytics.event_forecast.event_name IS 'Event name as tracked; only names with at least 3 complete days (empty days included) are forecast';
+COMMENT ON COLUMN analytics.event_forecast.forecast IS 'Forecast events that day: linear trend plus the detected seasonal terms (analytics.linear_forecast, season -1) over the complete days of event_counts_filled, clamped at 0';
+COMMENT ON COLUMN analytics.event_forecast.lower IS 'Lower bound of the 95% prediction interval of the forecast, clamped at 0';
+COMMENT ON COLUMN analytics.event_forecast.upper IS 'Upper bound of the 95% prediction interval of the forecast, clamped at 0';
 
 GRANT SELECT ON analytics.event_forecast TO analytics_reader;
 

@@ -54,6 +54,13 @@ CREATE TABLE analytics.retail_daily_totals (
 	timed_payments bigint NOT NULL
 );
 COMMENT ON TABLE analytics.retail_daily_totals IS 'Per UTC day with data (a completed sale or a payment): completed sales revenue, payment fee revenue, payments, failed payments, and the sum and count of processing times; read by the 7-day averages, month-over-month growth and shares; maintained by analytics.refresh_retail_summaries';
+COMMENT ON COLUMN analytics.retail_daily_totals.day IS 'UTC calendar day with a completed sale or a payment';
+COMMENT ON COLUMN analytics.retail_daily_totals.sales_revenue IS 'Sum of total_amount of the day''s completed order lines, 0 when none; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.retail_daily_totals.payment_revenue IS 'Sum of fact_payments.revenue of the day''s payments, 0 when none; currency of the data, 4 decimals';
+COMMENT ON COLUMN analytics.retail_daily_totals.payments IS 'Payments that day';
+COMMENT ON COLUMN analytics.retail_daily_totals.failed_payments IS 'Payments with status failed that day';
+COMMENT ON COLUMN analytics.retail_daily_totals.processing_seconds IS 'Sum of processing_time of the day''s payments that have one, in seconds; 0 when none';
+COMMENT ON COLUMN analytics.retail_daily_totals.timed_payments IS 'Payments of the day with a processing_time';
 
 CREATE TABLE analytics.customer_first_purchase (
 	customer_id text PRIMARY KEY,
@@ -61,6 +68,8 @@ CREATE TABLE analytics.customer_first_purchase (
 );
 CREATE INDEX customer_first_purchase_day ON analytics.customer_first_purchase (first_day);
 COMMENT ON TABLE analytics.customer_first_purchase IS 'Per customer_id (all SCD2 versions together): the UTC day of the first completed purchase; read by new_customers and the customer lifespan of CLV; maintained by analytics.refresh_retail_summaries';
+COMMENT ON COLUMN analytics.customer_first_purchase.customer_id IS 'Source customer id (all SCD2 versions together) with at least one completed order line';
+COMMENT ON COLUMN analytics.customer_first_purchase.first_day IS 'UTC day of the customer''s first completed order line';
 
 -- Recomputes both summary tables for the UTC days from from_date to to_date
 -- (inclusive), from the facts as they are now:
@@ -220,11 +229,16 @@ FROM (
 	GROUP BY d.full_date
 ) g;
 COMMENT ON VIEW analytics.kpi_daily IS 'Sales KPIs per UTC day over completed order lines: revenue, orders, units, average order value, gross profit, margin, distinct customers, new customers (first completed purchase that day) and the 7-day average daily revenue (empty days as 0, window cut at the start of the data)';
-COMMENT ON COLUMN analytics.kpi_daily.revenue IS 'sum(quantity x unit_price - discount) over completed lines';
-COMMENT ON COLUMN analytics.kpi_daily.orders IS 'distinct order_id with a completed line that day';
-COMMENT ON COLUMN analytics.kpi_daily.customers IS 'distinct customer_id (not customer_key) with a completed line that day';
-COMMENT ON COLUMN analytics.kpi_daily.new_customers IS 'customers whose first-ever completed purchase is that day';
-COMMENT ON COLUMN analytics.kpi_daily.revenue_7d_avg IS 'sum of daily revenue over the 7 days ending that day / the number of those days on or after the first day of sales data (7 once the data is a week old)';
+COMMENT ON COLUMN analytics.kpi_daily.day IS 'UTC calendar day with at least one completed order line (dim_date.full_date)';
+COMMENT ON COLUMN analytics.kpi_daily.revenue IS 'Sum of total_amount (quantity x unit_price - discount) over the completed lines; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.kpi_daily.orders IS 'Distinct order_id with a completed line that day';
+COMMENT ON COLUMN analytics.kpi_daily.units IS 'Sum of quantity over the completed lines';
+COMMENT ON COLUMN analytics.kpi_daily.avg_order_value IS 'Average order value: revenue / orders; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.kpi_daily.gross_profit IS 'revenue - cost, cost = sum of cost_amount (quantity x unit cost) of the same lines; currency of the data, 2 decimals; NULL when one of them has no cost';
+COMMENT ON COLUMN analytics.kpi_daily.profit_margin_pct IS 'Profit margin: 100 x (revenue - cost) / revenue, in percent (negative for a loss); NULL when cost is unknown, when revenue <= 0 and when cost > 10^7 x revenue';
+COMMENT ON COLUMN analytics.kpi_daily.customers IS 'Distinct customer_id (not customer_key: all SCD2 versions of a customer count once) with a completed line that day';
+COMMENT ON COLUMN analytics.kpi_daily.new_customers IS 'Customers whose first-ever completed purchase (over all their versions) is that day, from analytics.customer_first_purchase';
+COMMENT ON COLUMN analytics.kpi_daily.revenue_7d_avg IS 'Average daily revenue of the 7 days ending that day, days without completed sales counting 0: their sales revenue (analytics.retail_daily_totals) / the number of those days on or after the first day with any order line (7 once the data is a week old); currency of the data, 2 decimals';
 
 -- Daily sales by store and sales channel, with calendar attributes (UTC
 -- day). store and channel are NULL for lines without them (online sales have
@@ -250,6 +264,18 @@ LEFT JOIN analytics.dim_channel ch ON ch.channel_key = f.channel_key
 WHERE f.status = 'completed'
 GROUP BY d.full_date, d.day_of_week, d.day_name, d.is_weekend, s.store_key, ch.channel_key;
 COMMENT ON VIEW analytics.sales_daily IS 'Completed sales per UTC day, store and sales channel (NULL store or channel: the lines had none), with ISO day_of_week (Monday 1), day_name and is_weekend: revenue, orders, units, customers, average order value';
+COMMENT ON COLUMN analytics.sales_daily.day IS 'UTC calendar day of the sale (dim_date.full_date)';
+COMMENT ON COLUMN analytics.sales_daily.day_of_week IS 'ISO day of the week of day: Monday 1 .. Sunday 7';
+COMMENT ON COLUMN analytics.sales_daily.day_name IS 'English name of the day of the week (Monday .. Sunday)';
+COMMENT ON COLUMN analytics.sales_daily.is_weekend IS 'true on Saturday and Sunday';
+COMMENT ON COLUMN analytics.sales_daily.store_id IS 'Source store id of the lines (dim_store.store_id); NULL for lines without a store (online sales)';
+COMMENT ON COLUMN analytics.sales_daily.store_name IS 'Store name (dim_store); NULL for lines without a store or a store without a name';
+COMMENT ON COLUMN analytics.sales_daily.channel IS 'Sales channel name (dim_channel.channel_name); NULL for lines without a channel or a channel without a name';
+COMMENT ON COLUMN analytics.sales_daily.revenue IS 'Sum of total_amount (quantity x unit_price - discount) over the completed lines; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.sales_daily.orders IS 'Distinct order_id with a completed line';
+COMMENT ON COLUMN analytics.sales_daily.units IS 'Sum of quantity over the completed lines';
+COMMENT ON COLUMN analytics.sales_daily.customers IS 'Distinct customer_id (not customer_key: all SCD2 versions of a customer count once) with a completed line';
+COMMENT ON COLUMN analytics.sales_daily.avg_order_value IS 'Average order value: revenue / orders; currency of the data, 2 decimals';
 
 -- Monthly sales with month-over-month growth. month = the first day of the
 -- UTC calendar month. new_customers = customers whose first-ever completed
@@ -292,6 +318,17 @@ CROSS JOIN LATERAL (
 	WHERE t.day >= (g.month - '1 month'::interval)::date AND t.day < g.month
 ) pm;
 COMMENT ON VIEW analytics.sales_monthly IS 'Completed sales per UTC calendar month (month = its first day): revenue, orders, units, customers, new customers, average order value, gross profit, margin, the previous month''s revenue and month-over-month growth in percent';
+COMMENT ON COLUMN analytics.sales_monthly.month IS 'First day of the UTC calendar month of the sale';
+COMMENT ON COLUMN analytics.sales_monthly.revenue IS 'Sum of total_amount (quantity x unit_price - discount) over the completed lines; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.sales_monthly.orders IS 'Distinct order_id with a completed line in the month';
+COMMENT ON COLUMN analytics.sales_monthly.units IS 'Sum of quantity over the completed lines';
+COMMENT ON COLUMN analytics.sales_monthly.customers IS 'Distinct customer_id (not customer_key: all SCD2 versions of a customer count once) with a completed line in the month';
+COMMENT ON COLUMN analytics.sales_monthly.new_customers IS 'Customers whose first-ever completed purchase (over all their versions) is in the month, from analytics.customer_first_purchase';
+COMMENT ON COLUMN analytics.sales_monthly.avg_order_value IS 'Average order value: revenue / orders; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.sales_monthly.gross_profit IS 'revenue - cost, cost = sum of cost_amount (quantity x unit cost) of the same lines; currency of the data, 2 decimals; NULL when one of them has no cost';
+COMMENT ON COLUMN analytics.sales_monthly.profit_margin_pct IS 'Profit margin: 100 x (revenue - cost) / revenue, in percent (negative for a loss); NULL when cost is unknown, when revenue <= 0 and when cost > 10^7 x revenue';
+COMMENT ON COLUMN analytics.sales_monthly.prev_month_revenue IS 'Completed sales revenue of the previous calendar month (analytics.retail_daily_totals); 0 when it had none, also before the data starts; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.sales_monthly.mom_growth_pct IS 'Month-over-month growth: 100 x (revenue - prev_month_revenue) / prev_month_revenue, in percent; NULL when prev_month_revenue is 0 and when the change is over 10^7 times prev_month_revenue';
 
 -- Products per month: what sells. revenue, units (sum of quantity), orders
 -- and customers over completed lines; avg_selling_price = revenue / units
@@ -315,6 +352,16 @@ LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
 WHERE f.status = 'completed'
 GROUP BY d.year, d.month, p.product_key;
 COMMENT ON VIEW analytics.top_products IS 'Completed sales per UTC month and product: revenue, units, orders, customers, average selling price (revenue / units); rank by ordering on revenue';
+COMMENT ON COLUMN analytics.top_products.month IS 'First day of the UTC calendar month of the sale';
+COMMENT ON COLUMN analytics.top_products.product_id IS 'Source product id (dim_product.product_id)';
+COMMENT ON COLUMN analytics.top_products.product_name IS 'Product name (dim_product, current value)';
+COMMENT ON COLUMN analytics.top_products.category IS 'Product category (dim_product); NULL when the product has none';
+COMMENT ON COLUMN analytics.top_products.subcategory IS 'Product subcategory (dim_product); NULL when the product has none';
+COMMENT ON COLUMN analytics.top_products.revenue IS 'Sum of total_amount (quantity x unit_price - discount) over the completed lines; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.top_products.units IS 'Sum of quantity over the completed lines';
+COMMENT ON COLUMN analytics.top_products.orders IS 'Distinct order_id with a completed line';
+COMMENT ON COLUMN analytics.top_products.customers IS 'Distinct customer_id (not customer_key: all SCD2 versions of a customer count once) with a completed line';
+COMMENT ON COLUMN analytics.top_products.avg_selling_price IS 'Average selling price per unit after discounts: revenue / units; currency of the data, 2 decimals';
 
 -- Categories per month. revenue_share_pct = 100 x revenue / the month's
 -- completed revenue (from retail_daily_totals), NULL when that is 0.
@@ -347,6 +394,16 @@ FROM (
 	GROUP BY d.year, d.month, p.category, p.subcategory
 ) g;
 COMMENT ON VIEW analytics.category_sales IS 'Completed sales per UTC month, category and subcategory: revenue, units, orders, customers, gross profit, margin, and the share of the month''s revenue in percent';
+COMMENT ON COLUMN analytics.category_sales.month IS 'First day of the UTC calendar month of the sale';
+COMMENT ON COLUMN analytics.category_sales.category IS 'Product category (dim_product); NULL for products without one';
+COMMENT ON COLUMN analytics.category_sales.subcategory IS 'Product subcategory (dim_product); NULL for products without one';
+COMMENT ON COLUMN analytics.category_sales.revenue IS 'Sum of total_amount (quantity x unit_price - discount) over the completed lines; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.category_sales.units IS 'Sum of quantity over the completed lines';
+COMMENT ON COLUMN analytics.category_sales.orders IS 'Distinct order_id with a completed line';
+COMMENT ON COLUMN analytics.category_sales.customers IS 'Distinct customer_id (not customer_key: all SCD2 versions of a customer count once) with a completed line';
+COMMENT ON COLUMN analytics.category_sales.gross_profit IS 'revenue - cost, cost = sum of cost_amount (quantity x unit cost) of the same lines; currency of the data, 2 decimals; NULL when one of them has no cost';
+COMMENT ON COLUMN analytics.category_sales.profit_margin_pct IS 'Profit margin: 100 x (revenue - cost) / revenue, in percent (negative for a loss); NULL when cost is unknown, when revenue <= 0 and when cost > 10^7 x revenue';
+COMMENT ON COLUMN analytics.category_sales.revenue_share_pct IS '100 x revenue / the month''s completed sales revenue (analytics.retail_daily_totals), in percent (0-100); NULL when that total is not positive or the row''s revenue is negative or above it (summaries not refreshed)';
 
 -- Payment methods of sales per month (dim_payment via fact_sales; NULL for
 -- lines without one). revenue_share_pct as in category_sales.
@@ -374,6 +431,13 @@ FROM (
 	GROUP BY d.year, d.month, pm.payment_method
 ) g;
 COMMENT ON VIEW analytics.payment_methods IS 'Completed sales per UTC month and payment method: orders, revenue, average order value, customers, and the share of the month''s revenue in percent';
+COMMENT ON COLUMN analytics.payment_methods.month IS 'First day of the UTC calendar month of the sale';
+COMMENT ON COLUMN analytics.payment_methods.payment_method IS 'Payment method of the sale (dim_payment.payment_method); NULL for lines without one';
+COMMENT ON COLUMN analytics.payment_methods.orders IS 'Distinct order_id with a completed line';
+COMMENT ON COLUMN analytics.payment_methods.revenue IS 'Sum of total_amount (quantity x unit_price - discount) over the completed lines; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.payment_methods.avg_order_value IS 'Average order value: revenue / orders; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.payment_methods.customers IS 'Distinct customer_id (not customer_key: all SCD2 versions of a customer count once) with a completed line';
+COMMENT ON COLUMN analytics.payment_methods.revenue_share_pct IS '100 x revenue / the month''s completed sales revenue (analytics.retail_daily_totals), in percent (0-100); NULL when that total is not positive or the row''s revenue is negative or above it (summaries not refreshed)';
 
 -- Geography of sales per month: where the customer was when buying (city,
 -- state, region and country of the customer version valid at the sale, so a
@@ -395,6 +459,16 @@ JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
 WHERE f.status = 'completed'
 GROUP BY d.year, d.month, c.country, c.region, c.state, c.city;
 COMMENT ON VIEW analytics.sales_geography IS 'Completed sales per UTC month and customer location at the time of sale (country, region, state, city of the SCD2 version): revenue, orders, units, customers, average order value';
+COMMENT ON COLUMN analytics.sales_geography.month IS 'First day of the UTC calendar month of the sale';
+COMMENT ON COLUMN analytics.sales_geography.country IS 'Country of the customer version valid at the sale (SCD2: a customer who moved counts in both places); NULL when that version has none';
+COMMENT ON COLUMN analytics.sales_geography.region IS 'Region of the customer version valid at the sale (SCD2: a customer who moved counts in both places); NULL when that version has none';
+COMMENT ON COLUMN analytics.sales_geography.state IS 'State of the customer version valid at the sale (SCD2: a customer who moved counts in both places); NULL when that version has none';
+COMMENT ON COLUMN analytics.sales_geography.city IS 'City of the customer version valid at the sale (SCD2: a customer who moved counts in both places); NULL when that version has none';
+COMMENT ON COLUMN analytics.sales_geography.revenue IS 'Sum of total_amount (quantity x unit_price - discount) over the completed lines; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.sales_geography.orders IS 'Distinct order_id with a completed line';
+COMMENT ON COLUMN analytics.sales_geography.units IS 'Sum of quantity over the completed lines';
+COMMENT ON COLUMN analytics.sales_geography.customers IS 'Distinct customer_id (not customer_key: all SCD2 versions of a customer count once) with a completed line';
+COMMENT ON COLUMN analytics.sales_geography.avg_order_value IS 'Average order value: revenue / orders; currency of the data, 2 decimals';
 
 -- Customer segments per month: the segment of the customer version valid at
 -- the sale (a customer whose segment changed counts in both).
@@ -416,6 +490,15 @@ JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
 WHERE f.status = 'completed'
 GROUP BY d.year, d.month, c.segment;
 COMMENT ON VIEW analytics.customer_segments IS 'Completed sales per UTC month and customer segment at the time of sale: customers, orders, units, revenue, average order value, revenue and orders per customer';
+COMMENT ON COLUMN analytics.customer_segments.month IS 'First day of the UTC calendar month of the sale';
+COMMENT ON COLUMN analytics.customer_segments.segment IS 'Customer segment of the customer version valid at the sale (a customer whose segment changed counts in both); NULL when that version has none';
+COMMENT ON COLUMN analytics.customer_segments.customers IS 'Distinct customer_id (not customer_key: all SCD2 versions of a customer count once) with a completed line';
+COMMENT ON COLUMN analytics.customer_segments.orders IS 'Distinct order_id with a completed line';
+COMMENT ON COLUMN analytics.customer_segments.units IS 'Sum of quantity over the completed lines';
+COMMENT ON COLUMN analytics.customer_segments.revenue IS 'Sum of total_amount (quantity x unit_price - discount) over the completed lines; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.customer_segments.avg_order_value IS 'Average order value: revenue / orders; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.customer_segments.revenue_per_customer IS 'revenue / customers; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.customer_segments.orders_per_customer IS 'orders / customers, 2 decimals';
 
 -- Product performance per month, over all lines of the product (any
 -- status): units, revenue, cost, gross_profit, margin and discount over
@@ -457,6 +540,22 @@ FROM (
 	GROUP BY d.year, d.month, p.product_key
 ) g;
 COMMENT ON VIEW analytics.product_performance IS 'Per UTC month and product, over all its order lines: units, revenue, cost, gross profit, margin and discount of completed lines; lines, returned and cancelled lines, return rate (of completed + returned lines) and cancellation rate (of all lines) in percent';
+COMMENT ON COLUMN analytics.product_performance.month IS 'First day of the UTC calendar month of the order lines (any status)';
+COMMENT ON COLUMN analytics.product_performance.product_id IS 'Source product id (dim_product.product_id)';
+COMMENT ON COLUMN analytics.product_performance.product_name IS 'Product name (dim_product, current value)';
+COMMENT ON COLUMN analytics.product_performance.category IS 'Product category (dim_product); NULL when the product has none';
+COMMENT ON COLUMN analytics.product_performance.subcategory IS 'Product subcategory (dim_product); NULL when the product has none';
+COMMENT ON COLUMN analytics.product_performance.units IS 'Sum of quantity over the completed lines; 0 when there are none';
+COMMENT ON COLUMN analytics.product_performance.revenue IS 'Sum of total_amount (quantity x unit_price - discount) over the completed lines; 0 when there are none; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.product_performance.cost IS 'Sum of cost_amount (quantity x unit cost) over the completed lines; 0 when there are none, NULL when one of them has no cost; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.product_performance.gross_profit IS 'revenue - cost; currency of the data, 2 decimals; NULL when cost is';
+COMMENT ON COLUMN analytics.product_performance.profit_margin_pct IS 'Profit margin: 100 x (revenue - cost) / revenue, in percent (negative for a loss); NULL when cost is unknown, when revenue <= 0 and when cost > 10^7 x revenue';
+COMMENT ON COLUMN analytics.product_performance.discount IS 'Sum of discount over the completed lines; 0 when there are none; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.product_performance.lines IS 'Order lines of the product in the month, any status';
+COMMENT ON COLUMN analytics.product_performance.returned_lines IS 'Order lines with status returned';
+COMMENT ON COLUMN analytics.product_performance.cancelled_lines IS 'Order lines with status cancelled';
+COMMENT ON COLUMN analytics.product_performance.return_rate IS '100 x returned_lines / (completed + returned lines), in percent (0-100); NULL when there are neither';
+COMMENT ON COLUMN analytics.product_performance.cancellation_rate IS '100 x cancelled_lines / lines, in percent (0-100)';
 
 -- Discounts per month, by the line's discount band: discount = 0 'none';
 -- below 10% of the line's list price (quantity x unit_price) '0-10%'; below
@@ -506,6 +605,19 @@ FROM (
 	GROUP BY d.year, d.month, b.discount_band, b.band_order
 ) g;
 COMMENT ON VIEW analytics.discount_analysis IS 'Completed sales per UTC month and discount band of the line (none, 0-10%, 10-20%, 20-30%, 30%+ of its list price; band_order sorts them): lines, orders, units, list-price sales, discount, revenue, average discount in percent, units per line, gross profit, margin';
+COMMENT ON COLUMN analytics.discount_analysis.month IS 'First day of the UTC calendar month of the sale';
+COMMENT ON COLUMN analytics.discount_analysis.discount_band IS 'Discount of the line as a share of its list price quantity x unit_price: ''none'' (0), ''0-10%'' (below 10%), ''10-20%'' (below 20%), ''20-30%'' (below 30%) or ''30%+''';
+COMMENT ON COLUMN analytics.discount_analysis.band_order IS 'Sort key of discount_band: 1 none .. 5 30%+';
+COMMENT ON COLUMN analytics.discount_analysis.lines IS 'Completed order lines in the band';
+COMMENT ON COLUMN analytics.discount_analysis.orders IS 'Distinct order_id with a completed line in the band';
+COMMENT ON COLUMN analytics.discount_analysis.units IS 'Sum of quantity over the completed lines in the band';
+COMMENT ON COLUMN analytics.discount_analysis.gross_sales IS 'Sum of quantity x unit_price (list price, before discount) of those lines; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.discount_analysis.discount IS 'Sum of discount of those lines; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.discount_analysis.revenue IS 'Sum of total_amount (gross_sales - discount) of those lines; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.discount_analysis.avg_discount_pct IS '100 x discount / gross_sales, in percent (0-100); NULL when gross_sales is 0 or the discount exceeds it';
+COMMENT ON COLUMN analytics.discount_analysis.avg_units_per_line IS 'units / lines, 2 decimals';
+COMMENT ON COLUMN analytics.discount_analysis.gross_profit IS 'revenue - cost, cost = sum of cost_amount (quantity x unit cost) of the same lines; currency of the data, 2 decimals; NULL when one of them has no cost';
+COMMENT ON COLUMN analytics.discount_analysis.profit_margin_pct IS 'Profit margin: 100 x (revenue - cost) / revenue, in percent (negative for a loss); NULL when cost is unknown, when revenue <= 0 and when cost > 10^7 x revenue';
 
 -- Customer lifetime value, one row per customer_id with a completed
 -- purchase (all SCD2 versions together; name, segment and location from the
@@ -568,6 +680,22 @@ LEFT JOIN (
 	GROUP BY cur.segment
 ) l ON l.segment IS NOT DISTINCT FROM g.segment;
 COMMENT ON VIEW analytics.customer_value IS 'Customer lifetime value per customer_id: CLV = average order value x purchase frequency (orders per year since the first purchase, at least 90 days counted) x expected lifespan (the average years since first purchase of the customers of the same current segment), as of the last day of sales data';
+COMMENT ON COLUMN analytics.customer_value.customer_id IS 'Source customer id (all SCD2 versions together), one row per customer with a completed line';
+COMMENT ON COLUMN analytics.customer_value.customer_name IS 'Full name of the customer''s current version; NULL without a current version or when it has none';
+COMMENT ON COLUMN analytics.customer_value.segment IS 'Segment of the customer''s current version; NULL without a current version or when it has none';
+COMMENT ON COLUMN analytics.customer_value.city IS 'City of the customer''s current version; NULL without a current version or when it has none';
+COMMENT ON COLUMN analytics.customer_value.state IS 'State of the customer''s current version; NULL without a current version or when it has none';
+COMMENT ON COLUMN analytics.customer_value.region IS 'Region of the customer''s current version; NULL without a current version or when it has none';
+COMMENT ON COLUMN analytics.customer_value.country IS 'Country of the customer''s current version; NULL without a current version or when it has none';
+COMMENT ON COLUMN analytics.customer_value.first_purchase IS 'UTC day of the customer''s first completed line';
+COMMENT ON COLUMN analytics.customer_value.last_purchase IS 'UTC day of the customer''s last completed line';
+COMMENT ON COLUMN analytics.customer_value.orders IS 'Distinct order_id with a completed line of the customer, over all versions';
+COMMENT ON COLUMN analytics.customer_value.revenue IS 'Sum of total_amount over the customer''s completed lines; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.customer_value.avg_order_value IS 'Average order value: revenue / orders; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.customer_value.tenure_years IS '(as_of - first_purchase + 1 day) / 365.25, in years, both days counted; as_of = the last UTC day with any order line in fact_sales';
+COMMENT ON COLUMN analytics.customer_value.purchase_frequency IS 'Orders per year: orders / greatest(tenure_years, 90 / 365.25) (a tenure under 90 days counts as 90 days)';
+COMMENT ON COLUMN analytics.customer_value.expected_lifespan_years IS 'Average tenure (same measure, first day from analytics.customer_first_purchase) of all customers whose current segment is this customer''s (NULL segment a group of its own), in years; NULL when the summaries hold none of them';
+COMMENT ON COLUMN analytics.customer_value.clv IS 'Customer lifetime value: avg_order_value x purchase_frequency x expected_lifespan_years, from the unrounded factors; currency of the data, 2 decimals; NULL when expected_lifespan_years is';
 
 -- Payments
 --
@@ -601,6 +729,17 @@ LEFT JOIN analytics.dim_city ci ON ci.city_key = f.city_key
 LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
 GROUP BY d.full_date, ch.channel_name, ci.city, ci.state, ci.region, c.segment;
 COMMENT ON VIEW analytics.payment_kpis IS 'Payments per UTC day, channel, city (state, region) and customer segment: fee revenue, transactions, failed, failure rate in percent, average processing time in seconds';
+COMMENT ON COLUMN analytics.payment_kpis.day IS 'UTC calendar day of the payment (dim_date.full_date)';
+COMMENT ON COLUMN analytics.payment_kpis.channel IS 'Payment channel name (dim_channel.channel_name); NULL for a channel without a name';
+COMMENT ON COLUMN analytics.payment_kpis.city IS 'City the payment carries (dim_city.city); NULL for payments without one';
+COMMENT ON COLUMN analytics.payment_kpis.state IS 'State of that city (dim_city); NULL without city or when it has none';
+COMMENT ON COLUMN analytics.payment_kpis.region IS 'Region of that city (dim_city); NULL without city or when it has none';
+COMMENT ON COLUMN analytics.payment_kpis.segment IS 'Segment of the customer version the payment points to; NULL for payments without customer or when it has none';
+COMMENT ON COLUMN analytics.payment_kpis.revenue IS 'Payment fee revenue: sum of fact_payments.revenue (amount x fee_percent / 100 for successful payments, 0 for failed ones); currency of the data, 4 decimals';
+COMMENT ON COLUMN analytics.payment_kpis.transactions IS 'Payments';
+COMMENT ON COLUMN analytics.payment_kpis.failed IS 'Payments with status failed';
+COMMENT ON COLUMN analytics.payment_kpis.failure_rate IS '100 x failed / transactions, in percent (0-100)';
+COMMENT ON COLUMN analytics.payment_kpis.avg_processing_time IS 'Average processing_time over the payments that have one, in seconds, 3 decimals; NULL when none has one';
 
 -- Per UTC day with a payment: the columns of payment_kpis over all payments
 -- of the day, and over the 7 days ending that day (from retail_daily_totals):
@@ -644,6 +783,15 @@ CROSS JOIN LATERAL (
 	WHERE t.day > g.day - 7 AND t.day <= g.day
 ) w;
 COMMENT ON VIEW analytics.payment_kpis_daily IS 'Payments per UTC day: fee revenue, transactions, failed, failure rate, average processing time, and over the 7 days ending that day: average daily revenue, pooled failure rate and average processing time (window cut at the first payment day)';
+COMMENT ON COLUMN analytics.payment_kpis_daily.day IS 'UTC calendar day with at least one payment (dim_date.full_date)';
+COMMENT ON COLUMN analytics.payment_kpis_daily.revenue IS 'Payment fee revenue: sum of fact_payments.revenue (amount x fee_percent / 100 for successful payments, 0 for failed ones); currency of the data, 4 decimals';
+COMMENT ON COLUMN analytics.payment_kpis_daily.transactions IS 'Payments that day';
+COMMENT ON COLUMN analytics.payment_kpis_daily.failed IS 'Payments with status failed that day';
+COMMENT ON COLUMN analytics.payment_kpis_daily.failure_rate IS '100 x failed / transactions, in percent (0-100)';
+COMMENT ON COLUMN analytics.payment_kpis_daily.avg_processing_time IS 'Average processing_time over the payments that have one, in seconds, 3 decimals; NULL when none has one';
+COMMENT ON COLUMN analytics.payment_kpis_daily.revenue_7d_avg IS 'Average daily fee revenue of the 7 days ending that day, days without payments counting 0: their payment revenue (analytics.retail_daily_totals) / the number of those days on or after the first payment day; currency of the data, 4 decimals';
+COMMENT ON COLUMN analytics.payment_kpis_daily.failure_rate_7d IS 'Pooled failure rate of the 7 days ending that day: 100 x their failed / their payments (analytics.retail_daily_totals), in percent (0-100); NULL when the summaries hold no payment in them';
+COMMENT ON COLUMN analytics.payment_kpis_daily.avg_processing_time_7d IS 'Processing seconds / timed payments of the 7 days ending that day (analytics.retail_daily_totals), in seconds, 3 decimals; NULL when none of them is timed';
 
 -- Customer service interactions per UTC day, channel (NULL without one) and
 -- interaction_type: interactions; resolved = status resolved;
@@ -663,6 +811,13 @@ JOIN analytics.dim_date d ON d.date_key = f.date_key
 LEFT JOIN analytics.dim_channel ch ON ch.channel_key = f.channel_key
 GROUP BY d.full_date, ch.channel_name, f.interaction_type;
 COMMENT ON VIEW analytics.interaction_summary IS 'Customer service interactions per UTC day, channel and type: interactions, resolved, average duration in seconds, resolution rate in percent (resolved / all)';
+COMMENT ON COLUMN analytics.interaction_summary.day IS 'UTC calendar day of the interaction (dim_date.full_date)';
+COMMENT ON COLUMN analytics.interaction_summary.channel IS 'Channel name (dim_channel.channel_name); NULL for interactions without a channel';
+COMMENT ON COLUMN analytics.interaction_summary.interaction_type IS 'Interaction type as loaded; NULL when the interaction has none';
+COMMENT ON COLUMN analytics.interaction_summary.interactions IS 'Interactions';
+COMMENT ON COLUMN analytics.interaction_summary.resolved IS 'Interactions with status resolved';
+COMMENT ON COLUMN analytics.interaction_summary.avg_duration_seconds IS 'Average duration_seconds over the interactions that have one, in seconds, 2 decimals; NULL when none has one';
+COMMENT ON COLUMN analytics.interaction_summary.resolution_rate IS '100 x resolved / interactions, in percent (0-100); unresolved and abandoned count as not resolved';
 
 SELECT pg_catalog.pg_extension_config_dump('analytics.retail_daily_totals', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.customer_first_purchase', '');

@@ -45,12 +45,79 @@ CREATE TABLE analytics.stg_interactions (
 	source_row bigserial PRIMARY KEY
 );
 COMMENT ON TABLE analytics.stg_customers IS 'Staging replica of the customers CSV (all text; source_row in load order); emptied by analytics.load_warehouse';
+COMMENT ON COLUMN analytics.stg_customers.customer_id IS 'Column customer_id of the customers CSV as text: the customer''s natural key (required)';
+COMMENT ON COLUMN analytics.stg_customers.first_name IS 'Column first_name of the customers CSV as text';
+COMMENT ON COLUMN analytics.stg_customers.last_name IS 'Column last_name of the customers CSV as text';
+COMMENT ON COLUMN analytics.stg_customers.email IS 'Column email of the customers CSV as text';
+COMMENT ON COLUMN analytics.stg_customers.phone IS 'Column phone of the customers CSV as text';
+COMMENT ON COLUMN analytics.stg_customers.city IS 'Column city of the customers CSV as text';
+COMMENT ON COLUMN analytics.stg_customers.state IS 'Column state of the customers CSV as text';
+COMMENT ON COLUMN analytics.stg_customers.region IS 'Column region of the customers CSV as text';
+COMMENT ON COLUMN analytics.stg_customers.country IS 'Column country of the customers CSV as text';
+COMMENT ON COLUMN analytics.stg_customers.segment IS 'Column segment of the customers CSV as text';
+COMMENT ON COLUMN analytics.stg_customers.updated_at IS 'Column updated_at of the customers CSV as text: when the row was valid from, a timestamp in ISO 8601 (an offset, else UTC) (required)';
+COMMENT ON COLUMN analytics.stg_customers.source_row IS 'Row number in load order, from 1 again after each analytics.load_warehouse (which empties the table); what analytics.load_rejects.source_row names';
 COMMENT ON TABLE analytics.stg_products IS 'Staging replica of the products CSV (all text; source_row in load order); emptied by analytics.load_warehouse';
+COMMENT ON COLUMN analytics.stg_products.product_id IS 'Column product_id of the products CSV as text: the product''s natural key (required)';
+COMMENT ON COLUMN analytics.stg_products.product_name IS 'Column product_name of the products CSV as text';
+COMMENT ON COLUMN analytics.stg_products.category IS 'Column category of the products CSV as text';
+COMMENT ON COLUMN analytics.stg_products.subcategory IS 'Column subcategory of the products CSV as text';
+COMMENT ON COLUMN analytics.stg_products.unit_cost IS 'Column unit_cost of the products CSV as text: a number >= 0 with up to 2 decimals (required)';
+COMMENT ON COLUMN analytics.stg_products.unit_price IS 'Column unit_price of the products CSV as text: list price, a number >= 0 with up to 2 decimals (required)';
+COMMENT ON COLUMN analytics.stg_products.supplier_id IS 'Column supplier_id of the products CSV as text';
+COMMENT ON COLUMN analytics.stg_products.active IS 'Column active of the products CSV as text: a boolean';
+COMMENT ON COLUMN analytics.stg_products.source_row IS 'Row number in load order, from 1 again after each analytics.load_warehouse (which empties the table); what analytics.load_rejects.source_row names';
 COMMENT ON TABLE analytics.stg_stores IS 'Staging replica of the stores CSV (all text; source_row in load order); emptied by analytics.load_warehouse';
+COMMENT ON COLUMN analytics.stg_stores.store_id IS 'Column store_id of the stores CSV as text: the store''s natural key (required)';
+COMMENT ON COLUMN analytics.stg_stores.store_name IS 'Column store_name of the stores CSV as text';
+COMMENT ON COLUMN analytics.stg_stores.city IS 'Column city of the stores CSV as text';
+COMMENT ON COLUMN analytics.stg_stores.state IS 'Column state of the stores CSV as text';
+COMMENT ON COLUMN analytics.stg_stores.region IS 'Column region of the stores CSV as text';
+COMMENT ON COLUMN analytics.stg_stores.country IS 'Column country of the stores CSV as text';
+COMMENT ON COLUMN analytics.stg_stores.manager IS 'Column manager of the stores CSV as text';
+COMMENT ON COLUMN analytics.stg_stores.open_date IS 'Column open_date of the stores CSV as text: a date in ISO 8601';
+COMMENT ON COLUMN analytics.stg_stores.active IS 'Column active of the stores CSV as text: a boolean';
+COMMENT ON COLUMN analytics.stg_stores.source_row IS 'Row number in load order, from 1 again after each analytics.load_warehouse (which empties the table); what analytics.load_rejects.source_row names';
 COMMENT ON TABLE analytics.stg_channels IS 'Staging replica of the channels CSV (all text; source_row in load order); emptied by analytics.load_warehouse';
+COMMENT ON COLUMN analytics.stg_channels.channel_id IS 'Column channel_id of the channels CSV as text: the channel''s natural key (required)';
+COMMENT ON COLUMN analytics.stg_channels.channel_name IS 'Column channel_name of the channels CSV as text';
+COMMENT ON COLUMN analytics.stg_channels.channel_type IS 'Column channel_type of the channels CSV as text';
+COMMENT ON COLUMN analytics.stg_channels.fee_percent IS 'Column fee_percent of the channels CSV as text: the fee in percent, 0 to 100 (required)';
+COMMENT ON COLUMN analytics.stg_channels.active IS 'Column active of the channels CSV as text: a boolean';
+COMMENT ON COLUMN analytics.stg_channels.source_row IS 'Row number in load order, from 1 again after each analytics.load_warehouse (which empties the table); what analytics.load_rejects.source_row names';
 COMMENT ON TABLE analytics.stg_sales IS 'Staging replica of the sales CSV, one row per order line (all text; source_row in load order); emptied by analytics.load_warehouse';
+COMMENT ON COLUMN analytics.stg_sales.sale_id IS 'Column sale_id of the sales CSV as text: the order line''s natural key (required)';
+COMMENT ON COLUMN analytics.stg_sales.order_id IS 'Column order_id of the sales CSV as text: required';
+COMMENT ON COLUMN analytics.stg_sales.sale_ts IS 'Column sale_ts of the sales CSV as text: a timestamp in ISO 8601 (an offset, else UTC) (required)';
+COMMENT ON COLUMN analytics.stg_sales.customer_id IS 'Column customer_id of the sales CSV as text: a customer in the warehouse or this load (required)';
+COMMENT ON COLUMN analytics.stg_sales.product_id IS 'Column product_id of the sales CSV as text: a product in the warehouse or this load (required)';
+COMMENT ON COLUMN analytics.stg_sales.store_id IS 'Column store_id of the sales CSV as text: a store in the warehouse or this load, or empty';
+COMMENT ON COLUMN analytics.stg_sales.channel_id IS 'Column channel_id of the sales CSV as text: a channel in the warehouse or this load, or empty';
+COMMENT ON COLUMN analytics.stg_sales.payment_method IS 'Column payment_method of the sales CSV as text';
+COMMENT ON COLUMN analytics.stg_sales.quantity IS 'Column quantity of the sales CSV as text: a whole number > 0 (required)';
+COMMENT ON COLUMN analytics.stg_sales.unit_price IS 'Column unit_price of the sales CSV as text: a number >= 0 with up to 2 decimals (required)';
+COMMENT ON COLUMN analytics.stg_sales.discount IS 'Column discount of the sales CSV as text: an amount >= 0 up to quantity x unit_price, empty for 0';
+COMMENT ON COLUMN analytics.stg_sales.status IS 'Column status of the sales CSV as text: completed, returned or cancelled (required)';
+COMMENT ON COLUMN analytics.stg_sales.source_row IS 'Row number in load order, from 1 again after each analytics.load_warehouse (which empties the table); what analytics.load_rejects.source_row names';
 COMMENT ON TABLE analytics.stg_payments IS 'Staging replica of the payments CSV, one row per transaction (all text; source_row in load order); emptied by analytics.load_warehouse';
+COMMENT ON COLUMN analytics.stg_payments.transaction_id IS 'Column transaction_id of the payments CSV as text: the payment''s natural key (required)';
+COMMENT ON COLUMN analytics.stg_payments.txn_ts IS 'Column txn_ts of the payments CSV as text: a timestamp in ISO 8601 (an offset, else UTC) (required)';
+COMMENT ON COLUMN analytics.stg_payments.customer_id IS 'Column customer_id of the payments CSV as text: a customer in the warehouse or this load, or empty';
+COMMENT ON COLUMN analytics.stg_payments.channel_id IS 'Column channel_id of the payments CSV as text: a channel in the warehouse or this load (required)';
+COMMENT ON COLUMN analytics.stg_payments.city IS 'Column city of the payments CSV as text';
+COMMENT ON COLUMN analytics.stg_payments.amount IS 'Column amount of the payments CSV as text: a number > 0 with up to 2 decimals (required)';
+COMMENT ON COLUMN analytics.stg_payments.status IS 'Column status of the payments CSV as text: success or failed (required)';
+COMMENT ON COLUMN analytics.stg_payments.processing_time IS 'Column processing_time of the payments CSV as text: seconds, a number >= 0, or empty';
+COMMENT ON COLUMN analytics.stg_payments.source_row IS 'Row number in load order, from 1 again after each analytics.load_warehouse (which empties the table); what analytics.load_rejects.source_row names';
 COMMENT ON TABLE analytics.stg_interactions IS 'Staging replica of the interactions CSV (all text; source_row in load order); emptied by analytics.load_warehouse';
+COMMENT ON COLUMN analytics.stg_interactions.interaction_id IS 'Column interaction_id of the interactions CSV as text: the interaction''s natural key (required)';
+COMMENT ON COLUMN analytics.stg_interactions.customer_id IS 'Column customer_id of the interactions CSV as text: a customer in the warehouse or this load, or empty';
+COMMENT ON COLUMN analytics.stg_interactions.channel_id IS 'Column channel_id of the interactions CSV as text: a channel in the warehouse or this load, or empty';
+COMMENT ON COLUMN analytics.stg_interactions.interaction_type IS 'Column interaction_type of the interactions CSV as text';
+COMMENT ON COLUMN analytics.stg_interactions.interaction_ts IS 'Column interaction_ts of the interactions CSV as text: a timestamp in ISO 8601 (an offset, else UTC) (required)';
+COMMENT ON COLUMN analytics.stg_interactions.duration IS 'Column duration of the interactions CSV as text: seconds, a number >= 0, or empty';
+COMMENT ON COLUMN analytics.stg_interactions.status IS 'Column status of the interactions CSV as text: resolved, unresolved or abandoned (required)';
+COMMENT ON COLUMN analytics.stg_interactions.source_row IS 'Row number in load order, from 1 again after each analytics.load_warehouse (which empties the table); what analytics.load_rejects.source_row names';
 
 -- The calendar: one row per day, keyed YYYYMMDD.
 CREATE TABLE analytics.dim_date (
@@ -70,6 +137,19 @@ CREATE TABLE analytics.dim_date (
 	CHECK (date_key OPERATOR(pg_catalog.=) pg_catalog.to_char(full_date, 'YYYYMMDD')::int)
 );
 COMMENT ON TABLE analytics.dim_date IS 'Calendar dimension, one row per day, date_key = YYYYMMDD; iso_week is the ISO 8601 week of iso_year (the days from Monday December 29 on can be week 1 of the next year, from January 1 to 3 week 52 or 53 of the last); day_of_week is ISO (Monday 1 .. Sunday 7); filled by analytics.fill_dim_date';
+COMMENT ON COLUMN analytics.dim_date.date_key IS 'Surrogate key YYYYMMDD of full_date (20250301 for 2025-03-01)';
+COMMENT ON COLUMN analytics.dim_date.full_date IS 'The calendar day; facts fall on the UTC day of their timestamp';
+COMMENT ON COLUMN analytics.dim_date.day IS 'Day of the month, 1-31';
+COMMENT ON COLUMN analytics.dim_date.month IS 'Month, 1-12';
+COMMENT ON COLUMN analytics.dim_date.month_name IS 'English month name (January .. December)';
+COMMENT ON COLUMN analytics.dim_date.quarter IS 'Quarter, 1-4';
+COMMENT ON COLUMN analytics.dim_date.year IS 'Calendar year';
+COMMENT ON COLUMN analytics.dim_date.iso_year IS 'ISO 8601 week-numbering year (differs from year in the days around January 1 that belong to a week of the other year)';
+COMMENT ON COLUMN analytics.dim_date.iso_week IS 'ISO 8601 week of iso_year, 1-53 (weeks start on Monday; week 1 holds the year''s first Thursday)';
+COMMENT ON COLUMN analytics.dim_date.day_of_week IS 'ISO day of the week: Monday 1 .. Sunday 7';
+COMMENT ON COLUMN analytics.dim_date.day_name IS 'English name of the day of the week (Monday .. Sunday)';
+COMMENT ON COLUMN analytics.dim_date.is_weekend IS 'true on Saturday and Sunday';
+COMMENT ON COLUMN analytics.dim_date.is_month_end IS 'true on the last day of the month';
 
 -- The calendar rows of the given days that are missing (used by
 -- fill_dim_date and the loader).
@@ -156,6 +236,20 @@ CREATE TABLE analytics.dim_customer (
 );
 CREATE UNIQUE INDEX dim_customer_current ON analytics.dim_customer (customer_id) WHERE is_current;
 COMMENT ON TABLE analytics.dim_customer IS 'Customer dimension, SCD type 2 on segment, city, state, region and country (one version per change, valid_from inclusive to valid_to exclusive, the current one open-ended); name, email and phone change in place; updated_at is the newest source updated_at applied to the customer';
+COMMENT ON COLUMN analytics.dim_customer.customer_key IS 'Surrogate key of this customer version';
+COMMENT ON COLUMN analytics.dim_customer.customer_id IS 'Source customer id (natural key, shared by all versions of the customer)';
+COMMENT ON COLUMN analytics.dim_customer.full_name IS 'first_name and last_name of the source, joined by a space; NULL when both are empty (changed in place)';
+COMMENT ON COLUMN analytics.dim_customer.email IS 'Email address (changed in place); NULL when empty in the source';
+COMMENT ON COLUMN analytics.dim_customer.phone IS 'Phone number (changed in place); NULL when empty in the source';
+COMMENT ON COLUMN analytics.dim_customer.city IS 'City of this version (a change makes a new version); NULL when empty in the source';
+COMMENT ON COLUMN analytics.dim_customer.state IS 'State of this version (a change makes a new version); NULL when empty in the source';
+COMMENT ON COLUMN analytics.dim_customer.region IS 'Region of this version (a change makes a new version); NULL when empty in the source';
+COMMENT ON COLUMN analytics.dim_customer.country IS 'Country of this version (a change makes a new version); NULL when empty in the source';
+COMMENT ON COLUMN analytics.dim_customer.segment IS 'Customer segment of this version (a change makes a new version); NULL when empty in the source';
+COMMENT ON COLUMN analytics.dim_customer.valid_from IS 'Start of the version''s validity (inclusive): the source updated_at of the row that made it';
+COMMENT ON COLUMN analytics.dim_customer.valid_to IS 'End of the version''s validity (exclusive): the next version''s valid_from, infinity for the current version';
+COMMENT ON COLUMN analytics.dim_customer.is_current IS 'true for the current version (valid_to = infinity), exactly one per customer_id';
+COMMENT ON COLUMN analytics.dim_customer.updated_at IS 'The newest source updated_at applied to the customer';
 
 -- Every accepted customer row, one per (customer_id, updated_at), the last
 -- loaded winning: the history analytics.dim_customer's versions are built
@@ -175,6 +269,17 @@ CREATE TABLE analytics.customer_source_rows (
 	PRIMARY KEY (customer_id, updated_at)
 );
 COMMENT ON TABLE analytics.customer_source_rows IS 'Every customer row analytics.load_warehouse accepted, one per (customer_id, updated_at), the latest load''s winning (run_id): the history the SCD type 2 versions of analytics.dim_customer are rebuilt from';
+COMMENT ON COLUMN analytics.customer_source_rows.customer_id IS 'Source customer id';
+COMMENT ON COLUMN analytics.customer_source_rows.updated_at IS 'Source updated_at of the row: the time from which its values hold';
+COMMENT ON COLUMN analytics.customer_source_rows.full_name IS 'first_name and last_name of the row, joined by a space; NULL when both are empty';
+COMMENT ON COLUMN analytics.customer_source_rows.email IS 'Email address of the row; NULL when empty';
+COMMENT ON COLUMN analytics.customer_source_rows.phone IS 'Phone number of the row; NULL when empty';
+COMMENT ON COLUMN analytics.customer_source_rows.city IS 'City of the row; NULL when empty';
+COMMENT ON COLUMN analytics.customer_source_rows.state IS 'State of the row; NULL when empty';
+COMMENT ON COLUMN analytics.customer_source_rows.region IS 'Region of the row; NULL when empty';
+COMMENT ON COLUMN analytics.customer_source_rows.country IS 'Country of the row; NULL when empty';
+COMMENT ON COLUMN analytics.customer_source_rows.segment IS 'Customer segment of the row; NULL when empty';
+COMMENT ON COLUMN analytics.customer_source_rows.run_id IS 'The load run (analytics.load_runs.run_id) that last wrote the row';
 
 CREATE TABLE analytics.dim_product (
 	product_key serial PRIMARY KEY,
@@ -188,6 +293,15 @@ CREATE TABLE analytics.dim_product (
 	active boolean
 );
 COMMENT ON TABLE analytics.dim_product IS 'Product dimension (type 1), with the unit cost and list price';
+COMMENT ON COLUMN analytics.dim_product.product_key IS 'Surrogate key of the product';
+COMMENT ON COLUMN analytics.dim_product.product_id IS 'Source product id (natural key)';
+COMMENT ON COLUMN analytics.dim_product.product_name IS 'Product name; NULL when empty in the source';
+COMMENT ON COLUMN analytics.dim_product.category IS 'Product category; NULL when empty in the source';
+COMMENT ON COLUMN analytics.dim_product.subcategory IS 'Product subcategory; NULL when empty in the source';
+COMMENT ON COLUMN analytics.dim_product.unit_cost IS 'Cost of one unit, >= 0; currency of the data, 2 decimals; fact_sales.cost_amount takes it at load time';
+COMMENT ON COLUMN analytics.dim_product.unit_price IS 'List price of one unit, >= 0; currency of the data, 2 decimals (a sale carries its own unit_price)';
+COMMENT ON COLUMN analytics.dim_product.supplier_id IS 'Source supplier id; NULL when empty in the source';
+COMMENT ON COLUMN analytics.dim_product.active IS 'Whether the product is active; NULL when empty in the source';
 
 CREATE TABLE analytics.dim_store (
 	store_key serial PRIMARY KEY,
@@ -202,6 +316,16 @@ CREATE TABLE analytics.dim_store (
 	active boolean
 );
 COMMENT ON TABLE analytics.dim_store IS 'Store dimension (type 1)';
+COMMENT ON COLUMN analytics.dim_store.store_key IS 'Surrogate key of the store';
+COMMENT ON COLUMN analytics.dim_store.store_id IS 'Source store id (natural key)';
+COMMENT ON COLUMN analytics.dim_store.store_name IS 'Store name; NULL when empty in the source';
+COMMENT ON COLUMN analytics.dim_store.city IS 'City of the store; NULL when empty in the source';
+COMMENT ON COLUMN analytics.dim_store.state IS 'State of the store; NULL when empty in the source';
+COMMENT ON COLUMN analytics.dim_store.region IS 'Region of the store; NULL when empty in the source';
+COMMENT ON COLUMN analytics.dim_store.country IS 'Country of the store; NULL when empty in the source';
+COMMENT ON COLUMN analytics.dim_store.manager IS 'Store manager; NULL when empty in the source';
+COMMENT ON COLUMN analytics.dim_store.open_date IS 'Opening day (the UTC day of the source open_date); NULL when empty in the source';
+COMMENT ON COLUMN analytics.dim_store.active IS 'Whether the store is active; NULL when empty in the source';
 
 CREATE TABLE analytics.dim_channel (
 	channel_key serial PRIMARY KEY,
@@ -212,12 +336,20 @@ CREATE TABLE analytics.dim_channel (
 	active boolean
 );
 COMMENT ON TABLE analytics.dim_channel IS 'Sales and payment channel dimension (type 1), with the fee the channel charges, in percent';
+COMMENT ON COLUMN analytics.dim_channel.channel_key IS 'Surrogate key of the channel';
+COMMENT ON COLUMN analytics.dim_channel.channel_id IS 'Source channel id (natural key)';
+COMMENT ON COLUMN analytics.dim_channel.channel_name IS 'Channel name; NULL when empty in the source';
+COMMENT ON COLUMN analytics.dim_channel.channel_type IS 'Channel type; NULL when empty in the source';
+COMMENT ON COLUMN analytics.dim_channel.fee_percent IS 'Fee the channel charges on successful payments, in percent (0-100), 2 decimals';
+COMMENT ON COLUMN analytics.dim_channel.active IS 'Whether the channel is active; NULL when empty in the source';
 
 CREATE TABLE analytics.dim_payment (
 	payment_key serial PRIMARY KEY,
 	payment_method text NOT NULL UNIQUE
 );
 COMMENT ON TABLE analytics.dim_payment IS 'Payment method dimension (type 1)';
+COMMENT ON COLUMN analytics.dim_payment.payment_key IS 'Surrogate key of the payment method';
+COMMENT ON COLUMN analytics.dim_payment.payment_method IS 'Payment method as named in the sales CSV (natural key)';
 
 CREATE TABLE analytics.dim_city (
 	city_key serial PRIMARY KEY,
@@ -227,6 +359,11 @@ CREATE TABLE analytics.dim_city (
 	country text
 );
 COMMENT ON TABLE analytics.dim_city IS 'City dimension (type 1), keyed by the city name payments carry';
+COMMENT ON COLUMN analytics.dim_city.city_key IS 'Surrogate key of the city';
+COMMENT ON COLUMN analytics.dim_city.city IS 'City name (natural key), as customers, stores and payments carry it';
+COMMENT ON COLUMN analytics.dim_city.state IS 'State of the city: of the newest customer version in it, else of a store in it; NULL when unknown';
+COMMENT ON COLUMN analytics.dim_city.region IS 'Region of the city, taken like state; NULL when unknown';
+COMMENT ON COLUMN analytics.dim_city.country IS 'Country of the city, taken like state; NULL when unknown';
 
 -- Facts. Money is numeric with declared precision; every foreign key and
 -- time column is indexed.
@@ -256,6 +393,21 @@ CREATE INDEX fact_sales_store ON analytics.fact_sales (store_key);
 CREATE INDEX fact_sales_channel ON analytics.fact_sales (channel_key);
 CREATE INDEX fact_sales_payment ON analytics.fact_sales (payment_key);
 COMMENT ON TABLE analytics.fact_sales IS 'Order lines: total_amount = quantity x unit_price - discount, cost_amount = quantity x the product''s unit cost at load time, customer_key = the customer version valid at sale_ts';
+COMMENT ON COLUMN analytics.fact_sales.sale_id IS 'Source sale id: one order line (natural key)';
+COMMENT ON COLUMN analytics.fact_sales.order_id IS 'Source order id; an order has one or more lines';
+COMMENT ON COLUMN analytics.fact_sales.date_key IS 'dim_date.date_key of the UTC day of sale_ts';
+COMMENT ON COLUMN analytics.fact_sales.sale_ts IS 'When the sale happened';
+COMMENT ON COLUMN analytics.fact_sales.customer_key IS 'The customer version (dim_customer) valid at sale_ts (the first version for a sale before all versions)';
+COMMENT ON COLUMN analytics.fact_sales.product_key IS 'The product (dim_product)';
+COMMENT ON COLUMN analytics.fact_sales.store_key IS 'The store (dim_store); NULL for a line without a store (online)';
+COMMENT ON COLUMN analytics.fact_sales.channel_key IS 'The sales channel (dim_channel); NULL for a line without a channel';
+COMMENT ON COLUMN analytics.fact_sales.payment_key IS 'The payment method (dim_payment); NULL for a line without one';
+COMMENT ON COLUMN analytics.fact_sales.quantity IS 'Units sold, > 0';
+COMMENT ON COLUMN analytics.fact_sales.unit_price IS 'Price of one unit on this line, >= 0; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.fact_sales.discount IS 'Discount on the whole line, 0 up to quantity x unit_price; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.fact_sales.total_amount IS 'quantity x unit_price - discount; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.fact_sales.cost_amount IS 'quantity x the product''s unit_cost at load time; currency of the data, 2 decimals; NULL when the product has no unit cost';
+COMMENT ON COLUMN analytics.fact_sales.status IS 'completed, returned or cancelled; only completed lines count as sales';
 
 CREATE TABLE analytics.fact_payments (
 	transaction_id text PRIMARY KEY,
@@ -277,6 +429,18 @@ CREATE INDEX fact_payments_customer ON analytics.fact_payments (customer_key);
 CREATE INDEX fact_payments_channel ON analytics.fact_payments (channel_key);
 CREATE INDEX fact_payments_city ON analytics.fact_payments (city_key);
 COMMENT ON TABLE analytics.fact_payments IS 'Payment transactions: processing_delay_bucket fast (< 2 s), medium (2-5 s), slow (> 5 s); fee_percent is the channel''s fee when the payment was loaded (a later fee change leaves it, like revenue, alone); revenue = amount x fee_percent / 100 for successful transactions, else 0';
+COMMENT ON COLUMN analytics.fact_payments.transaction_id IS 'Source transaction id (natural key)';
+COMMENT ON COLUMN analytics.fact_payments.date_key IS 'dim_date.date_key of the UTC day of txn_ts';
+COMMENT ON COLUMN analytics.fact_payments.txn_ts IS 'When the payment happened';
+COMMENT ON COLUMN analytics.fact_payments.customer_key IS 'The customer version (dim_customer) valid at txn_ts; NULL for a payment without customer';
+COMMENT ON COLUMN analytics.fact_payments.channel_key IS 'The payment channel (dim_channel)';
+COMMENT ON COLUMN analytics.fact_payments.city_key IS 'The city the payment carries (dim_city); NULL without one';
+COMMENT ON COLUMN analytics.fact_payments.amount IS 'Amount paid, > 0; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.fact_payments.status IS 'success or failed';
+COMMENT ON COLUMN analytics.fact_payments.processing_time IS 'Processing time in seconds (>= 0, 3 decimals); NULL when not recorded';
+COMMENT ON COLUMN analytics.fact_payments.processing_delay_bucket IS 'fast (processing_time < 2 s), medium (2-5 s, 5 included), slow (> 5 s); NULL when processing_time is';
+COMMENT ON COLUMN analytics.fact_payments.fee_percent IS 'The channel''s fee_percent when the payment was loaded, in percent (0-100)';
+COMMENT ON COLUMN analytics.fact_payments.revenue IS 'Fee revenue: round(amount x fee_percent / 100, 4) for a successful payment, 0 for a failed one; currency of the data, 4 decimals';
 
 CREATE TABLE analytics.fact_interactions (
 	interaction_id text PRIMARY KEY,
@@ -293,6 +457,14 @@ CREATE INDEX fact_interactions_ts ON analytics.fact_interactions (interaction_ts
 CREATE INDEX fact_interactions_customer ON analytics.fact_interactions (customer_key);
 CREATE INDEX fact_interactions_channel ON analytics.fact_interactions (channel_key);
 COMMENT ON TABLE analytics.fact_interactions IS 'Customer service interactions';
+COMMENT ON COLUMN analytics.fact_interactions.interaction_id IS 'Source interaction id (natural key)';
+COMMENT ON COLUMN analytics.fact_interactions.date_key IS 'dim_date.date_key of the UTC day of interaction_ts';
+COMMENT ON COLUMN analytics.fact_interactions.interaction_ts IS 'When the interaction happened';
+COMMENT ON COLUMN analytics.fact_interactions.customer_key IS 'The customer version (dim_customer) valid at interaction_ts; NULL without customer';
+COMMENT ON COLUMN analytics.fact_interactions.channel_key IS 'The channel (dim_channel); NULL without one';
+COMMENT ON COLUMN analytics.fact_interactions.interaction_type IS 'Interaction type as in the source; NULL when empty';
+COMMENT ON COLUMN analytics.fact_interactions.duration_seconds IS 'Duration in seconds (>= 0, 3 decimals), the source duration; NULL when not recorded';
+COMMENT ON COLUMN analytics.fact_interactions.status IS 'resolved, unresolved or abandoned';
 
 -- Load bookkeeping: one row per analytics.load_warehouse call, and every
 -- row it refused, whole, with the reason.
@@ -310,6 +482,17 @@ CREATE TABLE analytics.load_runs (
 	error text
 );
 COMMENT ON TABLE analytics.load_runs IS 'One row per analytics.load_warehouse call: its status, counts and, for a failed run, the error';
+COMMENT ON COLUMN analytics.load_runs.run_id IS 'Identity of the run, in order of calls';
+COMMENT ON COLUMN analytics.load_runs.started_at IS 'When the run started (clock time)';
+COMMENT ON COLUMN analytics.load_runs.finished_at IS 'When the run finished or failed (clock time); NULL while it runs';
+COMMENT ON COLUMN analytics.load_runs.status IS 'running, succeeded or failed';
+COMMENT ON COLUMN analytics.load_runs.rows_in IS 'Staging rows read, all entities; NULL unless succeeded';
+COMMENT ON COLUMN analytics.load_runs.inserted IS 'Warehouse rows inserted, all entities; NULL unless succeeded';
+COMMENT ON COLUMN analytics.load_runs.updated IS 'Warehouse rows updated, all entities; NULL unless succeeded';
+COMMENT ON COLUMN analytics.load_runs.unchanged IS 'Valid staging rows that changed nothing, all entities; NULL unless succeeded';
+COMMENT ON COLUMN analytics.load_runs.duplicates IS 'Staging rows dropped because a later valid row repeats their natural key, all entities; NULL unless succeeded';
+COMMENT ON COLUMN analytics.load_runs.rejected IS 'Staging rows refused (in analytics.load_rejects), all entities; NULL unless succeeded';
+COMMENT ON COLUMN analytics.load_runs.error IS 'For a failed run, the error message with its SQLSTATE and detail; NULL otherwise';
 
 CREATE TABLE analytics.load_rejects (
 	run_id bigint NOT NULL REFERENCES analytics.load_runs,
@@ -321,6 +504,11 @@ CREATE TABLE analytics.load_rejects (
 );
 CREATE INDEX load_rejects_entity ON analytics.load_rejects (entity, run_id);
 COMMENT ON TABLE analytics.load_rejects IS 'Staging rows refused by analytics.load_warehouse, whole (payload), with the source row and a reason a person understands';
+COMMENT ON COLUMN analytics.load_rejects.run_id IS 'The load run (analytics.load_runs.run_id) that refused the row';
+COMMENT ON COLUMN analytics.load_rejects.entity IS 'The staging table''s entity: customers, products, stores, channels, sales, payments or interactions';
+COMMENT ON COLUMN analytics.load_rejects.source_row IS 'The row''s source_row in its staging table (load order)';
+COMMENT ON COLUMN analytics.load_rejects.payload IS 'The whole staging row as a JSON object';
+COMMENT ON COLUMN analytics.load_rejects.reason IS 'Why the row was refused, for a person (for example: missing sale_id)';
 
 -- Parsing staging text: NULL, never an error, for text that does not parse
 -- (or is empty), so the loader can give a reason instead of failing.
@@ -615,6 +803,10 @@ FROM analytics.dim_customer d
 	LEFT JOIN (SELECT c.customer_id, pg_catalog.min(c.valid_from) AS first_from
 		FROM analytics.dim_customer c GROUP BY c.customer_id) e ON e.customer_id OPERATOR(pg_catalog.=) d.customer_id;
 COMMENT ON VIEW analytics._customer_validity IS 'Internal: the time range [lo, hi) in which each customer version applies to facts, the first version reaching back to -infinity';
+COMMENT ON COLUMN analytics._customer_validity.customer_id IS 'Source customer id (dim_customer.customer_id)';
+COMMENT ON COLUMN analytics._customer_validity.customer_key IS 'Surrogate key of the customer version (dim_customer.customer_key)';
+COMMENT ON COLUMN analytics._customer_validity.lo IS 'Start of the range the version applies to facts (inclusive): valid_from, -infinity for the customer''s first version';
+COMMENT ON COLUMN analytics._customer_validity.hi IS 'End of that range (exclusive): valid_to, infinity for the current version';
 
 -- Applies pg_temp.load_customers (valid rows, one per (customer_id,
 -- updated_at)) to the SCD type 2 dimension. Every accepted row is kept in
