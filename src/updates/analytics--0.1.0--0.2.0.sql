@@ -658,3 +658,19 @@ END
 $$;
 COMMENT ON FUNCTION analytics.data_quality_checks() IS 'Checks the warehouse''s invariants over its rows (nulls, duplicate and orphan keys, the calendar, customer versions, amounts, revenue, delay buckets, date keys): one row per check and entity with the failing rows and ok, warn or fail';
 
+
+-- analytics.screen_time: binary send and receive (binary COPY, clients that
+-- read binary results, binary logical replication).
+CREATE FUNCTION analytics.screen_time_recv(internal)
+RETURNS analytics.screen_time
+AS 'MODULE_PATHNAME', 'screen_time_recv'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.screen_time_recv(internal) IS 'Binary input of analytics.screen_time (binary COPY, clients reading binary results, binary logical replication): version word, screen count, then per screen its name, microseconds and views; every length and count checked';
+
+CREATE FUNCTION analytics.screen_time_send(analytics.screen_time)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'screen_time_send'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.screen_time_send(analytics.screen_time) IS 'Binary output of analytics.screen_time, screens in byte order of their names';
+
+ALTER TYPE analytics.screen_time SET (SEND = analytics.screen_time_send, RECEIVE = analytics.screen_time_recv);
