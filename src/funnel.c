@@ -494,6 +494,12 @@ funnel_deserialize(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 					 errmsg("invalid funnel state"),
 					 errdetail("Event %d has step %d.", i, state->events[i].step)));
+		/* other events (step 0) are kept only under strict_order */
+		if (state->events[i].step == 0 && !(hdr.modes & FUNNEL_STRICT_ORDER))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid funnel state"),
+					 errdetail("Event %d is another event (step 0), which only strict_order keeps.", i)));
 		/* a timestamptz: finite and in range, or infinite */
 		if (!TIMESTAMP_NOT_FINITE(ts) && !IS_VALID_TIMESTAMP(ts))
 			ereport(ERROR,

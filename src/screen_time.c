@@ -1616,6 +1616,8 @@ screen_time_recv(PG_FUNCTION_ARGS)
 			CHECK_FOR_INTERRUPTS();
 		NeedWireBytes(buf, 4);
 		len = (int32) pq_getmsgint(buf, 4);
+		if (len < 0)
+			BadBinary(psprintf("Screen %d has a name of negative length.", i + 1));
 		NeedWireBytes(buf, (int64) len + 16);
 		/* converted from the client encoding and verified (no zero byte) */
 		t->name = pq_getmsgtext(buf, len, &t->len);
