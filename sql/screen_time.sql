@@ -212,6 +212,64 @@ SELECT '{"a": {"seconds": 1e400, "views": 1}}'::analytics.screen_time;
 SELECT '{"a": {"seconds": 1, "views": 1, "more": {"x": 1}}}'::analytics.screen_time;
 SELECT '{"a\u0000": {"seconds": 1, "views": 1}}'::analytics.screen_time;
 
+\i :abs_srcdir/test/binary_helpers.sql
+-- Binary form (send and receive): uint32 version 1, uint32 flags 0, int32
+-- screen count, then per screen int32 name length, the name, int64
+-- microseconds, int64 views, all big-endian. Worked out by hand for b 1.5 s
+-- (1,500,000 = 0x16e360 microseconds) and 2 views, a 0 s and 0 views,
+-- screens in byte order:
+--   00000001 00000000 00000002
+--   00000001 61 0000000000000000 0000000000000000
+--   00000001 62 000000000016e360 0000000000000002
+SELECT analytics.screen_time_send('{"b": {"seconds": 1.5, "views": 2}, "a": {"seconds": 0, "views": 0}}')
+	= ('\x' || '00000001' || '00000000' || '00000002'
+		|| '00000001' || '61' || '0000000000000000' || '0000000000000000'
+		|| '00000001' || '62' || '000000000016e360' || '0000000000000002')::bytea
+	AS send_as_worked_out;
+-- receive (through binary COPY) builds what the text input builds: screens
+-- sorted (b sent first), the empty value, a UTF-8 name (c3 a9) with 1 us
+SELECT pg_temp.binary_recv(('\x' || '00000001' || '00000000' || '00000002'
+		|| '00000001' || '62' || '000000000016e360' || '0000000000000002'
+		|| '00000001' || '61' || '0000000000000000' || '0000000000000000')::bytea, 'analytics.screen_time')
+	= '{"a": {"seconds": 0, "views": 0}, "b": {"seconds": 1.5, "views": 2}}'::analytics.screen_time::text AS sorted_like_text;
+SELECT pg_temp.binary_recv('\x000000010000000000000000', 'analytics.screen_time') AS empty;
+SELECT pg_temp.binary_recv('\x00000001000000000000000100000002c3a900000000000000010000000000000000', 'analytics.screen_time') AS utf8_name;
+-- every length, count and value is checked: 22P03 invalid_binary_representation
+-- (22021 for a name that is not valid UTF-8, as for text)
+DO $$
+DECLARE
+	c record;
+	st text;
+	msg text;
+	det text;
+BEGIN
+	FOR c IN SELECT * FROM (VALUES
+		('empty', '\x'),
+		('version 2', '\x000000020000000000000000'),
+		('flag set', '\x000000010000000100000000'),
+		('count -1', '\x0000000100000000ffffffff'),
+		('count 2^31 - 1, one screen', '\x0000000100000000' || '7fffffff' || '00000001610000000000000000' || '0000000000000000'),
+		('name length -1', '\x000000010000000000000001ffffffff' || '00000000000000000000000000000000'),
+		('name longer than the rest', '\x00000001000000000000000100000010' || '61' || '00000000000000000000000000000000'),
+		('negative time', '\x00000001000000000000000100000001' || '61' || 'ffffffffffffffff' || '0000000000000000'),
+		('negative views', '\x00000001000000000000000100000001' || '61' || '0000000000000000' || '8000000000000000'),
+		('screen twice', '\x000000010000000000000002' || '00000001610000000000000000' || '0000000000000000'
+			|| '00000001610000000000000001' || '0000000000000001'),
+		('trailing byte', '\x00000001000000000000000000'),
+		('name not UTF-8', '\x00000001000000000000000100000001ff' || '00000000000000000000000000000000'),
+		('zero byte in a name', '\x0000000100000000000000010000000100' || '00000000000000000000000000000000')
+	) v(what, hex) LOOP
+		BEGIN
+			PERFORM pg_temp.binary_recv(c.hex::bytea, 'analytics.screen_time');
+			RAISE NOTICE '%: accepted', c.what;
+		EXCEPTION WHEN OTHERS THEN
+			GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+			RAISE NOTICE '%: % % / %', c.what, st, msg, det;
+		END;
+	END LOOP;
+END
+$$;
+
 -- Accessors, on session a (home 75 s / 2, search 50 s / 1, settings 75 s / 1)
 CREATE TABLE st_sessions AS
 SELECT sid, analytics.screen_seconds(ts, screen) AS st FROM st_ev GROUP BY sid;

@@ -186,6 +186,25 @@ ForecastName(int32 kind)
 	return kind == FORECAST_KIND_FORECAST ? "linear_forecast" : "detect_season";
 }
 
+/* The parameter ranges, shared by the transition and the deserializer */
+static inline bool
+ForecastHorizonValid(int32 horizon)
+{
+	return horizon >= 1 && horizon <= FORECAST_MAX_HORIZON;
+}
+
+static inline bool
+ForecastConfidenceValid(double confidence)
+{
+	return confidence > 0.0 && confidence < 1.0;
+}
+
+static inline bool
+ForecastSeasonValid(int32 season)
+{
+	return season >= -1 && season != 1 && season <= FORECAST_MAX_SEASON;
+}
+
 static void
 ForecastCheckParams(const ForecastParams *params)
 {
@@ -193,17 +212,17 @@ ForecastCheckParams(const ForecastParams *params)
 
 	if (params->kind == FORECAST_KIND_FORECAST)
 	{
-		if (params->horizon < 1 || params->horizon > FORECAST_MAX_HORIZON)
+		if (!ForecastHorizonValid(params->horizon))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s horizon must be between 1 and %d, got %d",
 							fname, FORECAST_MAX_HORIZON, params->horizon)));
-		if (!(params->confidence > 0.0 && params->confidence < 1.0))
+		if (!ForecastConfidenceValid(params->confidence))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s confidence must be strictly between 0 and 1, got %g",
 							fname, params->confidence)));
-		if (params->season < -1 || params->season == 1 || params->season > FORECAST_MAX_SEASON)
+		if (!ForecastSeasonValid(params->season))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s season must be -1 (detect), 0 (none) or a period from 2 to %d, got %d",
@@ -398,6 +417,39 @@ forecast_serialize(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(out);
 }
 
+/*
+ * Why a deserialized header is not one a group of rows could have given, or
+ * NULL: the kind, a positive step of whole months or of microseconds, and
+ * for linear_forecast the ranges its transition checks (detect_season
+ * leaves those zero).
+ */
+static const char *
+ForecastWireProblem(const ForecastParams *params)
+{
+	if (params->kind != FORECAST_KIND_FORECAST && params->kind != FORECAST_KIND_SEASON)
+		return "The kind of state is unknown.";
+	if (!((params->months > 0 && params->usecs == 0) ||
+		  (params->months == 0 && params->usecs > 0)))
+		return "The step is not a positive number of months or microseconds.";
+	if (params->kind == FORECAST_KIND_FORECAST
+		? !ForecastHorizonValid(params->horizon) ||
+		!ForecastConfidenceValid(params->confidence) ||
+		!ForecastSeasonValid(params->season)
+		: params->horizon != 0 || params->confidence != 0.0 || params->season != 0)
+		return "The horizon, confidence or season is out of range.";
+	return NULL;
+}
+
+pg_attribute_noreturn()
+static void
+ForecastBadState(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid forecast state"),
+			 errdetail("%s", detail)));
+}
+
 PG_FUNCTION_INFO_V1(forecast_deserialize);
 
 /* Deserialize: check the header against the length, and every observation */
@@ -408,42 +460,32 @@ forecast_deserialize(PG_FUNCTION_ARGS)
 	Size		len = VARSIZE_ANY_EXHDR(in);
 	ForecastWire wire;
 	ForecastState *st;
+	const char *problem;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "forecast_deserialize called in non-aggregate context");
 	if (len < sizeof(wire))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid forecast state"),
-				 errdetail("The state has %zu bytes, fewer than its header.", len)));
+		ForecastBadState(psprintf("The state has %zu bytes, fewer than its header.", len));
 	memcpy(&wire, VARDATA_ANY(in), sizeof(wire));
-	if (wire.version != FORECAST_STATE_VERSION ||
-		(wire.params.kind != FORECAST_KIND_FORECAST && wire.params.kind != FORECAST_KIND_SEASON) ||
-		wire.n < 0 || (Size) wire.n != (len - sizeof(wire)) / sizeof(ForecastPoint) ||
+	if (wire.version != FORECAST_STATE_VERSION || wire.n < 0 ||
+		(Size) wire.n != (len - sizeof(wire)) / sizeof(ForecastPoint) ||
 		(len - sizeof(wire)) % sizeof(ForecastPoint) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid forecast state"),
-				 errdetail("The header does not match the state's length or version.")));
-	{
-		ForecastStep step;
-		Interval	iv = {0};
-
-		/* the step and parameters must be ones a row could have given */
-		iv.month = wire.params.months;
-		iv.time = wire.params.usecs;
-		step = ForecastStepOf(&iv, ForecastName(wire.params.kind));
-		if (step.months != wire.params.months || step.usecs != wire.params.usecs)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid forecast state")));
-		ForecastCheckParams(&wire.params);
-	}
+		ForecastBadState("The header does not match the state's length or version.");
+	/* the step and parameters must be ones a row could have given */
+	problem = ForecastWireProblem(&wire.params);
+	if (problem != NULL)
+		ForecastBadState(problem);
 	st = ForecastStateNew(CurrentMemoryContext, &wire.params, wire.n);
 	memcpy(st->points, VARDATA_ANY(in) + sizeof(wire), wire.n * sizeof(ForecastPoint));
 	st->n = wire.n;
+	/* observations as the transition accepts them: finite times and values */
 	for (int64 i = 0; i < st->n; i++)
-		ForecastCheckObservation(st->points[i].ts, st->points[i].y, ForecastName(st->params.kind));
+	{
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (!IS_VALID_TIMESTAMP(st->points[i].ts) || !isfinite(st->points[i].y))
+			ForecastBadState(psprintf("Observation %lld is not finite.", (long long) i));
+	}
 	PG_RETURN_POINTER(st);
 }
 
@@ -787,7 +829,7 @@ TrendStateShape(ArrayType *a)
 	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT8OID ||
 		ARR_DIMS(a)[0] != TREND_SIZE || ((double *) ARR_DATA_PTR(a))[0] != TREND_FORMAT)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid trend_summary state"),
 				 errdetail("A state is a float8 array of %d elements without nulls.", TREND_SIZE)));
 	return (double *) ARR_DATA_PTR(a);
@@ -803,7 +845,7 @@ TrendState(ArrayType *a)
 		s[2] != floor(s[2]) || (s[1] == 0) == (s[2] == 0) || !(s[4] >= 0 && s[4] <= 9007199254740992.0) ||
 		s[4] != floor(s[4]))
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid trend_summary state"),
 				 errdetail("The header does not describe a trend_summary state.")));
 	for (int i = 3; i < TREND_SIZE; i++)
@@ -814,7 +856,7 @@ TrendState(ArrayType *a)
 					 errhint("Scale the values down.")));
 	if (s[6] < 0 || s[8] < 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid trend_summary state"),
 				 errdetail("A sum of squared deviations is negative.")));
 	return s;

@@ -453,6 +453,7 @@ funnel_deserialize(PG_FUNCTION_ARGS)
 	FunnelStateHeader hdr;
 	FunnelState *state;
 	Size		len;
+	int32		top = 0;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "funnel_deserialize called in non-aggregate context");
@@ -460,7 +461,7 @@ funnel_deserialize(PG_FUNCTION_ARGS)
 	len = VARSIZE_ANY_EXHDR(raw);
 	if (len < sizeof(FunnelStateHeader) - VARHDRSZ)
 		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid funnel state"),
 				 errdetail("The state has %zu bytes, fewer than its header.", len)));
 	memcpy((char *) &hdr + VARHDRSZ, VARDATA_ANY(raw), sizeof(FunnelStateHeader) - VARHDRSZ);
@@ -470,7 +471,7 @@ funnel_deserialize(PG_FUNCTION_ARGS)
 		(hdr.sorted != 0 && hdr.sorted != 1) ||
 		len != sizeof(FunnelStateHeader) - VARHDRSZ + (Size) hdr.nevents * sizeof(FunnelEvent))
 		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid funnel state"),
 				 errdetail("The header does not match a funnel state of version %d.",
 						   FUNNEL_STATE_VERSION)));
@@ -484,14 +485,38 @@ funnel_deserialize(PG_FUNCTION_ARGS)
 	/* the order is recomputed, not taken from the sender */
 	for (int i = 0; i < state->nevents; i++)
 	{
+		TimestampTz ts = state->events[i].ts;
+
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (state->events[i].step < 0 || state->events[i].step > state->maxstep)
 			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 					 errmsg("invalid funnel state"),
 					 errdetail("Event %d has step %d.", i, state->events[i].step)));
+		/* other events (step 0) are kept only under strict_order */
+		if (state->events[i].step == 0 && !(hdr.modes & FUNNEL_STRICT_ORDER))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid funnel state"),
+					 errdetail("Event %d is another event (step 0), which only strict_order keeps.", i)));
+		/* a timestamptz: finite and in range, or infinite */
+		if (!TIMESTAMP_NOT_FINITE(ts) && !IS_VALID_TIMESTAMP(ts))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid funnel state"),
+					 errdetail("Event %d has a time out of range.", i)));
+		top = Max(top, state->events[i].step);
 		if (i > 0 && FunnelEventCmp(&state->events[i - 1], &state->events[i]) > 0)
 			state->sorted = false;
 	}
+	/* the transition and combine functions keep the highest step of the events */
+	if (top != state->maxstep)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid funnel state"),
+				 errdetail("The highest step is %d, but the events' highest is %d.",
+						   state->maxstep, top)));
 	if (state->nevents > 0)
 		state->last = state->events[state->nevents - 1];
 	PG_RETURN_POINTER(state);
@@ -720,7 +745,7 @@ DropoffCounts(ArrayType *a, int *n)
 	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != INT8OID ||
 		ARR_LBOUND(a)[0] != 1)
 		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid funnel_dropoff state"),
 				 errdetail("The state must be a one-dimensional bigint array without NULLs starting at 1.")));
 	*n = ARR_DIMS(a)[0];

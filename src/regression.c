@@ -55,7 +55,7 @@ OlsState(ArrayType *a)
 
 	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT8OID || n < OLS_HEADER)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid ols state"),
 				 errdetail("A state is a one-dimensional float8 array without nulls.")));
 	s = (double *) ARR_DATA_PTR(a);
@@ -64,7 +64,7 @@ OlsState(ArrayType *a)
 		(s[2] != 0.0 && s[2] != 1.0) ||
 		n != OlsStateSize((int) p) || !(s[3] >= 0 && s[3] <= 9007199254740992.0 && s[3] == floor(s[3])))
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid ols state"),
 				 errdetail("The header or the length of the array does not describe an ols state.")));
 	return s;
@@ -123,7 +123,7 @@ OlsCheckValues(const double *s)
 	ok = ok && f[AnalyticsLsqSize(p) - 1] >= 0.0;
 	if (!ok)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid ols state"),
 				 errdetail("A sum of squares or a row weight is negative.")));
 }

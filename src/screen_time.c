@@ -832,11 +832,13 @@ screen_seconds_serialize(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
+/* A serialized state that is not one: the SQLSTATE of every deserializer */
+pg_attribute_noreturn()
 static void
 BadState(const char *detail)
 {
 	ereport(ERROR,
-			(errcode(ERRCODE_DATA_CORRUPTED),
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 			 errmsg("invalid screen_seconds state"),
 			 errdetail("%s", detail)));
 }
@@ -1520,6 +1522,120 @@ screen_time_in(PG_FUNCTION_ARGS)
 		if (ScreenTotalCompare(&p.items[i - 1], &p.items[i]) == 0)
 			BadInput(&p, psprintf("Screen \"%s\" appears more than once.", p.items[i].name));
 	PG_RETURN_POINTER(ScreenTimeBuild(p.items, p.nitems));
+}
+
+/* ---------- binary send and receive ---------- */
+
+/*
+ * Binary form (network byte order), for binary COPY, clients that ask for
+ * binary results (Npgsql does for every column) and binary logical
+ * replication:
+ *	 uint32 version, uint32 flags (none defined: 0), int32 nscreens,
+ *	 nscreens x (int32 name length in bytes, the name in the client
+ *	 encoding, int64 microseconds, int64 views).
+ * The sender lists screens in byte order of their names; the receiver sorts
+ * them again (after the encoding conversion), as the text input does.
+ */
+#define SCREEN_TIME_WIRE_VERSION	1
+#define SCREEN_TIME_WIRE_ENTRY_MIN	20	/* length word, no name, two int64 */
+
+pg_attribute_noreturn()
+static void
+BadBinary(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid binary data for type screen_time"),
+			 errdetail("%s", detail)));
+}
+
+static void
+NeedWireBytes(StringInfo buf, int64 n)
+{
+	if (n < 0 || n > buf->len - buf->cursor)
+		BadBinary("The value is truncated.");
+}
+
+PG_FUNCTION_INFO_V1(screen_time_send);
+Datum
+screen_time_send(PG_FUNCTION_ARGS)
+{
+	ScreenTime *st = ScreenTimeArg(fcinfo, 0);
+	const char *names = ScreenTimeNames(st);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, SCREEN_TIME_WIRE_VERSION);
+	pq_sendint32(&buf, 0);
+	pq_sendint32(&buf, st->nscreens);
+	for (int32 i = 0; i < st->nscreens; i++)
+	{
+		const ScreenTimeEntry *e = &st->entries[i];
+
+		pq_sendcountedtext(&buf, names + e->name_off, e->name_len, false);
+		pq_sendint64(&buf, e->usecs);
+		pq_sendint64(&buf, e->views);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/*
+ * Every length, count and value is checked before it is used; the result is
+ * the value the text input builds from the same screens.
+ */
+PG_FUNCTION_INFO_V1(screen_time_recv);
+Datum
+screen_time_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	uint32		version,
+				flags;
+	int32		nscreens;
+	ScreenTotal *items;
+
+	NeedWireBytes(buf, 12);
+	version = pq_getmsgint(buf, 4);
+	flags = pq_getmsgint(buf, 4);
+	nscreens = (int32) pq_getmsgint(buf, 4);
+	if (version != SCREEN_TIME_WIRE_VERSION)
+		BadBinary(psprintf("Version %u is not supported.", version));
+	if (flags != 0)
+		BadBinary("Unknown flags are set.");
+	if (nscreens < 0)
+		BadBinary(psprintf("The screen count %d is negative.", nscreens));
+	/* every screen takes at least 20 bytes: the count cannot exceed that */
+	NeedWireBytes(buf, (int64) nscreens * SCREEN_TIME_WIRE_ENTRY_MIN);
+
+	items = palloc(Max(nscreens, 1) * sizeof(ScreenTotal));
+	for (int32 i = 0; i < nscreens; i++)
+	{
+		ScreenTotal *t = &items[i];
+		int32		len;
+
+		if ((i & 0x3FF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		NeedWireBytes(buf, 4);
+		len = (int32) pq_getmsgint(buf, 4);
+		if (len < 0)
+			BadBinary(psprintf("Screen %d has a name of negative length.", i + 1));
+		NeedWireBytes(buf, (int64) len + 16);
+		/* converted from the client encoding and verified (no zero byte) */
+		t->name = pq_getmsgtext(buf, len, &t->len);
+		t->usecs = pq_getmsgint64(buf);
+		t->views = pq_getmsgint64(buf);
+		if (t->usecs < 0)
+			BadBinary(psprintf("Screen \"%s\" has negative time.", t->name));
+		if (t->views < 0)
+			BadBinary(psprintf("Screen \"%s\" has a negative view count.", t->name));
+	}
+	if (buf->cursor != buf->len)
+		BadBinary("The value has trailing bytes.");
+
+	qsort(items, nscreens, sizeof(ScreenTotal), ScreenTotalCompare);
+	for (int32 i = 1; i < nscreens; i++)
+		if (ScreenTotalCompare(&items[i - 1], &items[i]) == 0)
+			BadBinary(psprintf("Screen \"%s\" appears more than once.", items[i].name));
+	PG_RETURN_POINTER(ScreenTimeBuild(items, nscreens));
 }
 
 /* ---------- merging and reading values ---------- */

@@ -21,9 +21,23 @@ AS 'MODULE_PATHNAME', 'screen_time_out'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION analytics.screen_time_out(analytics.screen_time) IS 'Text output of analytics.screen_time, screens in byte order of their names';
 
+CREATE FUNCTION analytics.screen_time_recv(internal)
+RETURNS analytics.screen_time
+AS 'MODULE_PATHNAME', 'screen_time_recv'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.screen_time_recv(internal) IS 'Binary input of analytics.screen_time (binary COPY, clients reading binary results, binary logical replication): version word, screen count, then per screen its name, microseconds and views; every length and count checked';
+
+CREATE FUNCTION analytics.screen_time_send(analytics.screen_time)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'screen_time_send'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.screen_time_send(analytics.screen_time) IS 'Binary output of analytics.screen_time, screens in byte order of their names';
+
 CREATE TYPE analytics.screen_time (
 	INPUT = analytics.screen_time_in,
 	OUTPUT = analytics.screen_time_out,
+	RECEIVE = analytics.screen_time_recv,
+	SEND = analytics.screen_time_send,
 	INTERNALLENGTH = VARIABLE,
 	ALIGNMENT = double,
 	STORAGE = extended

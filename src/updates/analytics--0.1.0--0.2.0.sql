@@ -1473,3 +1473,18 @@ COMMENT ON COLUMN analytics.retail_daily_totals.processing_seconds IS 'Sum of pr
 COMMENT ON COLUMN analytics.retail_daily_totals.timed_payments IS 'Payments of the day with a processing_time';
 COMMENT ON COLUMN analytics.customer_first_purchase.customer_id IS 'Source customer id (all SCD2 versions together) with at least one completed order line';
 COMMENT ON COLUMN analytics.customer_first_purchase.first_day IS 'UTC day of the customer''s first completed order line';
+-- analytics.screen_time: binary send and receive (binary COPY, clients that
+-- read binary results, binary logical replication).
+CREATE FUNCTION analytics.screen_time_recv(internal)
+RETURNS analytics.screen_time
+AS 'MODULE_PATHNAME', 'screen_time_recv'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.screen_time_recv(internal) IS 'Binary input of analytics.screen_time (binary COPY, clients reading binary results, binary logical replication): version word, screen count, then per screen its name, microseconds and views; every length and count checked';
+
+CREATE FUNCTION analytics.screen_time_send(analytics.screen_time)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'screen_time_send'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.screen_time_send(analytics.screen_time) IS 'Binary output of analytics.screen_time, screens in byte order of their names';
+
+ALTER TYPE analytics.screen_time SET (SEND = analytics.screen_time_send, RECEIVE = analytics.screen_time_recv);
