@@ -442,4 +442,24 @@ RESET enable_seqscan;
 SELECT day, round(zscore::numeric, 10) AS zscore FROM analytics.event_anomalies
 WHERE event_name = 'signup' AND day = '2026-11-05';
 
+-- analytics.anomaly_threshold() returns the setting
+SET analytics.anomaly_threshold = 2.5;
+SELECT analytics.anomaly_threshold() AS threshold;
+RESET analytics.anomaly_threshold;
+SELECT analytics.anomaly_threshold() AS threshold;
+
+-- A fresh session (a BI tool's new connection) that has not loaded the
+-- library filters on is_anomaly: the threshold comes from a C function,
+-- which loads the library and so defines the setting. With current_setting()
+-- this failed: unrecognized configuration parameter "analytics.anomaly_threshold".
+-- At the default 3, only signup on 11-05 (z 3.95, worked out above) is an
+-- anomaly; the daily event's z-scores all lie within +-1 (its 50 on 10-01
+-- makes the spread large while it is in the frame).
+\c
+SET DateStyle = ISO;
+SELECT count(*) AS libraries_loaded FROM pg_settings WHERE name = 'analytics.anomaly_threshold';
+SELECT event_name, day, round(zscore::numeric, 10) AS zscore
+FROM analytics.event_anomalies WHERE is_anomaly ORDER BY event_name, day;
+SELECT count(*) AS libraries_loaded FROM pg_settings WHERE name = 'analytics.anomaly_threshold';
+
 DROP EXTENSION analytics CASCADE;

@@ -182,6 +182,86 @@ SELECT * FROM analytics.funnel('{signup}', '1 hour', '2026-03-01', '2026-03-02',
 SELECT * FROM analytics.funnel('{}', '1 hour', '2026-03-01', '2026-03-02');
 SELECT * FROM analytics.funnel('{import}', '1 hour', '2026-03-01', '2026-03-02', event_name => 'import');
 
+-- Issue 13: repeated steps, inconsistent counts, the step limit, names that
+-- never occur.
+-- A repeated step name: each event is matched to one step (the first
+-- position of its name), so step 2 "view" could never be reached: an error
+-- naming the step and its positions 2, 3, before any row is read.
+SELECT * FROM analytics.funnel('{signup,view,view,buy}', '10 minutes', '2026-03-01 00:00Z', '2026-03-02 00:00Z');
+-- ... also among property values
+SELECT * FROM analytics.funnel('{started,started}', '1 hour', '2026-03-01 00:00Z', '2026-03-02 00:00Z',
+	event_name => 'import', step_property => 'step');
+-- 1,025 steps: refused up front, though no event matches any of them
+SELECT count(*) FROM analytics.funnel(ARRAY(SELECT 's' || g FROM generate_series(1, 1025) g),
+	'1 hour', '2026-03-01 00:00Z', '2026-03-02 00:00Z');
+-- 1,024 steps is the limit and works: only s1 and s2 are there... none of
+-- them occurs, so 1,024 notices would follow; the count of rows alone is
+-- checked with notices off: 0 rows (no entity reaches step 1)
+SET client_min_messages = warning;
+SELECT count(*) AS rows FROM analytics.funnel(ARRAY(SELECT 's' || g FROM generate_series(1, 1024) g),
+	'1 hour', '2026-03-01 00:00Z', '2026-03-02 00:00Z');
+RESET client_min_messages;
+-- A step name that never occurs in the range: a NOTICE naming it (step 2
+-- "vue", a typo); the other steps are as above (4 entities at signup, none
+-- after: "vue" never occurs, so 0 at steps 2 and 3)
+SELECT step, step_name, entities
+FROM analytics.funnel('{signup,vue,buy}', '10 minutes', '2026-03-01 00:00Z', '2026-03-02 00:00Z');
+-- u5's signup lies an hour before the range: with the range
+-- [2026-02-28 23:00, 23:30) only signup occurs: notices for view and buy
+SELECT step, step_name, entities
+FROM analytics.funnel('{signup,view,buy}', '10 minutes', '2026-02-28 23:00Z', '2026-02-28 23:30Z');
+-- with event_name: the property value "finished" never occurs on "import"
+SELECT step, step_name, entities
+FROM analytics.funnel('{started,finished}', '1 hour', '2026-03-01 00:00Z', '2026-03-02 00:00Z',
+	event_name => 'import', step_property => 'step');
+-- ... and an event name that does not occur at all: one notice for it
+SELECT step, step_name, entities
+FROM analytics.funnel('{started,done}', '1 hour', '2026-03-01 00:00Z', '2026-03-02 00:00Z',
+	event_name => 'imprt', step_property => 'step');
+
+-- funnel_report: counts from funnel_dropoff never increase and are not
+-- negative or NULL; others are refused (5 then 10 gave conversion 2 and
+-- drop-off -100 %)
+SELECT * FROM analytics.funnel_report('{5,10}', '{a,b}');
+SELECT * FROM analytics.funnel_report('{5,-1}');
+SELECT * FROM analytics.funnel_report('{-1}');
+SELECT * FROM analytics.funnel_report('{5,NULL}');
+SELECT * FROM analytics.funnel_report(NULL);
+SELECT * FROM analytics.funnel_report('{{5,4},{3,2}}');
+SELECT count(*) FROM analytics.funnel_report(ARRAY(SELECT 0::bigint FROM generate_series(1, 1025)));
+-- equal counts are consistent: 5 -> 5 -> 0: conversion 1 then 0, drop-off 0
+-- (0 %) then 5 (100 %), from the first 1 and 0
+SELECT * FROM analytics.funnel_report('{5,5,0}');
+
+-- Times: infinite or out-of-range ones are an error, never an overflow.
+-- Step 1 at -infinity and step 2 a day later in a 1-hour window: ts - start
+-- overflowed and came out negative, within the window (level 2).
+SELECT analytics.funnel_level(ts, step, '1 hour')
+FROM (VALUES ('-infinity'::timestamptz, 1), ('2026-03-01 00:00Z', 2)) v(ts, step);
+SELECT analytics.funnel_times(ts, step, '1 hour')
+FROM (VALUES ('2026-03-01 00:00Z'::timestamptz, 1), ('infinity', 2)) v(ts, step);
+-- also on a row that is no step (it could not change the result, but the
+-- data is wrong), in every mode
+SELECT analytics.funnel_level(ts, step, '1 hour')
+FROM (VALUES ('2026-03-01 00:00Z'::timestamptz, 1), ('infinity', 0)) v(ts, step);
+SELECT analytics.funnel_level(ts, step, '1 hour', 'strict_order')
+FROM (VALUES ('2026-03-01 00:00Z'::timestamptz, 1), ('infinity', NULL)) v(ts, step);
+-- The first and last finite times (4714-11-24 BC and 294276-12-31) are
+-- 9.435e18 microseconds apart, more than an int64 holds (9.223e18): beyond
+-- any window, even 290,000 years (9.02e18 us): level 1, times of step 1
+-- only. Before, the difference wrapped to a negative number: level 2.
+SELECT analytics.funnel_level(ts, step, '290000 years') AS level,
+	analytics.funnel_times(ts, step, '290000 years') AS times
+FROM (VALUES ('4714-11-24 00:00:00+00 BC'::timestamptz, 1), ('294276-12-31 23:59:59+00', 2)) v(ts, step);
+SELECT analytics.funnel_level(ts, step, '290000 years', m) AS level
+FROM (VALUES ('4714-11-24 00:00:00+00 BC'::timestamptz, 1), ('294276-12-31 23:59:59+00', 2)) v(ts, step),
+	(VALUES ('strict_order'), ('strict_increase'), ('strict_deduplication')) AS modes(m)
+GROUP BY m ORDER BY m;
+-- 200,000 years apart (6.3e18 us, fits an int64) within a 290,000-year
+-- window: level 2, so the check above is the overflow, not the size
+SELECT analytics.funnel_level(ts, step, '290000 years')
+FROM (VALUES ('2000-01-01 00:00Z'::timestamptz, 1), ('202000-01-01 00:00Z', 2)) v(ts, step);
+
 -- Randomized equivalence with a slow reference that follows the definition
 -- directly: from every step-1 event, take each next step at its first
 -- occurrence (with the modes' conditions); the level is the best chain, the

@@ -543,6 +543,30 @@ RESET max_parallel_workers_per_gather;
 -- no rows: NULL, as for sum()
 SELECT analytics.ols(y, ARRAY[x1]) IS NULL AS no_rows FROM multi WHERE i < 0;
 
+-- A constant y (5 at x = 1..5): the fit is exact, intercept 5 and slope 0,
+-- residuals 0, so every standard error is 0. The intercept's t = 5 / 0 =
+-- Infinity (p 0); the slope's t = 0 / 0 is undefined: NULL t and p (R's
+-- summary.lm gives NaN), not t 0 and p 1. TSS = 0: R^2, adjusted R^2 and F
+-- are 0 / 0: NULL; residual standard deviation 0.
+SELECT (f).coefficients, (f).std_errors, (f).t_values, (f).p_values, (f).r_squared,
+	(f).adj_r_squared, (f).residual_stddev, (f).f_statistic, (f).n
+FROM (SELECT analytics.ols(5, ARRAY[x::float8]) AS f FROM generate_series(1, 5) x) s;
+-- through the origin, y = 2x exactly: slope 2, se 0, t Infinity, p 0;
+-- R^2 = 1 - 0 / sum(y^2) = 1
+SELECT (f).coefficients, (f).t_values, (f).p_values, (f).r_squared
+FROM (SELECT analytics.ols(2 * x, ARRAY[x::float8], false) AS f FROM generate_series(1, 5) x) s;
+-- R^2 lies in [0, 1]: x = 1..5 and y = (1, 2, 3, 2, 1) * a + b are
+-- orthogonal (sum (x - 3)(y - ybar) = a * (-2 * -0.8 - 1 * 0.2 + 0 + 1 * 0.2
+-- + 2 * -0.8) = 0), so R^2 = 0 exactly in exact arithmetic: with rounding it
+-- may come out a few units of 1e-16 above 0, never below (clamped), for 500
+-- scales a and offsets b; adjusted R^2 = 1 - (1 - R^2) * 4 / 3, about -1/3
+SELECT count(*) AS groups, min((f).r_squared) >= 0 AS r2_not_negative, max((f).r_squared) < 1e-14 AS r2_about_0,
+	max(abs((f).adj_r_squared + 1.0 / 3)) < 1e-13 AS adj_r2_about_minus_third
+FROM (SELECT g, analytics.ols(v.y * (g * 0.37) + g / 7.0, ARRAY[v.x]) AS f
+	FROM generate_series(1, 500) g,
+		(VALUES (1::float8, 1::float8), (2, 2), (3, 3), (4, 2), (5, 1)) v(x, y)
+	GROUP BY g) s;
+
 RESET search_path;
 SET client_min_messages = warning;
 DROP SCHEMA ols_test CASCADE;

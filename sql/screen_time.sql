@@ -129,7 +129,8 @@ SELECT count(*) AS differences FROM (
 	SELECT sid, analytics.screen_seconds(ts, screen, duration_ms, NULL)::text
 	FROM (SELECT * FROM st_ev ORDER BY ts) s GROUP BY sid) x;
 
--- As a window aggregate: the final function sorts in place, transitions go on
+-- As a window aggregate: the final function sorts a copy and leaves the state
+-- as it was (FINALFUNC_MODIFY = READ_ONLY); transitions go on after it
 -- row 1: search@09:00:20 alone: 0 s
 -- row 2: + home@09:00:00: home 09:00:00 -> 09:00:20 = 20 s, search 0 s
 -- row 3: + activity@09:00:50: search 09:00:20 -> 09:00:50 = 30 s
@@ -295,6 +296,58 @@ FROM st_ev WHERE sid IN ('a', 'b');
 SELECT analytics.rollup(st) FROM (VALUES (NULL::analytics.screen_time), ('{"x": {"seconds": 1.25, "views": 1}}'),
 	(NULL), ('{"x": {"seconds": 2, "views": 2}, "w": {"seconds": 0, "views": 1}}')) v(st);
 SELECT analytics.rollup(st) IS NULL AS all_null FROM (VALUES (NULL::analytics.screen_time)) v(st);
+-- As a window aggregate: each row's value is the state flattened (names in
+-- byte order) while transitions go on. Running sums in row order:
+-- 1: b 1 s / 1; 2: a 2 / 1, b 1 / 1; 3: a 2 / 1, b 4 / 2 (1 + 3);
+-- 4: a 2 / 1, b 4 / 2, c 0.5 / 3
+SELECT n, analytics.rollup(st) OVER (ORDER BY n ROWS UNBOUNDED PRECEDING)
+FROM (VALUES (1, '{"b": {"seconds": 1, "views": 1}}'::analytics.screen_time),
+	(2, '{"a": {"seconds": 2, "views": 1}}'), (3, '{"b": {"seconds": 3, "views": 1}}'),
+	(4, '{"c": {"seconds": 0.5, "views": 3}}')) v(n, st);
+-- a sliding frame (this row and the one before) restarts the rollup each
+-- row: 1: b 1/1; 2: a 2/1, b 1/1; 3: a 2/1, b 3/1; 4: b 3/1, c 0.5/3
+SELECT n, analytics.rollup(st) OVER (ORDER BY n ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+FROM (VALUES (1, '{"b": {"seconds": 1, "views": 1}}'::analytics.screen_time),
+	(2, '{"a": {"seconds": 2, "views": 1}}'), (3, '{"b": {"seconds": 3, "views": 1}}'),
+	(4, '{"c": {"seconds": 0.5, "views": 3}}')) v(n, st);
+-- Many distinct screens, arriving out of name order (a state of more than
+-- 64 screens is kept expanded, in a hash table, and sorted when flattened):
+-- 6,000 one-screen values, screen s<i * 7919 % 2000> (7919 is prime to 2000:
+-- each of the 2,000 names 3 times) with i ms and 1 view, against sums per
+-- name in plain SQL, both ways; in one group, then grouped by i / 100 (61
+-- groups of up to 100 distinct screens, made one after another) under a hash
+-- aggregate that spills (work_mem 64 kB), then as a running window.
+CREATE TEMP TABLE st_many AS
+SELECT i, ('{"s' || (i * 7919) % 2000 || '": {"seconds": ' || (i / 1000.0)::numeric(10, 3) || ', "views": 1}}')::analytics.screen_time AS st,
+	's' || (i * 7919) % 2000 AS screen, (i / 1000.0)::numeric(10, 3) AS seconds
+FROM generate_series(1, 6000) i;
+SELECT (SELECT count(*) FROM (
+		SELECT r.screen, r.seconds, r.views FROM (SELECT analytics.rollup(st) AS st FROM st_many) x, analytics.screen_time_rows(x.st) r
+		EXCEPT SELECT screen, sum(seconds)::float8, count(*) FROM st_many GROUP BY screen) d) AS only_in_rollup,
+	(SELECT count(*) FROM (
+		SELECT screen, sum(seconds)::float8, count(*) FROM st_many GROUP BY screen
+		EXCEPT SELECT r.screen, r.seconds, r.views FROM (SELECT analytics.rollup(st) AS st FROM st_many) x, analytics.screen_time_rows(x.st) r) d) AS only_in_sums,
+	(SELECT count(*) FROM (SELECT analytics.rollup(st) AS st FROM st_many) x, analytics.screen_time_rows(x.st)) AS screens;
+SET work_mem = '64kB';
+SET enable_sort = off;
+SELECT pg_temp.hash_batches('SELECT i / 100, analytics.rollup(st) FROM st_many GROUP BY 1') > 1 AS hash_aggregate_spills;
+SELECT (SELECT count(*) FROM (
+		SELECT x.k, r.screen, r.seconds, r.views FROM (SELECT i / 100 AS k, analytics.rollup(st) AS st FROM st_many GROUP BY 1) x,
+			analytics.screen_time_rows(x.st) r
+		EXCEPT SELECT i / 100, screen, sum(seconds)::float8, count(*) FROM st_many GROUP BY 1, 2) d) AS only_in_rollup,
+	(SELECT count(*) FROM (
+		SELECT i / 100, screen, sum(seconds)::float8, count(*) FROM st_many GROUP BY 1, 2
+		EXCEPT SELECT x.k, r.screen, r.seconds, r.views FROM (SELECT i / 100 AS k, analytics.rollup(st) AS st FROM st_many GROUP BY 1) x,
+			analytics.screen_time_rows(x.st) r) d) AS only_in_sums;
+RESET enable_sort;
+RESET work_mem;
+-- running rollup over rows 1..300: row i holds i distinct screens (i * 7919
+-- % 2000 differs for i <= 2000), i views and 1 + 2 + ... + i ms = i(i + 1) / 2000 s
+SELECT count(*) AS rows, count(*) FILTER (WHERE screens <> i OR views <> i OR seconds <> i * (i + 1) / 2000.0) AS wrong
+FROM (SELECT w.i, count(*) AS screens, sum(r.views) AS views, sum(r.seconds::numeric) AS seconds
+	FROM (SELECT i, analytics.rollup(st) OVER (ORDER BY i) AS st FROM st_many WHERE i <= 300) w,
+		analytics.screen_time_rows(w.st) r
+	GROUP BY w.i) x;
 SELECT analytics.screen_time_merge('{"x": {"seconds": 9223372036854.775807, "views": 1}}', '{"x": {"seconds": 0.000001, "views": 1}}');
 -- A table of daily values answers a date range. All sessions (durations
 -- used), from the per-session values above:
@@ -469,5 +522,5 @@ SELECT (SELECT count(*) FROM (
 		EXCEPT SELECT sid, r.* FROM st_hashed, analytics.screen_time_rows(st) r) x) AS missing_in_states,
 	(SELECT count(*) FROM st_hashed WHERE mixed::text <> st::text) AS mixed_differs;
 
-DROP TABLE st_ev, st_sessions, st_daily, st_parts, st_big, st_reference, st_big_sessions, st_par, st_ser, st_hashed;
+DROP TABLE st_ev, st_sessions, st_daily, st_parts, st_big, st_reference, st_big_sessions, st_par, st_ser, st_hashed, st_many;
 DROP EXTENSION analytics;

@@ -168,6 +168,19 @@ analytics_now(PG_FUNCTION_ARGS)
 }
 
 /*
+ * SQL: analytics.anomaly_threshold(), the setting analytics.anomaly_threshold
+ * for analytics.event_anomalies. A C function, so that calling it loads the
+ * library, which defines the setting: current_setting() in a session that
+ * has not loaded it yet fails with "unrecognized configuration parameter".
+ */
+PG_FUNCTION_INFO_V1(analytics_anomaly_threshold_setting);
+Datum
+analytics_anomaly_threshold_setting(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(analytics_anomaly_threshold);
+}
+
+/*
  * Map a GSL status to a PostgreSQL error with a specific SQLSTATE.
  */
 void

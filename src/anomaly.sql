@@ -138,6 +138,16 @@ COMMENT ON AGGREGATE analytics.robust_zscore(float8) IS 'Modified z-score 0.6745
 -- the (event_name, occurred_at) index of each partition (it is a partition
 -- key of the window functions). Filters on day apply after the z-scores, so
 -- they do not change them.
+-- The setting as the view reads it: a C function, so that a session that has
+-- not loaded the library yet (a BI tool's fresh connection filtering on
+-- is_anomaly) loads it, and with it the setting, instead of failing in
+-- current_setting().
+CREATE FUNCTION analytics.anomaly_threshold()
+RETURNS float8
+AS 'MODULE_PATHNAME', 'analytics_anomaly_threshold_setting'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION analytics.anomaly_threshold() IS 'The setting analytics.anomaly_threshold (loads the library, which defines it)';
+
 CREATE VIEW analytics.event_anomalies AS
 WITH scored AS (
 	SELECT x.day, x.event_name, x.events,
@@ -148,7 +158,7 @@ WITH scored AS (
 )
 SELECT s.day, s.event_name, s.events, s.zscore,
 	pg_catalog.abs(s.zscore) OPERATOR(pg_catalog.>)
-		pg_catalog.current_setting('analytics.anomaly_threshold')::pg_catalog.float8 AS is_anomaly
+		analytics.anomaly_threshold() AS is_anomaly
 FROM scored s;
 COMMENT ON VIEW analytics.event_anomalies IS 'Events per event_name and UTC day (days without events count 0), with the z-score of each day against the 28 days before it and is_anomaly = |zscore| > analytics.anomaly_threshold; complete days only (the current UTC day is left out)';
 COMMENT ON COLUMN analytics.event_anomalies.day IS 'UTC calendar day, every day from the event name''s first day with events to its last day with events before the current UTC day (analytics._now()); the current day is left out';

@@ -1078,7 +1078,8 @@ trend_summary_final(PG_FUNCTION_ARGS)
 	}
 	else
 		pval = slope != 0.0 ? 0.0 : get_float8_nan();	/* an exact line */
-	r2 = syy > 0.0 ? sxy * sxy / (sxx * syy) : get_float8_nan();
+	/* at most 1 (Cauchy-Schwarz), but rounding can pass it by 2^-52 */
+	r2 = syy > 0.0 ? Min(1.0, sxy * sxy / (sxx * syy)) : get_float8_nan();
 	if (!isnan(pval) && pval < 0.05 && slope != 0.0)
 		direction = slope > 0.0 ? "increasing" : "decreasing";
 	else

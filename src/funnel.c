@@ -128,6 +128,33 @@ FunnelEventQsortCmp(const void *a, const void *b)
 }
 
 /*
+ * Whether ts (not before start) lies within window of start. Finite
+ * timestamps can lie further apart than an int64 holds (4713 BC to 294276
+ * AD): such a difference exceeds any window.
+ */
+static inline bool
+FunnelWithin(int64 ts, int64 start, int64 window)
+{
+	int64		d;
+
+	return !pg_sub_s64_overflow(ts, start, &d) && d <= window;
+}
+
+/* An event time the funnel can order and subtract: finite, in range */
+static inline void
+FunnelCheckTime(TimestampTz ts)
+{
+	if (unlikely(TIMESTAMP_NOT_FINITE(ts) || !IS_VALID_TIMESTAMP(ts)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("funnel timestamps must be finite"),
+				 errdetail("An event is at %s.",
+						   TIMESTAMP_IS_NOBEGIN(ts) ? "-infinity" :
+						   TIMESTAMP_IS_NOEND(ts) ? "infinity" : "a time out of range"),
+				 errhint("Filter out such rows, or make their time NULL to skip them.")));
+}
+
+/*
  * Window as microseconds; a month counts 30 days, as interval comparison
  * does. cache may be NULL.
  */
@@ -325,6 +352,10 @@ funnel_trans(PG_FUNCTION_ARGS)
 		modes = cache->modes;
 	}
 
+	/* every time is checked, whether or not the row could change the result */
+	if (!PG_ARGISNULL(1))
+		FunnelCheckTime(PG_GETARG_TIMESTAMPTZ(1));
+
 	/*
 	 * Rows without a time, and in the default modes other events (step 0),
 	 * cannot change the result: they cost nothing, not even a look at the
@@ -500,8 +531,8 @@ funnel_deserialize(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 					 errmsg("invalid funnel state"),
 					 errdetail("Event %d is another event (step 0), which only strict_order keeps.", i)));
-		/* a timestamptz: finite and in range, or infinite */
-		if (!TIMESTAMP_NOT_FINITE(ts) && !IS_VALID_TIMESTAMP(ts))
+		/* the transition function keeps finite, in-range times only */
+		if (TIMESTAMP_NOT_FINITE(ts) || !IS_VALID_TIMESTAMP(ts))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 					 errmsg("invalid funnel state"),
@@ -589,7 +620,7 @@ FunnelEvaluate(FunnelState *state, TimestampTz *times)
 			if (s == 1)
 				node = nnodes++, node_start[node] = ev[i].ts;
 			else if (s > 1 && prev >= 0 && ev[i - 1].step == s - 1 &&
-					 ev[i].ts - node_start[prev] <= window &&
+					 FunnelWithin(ev[i].ts, node_start[prev], window) &&
 					 (!increase || ev[i].ts > ev[i - 1].ts))
 				node = nnodes++, node_start[node] = node_start[prev];
 			if (node >= 0)
@@ -630,7 +661,7 @@ FunnelEvaluate(FunnelState *state, TimestampTz *times)
 					 * The chains waiting for step s take this event (or, past
 					 * their window, can never take one): none waits any more.
 					 */
-					if (ev[k].ts - node_start[chain[s - 1]] <= window)
+					if (FunnelWithin(ev[k].ts, node_start[chain[s - 1]], window))
 						from = chain[s - 1];
 					chain[s - 1] = -1;
 				}

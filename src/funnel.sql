@@ -105,7 +105,20 @@ RETURNS TABLE (step int, step_name text, entities bigint, conversion_from_previo
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	n int := pg_catalog.cardinality(counts);
 BEGIN
+	-- Counts come from analytics.funnel_dropoff: entities reaching at least
+	-- step k, so they never increase. Others would give conversions above 1
+	-- and negative drop-offs: refused, as are NULL and negative counts.
+	IF pg_catalog.array_ndims(counts) > 1 THEN
+		RAISE EXCEPTION 'funnel_report counts must be a one-dimensional array'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF counts IS NULL OR pg_catalog.array_position(counts, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'funnel_report counts must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
 	IF step_names IS NOT NULL AND
 		pg_catalog.cardinality(step_names) <> pg_catalog.cardinality(counts) THEN
 		RAISE EXCEPTION 'funnel_report needs one step name per count'
@@ -113,6 +126,25 @@ BEGIN
 				DETAIL = pg_catalog.format('There are %s counts and %s step names.',
 					pg_catalog.cardinality(counts), pg_catalog.cardinality(step_names));
 	END IF;
+	IF n > 1024 THEN
+		RAISE EXCEPTION 'too many funnel steps'
+			USING ERRCODE = 'program_limit_exceeded',
+				DETAIL = pg_catalog.format('There are %s counts; a funnel has 1 to 1024 steps.', n);
+	END IF;
+	FOR k IN 1 .. n LOOP
+		IF counts[k] < 0 THEN
+			RAISE EXCEPTION 'funnel_report count % is negative', counts[k]
+				USING ERRCODE = 'invalid_parameter_value',
+					DETAIL = pg_catalog.format('Step %s has %s entities.', k, counts[k]);
+		END IF;
+		IF k > 1 AND counts[k] > counts[k - 1] THEN
+			RAISE EXCEPTION 'funnel_report counts must not increase from one step to the next'
+				USING ERRCODE = 'invalid_parameter_value',
+					DETAIL = pg_catalog.format('Step %s has %s entities, more than the %s of step %s.',
+						k, counts[k], counts[k - 1], k - 1),
+					HINT = 'The counts are those of analytics.funnel_dropoff: the entities that reached at least each step.';
+		END IF;
+	END LOOP;
 	RETURN QUERY
 	SELECT u.k::int,
 		coalesce(step_names[u.k], 'step ' || u.k),
@@ -142,10 +174,31 @@ DECLARE
 	nsteps int := pg_catalog.cardinality(steps);
 	step_expr text;
 	filter text;
+	dup record;
+	missing record;
 BEGIN
 	IF steps IS NULL OR nsteps < 1 OR pg_catalog.array_position(steps, NULL) IS NOT NULL THEN
 		RAISE EXCEPTION 'steps must be a non-empty array without NULLs'
 			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- the limit of funnel_level, checked before any row is read
+	IF nsteps > 1024 THEN
+		RAISE EXCEPTION 'too many funnel steps'
+			USING ERRCODE = 'program_limit_exceeded',
+				DETAIL = pg_catalog.format('There are %s steps; a funnel has 1 to 1024.', nsteps);
+	END IF;
+	-- Each event is matched to one step (its name's position in steps), so
+	-- a repeated name could never reach its second position: refused.
+	SELECT s.name, pg_catalog.array_agg(s.k ORDER BY s.k) AS positions INTO dup
+	FROM pg_catalog.unnest(steps) WITH ORDINALITY AS s(name, k)
+	GROUP BY s.name HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1
+	ORDER BY pg_catalog.min(s.k) LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'funnel step "%" is repeated', dup.name
+			USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = pg_catalog.format('Steps %s are all "%s"; each event is matched to one step, so the later ones could never be reached.',
+					pg_catalog.array_to_string(dup.positions, ', '), dup.name),
+				HINT = 'Give each step its own event name, or tell the occurrences apart by a property with event_name and step_property.';
 	END IF;
 	IF since IS NULL OR until IS NULL OR "window" IS NULL THEN
 		RAISE EXCEPTION 'window, since and until must not be null'
@@ -173,6 +226,46 @@ BEGIN
 		step_expr := 'pg_catalog.array_position($1, e.props OPERATOR(pg_catalog.->>) $6)';
 		filter := 'e.event_name OPERATOR(pg_catalog.=) $5';
 	END IF;
+	-- A name that never occurs in the range makes its step and every later
+	-- one count 0: say which, rather than leave a silent 0 (a typo, or a
+	-- name the app does not send).
+	IF event_name IS NOT NULL AND NOT EXISTS (
+		SELECT FROM analytics.events e
+		WHERE e.event_name OPERATOR(pg_catalog.=) funnel.event_name
+			AND e.occurred_at OPERATOR(pg_catalog.>=) since AND e.occurred_at OPERATOR(pg_catalog.<) until) THEN
+		RAISE NOTICE 'event "%" does not occur in the range', event_name
+			USING DETAIL = pg_catalog.format('No event named "%s" occurred from %s to %s (excluded): every step counts 0.',
+				event_name, since, until);
+	ELSE
+		-- one index probe (event_name, occurred_at) a step; with event_name,
+		-- a scan of that event's rows that stops at the first match
+		FOR missing IN
+			SELECT s.name, s.k FROM pg_catalog.unnest(steps) WITH ORDINALITY AS s(name, k)
+			WHERE funnel.event_name IS NULL AND NOT EXISTS (
+				SELECT FROM analytics.events e
+				WHERE e.event_name OPERATOR(pg_catalog.=) s.name
+					AND e.occurred_at OPERATOR(pg_catalog.>=) since AND e.occurred_at OPERATOR(pg_catalog.<) until)
+			UNION ALL
+			SELECT s.name, s.k FROM pg_catalog.unnest(steps) WITH ORDINALITY AS s(name, k)
+			WHERE funnel.event_name IS NOT NULL AND NOT EXISTS (
+				SELECT FROM analytics.events e
+				WHERE e.event_name OPERATOR(pg_catalog.=) funnel.event_name
+					AND e.occurred_at OPERATOR(pg_catalog.>=) since AND e.occurred_at OPERATOR(pg_catalog.<) until
+					AND e.props OPERATOR(pg_catalog.->>) step_property OPERATOR(pg_catalog.=) s.name)
+			ORDER BY 2
+		LOOP
+			IF funnel.event_name IS NULL THEN
+				RAISE NOTICE 'funnel step % "%" does not occur in the range', missing.k, missing.name
+					USING DETAIL = pg_catalog.format('No event named "%s" occurred from %s to %s (excluded): this step and every later one count 0.',
+						missing.name, since, until);
+			ELSE
+				RAISE NOTICE 'funnel step % "%" does not occur in the range', missing.k, missing.name
+					USING DETAIL = pg_catalog.format('No "%s" event with %s "%s" occurred from %s to %s (excluded): this step and every later one count 0.',
+						funnel.event_name, step_property, missing.name, since, until);
+			END IF;
+		END LOOP;
+	END IF;
+
 	-- strict_order needs the entity's other events too
 	IF position('strict_order' IN mode) > 0 THEN
 		filter := 'true';

@@ -319,6 +319,7 @@ ols_final(PG_FUNCTION_ARGS)
 	double	   *se,
 			   *tv,
 			   *pv;
+	bool	   *tnull;
 	double		df,
 				sigma2,
 				tss,
@@ -354,33 +355,44 @@ ols_final(PG_FUNCTION_ARGS)
 	se = palloc(p * sizeof(double));
 	tv = palloc(p * sizeof(double));
 	pv = palloc(p * sizeof(double));
+	tnull = palloc(p * sizeof(bool));
 	for (int j = 0; j < p; j++)
 	{
+		tnull[j] = fit.aliased[j];
 		if (fit.aliased[j])
 			continue;
 		memset(e, 0, p * sizeof(double));
 		e[j] = 1.0;
 		se[j] = sqrt(sigma2 * AnalyticsLsqQuad(&fit, e));
 		tv[j] = fit.beta[j] / se[j];
+
+		/*
+		 * An exact fit (residuals all 0) has standard errors 0: a nonzero
+		 * coefficient gets t = +-Infinity and p = 0, a zero one 0 / 0, which
+		 * is undefined: t and p are NULL, as R's summary.lm gives NaN.
+		 */
 		if (isnan(tv[j]))
-		{
-			/* 0 / 0: an exact fit with a zero coefficient */
-			tv[j] = 0.0;
-			pv[j] = 1.0;
-		}
+			tnull[j] = true;
 		else
 			pv[j] = AnalyticsTTestP(tv[j], df);
 	}
 
+	/*
+	 * R^2 = 1 - RSS / TSS lies in [0, 1] (RSS cannot exceed TSS: the model
+	 * holds the intercept, or without one the zero fit), but rounding can
+	 * take it a few units of 2^-52 outside: clamped, so that R^2 of an
+	 * uncorrelated regressor is 0, not -2.2e-16. A constant y (TSS = 0)
+	 * has no R^2: NULL. The F statistic is clamped at 0 likewise.
+	 */
 	tss = intercept ? s[5] : s[6];
-	r2 = tss > 0.0 ? 1.0 - fit.rss / tss : get_float8_nan();
+	r2 = tss > 0.0 ? Min(1.0, Max(0.0, 1.0 - fit.rss / tss)) : get_float8_nan();
 	adj_r2 = 1.0 - (1.0 - r2) * (n - (intercept ? 1 : 0)) / df;
-	fstat = ((tss - fit.rss) / (fit.rank - (intercept ? 1 : 0))) / sigma2;
+	fstat = (Max(0.0, tss - fit.rss) / (fit.rank - (intercept ? 1 : 0))) / sigma2;
 
 	values[0] = OlsArray(fit.beta, fit.aliased, p);
 	values[1] = OlsArray(se, fit.aliased, p);
-	values[2] = OlsArray(tv, fit.aliased, p);
-	values[3] = OlsArray(pv, fit.aliased, p);
+	values[2] = OlsArray(tv, tnull, p);
+	values[3] = OlsArray(pv, tnull, p);
 	values[4] = Float8GetDatum(r2);
 	nulls[4] = isnan(r2);
 	values[5] = Float8GetDatum(adj_r2);

@@ -57,6 +57,7 @@
 #include "miscadmin.h"
 #include "port.h"
 #include "utils/builtins.h"
+#include "utils/expandeddatum.h"
 #include "utils/json.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -1113,8 +1114,11 @@ typedef struct ScreenSum
  * analytics.screen_seconds final: sorts the events unless they arrived in
  * order, then walks them (rules in the file header).
  *
- * The sort is in place: the state keeps the same events, now marked sorted,
- * so it stays valid for further final calls.
+ * The state is only read (FINALFUNC_MODIFY = READ_ONLY, which a window
+ * aggregate needs: transitions go on after each final call): unsorted
+ * events are sorted in a copy, in the per-call context. Only the pool's
+ * caches change: the ranks of names (valid for every state of the pool)
+ * and the slots, scratch that is all -1 again on return.
  */
 PG_FUNCTION_INFO_V1(screen_seconds_final);
 Datum
@@ -1131,6 +1135,8 @@ screen_seconds_final(PG_FUNCTION_ARGS)
 	ScreenSum  *cur = NULL;
 	bool		cur_measured = false;
 	ScreenTime *result;
+	ScreenEvent *events;
+	ScreenEvent *sorted_copy = NULL;
 
 	(void) ScreenAggContext(fcinfo, "screen_seconds_final");
 	if (PG_ARGISNULL(0))
@@ -1143,12 +1149,14 @@ screen_seconds_final(PG_FUNCTION_ARGS)
 
 	/* the ranks of the names order ties and the result */
 	ScreenPoolRank(pool);
+	events = st->events;
 	if (!st->sorted)
 	{
-		qsort_arg(st->events, st->nevents, sizeof(ScreenEvent),
+		sorted_copy = palloc((Size) st->nevents * sizeof(ScreenEvent));
+		memcpy(sorted_copy, st->events, (Size) st->nevents * sizeof(ScreenEvent));
+		qsort_arg(sorted_copy, st->nevents, sizeof(ScreenEvent),
 				  ScreenEventRankCompare, pool->rank);
-		st->sorted = true;
-		st->last = st->events[st->nevents - 1];
+		events = sorted_copy;
 	}
 
 	slot = ScreenPoolSlots(pool);
@@ -1156,7 +1164,7 @@ screen_seconds_final(PG_FUNCTION_ARGS)
 		sums = palloc(Min(st->nevents, pool->n) * sizeof(ScreenSum));
 	for (int32 i = 0; i < st->nevents; i++)
 	{
-		const ScreenEvent *ev = &st->events[i];
+		const ScreenEvent *ev = &events[i];
 
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
@@ -1183,7 +1191,7 @@ screen_seconds_final(PG_FUNCTION_ARGS)
 			int64		gap;
 
 			/* a difference too large for int64 exceeds any timeout */
-			if (!pg_sub_s64_overflow(st->events[i + 1].ts, ev->ts, &gap) &&
+			if (!pg_sub_s64_overflow(events[i + 1].ts, ev->ts, &gap) &&
 				gap <= idle)
 				AddUsecs(&cur->usecs, gap);
 		}
@@ -1216,6 +1224,8 @@ screen_seconds_final(PG_FUNCTION_ARGS)
 	pfree(totals);
 	if (sums != local)
 		pfree(sums);
+	if (sorted_copy != NULL)
+		pfree(sorted_copy);
 	PG_RETURN_POINTER(result);
 }
 
@@ -1641,22 +1651,256 @@ screen_time_recv(PG_FUNCTION_ARGS)
 /* ---------- merging and reading values ---------- */
 
 /*
+ * The state of analytics.rollup: an expanded analytics.screen_time.
+ *
+ * Merging two flat values costs the size of both, so a rollup that merged
+ * each row into a flat state would cost O(n^2) for n distinct screens. In
+ * an aggregate, screen_time_merge instead keeps the state expanded (an
+ * ExpandedObjectHeader in a child of the aggregate context, which the
+ * executor keeps as the state without copying): totals in arrival order,
+ * found by name through a hash table, so a row costs its own size. The
+ * totals are put in name order when the value is flattened (for the
+ * result, a partial state sent to the leader, a window frame's value): the
+ * new ones are sorted and merged with those already in order, so a rollup
+ * of n screens costs O(n log n). The aggregate keeps its concrete state
+ * type (analytics.screen_time), so partial states still travel anywhere
+ * the type does. A state stays flat (merged as two values) until it would
+ * hold more than ROLLUP_EXPAND_MIN screens: an expanded state takes at least
+ * a memory context's first block (8 kB), too much for each of many small
+ * groups, while merging small flat values costs a constant a row.
+ */
+#define ROLLUP_EXPAND_MIN	64
+
+typedef struct ScreenTimeExpanded
+{
+	ExpandedObjectHeader hdr;
+	int32		n;				/* totals */
+	int32		max;
+	ScreenTotal *totals;		/* arrival order; names in hdr.eoh_context */
+	screendict_hash *dict;		/* name -> index into totals */
+	int32		nsorted;		/* order[0..nsorted-1] is in name order */
+	int32	   *order;			/* [max] indexes into totals */
+	Size		names_size;		/* bytes of all names */
+} ScreenTimeExpanded;
+
+static Size ScreenTimeExpandedFlatSize(ExpandedObjectHeader *eohptr);
+static void ScreenTimeExpandedFlatten(ExpandedObjectHeader *eohptr, void *result,
+									  Size allocated_size);
+
+static const ExpandedObjectMethods ScreenTimeExpandedMethods =
+{
+	ScreenTimeExpandedFlatSize,
+	ScreenTimeExpandedFlatten
+};
+
+static int
+ScreenTotalOrderCompare(const void *pa, const void *pb, void *arg)
+{
+	const ScreenTotal *t = arg;
+	const ScreenTotal *a = &t[*(const int32 *) pa];
+	const ScreenTotal *b = &t[*(const int32 *) pb];
+
+	return NameCompare(a->name, a->len, b->name, b->len);
+}
+
+/* Put order[] in name order: sort the new totals, merge with the rest */
+static void
+ScreenTimeExpandedSort(ScreenTimeExpanded *x)
+{
+	int32		m = x->n - x->nsorted;
+	int32	   *merged;
+	int32		i = 0,
+				j = x->nsorted,
+				k = 0;
+
+	if (m == 0)
+		return;
+	for (int32 id = x->nsorted; id < x->n; id++)
+		x->order[id] = id;		/* totals are never removed: the new ids */
+	qsort_arg(x->order + x->nsorted, m, sizeof(int32), ScreenTotalOrderCompare, x->totals);
+	if (x->nsorted > 0)
+	{
+		merged = MemoryContextAlloc(x->hdr.eoh_context, x->max * sizeof(int32));
+		while (i < x->nsorted || j < x->n)
+		{
+			if (j >= x->n ||
+				(i < x->nsorted &&
+				 ScreenTotalOrderCompare(&x->order[i], &x->order[j], x->totals) < 0))
+				merged[k++] = x->order[i++];
+			else
+				merged[k++] = x->order[j++];
+		}
+		pfree(x->order);
+		x->order = merged;
+	}
+	x->nsorted = x->n;
+}
+
+static Size
+ScreenTimeExpandedFlatSize(ExpandedObjectHeader *eohptr)
+{
+	ScreenTimeExpanded *x = (ScreenTimeExpanded *) eohptr;
+	Size		size = SCREEN_TIME_HEADER + (Size) x->n * sizeof(ScreenTimeEntry) + x->names_size;
+
+	if (size > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("screen_time value is too large")));
+	return size;
+}
+
+static void
+ScreenTimeExpandedFlatten(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	ScreenTimeExpanded *x = (ScreenTimeExpanded *) eohptr;
+	ScreenTime *st = (ScreenTime *) result;
+	char	   *names;
+	int32		off = 0;
+
+	Assert(allocated_size == ScreenTimeExpandedFlatSize(eohptr));
+	ScreenTimeExpandedSort(x);
+	memset(st, 0, SCREEN_TIME_HEADER);
+	SET_VARSIZE(st, allocated_size);
+	st->version = SCREEN_TIME_VERSION;
+	st->nscreens = x->n;
+	names = ScreenTimeNames(st);
+	for (int32 k = 0; k < x->n; k++)
+	{
+		const ScreenTotal *t = &x->totals[x->order[k]];
+
+		st->entries[k].usecs = t->usecs;
+		st->entries[k].views = t->views;
+		st->entries[k].name_off = off;
+		st->entries[k].name_len = t->len;
+		memcpy(names + off, t->name, t->len);
+		off += t->len;
+	}
+}
+
+/* Add the totals of a checked flat value to x */
+static void
+ScreenTimeExpandedAdd(ScreenTimeExpanded *x, const ScreenTime *v)
+{
+	const char *vn = ScreenTimeNames(v);
+
+	for (int32 i = 0; i < v->nscreens; i++)
+	{
+		const ScreenTimeEntry *e = &v->entries[i];
+		ScreenName	key;
+		ScreenDictEntry *entry;
+		ScreenTotal *t;
+		bool		found;
+
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		key.name = vn + e->name_off;
+		key.len = e->name_len;
+		entry = screendict_insert(x->dict, key, &found);
+		if (!found)
+		{
+			char	   *copy;
+
+			if (x->n == x->max)
+			{
+				if ((Size) x->max * 2 * sizeof(ScreenTotal) > MaxAllocSize)
+					ereport(ERROR,
+							(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+							 errmsg("screen_time value is too large")));
+				x->max *= 2;
+				x->totals = repalloc(x->totals, x->max * sizeof(ScreenTotal));
+				x->order = repalloc(x->order, x->max * sizeof(int32));
+			}
+			copy = MemoryContextAlloc(x->hdr.eoh_context, Max(e->name_len, 1));
+			memcpy(copy, key.name, e->name_len);
+			entry->key.name = copy;		/* the hash table keeps our copy */
+			entry->id = x->n;
+			t = &x->totals[x->n++];
+			t->name = copy;
+			t->len = e->name_len;
+			t->usecs = 0;
+			t->views = 0;
+			x->names_size += e->name_len;
+		}
+		t = &x->totals[entry->id];
+		AddUsecs(&t->usecs, e->usecs);
+		if (pg_add_s64_overflow(t->views, e->views, &t->views))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("view count is out of range")));
+	}
+}
+
+/* An expanded copy of a checked flat value, in a child of aggctx */
+static ScreenTimeExpanded *
+ScreenTimeExpand(const ScreenTime *v, MemoryContext aggctx)
+{
+	MemoryContext ctx = AllocSetContextCreate(aggctx, "analytics.rollup state",
+											  ALLOCSET_DEFAULT_SIZES);
+	ScreenTimeExpanded *x = MemoryContextAllocZero(ctx, sizeof(ScreenTimeExpanded));
+
+	EOH_init_header(&x->hdr, &ScreenTimeExpandedMethods, ctx);
+	x->max = Max(16, v->nscreens);
+	x->totals = MemoryContextAlloc(ctx, x->max * sizeof(ScreenTotal));
+	x->order = MemoryContextAlloc(ctx, x->max * sizeof(int32));
+	x->dict = screendict_create(ctx, Max(16, v->nscreens), NULL);
+	ScreenTimeExpandedAdd(x, v);
+	/* a flat value is in name order already */
+	for (int32 k = 0; k < x->n; k++)
+		x->order[k] = k;
+	x->nsorted = x->n;
+	return x;
+}
+
+/*
  * analytics.screen_time_merge(a, b): the sums of seconds and views per
- * screen; the transition and combine function of analytics.rollup.
+ * screen; the transition and combine function of analytics.rollup. In an
+ * aggregate the state a is kept expanded (see ScreenTimeExpanded) and
+ * returned as a read-write expanded datum; otherwise two flat values are
+ * merged into a new one.
  */
 PG_FUNCTION_INFO_V1(screen_time_merge);
 Datum
 screen_time_merge(PG_FUNCTION_ARGS)
 {
-	ScreenTime *a = ScreenTimeArg(fcinfo, 0);
-	ScreenTime *b = ScreenTimeArg(fcinfo, 1);
-	const char *an = ScreenTimeNames(a);
-	const char *bn = ScreenTimeNames(b);
-	ScreenTotal *t = palloc(Max(a->nscreens + b->nscreens, 1) * sizeof(ScreenTotal));
+	MemoryContext aggctx;
+	ScreenTime *a;
+	ScreenTime *b;
+	const char *an;
+	const char *bn;
+	ScreenTotal *t;
 	int32		n = 0;
 	int32		i = 0;
 	int32		j = 0;
 
+	if (AggCheckCallContext(fcinfo, &aggctx))
+	{
+		Datum		state = PG_GETARG_DATUM(0);
+		ScreenTimeExpanded *x;
+
+		if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(state)) &&
+			DatumGetEOHP(state)->eoh_methods == &ScreenTimeExpandedMethods)
+		{
+			x = (ScreenTimeExpanded *) DatumGetEOHP(state);
+			ScreenTimeExpandedAdd(x, ScreenTimeArg(fcinfo, 1));
+			PG_RETURN_DATUM(EOHPGetRWDatum(&x->hdr));
+		}
+		a = ScreenTimeArg(fcinfo, 0);
+		b = ScreenTimeArg(fcinfo, 1);
+		if (a->nscreens + b->nscreens > ROLLUP_EXPAND_MIN)
+		{
+			x = ScreenTimeExpand(a, aggctx);
+			ScreenTimeExpandedAdd(x, b);
+			PG_RETURN_DATUM(EOHPGetRWDatum(&x->hdr));
+		}
+	}
+	else
+	{
+		a = ScreenTimeArg(fcinfo, 0);
+		b = ScreenTimeArg(fcinfo, 1);
+	}
+	an = ScreenTimeNames(a);
+	bn = ScreenTimeNames(b);
+	t = palloc(Max(a->nscreens + b->nscreens, 1) * sizeof(ScreenTotal));
 	while (i < a->nscreens || j < b->nscreens)
 	{
 		const ScreenTimeEntry *ea = i < a->nscreens ? &a->entries[i] : NULL;

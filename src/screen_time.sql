@@ -90,12 +90,19 @@ LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION analytics.screen_seconds_final(internal) IS 'Final function of analytics.screen_seconds: sorts the events and sums the time per screen';
 
 -- analytics.screen_seconds: the aggregates
+--
+-- FINALFUNC_MODIFY = READ_ONLY (the default, spelled out): the final function
+-- sorts unsorted events in a copy and leaves the state as it was, so the
+-- aggregate runs as a window aggregate (transitions go on after each final
+-- call) and its state may be shared with other aggregates of the same
+-- arguments.
 
 CREATE AGGREGATE analytics.screen_seconds(ts timestamptz, screen text) (
 	SFUNC = analytics.screen_seconds_trans,
 	STYPE = internal,
 	SSPACE = 640,
 	FINALFUNC = analytics.screen_seconds_final,
+	FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = analytics.screen_seconds_combine,
 	SERIALFUNC = analytics.screen_seconds_serialize,
 	DESERIALFUNC = analytics.screen_seconds_deserialize,
@@ -108,6 +115,7 @@ CREATE AGGREGATE analytics.screen_seconds(ts timestamptz, screen text, idle_time
 	STYPE = internal,
 	SSPACE = 640,
 	FINALFUNC = analytics.screen_seconds_final,
+	FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = analytics.screen_seconds_combine,
 	SERIALFUNC = analytics.screen_seconds_serialize,
 	DESERIALFUNC = analytics.screen_seconds_deserialize,
@@ -120,6 +128,7 @@ CREATE AGGREGATE analytics.screen_seconds(ts timestamptz, screen text, duration_
 	STYPE = internal,
 	SSPACE = 640,
 	FINALFUNC = analytics.screen_seconds_final,
+	FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = analytics.screen_seconds_combine,
 	SERIALFUNC = analytics.screen_seconds_serialize,
 	DESERIALFUNC = analytics.screen_seconds_deserialize,

@@ -15,6 +15,10 @@
 #      aggregate minus that of count(*) over the same groups), and what the
 #      planner's estimate of the state size does at a moderate work_mem.
 #   E. A and B's aggregates again on a copy ordered by (user_id, ts).
+#   F. analytics.rollup of 5k, 10k and 20k one-screen screen_time values,
+#      each a different screen: the time per value at 20k over that at 5k
+#      (about 1 when a rollup costs O(n log n); about 4 when it cost O(n^2),
+#      as in 0.1.0). AGGBENCH_ONLY=rollup runs only this part (a minute).
 #
 # Every timed query reads the aggregate's result (a sum over it): PostgreSQL
 # drops subquery outputs nobody reads. Each query runs several times,
@@ -93,6 +97,41 @@ say "machine"
 bench_cluster aggbench "$AGGBENCH_PORT" "shared_buffers = '2GB'" "work_mem = '$WORK_MEM'" \
 	"hash_mem_multiplier = $HASH_MEM_MULTIPLIER" "maintenance_work_mem = '1GB'" "max_wal_size = '8GB'" \
 	"autovacuum = off" "jit = off" "synchronize_seqscans = off" "max_parallel_workers_per_gather = 0"
+
+# F: rollup of n one-screen values, n distinct screens. Sets ROLLUP_RATIO (time
+# per value at 20k / at 5k, median over rounds) and ROLLUP_BEST.
+ROLLUP_RATIO=
+ROLLUP_BEST=
+rollup_section() {
+	local n q
+	local -a args=()
+	say "F. analytics.rollup of n one-screen values, each a different screen"
+	$PSQL -d "$DB" -c 'CREATE SCHEMA IF NOT EXISTS bench' -c 'DROP TABLE IF EXISTS bench.st_one' \
+		-c "CREATE TABLE bench.st_one AS
+			SELECT i, ('{\"screen_' || md5(i::text) || '\": {\"seconds\": ' || i % 1000 || ', \"views\": 1}}')::analytics.screen_time AS st
+			FROM generate_series(1, 20000) i" \
+		-c 'VACUUM ANALYZE bench.st_one' >/dev/null
+	for n in 5000 10000 20000; do
+		# the result is read: its screens counted and their seconds summed
+		q="SELECT count(*), sum(r.seconds), sum(r.views)
+			FROM (SELECT analytics.rollup(st) AS st FROM bench.st_one WHERE i <= $n) x, analytics.screen_time_rows(x.st) r"
+		args+=("rollup of $n" "$q")
+	done
+	bench "$SHORT_RUNS" "${args[@]}"
+	check "rollup of 20k values holds 20k screens and all seconds" "${OUT[rollup of 20000]}" \
+		"$([ "${OUT[rollup of 20000]}" = "20000|9990000|20000" ] && echo true || echo false)"
+	ROLLUP_RATIO=$(paste -d ' ' <(tr ' ' '\n' <<<"${TIMES[rollup of 20000]}" | grep .) <(tr ' ' '\n' <<<"${TIMES[rollup of 5000]}" | grep .) |
+		awk '{ printf "%.6f\n", ($1 / 20000) / ($2 / 5000) }' | sort -n |
+		awk '{ r[NR] = $1 } END { printf "%.2f", NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2 }')
+	ROLLUP_BEST=$(calc "(${BEST[rollup of 20000]} / 20000) / (${BEST[rollup of 5000]} / 5000)")
+	printf 'rollup time per value, 20k / 5k: %s [best/best %s] (target about 1; 0.1.0: about 4)   best %.0f, %.0f, %.0f ms for 5k, 10k, 20k\n' \
+		"$ROLLUP_RATIO" "$ROLLUP_BEST" "${BEST[rollup of 5000]}" "${BEST[rollup of 10000]}" "${BEST[rollup of 20000]}"
+}
+if [ "${AGGBENCH_ONLY:-}" = rollup ]; then
+	rollup_section
+	[ ${#FAILED[@]} -eq 0 ] || die "correctness checks failed: ${FAILED[*]}"
+	exit 0
+fi
 
 say "data: 10M events, 200k users x 5 sessions x 10 events"
 # Deterministic: every attribute comes from hashint8extended of the session
@@ -432,6 +471,8 @@ check "results do not depend on the table's order" "funnel ${OUT[by-user order: 
 		[ "${OUT[by-user order: parallel screen_seconds]}" = "${OUT[screen_seconds by session (seconds_on)]}" ] &&
 		echo true || echo false)"
 
+rollup_section
+
 say "summary"
 echo "data: $n_rows events ($n_users users, $n_sessions sessions, $n_funnel funnel-relevant) in time order, generated in $gen_s s; serial, $SHORT_RUNS rounds (plain SQL comparisons: $RUNS)"
 echo "ratios: median over rounds of the two queries' times in the same round (best/best in brackets)"
@@ -449,6 +490,7 @@ printf 'parallel speedup (2 workers): funnel %s, screen %s   (ordered by user: f
 printf 'bytes per stored event: funnel %.0f, screen %.0f   (design 16 + overhead; %.0f and %.0f bytes per group)\n' \
 	"$bpe_funnel" "$bpe_screen" "$bpg_funnel" "$bpg_screen"
 printf 'ordered by (user_id, ts): funnel_level/count(*) %s, screen_seconds/count(*) %s\n' "$ratio_funnel_u" "$ratio_screen_u"
+printf 'rollup time per value, 20k / 5k distinct screens: %s [%s] (target about 1)\n' "$ROLLUP_RATIO" "$ROLLUP_BEST"
 awk -v w0="$wait_start" -v w1="$wait_serial" -v c0="$clock_start" -v c1="$clock_serial" -v l0="$load_start" -v l1="$load_serial" \
 	-v s0="$steal_start" -v s1="$steal_serial" -v t0="$total_start" -v t1="$total_serial" \
 	'BEGIN { printf "other load during the serial timings (A, B): CPU pressure %.0f%% of the time, steal %.1f%% of CPU time, load average %s then %s\n",
