@@ -32,6 +32,9 @@ FROM (SELECT d.date_key,
 	FROM analytics.dim_date d) days
 GROUP BY days.date_key;
 COMMENT ON VIEW analytics._dq_day_bounds IS 'Internal to analytics.data_quality_checks: the UTC day [day_start, day_end) each date_key covers, one row per key';
+COMMENT ON COLUMN analytics._dq_day_bounds.date_key IS 'A date_key of analytics.dim_date (YYYYMMDD)';
+COMMENT ON COLUMN analytics._dq_day_bounds.day_start IS 'Start of the UTC day the key covers, inclusive; NULL for a date outside years 1-214747';
+COMMENT ON COLUMN analytics._dq_day_bounds.day_end IS 'End of the UTC day the key covers, exclusive; NULL for a date outside years 1-214747';
 
 -- The times each customer key covers: the validity the loader gives its
 -- version (analytics._customer_validity), one row per key, so that a
@@ -41,6 +44,9 @@ SELECT v.customer_key, pg_catalog.min(v.lo) AS covers_from, pg_catalog.max(v.hi)
 FROM analytics._customer_validity v
 GROUP BY v.customer_key;
 COMMENT ON VIEW analytics._dq_customer_coverage IS 'Internal to analytics.data_quality_checks: the time range [covers_from, covers_to) each customer key covers, one row per key';
+COMMENT ON COLUMN analytics._dq_customer_coverage.customer_key IS 'A customer_key of analytics.dim_customer';
+COMMENT ON COLUMN analytics._dq_customer_coverage.covers_from IS 'Earliest time a fact may have to belong to this key, inclusive: -infinity for the customer''s first version';
+COMMENT ON COLUMN analytics._dq_customer_coverage.covers_to IS 'Time from which facts belong to a later version, exclusive (infinity for the current version)';
 
 -- The dimensions' checks (the calendar, customer versions, the type 1
 -- dimensions), in order.

@@ -1745,3 +1745,9 @@ SELECT s.day, s.event_name, s.events, s.zscore,
 FROM scored s;
 COMMENT ON VIEW analytics.event_anomalies IS 'Events per event_name and UTC day (days without events count 0), with the z-score of each day against the 28 days before it and is_anomaly = |zscore| > analytics.anomaly_threshold; complete days only (the current UTC day is left out)';
 
+COMMENT ON COLUMN analytics._dq_day_bounds.date_key IS 'A date_key of analytics.dim_date (YYYYMMDD)';
+COMMENT ON COLUMN analytics._dq_day_bounds.day_start IS 'Start of the UTC day the key covers, inclusive; NULL for a date outside years 1-214747';
+COMMENT ON COLUMN analytics._dq_day_bounds.day_end IS 'End of the UTC day the key covers, exclusive; NULL for a date outside years 1-214747';
+COMMENT ON COLUMN analytics._dq_customer_coverage.customer_key IS 'A customer_key of analytics.dim_customer';
+COMMENT ON COLUMN analytics._dq_customer_coverage.covers_from IS 'Earliest time a fact may have to belong to this key, inclusive: -infinity for the customer''s first version';
+COMMENT ON COLUMN analytics._dq_customer_coverage.covers_to IS 'Time from which facts belong to a later version, exclusive (infinity for the current version)';
