@@ -98,16 +98,18 @@ TextIsBlank(text *t)
  * The event contract: check an event against the collection rules. Returns
  * true and fills *p when the event must be refused.
  *
- * Every stored event keeps the rules that hold whenever they are checked:
- * a name; finite times; a duration the aggregates take (0 to
- * ANALYTICS_DURATION_MS_MAX ms); identifiers that fit an index entry
- * (ANALYTICS_TEXT_MAX_BYTES); props an object of at most 64 kB. With
- * at_ingestion, so do the rules relative to now (AnalyticsNow()):
+ * Every stored event keeps the rules that partitioning, the aggregates and
+ * the indexes need, which hold whenever they are checked: a name; finite
+ * times; a duration the aggregates take (0 to ANALYTICS_DURATION_MS_MAX
+ * ms); identifiers that fit an index entry (ANALYTICS_TEXT_MAX_BYTES).
+ * With at_ingestion, so do the rules relative to now (AnalyticsNow()):
  * occurred_at at most analytics.max_event_age before now and at most
  * analytics.max_clock_skew after received_at (or now, when received_at is
- * later). Those are ingestion's only: an event stored years ago stays valid,
- * and a restore years later must take it (the CHECK constraint of
- * analytics.events uses the rules without them).
+ * later), and props an object of at most 64 kB. The time rules are
+ * ingestion's only: an event stored years ago stays valid, and a restore
+ * years later must take it (the CHECK constraint of analytics.events uses
+ * the rules without them); the views read any props, so rows written by
+ * hand may carry other JSON there.
  */
 static bool
 EventProblem(const EventFields *f, TimestampTz received_at, bool at_ingestion,
@@ -193,7 +195,7 @@ EventProblem(const EventFields *f, TimestampTz received_at, bool at_ingestion,
 									   texts[i].name, bytes, ANALYTICS_TEXT_MAX_BYTES));
 	}
 
-	if (f->props != NULL)
+	if (at_ingestion && f->props != NULL)
 	{
 		if (!JB_ROOT_IS_OBJECT(f->props) || JB_ROOT_IS_SCALAR(f->props))
 			return SetProblem(p, ERRCODE_INVALID_PARAMETER_VALUE,
@@ -256,7 +258,7 @@ event_check(PG_FUNCTION_ARGS)
  * checked (none depends on now, so a restore years later takes every row
  * it once took); false when there is none. Arguments: occurred_at,
  * received_at, event_name, session_id, device_id, user_id, screen,
- * duration_ms, props.
+ * duration_ms.
  */
 static bool
 StoredEventProblem(FunctionCallInfo fcinfo, EventProblemInfo *p)
@@ -274,7 +276,6 @@ StoredEventProblem(FunctionCallInfo fcinfo, EventProblemInfo *p)
 	f.screen = PG_ARGISNULL(6) ? NULL : PG_GETARG_TEXT_PP(6);
 	f.duration_ms_null = PG_ARGISNULL(7);
 	f.duration_ms = f.duration_ms_null ? 0 : PG_GETARG_INT64(7);
-	f.props = PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8);
 
 	if (EventProblem(&f, 0, false, p))
 		return true;
@@ -287,7 +288,7 @@ StoredEventProblem(FunctionCallInfo fcinfo, EventProblemInfo *p)
 
 /*
  * analytics._event_contract(occurred_at, received_at, event_name,
- *		session_id, device_id, user_id, screen, duration_ms, props)
+ *		session_id, device_id, user_id, screen, duration_ms)
  *
  * The CHECK constraint of analytics.events: raises a row's problem (see
  * StoredEventProblem), else returns true.

@@ -12,25 +12,24 @@
 -- breaks it. Its rules that do not depend on now also guard every row of
 -- analytics.events, however written (the CHECK constraint below): a name,
 -- finite times, durations the aggregates take, identifiers an index entry
--- holds, props an object of at most 64 kB. The rules relative to now
+-- holds (props, which the views read whatever JSON they hold, only at
+-- ingestion must be an object of at most 64 kB). The rules relative to now
 -- (analytics.max_event_age, analytics.max_clock_skew) are ingestion's only:
 -- a constraint that read the clock would refuse, in a restore years later,
 -- the old events it once took, and the restore would lose them.
 CREATE FUNCTION analytics._event_contract(occurred_at timestamptz, received_at timestamptz,
-	event_name text, session_id text, device_id text, user_id text, screen text, duration_ms bigint,
-	props jsonb)
+	event_name text, session_id text, device_id text, user_id text, screen text, duration_ms bigint)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'event_contract'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics._event_contract(timestamptz, timestamptz, text, text, text, text, text, bigint, jsonb) IS 'Internal: the CHECK constraint of analytics.events; raises the first rule of the event contract a row breaks (none that depends on now), else true';
+COMMENT ON FUNCTION analytics._event_contract(timestamptz, timestamptz, text, text, text, text, text, bigint) IS 'Internal: the CHECK constraint of analytics.events; raises the first rule of the event contract a row breaks (none that depends on now), else true';
 
 CREATE FUNCTION analytics._event_problem(occurred_at timestamptz, received_at timestamptz,
-	event_name text, session_id text, device_id text, user_id text, screen text, duration_ms bigint,
-	props jsonb)
+	event_name text, session_id text, device_id text, user_id text, screen text, duration_ms bigint)
 RETURNS text
 AS 'MODULE_PATHNAME', 'event_problem'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics._event_problem(timestamptz, timestamptz, text, text, text, text, text, bigint, jsonb) IS 'Internal: the first rule of the event contract a stored row breaks (none that depends on now), as a sentence; NULL when it keeps them all';
+COMMENT ON FUNCTION analytics._event_problem(timestamptz, timestamptz, text, text, text, text, text, bigint) IS 'Internal: the first rule of the event contract a stored row breaks (none that depends on now), as a sentence; NULL when it keeps them all';
 
 CREATE TABLE analytics.events (
 	event_id uuid NOT NULL,
@@ -44,7 +43,7 @@ CREATE TABLE analytics.events (
 	duration_ms bigint,
 	props jsonb NOT NULL DEFAULT '{}'::jsonb,
 	CONSTRAINT events_contract CHECK (analytics._event_contract(occurred_at, received_at, event_name,
-		session_id, device_id, user_id, screen, duration_ms, props))
+		session_id, device_id, user_id, screen, duration_ms))
 ) PARTITION BY RANGE (occurred_at);
 COMMENT ON TABLE analytics.events IS 'Collected app events, partitioned by month of occurred_at; written through analytics.track and analytics.track_batch';
 

@@ -663,21 +663,19 @@ COMMENT ON FUNCTION analytics.data_quality_checks() IS 'Checks the warehouse''s 
 -- track_batch and retry_rejected, its rules that do not depend on now also
 -- by a CHECK constraint on analytics.events.
 CREATE FUNCTION analytics._event_contract(occurred_at timestamptz, received_at timestamptz,
-	event_name text, session_id text, device_id text, user_id text, screen text, duration_ms bigint,
-	props jsonb)
+	event_name text, session_id text, device_id text, user_id text, screen text, duration_ms bigint)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'event_contract'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics._event_contract(timestamptz, timestamptz, text, text, text, text, text, bigint, jsonb) IS 'Internal: the CHECK constraint of analytics.events; raises the first rule of the event contract a row breaks (none that depends on now), else true';
+COMMENT ON FUNCTION analytics._event_contract(timestamptz, timestamptz, text, text, text, text, text, bigint) IS 'Internal: the CHECK constraint of analytics.events; raises the first rule of the event contract a row breaks (none that depends on now), else true';
 
 
 CREATE FUNCTION analytics._event_problem(occurred_at timestamptz, received_at timestamptz,
-	event_name text, session_id text, device_id text, user_id text, screen text, duration_ms bigint,
-	props jsonb)
+	event_name text, session_id text, device_id text, user_id text, screen text, duration_ms bigint)
 RETURNS text
 AS 'MODULE_PATHNAME', 'event_problem'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics._event_problem(timestamptz, timestamptz, text, text, text, text, text, bigint, jsonb) IS 'Internal: the first rule of the event contract a stored row breaks (none that depends on now), as a sentence; NULL when it keeps them all';
+COMMENT ON FUNCTION analytics._event_problem(timestamptz, timestamptz, text, text, text, text, text, bigint) IS 'Internal: the first rule of the event contract a stored row breaks (none that depends on now), as a sentence; NULL when it keeps them all';
 
 
 -- Events 0.1.0 stored against the contract (a time of -infinity, a
@@ -687,7 +685,7 @@ COMMENT ON FUNCTION analytics._event_problem(timestamptz, timestamptz, text, tex
 WITH moved AS (
 	DELETE FROM analytics.events e
 	WHERE analytics._event_problem(e.occurred_at, e.received_at, e.event_name, e.session_id, e.device_id,
-		e.user_id, e.screen, e.duration_ms, e.props) IS NOT NULL
+		e.user_id, e.screen, e.duration_ms) IS NOT NULL
 	RETURNING e.*
 )
 INSERT INTO analytics.rejected_events (received_at, payload, reason)
@@ -695,12 +693,12 @@ SELECT CASE WHEN pg_catalog.isfinite(m.received_at) THEN m.received_at ELSE anal
 	pg_catalog.to_jsonb(m) OPERATOR(pg_catalog.-) 'received_at',
 	'stored before 0.2.0, against the event contract: ' OPERATOR(pg_catalog.||)
 		analytics._event_problem(m.occurred_at, m.received_at, m.event_name, m.session_id, m.device_id,
-			m.user_id, m.screen, m.duration_ms, m.props)
+			m.user_id, m.screen, m.duration_ms)
 FROM moved m
 ORDER BY m.received_at, m.event_id;
 
 ALTER TABLE analytics.events ADD CONSTRAINT events_contract CHECK (analytics._event_contract(occurred_at, received_at, event_name,
-	session_id, device_id, user_id, screen, duration_ms, props));
+	session_id, device_id, user_id, screen, duration_ms));
 
 -- A hash index holds a rejected user_id of any length.
 DROP INDEX analytics.rejected_events_user_idx;
