@@ -40,7 +40,12 @@ DECLARE
 		$c$SELECT analytics.track('e', duration_ms => -5)$c$,
 		$c$SELECT analytics.track('e', props => '[]')$c$,
 		$c$SELECT analytics.track('e', props => jsonb_build_object('big', repeat('x', 65536)))$c$,
-		$c$SELECT analytics.track('e', user_id => repeat('u', 1001))$c$];
+		$c$SELECT analytics.track('e', user_id => repeat('u', 1001))$c$,
+		$c$SELECT analytics.track('e', occurred_at => '-infinity')$c$,
+		$c$SELECT analytics.track('e', occurred_at => '2016-01-01 00:00Z')$c$,
+		$c$SELECT analytics.track('e', duration_ms => 3000000000)$c$,
+		$c$SELECT analytics.track('e', user_id => repeat('字', 1000))$c$,
+		$c$INSERT INTO analytics.events (event_id, occurred_at, event_name) VALUES (gen_random_uuid(), '-infinity', 'e')$c$];
 	c text;
 	state text;
 BEGIN
@@ -60,6 +65,82 @@ $$;
 SET analytics.max_clock_skew = '1h';
 SELECT analytics.track('e', occurred_at => analytics._now() + interval '2 hours');
 RESET analytics.max_clock_skew;
+
+-- The event contract (issue 13). now is 2026-11-20 12:00 UTC; the default
+-- analytics.max_event_age is 315360000 s = 3650 days, so the oldest time
+-- taken is 2026-11-20 12:00 - 3650 days = 2016-11-22 12:00 (the ten years
+-- from 2016-11-20 hold 3652 days: 2020 and 2024 are leap years).
+-- Times must be finite (0.1.0 took -infinity, then ensure_partitions and the
+-- daily views failed).
+SELECT analytics.track('contract', occurred_at => '-infinity', user_id => 'uc');
+SELECT analytics.track('contract', occurred_at => 'infinity', user_id => 'uc');
+-- one second before the horizon: 315360001 s before now
+SELECT analytics.track('contract', occurred_at => '2016-11-22 11:59:59Z', user_id => 'uc');
+SELECT analytics.track('contract', occurred_at => '2016-11-22 12:00Z', user_id => 'uc') IS NOT NULL AS horizon_inclusive;
+-- the horizon follows the setting (superuser-only): 2 hours = 7200 s > 3600 s
+SET analytics.max_event_age = '1h';
+SELECT analytics.track('contract', occurred_at => analytics._now() - interval '2 hours', user_id => 'uc');
+RESET analytics.max_event_age;
+-- durations up to 2^31 - 1 = 2147483647 ms, what screen_seconds takes
+-- (0.1.0 took 3e9, then screen_time_stats failed for every reader)
+SELECT analytics.track('contract', duration_ms => 3000000000, user_id => 'uc');
+SELECT analytics.track('contract', occurred_at => '2026-11-19 00:00Z', duration_ms => 2147483647, user_id => 'uc') IS NOT NULL AS max_duration_ok;
+-- identifiers up to 1000 bytes: U+5B57 takes 3 bytes in UTF-8, so 334 of it
+-- take 1002 bytes (refused), 333 take 999 (taken)
+SELECT analytics.track('contract', user_id => repeat('字', 334));
+SELECT analytics.track('contract', occurred_at => '2026-11-19 00:00Z', device_id => repeat('字', 333), user_id => 'uc') IS NOT NULL AS bytes_999_ok;
+-- A batch keeps its good events and rejects each bad one with its reason
+-- (0.1.0 failed the whole batch on "index row size 3024 exceeds btree
+-- version 4 maximum 2704": 1000 x 3 bytes + 24 bytes of index entry; and a
+-- 3000-byte user_id it rightly refused failed it on rejected_events_user_idx).
+-- Events 1 and 7 are valid (7 is on the horizon), 2 to 6 are not: 2 accepted,
+-- 5 rejected. The past one is 63930772800 s before now (Python:
+-- datetime(2026,11,20,12) - datetime(1,1,1)).
+SELECT * FROM analytics.track_batch(jsonb_build_array(
+	jsonb_build_object('event_name', 'contract', 'occurred_at', '2026-11-20T10:00:00Z', 'user_id', 'uc',
+		'session_id', 'sc', 'screen', 'contract_screen', 'duration_ms', 2147483647),
+	jsonb_build_object('event_name', 'contract', 'user_id', repeat('字', 1000)),
+	jsonb_build_object('event_name', 'contract', 'user_id', 'uc', 'session_id', repeat('字', 1000)),
+	jsonb_build_object('event_name', 'contract', 'user_id', repeat('x', 3000)),
+	jsonb_build_object('event_name', 'contract', 'user_id', 'uc', 'occurred_at', '0001-01-01T00:00:00Z'),
+	jsonb_build_object('event_name', 'contract', 'user_id', 'uc', 'duration_ms', 3000000000),
+	jsonb_build_object('event_name', 'contract', 'user_id', 'uc', 'occurred_at', '2016-11-22T12:00:00Z')));
+SELECT octet_length(payload->>'user_id') AS user_id_bytes, octet_length(payload->>'session_id') AS session_id_bytes,
+	reason
+FROM analytics.rejected_events WHERE payload->>'event_name' = 'contract' ORDER BY id;
+SELECT occurred_at, user_id, session_id, octet_length(device_id) AS device_id_bytes, duration_ms
+FROM analytics.events WHERE event_name = 'contract' ORDER BY occurred_at, duration_ms NULLS FIRST, device_id NULLS FIRST;
+-- The views 0.1.0 broke keep working. 'contract' has events on 2016-11-22
+-- (2), 2026-11-19 (2) and 2026-11-20 (1): event_counts_filled has every day
+-- from 2016-11-22 to 2026-11-20, 3650 + 1 = 3651 rows summing to 5;
+-- event_anomalies the complete days, before 2026-11-20: 3650; event_forecast
+-- 14 days after the last complete one, 2026-11-20 to 2026-12-03.
+SELECT count(*) AS days, sum(events) AS events, min(day), max(day)
+FROM analytics.event_counts_filled WHERE event_name = 'contract';
+SELECT count(*) AS days, max(day) FROM analytics.event_anomalies WHERE event_name = 'contract';
+SELECT count(*) AS days, min(day), max(day) FROM analytics.event_forecast WHERE event_name = 'contract';
+-- session sc has one view of contract_screen with duration_ms 2147483647:
+-- 2147483.647 s
+SELECT screen, total_seconds, views, sessions, users FROM analytics.screen_time_stats WHERE screen = 'contract_screen';
+-- rejected_events_user_idx is a hash index: any user_id fits, and the
+-- lookup of analytics.forget_user uses it
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT * FROM analytics.rejected_events r WHERE r.payload ->> 'user_id' = 'uc';
+RESET enable_seqscan;
+-- uc: 5 events (3 tracked, 2 from the batch) and 3 rejects (3, 5, 6)
+SELECT analytics.forget_user('uc') AS uc, analytics.forget_user(repeat('字', 1000)) AS cjk,
+	analytics.forget_user(repeat('x', 3000)) AS long_ascii;
+SELECT count(*) AS left_over FROM analytics.rejected_events WHERE payload->>'event_name' = 'contract';
+
+-- Direct INSERTs keep the contract too (CHECK constraint events_contract).
+-- It holds the rules that do not depend on now: a restore years later
+-- must take every event it once took.
+INSERT INTO analytics.events (event_id, occurred_at, event_name) VALUES ('40000000-0000-4000-8000-000000000001', '-infinity', 'e');
+INSERT INTO analytics.events (event_id, occurred_at, event_name, duration_ms) VALUES ('40000000-0000-4000-8000-000000000001', '2026-11-20 10:00Z', 'e', 3000000000);
+INSERT INTO analytics.events_default (event_id, occurred_at, event_name, user_id) VALUES ('40000000-0000-4000-8000-000000000001', '2026-11-20 10:00Z', 'e', repeat('字', 1000));
+INSERT INTO analytics.events (event_id, occurred_at, received_at, event_name) VALUES ('40000000-0000-4000-8000-000000000001', '2026-11-20 10:00Z', 'infinity', 'e');
+INSERT INTO analytics.events (event_id, occurred_at, event_name) VALUES ('40000000-0000-4000-8000-000000000001', '2026-11-20 10:00Z', ' ');
+SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'analytics.events'::regclass AND contype = 'c';
 
 -- Idempotency: same (event_id, occurred_at) and content stores nothing new.
 SELECT analytics.track('open_screen', '{"from": "push"}', '2026-11-03 09:00Z', 's1', 'd1', 'u1', 'home', 1500,
@@ -183,6 +264,35 @@ SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE oid = 'analytics.event
 SELECT indexrelid::regclass AS index_of_new_partition FROM pg_index
 WHERE indrelid = 'analytics.events_p202601'::regclass ORDER BY 1;
 SELECT count(*) AS created_again FROM analytics.ensure_partitions();
+-- At most analytics.max_new_partitions (240) partitions a call. A row dated
+-- 0001-01-15 (finite: the table takes it) would need every month from
+-- 0001-01 to 2027-02: 2026 x 12 + 2 = 24314, of which the 14 above exist:
+-- 24300 to create. None is created.
+INSERT INTO analytics.events_default (event_id, occurred_at, event_name)
+VALUES ('40000000-0000-4000-8000-000000000002', '0001-01-15 00:00Z', 'typo');
+SELECT * FROM analytics.ensure_partitions();
+DO $$
+BEGIN
+	PERFORM analytics.ensure_partitions();
+EXCEPTION WHEN OTHERS THEN
+	RAISE NOTICE 'SQLSTATE %', SQLSTATE;
+END
+$$;
+-- the 14 months and events_default
+SELECT count(*) AS partitions FROM pg_inherits WHERE inhparent = 'analytics.events'::regclass;
+DELETE FROM analytics.events_default WHERE event_name = 'typo';
+-- the limit is inclusive: with 1, one missing month (2025-12) is created;
+-- then 2025-10 and 2025-11 are missing: 2 > 1
+SET analytics.max_new_partitions = 1;
+INSERT INTO analytics.events_default (event_id, occurred_at, event_name)
+VALUES ('40000000-0000-4000-8000-000000000003', '2025-12-15 00:00Z', 'limit_check');
+SELECT * FROM analytics.ensure_partitions();
+INSERT INTO analytics.events_default (event_id, occurred_at, event_name)
+VALUES ('40000000-0000-4000-8000-000000000004', '2025-10-15 00:00Z', 'limit_check');
+SELECT * FROM analytics.ensure_partitions();
+RESET analytics.max_new_partitions;
+DELETE FROM analytics.events WHERE event_name = 'limit_check';
+DROP TABLE analytics.events_p202512;
 -- new events go straight to their month
 SELECT analytics.track('late', occurred_at => '2026-01-20 00:00Z', user_id => 'u5') IS NOT NULL AS stored;
 SELECT tableoid::regclass FROM analytics.events WHERE event_name = 'late';

@@ -554,4 +554,40 @@ SELECT source_row, reason FROM analytics.load_rejects WHERE run_id = (SELECT max
 -- the settings the load changed for itself are back
 SELECT current_setting('session_replication_role') AS replication_role, current_setting('default_tablespace') AS tablespace;
 
+-- Texts that land in an index (keys, order ids, payment methods, cities) go
+-- up to 1000 bytes: a longer one is a reject with its reason, and the rest
+-- loads (0.1.0 failed the whole load on a 3000-byte product_id, "index row
+-- size exceeds btree version 4 maximum 2704"). U+5B57 takes 3 bytes in
+-- UTF-8: 400 of it, 1200 bytes. Per entity, worked out from the rows below:
+-- products 2 in (the 3000-byte id refused, P9 inserted); stores 1 refused
+-- (city); channels 1 refused; customers 1 refused; sales 5 in, 4 refused
+-- (sale_id, order_id, payment_method, the 3000-byte product_id: too long,
+-- not unknown), LX1 inserted (with P9 of this load); payments 3 in, 2
+-- refused (transaction_id, city), 1 inserted; interactions 2 in, 1 refused.
+INSERT INTO analytics.stg_products (product_id, product_name, unit_cost, unit_price)
+VALUES (repeat('p', 3000), 'Too long', '1', '2'), ('P9', 'Fits', '1', '2');
+INSERT INTO analytics.stg_stores (store_id, city) VALUES ('S9', repeat('c', 1001));
+INSERT INTO analytics.stg_channels (channel_id, fee_percent) VALUES (repeat('h', 1001), '1');
+INSERT INTO analytics.stg_customers (customer_id, updated_at) VALUES (repeat('字', 400), '2025-01-01');
+INSERT INTO analytics.stg_sales (sale_id, order_id, sale_ts, customer_id, product_id, store_id, channel_id,
+	payment_method, quantity, unit_price, discount, status)
+VALUES (repeat('s', 1001), 'OL1', '2025-03-10 10:00:00', 'C1', 'P1', 'S1', 'CH1', 'Credit Card', '1', '2.75', '0', 'completed'),
+	('LX2', repeat('o', 1001), '2025-03-10 10:00:00', 'C1', 'P1', 'S1', 'CH1', 'Credit Card', '1', '2.75', '0', 'completed'),
+	('LX3', 'OL1', '2025-03-10 10:00:00', 'C1', 'P1', 'S1', 'CH1', repeat('m', 1001), '1', '2.75', '0', 'completed'),
+	('LX4', 'OL1', '2025-03-10 10:00:00', 'C1', repeat('p', 3000), 'S1', 'CH1', 'Credit Card', '1', '2.75', '0', 'completed'),
+	('LX1', 'OL1', '2025-03-10 10:00:00', 'C1', 'P9', 'S1', 'CH1', 'Credit Card', '1', '2.75', '0', 'completed');
+INSERT INTO analytics.stg_payments (transaction_id, txn_ts, channel_id, city, amount, status)
+VALUES (repeat('t', 1001), '2025-03-10 10:00:00', 'CH1', NULL, '10', 'success'),
+	('TX8', '2025-03-10 10:00:00', 'CH1', repeat('c', 1001), '10', 'success'),
+	('TX9', '2025-03-10 10:00:00', 'CH1', NULL, '10', 'success');
+INSERT INTO analytics.stg_interactions (interaction_id, interaction_ts, status)
+VALUES (repeat('i', 1001), '2025-03-10 10:00:00', 'resolved'), ('IX9', '2025-03-10 10:00:00', 'resolved');
+SELECT entity, rows_in, inserted, updated, unchanged, duplicates, rejected FROM analytics.load_warehouse() ORDER BY entity;
+SELECT entity, source_row, reason FROM analytics.load_rejects
+WHERE run_id = (SELECT max(run_id) FROM analytics.load_runs) ORDER BY entity, source_row;
+SELECT (SELECT status FROM analytics.load_runs ORDER BY run_id DESC LIMIT 1) AS run,
+	(SELECT count(*) FROM analytics.fact_sales WHERE sale_id = 'LX1') AS sales,
+	(SELECT count(*) FROM analytics.fact_payments WHERE transaction_id = 'TX9') AS payments,
+	(SELECT count(*) FROM analytics.fact_interactions WHERE interaction_id = 'IX9') AS interactions;
+
 DROP EXTENSION analytics;

@@ -36,6 +36,8 @@
 PG_MODULE_MAGIC;
 
 int			analytics_max_clock_skew = 86400;
+int			analytics_max_event_age = 315360000;
+int			analytics_max_new_partitions = 240;
 int			analytics_session_idle_timeout = 1800;
 double		analytics_anomaly_threshold = 3.0;
 char	   *analytics_mock_now = NULL;
@@ -103,6 +105,33 @@ _PG_init(void)
 							NULL,
 							NULL);
 
+	DefineCustomIntVariable("analytics.max_event_age",
+							"Sets how far in the past an event's occurred_at may be.",
+							"Events stamped longer ago than this (before now) are rejected, so that "
+							"a wrong clock cannot make partition maintenance create months by the thousand.",
+							&analytics_max_event_age,
+							315360000,
+							0,
+							INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_S,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("analytics.max_new_partitions",
+							"Sets how many monthly partitions analytics.ensure_partitions may create in one call.",
+							"A call that would create more fails and creates none.",
+							&analytics_max_new_partitions,
+							240,
+							1,
+							INT_MAX,
+							PGC_USERSET,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
 	DefineCustomIntVariable("analytics.session_idle_timeout",
 							"Sets the gap after which a session's user counts as gone.",
 							"Time between two events of a session counts toward the screen shown, "
@@ -157,6 +186,21 @@ AnalyticsNow(void)
 	if (mock_now_value != NULL)
 		return *mock_now_value;
 	return GetCurrentTransactionStartTimestamp();
+}
+
+/*
+ * How many bytes a text value takes beyond ANALYTICS_TEXT_MAX_BYTES: 0 when
+ * it fits (or is NULL), else its size in bytes.
+ */
+int
+AnalyticsTextBytesOver(text *t)
+{
+	int			bytes;
+
+	if (t == NULL)
+		return 0;
+	bytes = (int) VARSIZE_ANY_EXHDR(t);
+	return bytes > ANALYTICS_TEXT_MAX_BYTES ? bytes : 0;
 }
 
 /* SQL: analytics._now() */

@@ -19,6 +19,29 @@
 /* GUC: how far in the future an event's occurred_at may be, in seconds */
 extern int	analytics_max_clock_skew;
 
+/* GUC: how far in the past (before now) an event's occurred_at may be, in seconds */
+extern int	analytics_max_event_age;
+
+/* GUC: most partitions analytics.ensure_partitions creates in one call */
+extern int	analytics_max_new_partitions;
+
+/*
+ * The most bytes a text that lands in an index may take (identifiers of
+ * events, keys and names of the warehouse). A btree entry holds at most
+ * 2704 bytes; 1000 leaves room for two such texts and a timestamp in one
+ * entry, uncompressed.
+ */
+#define ANALYTICS_TEXT_MAX_BYTES	1000
+
+/* 0 when t fits ANALYTICS_TEXT_MAX_BYTES (or is NULL), else its size in bytes */
+extern int	AnalyticsTextBytesOver(text *t);
+
+/*
+ * The largest duration_ms the aggregates take (screen_seconds keeps
+ * durations as int32 milliseconds, about 24.8 days).
+ */
+#define ANALYTICS_DURATION_MS_MAX	PG_INT32_MAX
+
 /* GUC: gap in a session after which its user counts as gone, in seconds */
 extern int	analytics_session_idle_timeout;
 

@@ -35,7 +35,6 @@
 #include "analytics.h"
 
 #define EVENT_NAME_MAX_CHARS	200
-#define EVENT_TEXT_MAX_CHARS	1000
 #define EVENT_PROPS_MAX_BYTES	65536
 
 /* One event's fields; NULL pointers and *_null flags mean SQL NULL */
@@ -96,12 +95,25 @@ TextIsBlank(text *t)
 }
 
 /*
- * Check an event against the collection rules. Returns true and fills *p
- * when the event must be refused. received_at is when the event arrived:
- * occurred_at may lie at most analytics.max_clock_skew after it.
+ * The event contract: check an event against the collection rules. Returns
+ * true and fills *p when the event must be refused.
+ *
+ * Every stored event keeps the rules that partitioning, the aggregates and
+ * the indexes need, which hold whenever they are checked: a name; finite
+ * times; a duration the aggregates take (0 to ANALYTICS_DURATION_MS_MAX
+ * ms); identifiers that fit an index entry (ANALYTICS_TEXT_MAX_BYTES).
+ * With at_ingestion, so do the rules relative to now (AnalyticsNow()):
+ * occurred_at at most analytics.max_event_age before now and at most
+ * analytics.max_clock_skew after received_at (or now, when received_at is
+ * later), and props an object of at most 64 kB. The time rules are
+ * ingestion's only: an event stored years ago stays valid, and a restore
+ * years later must take it (the CHECK constraint of analytics.events uses
+ * the rules without them); the views read any props, so rows written by
+ * hand may carry other JSON there.
  */
 static bool
-EventProblem(const EventFields *f, TimestampTz received_at, EventProblemInfo *p)
+EventProblem(const EventFields *f, TimestampTz received_at, bool at_ingestion,
+			 EventProblemInfo *p)
 {
 	struct
 	{
@@ -121,6 +133,7 @@ EventProblem(const EventFields *f, TimestampTz received_at, EventProblemInfo *p)
 	if (TextIsBlank(f->event_name))
 		return SetProblem(p, ERRCODE_INVALID_PARAMETER_VALUE,
 						  pstrdup("event_name is empty"), NULL);
+	/* 200 characters take at most 800 bytes: an index entry holds them */
 	if (TextLongerThan(f->event_name, EVENT_NAME_MAX_CHARS))
 		return SetProblem(p, ERRCODE_STRING_DATA_RIGHT_TRUNCATION,
 						  psprintf("event_name is longer than %d characters",
@@ -129,29 +142,60 @@ EventProblem(const EventFields *f, TimestampTz received_at, EventProblemInfo *p)
 	if (f->occurred_at_null)
 		return SetProblem(p, ERRCODE_NULL_VALUE_NOT_ALLOWED,
 						  pstrdup("occurred_at is missing"), NULL);
-	if (f->occurred_at > received_at &&
-		f->occurred_at - received_at > (int64) analytics_max_clock_skew * USECS_PER_SEC)
-		return SetProblem(p, ERRCODE_INVALID_PARAMETER_VALUE,
-						  pstrdup("occurred_at is too far in the future"),
-						  psprintf("It is " INT64_FORMAT " seconds after the event was received; "
-								   "analytics.max_clock_skew allows %d seconds.",
-								   (f->occurred_at - received_at) / USECS_PER_SEC,
-								   analytics_max_clock_skew));
+	if (TIMESTAMP_NOT_FINITE(f->occurred_at))
+		return SetProblem(p, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
+						  pstrdup("occurred_at is not finite"),
+						  psprintf("occurred_at is %s; an event happens at a date and time.",
+								   TIMESTAMP_IS_NOBEGIN(f->occurred_at) ? "-infinity" : "infinity"));
+	if (at_ingestion)
+	{
+		TimestampTz now = AnalyticsNow();
+		TimestampTz base = received_at;
+
+		if (now - f->occurred_at > (int64) analytics_max_event_age * USECS_PER_SEC)
+			return SetProblem(p, ERRCODE_INVALID_PARAMETER_VALUE,
+							  pstrdup("occurred_at is too far in the past"),
+							  psprintf("It is " INT64_FORMAT " seconds before now; "
+									   "analytics.max_event_age allows %d seconds.",
+									   (now - f->occurred_at) / USECS_PER_SEC,
+									   analytics_max_event_age));
+		/* a receipt time after now (or not finite) cannot widen the limit */
+		if (TIMESTAMP_NOT_FINITE(base) || base > now)
+			base = now;
+		if (f->occurred_at > base &&
+			f->occurred_at - base > (int64) analytics_max_clock_skew * USECS_PER_SEC)
+			return SetProblem(p, ERRCODE_INVALID_PARAMETER_VALUE,
+							  pstrdup("occurred_at is too far in the future"),
+							  psprintf("It is " INT64_FORMAT " seconds after the event was received; "
+									   "analytics.max_clock_skew allows %d seconds.",
+									   (f->occurred_at - base) / USECS_PER_SEC,
+									   analytics_max_clock_skew));
+	}
 
 	if (!f->duration_ms_null && f->duration_ms < 0)
 		return SetProblem(p, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
 						  pstrdup("duration_ms is negative"),
 						  psprintf("duration_ms is " INT64_FORMAT "; durations are 0 or more milliseconds.",
 								   f->duration_ms));
+	if (!f->duration_ms_null && f->duration_ms > ANALYTICS_DURATION_MS_MAX)
+		return SetProblem(p, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+						  pstrdup("duration_ms is out of range"),
+						  psprintf("duration_ms is " INT64_FORMAT "; durations go up to %d milliseconds (about 24.8 days).",
+								   f->duration_ms, ANALYTICS_DURATION_MS_MAX));
 
 	for (int i = 0; i < (int) lengthof(texts); i++)
-		if (texts[i].value != NULL &&
-			TextLongerThan(texts[i].value, EVENT_TEXT_MAX_CHARS))
-			return SetProblem(p, ERRCODE_STRING_DATA_RIGHT_TRUNCATION,
-							  psprintf("%s is longer than %d characters",
-									   texts[i].name, EVENT_TEXT_MAX_CHARS), NULL);
+	{
+		int			bytes = AnalyticsTextBytesOver(texts[i].value);
 
-	if (f->props != NULL)
+		if (bytes > 0)
+			return SetProblem(p, ERRCODE_STRING_DATA_RIGHT_TRUNCATION,
+							  psprintf("%s is longer than %d bytes",
+									   texts[i].name, ANALYTICS_TEXT_MAX_BYTES),
+							  psprintf("%s takes %d bytes; identifiers are indexed, and an index entry holds at most %d bytes of each.",
+									   texts[i].name, bytes, ANALYTICS_TEXT_MAX_BYTES));
+	}
+
+	if (at_ingestion && f->props != NULL)
 	{
 		if (!JB_ROOT_IS_OBJECT(f->props) || JB_ROOT_IS_SCALAR(f->props))
 			return SetProblem(p, ERRCODE_INVALID_PARAMETER_VALUE,
@@ -201,12 +245,83 @@ event_check(PG_FUNCTION_ARGS)
 	f.duration_ms_null = PG_ARGISNULL(7);
 	f.duration_ms = f.duration_ms_null ? 0 : PG_GETARG_INT64(7);
 
-	if (EventProblem(&f, AnalyticsNow(), &p))
+	if (EventProblem(&f, AnalyticsNow(), true, &p))
 		ereport(ERROR,
 				(errcode(p.code),
 				 errmsg("%s", p.message),
 				 p.detail ? errdetail("%s", p.detail) : 0));
 	PG_RETURN_VOID();
+}
+
+/*
+ * A stored row's problem against the rules that hold whenever they are
+ * checked (none depends on now, so a restore years later takes every row
+ * it once took); false when there is none. Arguments: occurred_at,
+ * received_at, event_name, session_id, device_id, user_id, screen,
+ * duration_ms.
+ */
+static bool
+StoredEventProblem(FunctionCallInfo fcinfo, EventProblemInfo *p)
+{
+	EventFields f;
+
+	memset(&f, 0, sizeof(f));
+	f.event_id_null = true;
+	f.occurred_at_null = PG_ARGISNULL(0);
+	f.occurred_at = f.occurred_at_null ? 0 : PG_GETARG_TIMESTAMPTZ(0);
+	f.event_name = PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2);
+	f.session_id = PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3);
+	f.device_id = PG_ARGISNULL(4) ? NULL : PG_GETARG_TEXT_PP(4);
+	f.user_id = PG_ARGISNULL(5) ? NULL : PG_GETARG_TEXT_PP(5);
+	f.screen = PG_ARGISNULL(6) ? NULL : PG_GETARG_TEXT_PP(6);
+	f.duration_ms_null = PG_ARGISNULL(7);
+	f.duration_ms = f.duration_ms_null ? 0 : PG_GETARG_INT64(7);
+
+	if (EventProblem(&f, 0, false, p))
+		return true;
+	if (!PG_ARGISNULL(1) && TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMPTZ(1)))
+		return SetProblem(p, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
+						  pstrdup("received_at is not finite"),
+						  pstrdup("received_at is when the event arrived, a date and time."));
+	return false;
+}
+
+/*
+ * analytics._event_contract(occurred_at, received_at, event_name,
+ *		session_id, device_id, user_id, screen, duration_ms)
+ *
+ * The CHECK constraint of analytics.events: raises a row's problem (see
+ * StoredEventProblem), else returns true.
+ */
+PG_FUNCTION_INFO_V1(event_contract);
+Datum
+event_contract(PG_FUNCTION_ARGS)
+{
+	EventProblemInfo p;
+
+	if (StoredEventProblem(fcinfo, &p))
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("%s", p.message),
+				 p.detail ? errdetail("%s", p.detail) : 0,
+				 errhint("Every row of analytics.events keeps the event contract; "
+						 "analytics.track_batch keeps the events it refuses in analytics.rejected_events instead.")));
+	PG_RETURN_BOOL(true);
+}
+
+/*
+ * analytics._event_problem(the same arguments): a row's problem as one
+ * sentence, NULL when it has none.
+ */
+PG_FUNCTION_INFO_V1(event_problem);
+Datum
+event_problem(PG_FUNCTION_ARGS)
+{
+	EventProblemInfo p;
+
+	if (StoredEventProblem(fcinfo, &p))
+		PG_RETURN_TEXT_P(ProblemReason(&p));
+	PG_RETURN_NULL();
 }
 
 /* ---------- non-throwing parsers for JSON input ---------- */
@@ -478,7 +593,7 @@ event_parse(PG_FUNCTION_ARGS)
 	Assert(tupdesc->natts == lengthof(values));
 
 	bad = !EventFromJson(payload, received_at, &f, &p) ||
-		EventProblem(&f, received_at, &p);
+		EventProblem(&f, received_at, true, &p);
 
 	memset(nulls, true, sizeof(nulls));
 	if (!bad)

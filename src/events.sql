@@ -7,6 +7,30 @@
 -- as ordinary tables; a partitioned index on the extension-owned parent would
 -- make the restore create every partition index twice.
 
+-- The event contract, in C (EventProblem in src/events.c): analytics.track,
+-- analytics.track_batch and analytics.retry_rejected refuse an event that
+-- breaks it. Its rules that do not depend on now also guard every row of
+-- analytics.events, however written (the CHECK constraint below): a name,
+-- finite times, durations the aggregates take, identifiers an index entry
+-- holds (props, which the views read whatever JSON they hold, only at
+-- ingestion must be an object of at most 64 kB). The rules relative to now
+-- (analytics.max_event_age, analytics.max_clock_skew) are ingestion's only:
+-- a constraint that read the clock would refuse, in a restore years later,
+-- the old events it once took, and the restore would lose them.
+CREATE FUNCTION analytics._event_contract(occurred_at timestamptz, received_at timestamptz,
+	event_name text, session_id text, device_id text, user_id text, screen text, duration_ms bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'event_contract'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION analytics._event_contract(timestamptz, timestamptz, text, text, text, text, text, bigint) IS 'Internal: the CHECK constraint of analytics.events; raises the first rule of the event contract a row breaks (none that depends on now), else true';
+
+CREATE FUNCTION analytics._event_problem(occurred_at timestamptz, received_at timestamptz,
+	event_name text, session_id text, device_id text, user_id text, screen text, duration_ms bigint)
+RETURNS text
+AS 'MODULE_PATHNAME', 'event_problem'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION analytics._event_problem(timestamptz, timestamptz, text, text, text, text, text, bigint) IS 'Internal: the first rule of the event contract a stored row breaks (none that depends on now), as a sentence; NULL when it keeps them all';
+
 CREATE TABLE analytics.events (
 	event_id uuid NOT NULL,
 	occurred_at timestamptz NOT NULL,
@@ -17,7 +41,9 @@ CREATE TABLE analytics.events (
 	user_id text,
 	screen text,
 	duration_ms bigint,
-	props jsonb NOT NULL DEFAULT '{}'::jsonb
+	props jsonb NOT NULL DEFAULT '{}'::jsonb,
+	CONSTRAINT events_contract CHECK (analytics._event_contract(occurred_at, received_at, event_name,
+		session_id, device_id, user_id, screen, duration_ms))
 ) PARTITION BY RANGE (occurred_at);
 COMMENT ON TABLE analytics.events IS 'Collected app events, partitioned by month of occurred_at; written through analytics.track and analytics.track_batch';
 COMMENT ON COLUMN analytics.events.event_id IS 'Event identifier (UUID), sent by the app or generated; with occurred_at the idempotency key: the same (event_id, occurred_at) is stored once';
@@ -40,7 +66,9 @@ CREATE TABLE analytics.rejected_events (
 	payload jsonb NOT NULL,
 	reason text NOT NULL
 );
-CREATE INDEX rejected_events_user_idx ON analytics.rejected_events ((payload OPERATOR(pg_catalog.->>) 'user_id'));
+-- A hash index: it holds a rejected event's user_id of any length (a btree
+-- entry holds 2704 bytes) and serves analytics.forget_user's equality.
+CREATE INDEX rejected_events_user_idx ON analytics.rejected_events USING hash ((payload OPERATOR(pg_catalog.->>) 'user_id'));
 COMMENT ON TABLE analytics.rejected_events IS 'Events refused by analytics.track_batch, kept whole with the reason; analytics.retry_rejected tries them again';
 COMMENT ON COLUMN analytics.rejected_events.id IS 'Identity, in order of rejection';
 COMMENT ON COLUMN analytics.rejected_events.received_at IS 'When the database received the event (analytics._now() at ingestion); kept when analytics.retry_rejected stores it';
@@ -126,6 +154,8 @@ DECLARE
 	m timestamptz;
 	next_month timestamptz;
 	part text;
+	missing bigint;
+	allowed int;
 BEGIN
 	IF ahead IS NULL OR ahead < interval '0' THEN
 		RAISE EXCEPTION 'ahead must be a non-negative interval'
@@ -144,6 +174,30 @@ BEGIN
 	first_month := analytics._month_start(first_month);
 	last_month := analytics._month_start(analytics._now() + ahead);
 
+	-- A wrong date far back must not make thousands of tables: count the
+	-- months without a partition first.
+	allowed := pg_catalog.current_setting('analytics.max_new_partitions')::int;
+	SELECT (pg_catalog.date_part('year', pg_catalog.timezone('UTC', last_month))
+			- pg_catalog.date_part('year', pg_catalog.timezone('UTC', first_month))) * 12
+		+ pg_catalog.date_part('month', pg_catalog.timezone('UTC', last_month))
+		- pg_catalog.date_part('month', pg_catalog.timezone('UTC', first_month)) + 1
+		- (SELECT pg_catalog.count(*)
+		   FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+		   WHERE i.inhparent = 'analytics.events'::regclass AND c.relname ~ '^events_p[0-9]{6}$'
+			   AND analytics._partition_start(c.relname) BETWEEN first_month AND last_month)
+	INTO missing;
+	IF missing > allowed THEN
+		RAISE EXCEPTION 'ensure_partitions would create % partitions, more than analytics.max_new_partitions (%)',
+				missing, allowed
+			USING ERRCODE = 'program_limit_exceeded',
+				DETAIL = pg_catalog.format('The months from %s through %s lack %s partitions; no partition was created.',
+					pg_catalog.to_char(pg_catalog.timezone('UTC', first_month), 'YYYY-MM'),
+					pg_catalog.to_char(pg_catalog.timezone('UTC', last_month), 'YYYY-MM'), missing),
+				HINT = 'The first month is that of the oldest event in analytics.events_default or of the oldest partition: '
+					'if those events carry a wrong date, move or delete them; if they are right, '
+					'raise analytics.max_new_partitions for this call.';
+	END IF;
+
 	m := first_month;
 	WHILE m <= last_month LOOP
 		part := 'events_p' || pg_catalog.to_char(pg_catalog.timezone('UTC', m), 'YYYYMM');
@@ -154,7 +208,7 @@ BEGIN
 			-- as the extension's owner, and the caller could have made one
 			-- first (with a trigger of theirs on it).
 			EXECUTE pg_catalog.format(
-				'CREATE TABLE analytics.%I (LIKE analytics.events INCLUDING DEFAULTS)', part);
+				'CREATE TABLE analytics.%I (LIKE analytics.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part);
 			PERFORM analytics._index_event_partition(part);
 			EXECUTE pg_catalog.format(
 				'WITH moved AS (DELETE FROM analytics.events_default d
@@ -172,7 +226,7 @@ BEGIN
 	END LOOP;
 END
 $$;
-COMMENT ON FUNCTION analytics.ensure_partitions(interval) IS 'Creates monthly event partitions from the earliest month present through now() + ahead and moves parked events into them';
+COMMENT ON FUNCTION analytics.ensure_partitions(interval) IS 'Creates monthly event partitions from the earliest month present through now() + ahead and moves parked events into them; refuses to create more than analytics.max_new_partitions in one call';
 
 CREATE FUNCTION analytics.drop_partitions(older_than interval)
 RETURNS TABLE (partition_name text, dropped_events bigint)

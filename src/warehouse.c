@@ -254,6 +254,27 @@ trim_or_null(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(s, len));
 }
 
+/*
+ * _too_long(field text, value text): NULL when value fits an index entry
+ * (ANALYTICS_TEXT_MAX_BYTES, the limit of event identifiers too) or is
+ * NULL, else the loader's reason for refusing the row.
+ */
+PG_FUNCTION_INFO_V1(too_long);
+Datum
+too_long(PG_FUNCTION_ARGS)
+{
+	int			bytes;
+
+	if (PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	bytes = AnalyticsTextBytesOver(PG_GETARG_TEXT_PP(1));
+	if (bytes == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(psprintf("%s takes %d bytes: indexed keys and names go up to %d bytes",
+											  PG_ARGISNULL(0) ? "value" : text_to_cstring(PG_GETARG_TEXT_PP(0)),
+											  bytes, ANALYTICS_TEXT_MAX_BYTES)));
+}
+
 /* date_key(timestamptz): the UTC calendar day as YYYYMMDD, dim_date's key */
 PG_FUNCTION_INFO_V1(date_key);
 Datum

@@ -545,6 +545,15 @@ LANGUAGE C STRICT;
 COMMENT ON FUNCTION analytics._record_failed_run(bigint, timestamptz, text) IS 'Internal step of analytics.load_warehouse: records the run as failed in analytics.load_runs, committed by a background worker whatever becomes of the caller''s transaction; false when no worker could';
 REVOKE ALL ON FUNCTION analytics._record_failed_run(bigint, timestamptz, text) FROM PUBLIC;
 
+-- Texts that land in an index (natural keys, order ids, payment methods,
+-- cities) go up to the bytes an index entry holds: a longer one is a
+-- reject with this reason, not a failed load.
+CREATE FUNCTION analytics._too_long(field text, value text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'too_long'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION analytics._too_long(text, text) IS 'Internal: NULL when value (a key or name the warehouse indexes) fits an index entry, else the loader''s reason naming field';
+
 CREATE FUNCTION analytics.date_key(ts timestamptz)
 RETURNS int
 AS 'MODULE_PATHNAME', 'date_key'
@@ -1032,6 +1041,7 @@ BEGIN
 		CREATE TEMP TABLE load_products ON COMMIT DROP AS
 		SELECT x.*, CASE
 				WHEN x.product_id IS NULL THEN 'missing product_id'
+				WHEN analytics._too_long('product_id', x.product_id) IS NOT NULL THEN analytics._too_long('product_id', x.product_id)
 				WHEN x.unit_cost IS NULL THEN CASE WHEN analytics._trim_or_null(s.unit_cost) IS NULL THEN 'missing unit_cost'
 					ELSE format('unit_cost %L is not a number up to 9999999999.99', s.unit_cost) END
 				WHEN x.unit_price IS NULL THEN CASE WHEN analytics._trim_or_null(s.unit_price) IS NULL THEN 'missing unit_price'
@@ -1056,6 +1066,8 @@ BEGIN
 		CREATE TEMP TABLE load_stores ON COMMIT DROP AS
 		SELECT x.*, CASE
 				WHEN x.store_id IS NULL THEN 'missing store_id'
+				WHEN analytics._too_long('store_id', x.store_id) IS NOT NULL THEN analytics._too_long('store_id', x.store_id)
+				WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
 				WHEN x.open_date IS NULL AND analytics._trim_or_null(s.open_date) IS NOT NULL
 					THEN format('open_date %L is not a date', s.open_date) || iso
 				WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
@@ -1077,6 +1089,7 @@ BEGIN
 		CREATE TEMP TABLE load_channels ON COMMIT DROP AS
 		SELECT x.*, CASE
 				WHEN x.channel_id IS NULL THEN 'missing channel_id'
+				WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
 				WHEN x.fee_percent IS NULL AND analytics._trim_or_null(s.fee_percent) IS NULL THEN 'missing fee_percent'
 				WHEN x.fee_percent IS NULL OR x.fee_percent < 0 OR x.fee_percent > 100
 					THEN format('fee_percent %L is not a number from 0 to 100', s.fee_percent)
@@ -1096,6 +1109,8 @@ BEGIN
 		CREATE TEMP TABLE load_customers ON COMMIT DROP AS
 		SELECT x.*, CASE
 				WHEN x.customer_id IS NULL THEN 'missing customer_id'
+				WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
+				WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
 				WHEN analytics._trim_or_null(s.updated_at) IS NULL THEN 'missing updated_at'
 				WHEN x.updated_at IS NULL THEN format('updated_at %L is not a date or timestamp', s.updated_at) || iso
 			END AS reason
@@ -1160,11 +1175,20 @@ BEGIN
 					AND v.customer_key IS NOT NULL AND x.product_key IS NOT NULL
 					AND (x.store_id IS NULL OR x.store_key IS NOT NULL)
 					AND (x.channel_id IS NULL OR x.channel_key IS NOT NULL)
-					AND (x.quantity < 100 OR x.quantity * x.unit_cost < 1e12) THEN NULL
+					AND (x.quantity < 100 OR x.quantity * x.unit_cost < 1e12)
+					AND analytics._too_long(NULL, x.sale_id) IS NULL AND analytics._too_long(NULL, x.order_id) IS NULL
+					AND analytics._too_long(NULL, x.payment_method) IS NULL THEN NULL
 				WHEN x.sale_id IS NULL THEN 'missing sale_id'
 				WHEN x.order_id IS NULL THEN 'missing order_id'
 				WHEN x.customer_id IS NULL THEN 'missing customer_id'
 				WHEN x.product_id IS NULL THEN 'missing product_id'
+				WHEN analytics._too_long('sale_id', x.sale_id) IS NOT NULL THEN analytics._too_long('sale_id', x.sale_id)
+				WHEN analytics._too_long('order_id', x.order_id) IS NOT NULL THEN analytics._too_long('order_id', x.order_id)
+				WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
+				WHEN analytics._too_long('product_id', x.product_id) IS NOT NULL THEN analytics._too_long('product_id', x.product_id)
+				WHEN analytics._too_long('store_id', x.store_id) IS NOT NULL THEN analytics._too_long('store_id', x.store_id)
+				WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
+				WHEN analytics._too_long('payment_method', x.payment_method) IS NOT NULL THEN analytics._too_long('payment_method', x.payment_method)
 				WHEN analytics._trim_or_null(x.raw_sale_ts) IS NULL THEN 'missing sale_ts'
 				WHEN x.sale_ts IS NULL THEN format('sale_ts %L is not a date or timestamp', x.raw_sale_ts) || iso
 				WHEN analytics._trim_or_null(x.raw_quantity) IS NULL THEN 'missing quantity'
@@ -1250,6 +1274,10 @@ BEGIN
 			CASE
 				WHEN x.transaction_id IS NULL THEN 'missing transaction_id'
 				WHEN x.channel_id IS NULL THEN 'missing channel_id'
+				WHEN analytics._too_long('transaction_id', x.transaction_id) IS NOT NULL THEN analytics._too_long('transaction_id', x.transaction_id)
+				WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
+				WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
+				WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
 				WHEN analytics._trim_or_null(x.raw_txn_ts) IS NULL THEN 'missing txn_ts'
 				WHEN x.txn_ts IS NULL THEN format('txn_ts %L is not a date or timestamp', x.raw_txn_ts) || iso
 				WHEN analytics._trim_or_null(x.raw_amount) IS NULL THEN 'missing amount'
@@ -1297,6 +1325,9 @@ BEGIN
 			v.customer_key, ch.channel_key, x.interaction_type, x.duration_seconds, x.status,
 			CASE
 				WHEN x.interaction_id IS NULL THEN 'missing interaction_id'
+				WHEN analytics._too_long('interaction_id', x.interaction_id) IS NOT NULL THEN analytics._too_long('interaction_id', x.interaction_id)
+				WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
+				WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
 				WHEN analytics._trim_or_null(x.raw_interaction_ts) IS NULL THEN 'missing interaction_ts'
 				WHEN x.interaction_ts IS NULL THEN format('interaction_ts %L is not a date or timestamp', x.raw_interaction_ts) || iso
 				WHEN x.duration_seconds IS NULL AND analytics._trim_or_null(x.raw_duration) IS NOT NULL
