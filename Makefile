@@ -12,6 +12,9 @@ EXTVERSION = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*
 MODULE_big = analytics
 OBJS = \
 	src/analytics.o \
+	src/iso8601.o \
+	src/defer_log.o \
+	src/lsq.o \
 	src/events.o \
 	src/funnel.o \
 	src/screen_time.o \
