@@ -2,7 +2,7 @@
 #
 #   make demo    install packages, build, install, start a demo cluster, show results
 #   make test    the same set-up, then pg_regress and the integration tests
-#   make bench   ingestion, event-aggregate, time-series and warehouse benchmarks (prints ratios; not part of make test)
+#   make bench   ingestion, event-aggregate, time-series, sliding-frame and warehouse benchmarks (prints ratios; not part of make test)
 #
 # The version lives only in analytics.control.
 
@@ -100,4 +100,5 @@ bench:
 	bash test/bench/run.sh
 	bash test/bench/event_aggregates.sh
 	bash test/bench/timeseries.sh
+	bash test/bench/sliding_frames.sh
 	bash test/bench/warehouse.sh
