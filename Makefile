@@ -2,7 +2,7 @@
 #
 #   make demo    install packages, build, install, start a demo cluster, show results
 #   make test    the same set-up, then pg_regress and the integration tests
-#   make bench   ingestion, event-aggregate, time-series and warehouse benchmarks (prints ratios; not part of make test)
+#   make bench   ingestion, event-aggregate, time-series, sliding-frame and warehouse benchmarks (prints ratios; not part of make test)
 #
 # The version lives only in analytics.control.
 
@@ -47,6 +47,22 @@ REGRESS_OUT ?= test/tmp/regress
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUT) \
 	--temp-instance=$(REGRESS_OUT)/tmp_check --temp-config=test/regress.conf
 
+# Isolation specs (concurrent sessions, pg_isolation_regress): specs in
+# test/isolation/specs, expected output in test/isolation/expected, on a
+# private server of their own like the pg_regress tests. make installcheck
+# runs them after the pg_regress tests. Naming pg_regress tests on the command
+# line (make installcheck REGRESS="events funnel") runs only those; ISOLATION=
+# skips the specs, REGRESS= runs only the specs.
+ISOLATION_SPECS = track_same_key track_batch_overlap partitions_vs_track load_warehouse_serialized load_cancelled
+ifeq ($(origin REGRESS),command line)
+ifneq ($(strip $(REGRESS)),)
+ISOLATION ?=
+endif
+endif
+ISOLATION ?= $(ISOLATION_SPECS)
+ISOLATION_OPTS = --inputdir=test/isolation --outputdir=$(REGRESS_OUT)/isolation \
+	--temp-instance=$(REGRESS_OUT)/tmp_check_iso --temp-config=test/regress.conf
+
 GSL_CFLAGS := $(shell pkg-config --cflags gsl 2>/dev/null)
 GSL_LIBS := $(shell pkg-config --libs gsl 2>/dev/null)
 # Server headers as system headers: -Wextra then checks our code, not theirs
@@ -87,4 +103,5 @@ bench:
 	bash test/bench/run.sh
 	bash test/bench/event_aggregates.sh
 	bash test/bench/timeseries.sh
+	bash test/bench/sliding_frames.sh
 	bash test/bench/warehouse.sh

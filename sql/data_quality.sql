@@ -7,6 +7,9 @@ SET DateStyle = ISO;
 SET TimeZone = 'UTC';
 CREATE EXTENSION analytics;
 \set SHOW_CONTEXT never
+-- Now (future_timestamp) is 2026-11-20, whatever the date of the run: every
+-- row is dated 2025 or before but the one made future on purpose.
+SET analytics.mock_now = '2026-11-20 12:00Z';
 
 -- An empty warehouse: every check, once, in a fixed order, all ok.
 SELECT count(*) AS checks, count(DISTINCT (check_name, entity)) AS distinct_checks,

@@ -11,6 +11,19 @@ SELECT (SELECT md5(string_agg(e::text, '|' ORDER BY e.event_id)) FROM analytics.
 	(SELECT md5(string_agg(e::text, '|' ORDER BY e.event_id)) FROM analytics.demo_events(30, 10, 7, '2026-11-01') e)
 	 = (SELECT md5(string_agg(e::text, '|' ORDER BY e.event_id)) FROM analytics.demo_events(30, 10, 8, '2026-11-01') e)
 	AS same_as_other_seed;
+-- The default until is the last complete UTC day before now (injected with
+-- analytics.mock_now): at 2031-01-01 00:30 UTC, when New York's CURRENT_DATE
+-- is still 2030-12-31, it is 2030-12-31: the rows of until => '2030-12-31',
+-- the 10 days 2030-12-22 through 2030-12-31.
+SET analytics.mock_now = '2031-01-01 00:30Z';
+SET TimeZone = 'America/New_York';
+SELECT (SELECT md5(string_agg(e::text, '|' ORDER BY e.event_id)) FROM analytics.demo_events(30, 10, 7) e)
+	 = (SELECT md5(string_agg(e::text, '|' ORDER BY e.event_id)) FROM analytics.demo_events(30, 10, 7, '2030-12-31') e)
+	AS default_is_utc_yesterday,
+	(SELECT min(occurred_at) >= '2030-12-22 00:00Z' AND max(occurred_at) < '2031-01-01 00:00Z'
+	 FROM analytics.demo_events(30, 10, 7) e) AS ten_days_to_utc_yesterday;
+SET TimeZone = 'UTC';
+RESET analytics.mock_now;
 
 -- Loading: a second identical load adds nothing (deterministic event ids).
 SELECT analytics.generate_demo_events(300, 30, 42, '2026-11-21') AS loaded \gset

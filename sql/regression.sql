@@ -426,6 +426,9 @@ ORDER BY 1::text;
 
 -- Parallel: 200,000 rows in 4 groups, partial states combined by Gather;
 -- equal to the serial plan's fits (to 1e-9, the order of summation changes).
+-- (Whether workers start depends on the machine's load, so the plan shape is
+-- asserted, not the workers launched; the combining of several partial
+-- states is asserted whatever the load by the partitionwise test below.)
 CREATE TABLE big AS
 SELECT i % 4 AS g, x1, x2, 1 + 0.5 * x1 - 2 * x2 + (i % 4) * x1 * 0.1 + pg_temp.noise(i) AS y
 FROM generate_series(1, 200000) i,
@@ -442,8 +445,6 @@ SET max_parallel_workers_per_gather = 2;
 SET enable_hashagg = off;
 EXPLAIN (COSTS OFF) SELECT g, analytics.ols(y, ARRAY[x1, x2]) FROM big GROUP BY g;
 EXPLAIN (COSTS OFF) SELECT analytics.ols(y, ARRAY[x1, x2], false) FROM big;
-SELECT pg_temp.workers_launched('SELECT g, analytics.ols(y, ARRAY[x1, x2]) FROM big GROUP BY g') > 0 AS grouped_workers,
-	pg_temp.workers_launched('SELECT analytics.ols(y, ARRAY[x1, x2], false) FROM big') > 0 AS whole_table_workers;
 CREATE TABLE parallel_fits AS
 SELECT g, analytics.ols(y, ARRAY[x1, x2]) AS fit FROM big GROUP BY g
 UNION ALL SELECT NULL, analytics.ols(y, ARRAY[x1, x2], false) FROM big;

@@ -162,6 +162,12 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	-- No event may land in the default partition while months are carved out.
+	-- The parent first (ONLY: not every partition), in the order an INSERT
+	-- takes them: an insert that had already chosen the default partition
+	-- when a month is attached would fail its changed partition constraint
+	-- (the event lost); waiting for the parent, it routes by the new
+	-- partitions (test/isolation/specs/partitions_vs_track.spec).
+	LOCK TABLE ONLY analytics.events IN SHARE ROW EXCLUSIVE MODE;
 	LOCK TABLE analytics.events_default IN SHARE ROW EXCLUSIVE MODE;
 
 	SELECT LEAST(

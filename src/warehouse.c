@@ -329,6 +329,7 @@ typedef struct FailedRun
 	Oid			user;
 	int64		run_id;
 	TimestampTz started_at;
+	bool		cancelled;		/* status 'cancelled', else 'failed' */
 	bool		recorded;
 	char		error[FLEXIBLE_ARRAY_MEMBER];
 } FailedRun;
@@ -340,8 +341,8 @@ analytics_failed_run_main(Datum main_arg)
 {
 	dsm_segment *seg;
 	FailedRun  *run;
-	Oid			argtypes[3] = {INT8OID, TIMESTAMPTZOID, TEXTOID};
-	Datum		values[3];
+	Oid			argtypes[4] = {INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID};
+	Datum		values[4];
 	int			ret;
 
 	pqsignal(SIGTERM, die);
@@ -365,9 +366,10 @@ analytics_failed_run_main(Datum main_arg)
 	values[0] = Int64GetDatum(run->run_id);
 	values[1] = TimestampTzGetDatum(run->started_at);
 	values[2] = CStringGetTextDatum(run->error);
+	values[3] = CStringGetTextDatum(run->cancelled ? "cancelled" : "failed");
 	ret = SPI_execute_with_args("INSERT INTO analytics.load_runs (run_id, started_at, finished_at, status, error) "
-								"VALUES ($1, $2, pg_catalog.clock_timestamp(), 'failed', $3)",
-								3, argtypes, values, NULL, false, 0);
+								"VALUES ($1, $2, pg_catalog.clock_timestamp(), $4, $3)",
+								4, argtypes, values, NULL, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "recording failed load run %lld: SPI_execute_with_args returned %d",
 			 (long long) run->run_id, ret);
@@ -383,13 +385,15 @@ analytics_failed_run_main(Datum main_arg)
 }
 
 /*
- * _record_failed_run(run_id, started_at, error): records the run as failed
- * in analytics.load_runs, committed whatever becomes of the caller's
- * transaction; false when that cannot be done: the caller holds a lock the
- * worker would wait for, no dynamic shared memory segment or background
- * worker slot (max_worker_processes) is free, or the worker failed (the
- * server log says why). It never raises an error of its own, so that the
- * caller's error is the one reported.
+ * _record_failed_run(run_id, started_at, error [, cancelled]): records the
+ * run as failed, or as cancelled when cancelled is true (statement_timeout,
+ * pg_cancel_backend), in analytics.load_runs, committed whatever becomes of
+ * the caller's transaction; false when that cannot be done: the caller holds
+ * a lock the worker would wait for, no dynamic shared memory segment or
+ * background worker slot (max_worker_processes) is free, or the worker
+ * failed (the server log says why). It never raises an error of its own, so
+ * that the caller's error is the one reported (only another cancellation
+ * ends its wait for the worker early; the worker still records the run).
  */
 PG_FUNCTION_INFO_V1(record_failed_run);
 Datum
@@ -398,6 +402,8 @@ record_failed_run(PG_FUNCTION_ARGS)
 	int64		run_id = PG_GETARG_INT64(0);
 	TimestampTz started_at = PG_GETARG_TIMESTAMPTZ(1);
 	char	   *error = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	/* 0.1.0's declaration has three arguments */
+	bool		cancelled = PG_NARGS() > 3 && PG_GETARG_BOOL(3);
 	Size		len = strlen(error);
 	Oid			load_runs;
 	dsm_segment *seg;
@@ -418,6 +424,7 @@ record_failed_run(PG_FUNCTION_ARGS)
 	run->user = GetUserId();
 	run->run_id = run_id;
 	run->started_at = started_at;
+	run->cancelled = cancelled;
 	run->recorded = false;
 	memcpy(run->error, error, len + 1);
 

@@ -472,7 +472,7 @@ CREATE TABLE analytics.load_runs (
 	run_id bigserial PRIMARY KEY,
 	started_at timestamptz NOT NULL,
 	finished_at timestamptz,
-	status text NOT NULL CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'succeeded', 'failed'])),
+	status text NOT NULL CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'succeeded', 'failed', 'cancelled'])),
 	rows_in int,
 	inserted int,
 	updated int,
@@ -481,18 +481,18 @@ CREATE TABLE analytics.load_runs (
 	rejected int,
 	error text
 );
-COMMENT ON TABLE analytics.load_runs IS 'One row per analytics.load_warehouse call: its status, counts and, for a failed run, the error';
+COMMENT ON TABLE analytics.load_runs IS 'One row per analytics.load_warehouse call: its status, counts and, for a failed or cancelled run, the error';
 COMMENT ON COLUMN analytics.load_runs.run_id IS 'Identity of the run, in order of calls';
 COMMENT ON COLUMN analytics.load_runs.started_at IS 'When the run started (clock time)';
-COMMENT ON COLUMN analytics.load_runs.finished_at IS 'When the run finished or failed (clock time); NULL while it runs';
-COMMENT ON COLUMN analytics.load_runs.status IS 'running, succeeded or failed';
+COMMENT ON COLUMN analytics.load_runs.finished_at IS 'When the run finished, failed or was cancelled (clock time); NULL while it runs';
+COMMENT ON COLUMN analytics.load_runs.status IS 'running, succeeded, failed or cancelled';
 COMMENT ON COLUMN analytics.load_runs.rows_in IS 'Staging rows read, all entities; NULL unless succeeded';
 COMMENT ON COLUMN analytics.load_runs.inserted IS 'Warehouse rows inserted, all entities; NULL unless succeeded';
 COMMENT ON COLUMN analytics.load_runs.updated IS 'Warehouse rows updated, all entities; NULL unless succeeded';
 COMMENT ON COLUMN analytics.load_runs.unchanged IS 'Valid staging rows that changed nothing, all entities; NULL unless succeeded';
 COMMENT ON COLUMN analytics.load_runs.duplicates IS 'Staging rows dropped because a later valid row repeats their natural key, all entities; NULL unless succeeded';
 COMMENT ON COLUMN analytics.load_runs.rejected IS 'Staging rows refused (in analytics.load_rejects), all entities; NULL unless succeeded';
-COMMENT ON COLUMN analytics.load_runs.error IS 'For a failed run, the error message with its SQLSTATE and detail; NULL otherwise';
+COMMENT ON COLUMN analytics.load_runs.error IS 'For a failed or cancelled run, the error message with its SQLSTATE and detail; NULL otherwise';
 
 CREATE TABLE analytics.load_rejects (
 	run_id bigint NOT NULL REFERENCES analytics.load_runs,
@@ -536,14 +536,14 @@ AS 'MODULE_PATHNAME', 'try_bool'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION analytics.try_bool(text) IS 'What boolean input accepts (true, false, t, f, yes, no, on, off, 1, 0), or NULL otherwise';
 
--- Records a load run as failed in a transaction of its own (a background
--- worker's), so the record survives the rollback of the failed load.
-CREATE FUNCTION analytics._record_failed_run(run_id bigint, started_at timestamptz, error text)
+-- Records a load run as failed (or cancelled) in a transaction of its own
+-- (a background worker's), so the record survives the rollback of the load.
+CREATE FUNCTION analytics._record_failed_run(run_id bigint, started_at timestamptz, error text, cancelled boolean DEFAULT false)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'record_failed_run'
 LANGUAGE C STRICT;
-COMMENT ON FUNCTION analytics._record_failed_run(bigint, timestamptz, text) IS 'Internal step of analytics.load_warehouse: records the run as failed in analytics.load_runs, committed by a background worker whatever becomes of the caller''s transaction; false when no worker could';
-REVOKE ALL ON FUNCTION analytics._record_failed_run(bigint, timestamptz, text) FROM PUBLIC;
+COMMENT ON FUNCTION analytics._record_failed_run(bigint, timestamptz, text, boolean) IS 'Internal step of analytics.load_warehouse: records the run as failed (cancelled when the last argument is true) in analytics.load_runs, committed by a background worker whatever becomes of the caller''s transaction; false when no worker could';
+REVOKE ALL ON FUNCTION analytics._record_failed_run(bigint, timestamptz, text, boolean) FROM PUBLIC;
 
 -- Texts that land in an index (natural keys, order ids, payment methods,
 -- cities) go up to the bytes an index entry holds: a longer one is a
@@ -1028,14 +1028,15 @@ DECLARE
 	recorded boolean;
 	tuple_cost text := current_setting('parallel_tuple_cost');
 BEGIN
-	-- One load at a time, and no rows added to staging while it runs (they
-	-- would be emptied unread).
-	LOCK TABLE analytics.stg_customers, analytics.stg_products, analytics.stg_stores, analytics.stg_channels,
-		analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions IN SHARE ROW EXCLUSIVE MODE;
 	run := nextval('analytics.load_runs_run_id_seq');
 	started := clock_timestamp();
 
 	BEGIN
+		-- One load at a time, and no rows added to staging while it runs (they
+		-- would be emptied unread). Inside the block: a load cancelled while it
+		-- waits here is recorded too.
+		LOCK TABLE analytics.stg_customers, analytics.stg_products, analytics.stg_stores, analytics.stg_channels,
+			analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions IN SHARE ROW EXCLUSIVE MODE;
 		INSERT INTO analytics.load_runs (run_id, started_at, status) VALUES (run, started, 'running');
 		-- Products, stores, channels: type 1 dimensions.
 		CREATE TEMP TABLE load_products ON COMMIT DROP AS
@@ -1381,20 +1382,25 @@ BEGIN
 				sum((c.value->>4)::bigint) AS updated, sum((c.value->>5)::bigint) AS unchanged
 			FROM jsonb_each(counts) c) t
 		WHERE r.run_id = run;
-	EXCEPTION WHEN OTHERS THEN
-		-- Everything since BEGIN is rolled back: warehouse and staging are as
-		-- they were, and the run's row is gone. A background worker records
-		-- the run as failed in a transaction of its own, then the error goes
-		-- on to the caller, with its SQLSTATE.
+	EXCEPTION WHEN OTHERS OR query_canceled THEN
+		-- Everything since BEGIN is rolled back, locks included: warehouse and
+		-- staging are as they were, and the run's row is gone. A background
+		-- worker records the run as failed in a transaction of its own, then
+		-- the error goes on to the caller, with its SQLSTATE. OTHERS leaves
+		-- out query_canceled (statement_timeout, pg_cancel_backend): such a
+		-- run is recorded as cancelled. (The cancellation has been taken: the
+		-- worker is waited for, unless the call is cancelled again.)
 		GET STACKED DIAGNOSTICS err_message = MESSAGE_TEXT, err_detail = PG_EXCEPTION_DETAIL,
 			err_hint = PG_EXCEPTION_HINT, err_state = RETURNED_SQLSTATE, err_schema = SCHEMA_NAME,
 			err_table = TABLE_NAME, err_column = COLUMN_NAME, err_constraint = CONSTRAINT_NAME,
 			err_datatype = PG_DATATYPE_NAME;
 		recorded := analytics._record_failed_run(run, started,
-			format('%s (SQLSTATE %s)', err_message, err_state) || coalesce(': ' || nullif(err_detail, ''), ''));
+			format('%s (SQLSTATE %s)', err_message, err_state) || coalesce(': ' || nullif(err_detail, ''), ''),
+			err_state = '57014');
 		-- the error as it was (fields included), naming the run
 		RAISE EXCEPTION USING ERRCODE = err_state,
-			MESSAGE = format('load run %s failed, nothing was loaded: %s', run, err_message),
+			MESSAGE = format('load run %s %s, nothing was loaded: %s', run,
+				CASE WHEN err_state = '57014' THEN 'was cancelled' ELSE 'failed' END, err_message),
 			DETAIL = coalesce(nullif(err_detail, '') || ' ', '') || 'Staging and the warehouse are unchanged.',
 			HINT = coalesce(nullif(err_hint, '') || ' ', '') || CASE WHEN recorded
 				THEN 'The run is recorded in analytics.load_runs; fix the cause and call analytics.load_warehouse() again.'

@@ -1798,6 +1798,8 @@ CREATE INDEX rejected_events_user_idx ON analytics.rejected_events USING hash ((
 
 -- ensure_partitions: at most analytics.max_new_partitions a call; new
 -- months copy the contract constraint (ATTACH requires it).
+-- tests branch: ensure_partitions locks the parent (ONLY) before the default
+-- partition, so that a concurrent track routes by the new partitions.
 CREATE OR REPLACE FUNCTION analytics.ensure_partitions(ahead interval DEFAULT '3 months')
 RETURNS TABLE (partition_name text, moved_events bigint)
 LANGUAGE plpgsql
@@ -1818,6 +1820,12 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	-- No event may land in the default partition while months are carved out.
+	-- The parent first (ONLY: not every partition), in the order an INSERT
+	-- takes them: an insert that had already chosen the default partition
+	-- when a month is attached would fail its changed partition constraint
+	-- (the event lost); waiting for the parent, it routes by the new
+	-- partitions (test/isolation/specs/partitions_vs_track.spec).
+	LOCK TABLE ONLY analytics.events IN SHARE ROW EXCLUSIVE MODE;
 	LOCK TABLE analytics.events_default IN SHARE ROW EXCLUSIVE MODE;
 
 	SELECT LEAST(
@@ -1865,6 +1873,7 @@ BEGIN
 			-- first (with a trigger of theirs on it).
 			EXECUTE pg_catalog.format(
 				'CREATE TABLE analytics.%I (LIKE analytics.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part);
+				'CREATE TABLE analytics.%I (LIKE analytics.events INCLUDING DEFAULTS)', part);
 			PERFORM analytics._index_event_partition(part);
 			EXECUTE pg_catalog.format(
 				'WITH moved AS (DELETE FROM analytics.events_default d
@@ -1893,6 +1902,21 @@ AS 'MODULE_PATHNAME', 'too_long'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION analytics._too_long(text, text) IS 'Internal: NULL when value (a key or name the warehouse indexes) fits an index entry, else the loader''s reason naming field';
 
+COMMENT ON FUNCTION analytics.ensure_partitions(interval) IS 'Creates monthly event partitions from the earliest month present through now() + ahead and moves parked events into them';
+
+-- tests branch: a load cancelled (statement_timeout, pg_cancel_backend) is
+-- recorded as cancelled: the status, _record_failed_run's fourth argument,
+-- load_warehouse's handler (and its staging lock inside the block).
+ALTER TABLE analytics.load_runs DROP CONSTRAINT load_runs_status_check,
+	ADD CONSTRAINT load_runs_status_check CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'succeeded', 'failed', 'cancelled']));
+COMMENT ON TABLE analytics.load_runs IS 'One row per analytics.load_warehouse call: its status, counts and, for a failed or cancelled run, the error';
+DROP FUNCTION analytics._record_failed_run(bigint, timestamptz, text);
+CREATE OR REPLACE FUNCTION analytics._record_failed_run(run_id bigint, started_at timestamptz, error text, cancelled boolean DEFAULT false)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'record_failed_run'
+LANGUAGE C STRICT;
+COMMENT ON FUNCTION analytics._record_failed_run(bigint, timestamptz, text, boolean) IS 'Internal step of analytics.load_warehouse: records the run as failed (cancelled when the last argument is true) in analytics.load_runs, committed by a background worker whatever becomes of the caller''s transaction; false when no worker could';
+REVOKE ALL ON FUNCTION analytics._record_failed_run(bigint, timestamptz, text, boolean) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION analytics.load_warehouse()
 RETURNS TABLE (entity text, rows_in int, inserted int, updated int, unchanged int, duplicates int, rejected int)
@@ -1932,6 +1956,11 @@ BEGIN
 	started := clock_timestamp();
 
 	BEGIN
+		-- One load at a time, and no rows added to staging while it runs (they
+		-- would be emptied unread). Inside the block: a load cancelled while it
+		-- waits here is recorded too.
+		LOCK TABLE analytics.stg_customers, analytics.stg_products, analytics.stg_stores, analytics.stg_channels,
+			analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions IN SHARE ROW EXCLUSIVE MODE;
 		INSERT INTO analytics.load_runs (run_id, started_at, status) VALUES (run, started, 'running');
 		-- Products, stores, channels: type 1 dimensions.
 		CREATE TEMP TABLE load_products ON COMMIT DROP AS
@@ -2074,6 +2103,7 @@ BEGIN
 					AND (x.quantity < 100 OR x.quantity * x.unit_cost < 1e12)
 					AND analytics._too_long(NULL, x.sale_id) IS NULL AND analytics._too_long(NULL, x.order_id) IS NULL
 					AND analytics._too_long(NULL, x.payment_method) IS NULL THEN NULL
+					AND (x.quantity < 100 OR x.quantity * x.unit_cost < 1e12) THEN NULL
 				WHEN x.sale_id IS NULL THEN 'missing sale_id'
 				WHEN x.order_id IS NULL THEN 'missing order_id'
 				WHEN x.customer_id IS NULL THEN 'missing customer_id'
@@ -2282,6 +2312,14 @@ BEGIN
 		-- they were, and the run's row is gone. A background worker records
 		-- the run as failed in a transaction of its own, then the error goes
 		-- on to the caller, with its SQLSTATE.
+	EXCEPTION WHEN OTHERS OR query_canceled THEN
+		-- Everything since BEGIN is rolled back, locks included: warehouse and
+		-- staging are as they were, and the run's row is gone. A background
+		-- worker records the run as failed in a transaction of its own, then
+		-- the error goes on to the caller, with its SQLSTATE. OTHERS leaves
+		-- out query_canceled (statement_timeout, pg_cancel_backend): such a
+		-- run is recorded as cancelled. (The cancellation has been taken: the
+		-- worker is waited for, unless the call is cancelled again.)
 		GET STACKED DIAGNOSTICS err_message = MESSAGE_TEXT, err_detail = PG_EXCEPTION_DETAIL,
 			err_hint = PG_EXCEPTION_HINT, err_state = RETURNED_SQLSTATE, err_schema = SCHEMA_NAME,
 			err_table = TABLE_NAME, err_column = COLUMN_NAME, err_constraint = CONSTRAINT_NAME,
@@ -2291,6 +2329,12 @@ BEGIN
 		-- the error as it was (fields included), naming the run
 		RAISE EXCEPTION USING ERRCODE = err_state,
 			MESSAGE = format('load run %s failed, nothing was loaded: %s', run, err_message),
+			format('%s (SQLSTATE %s)', err_message, err_state) || coalesce(': ' || nullif(err_detail, ''), ''),
+			err_state = '57014');
+		-- the error as it was (fields included), naming the run
+		RAISE EXCEPTION USING ERRCODE = err_state,
+			MESSAGE = format('load run %s %s, nothing was loaded: %s', run,
+				CASE WHEN err_state = '57014' THEN 'was cancelled' ELSE 'failed' END, err_message),
 			DETAIL = coalesce(nullif(err_detail, '') || ' ', '') || 'Staging and the warehouse are unchanged.',
 			HINT = coalesce(nullif(err_hint, '') || ' ', '') || CASE WHEN recorded
 				THEN 'The run is recorded in analytics.load_runs; fix the cause and call analytics.load_warehouse() again.'
@@ -2319,3 +2363,152 @@ REVOKE ALL ON FUNCTION analytics._load_merge(text, regclass, text, text[], text[
 REVOKE ALL ON FUNCTION analytics._load_customers(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics._dim_date_add(date[]) TO analytics_admin;
 
+-- tests branch: demo data's default until is the UTC day before analytics._now().
+CREATE OR REPLACE FUNCTION analytics.demo_events(users int, days int, seed int, until date DEFAULT pg_catalog.timezone('UTC', analytics._now())::date - 1)
+RETURNS SETOF analytics.events
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	screens CONSTANT text[] := ARRAY['home', 'search', 'booking', 'schedule', 'profile'];
+	-- mean seconds on each screen
+	dwell CONSTANT float8[] := ARRAY[25, 40, 55, 70, 15];
+	filters CONSTANT text[] := ARRAY['place', 'time', 'utilities', 'close_to_me'];
+	filter_p CONSTANT float8[] := ARRAY[0.6, 0.45, 0.2, 0.35];
+	buildings CONSTANT text[] := ARRAY['Library', 'Main', 'Science', 'Engineering'];
+	windows CONSTANT text[] := ARRAY['morning', 'afternoon', 'evening'];
+	tags CONSTANT text[] := ARRAY['quiet', 'group', 'projector', 'whiteboard', 'outlet'];
+	tag_p CONSTANT float8[] := ARRAY[0.5, 0.35, 0.15, 0.25, 0.3];
+	methods CONSTANT text[] := ARRAY['ics', 'pdf', 'manual'];
+	-- chance to reach file_selected, then completed, by method
+	p_select CONSTANT float8[] := ARRAY[0.9, 0.75, 0.6];
+	p_complete CONSTANT float8[] := ARRAY[0.9, 0.5, 0.8];
+	u int;
+	d int;
+	s int;
+	k int;
+	n int;
+	day date;
+	t timestamptz;
+	scr int;
+	sid text;
+	seq int;
+	ev analytics.events;
+	pick text[];
+	meth int;
+	secs float8;
+BEGIN
+	IF users IS NULL OR users < 1 OR days IS NULL OR days < 1 OR seed IS NULL OR until IS NULL THEN
+		RAISE EXCEPTION 'users and days must be at least 1, seed and until not null'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	PERFORM pg_catalog.setseed((seed % 1000003)::float8 / 1000003);
+	FOR u IN 1..users LOOP
+		FOR d IN 0..days - 1 LOOP
+			CONTINUE WHEN pg_catalog.random() > 0.55;	-- active on about half the days
+			day := until - (days - 1) + d;
+			FOR s IN 1..(1 + (pg_catalog.random() * 2)::int) LOOP
+				sid := pg_catalog.format('s-%s-%s-%s', u, day, s);
+				t := pg_catalog.timezone('UTC', day + pg_catalog.make_interval(
+					hours => 7 + (pg_catalog.random() * 14)::int, mins => (pg_catalog.random() * 59)::int,
+					secs => (pg_catalog.random() * 59)::int));
+				seq := 0;
+				scr := 1;
+				FOR k IN 1..(2 + (pg_catalog.random() * 6)::int) LOOP
+					secs := pg_catalog.round((dwell[scr] * (0.3 + 1.4 * pg_catalog.random()))::numeric, 3);
+					seq := seq + 1;
+					ev := (pg_catalog.md5(pg_catalog.format('%s/%s/%s/%s', seed, sid, seq, 'v'))::uuid,
+						t, t + interval '1 second', 'open_screen', sid, 'device-' || u, 'user-' || u,
+						screens[scr], (secs * 1000)::bigint, pg_catalog.jsonb_build_object('screen', screens[scr]));
+					RETURN NEXT ev;
+					IF screens[scr] = 'home' AND pg_catalog.random() < 0.35 THEN
+						pick := ARRAY[]::text[];
+						FOR n IN 1..4 LOOP
+							IF pg_catalog.random() < filter_p[n] THEN
+								pick := pick || filters[n];
+							END IF;
+						END LOOP;
+						IF pg_catalog.cardinality(pick) > 0 THEN
+							seq := seq + 1;
+							ev := (pg_catalog.md5(pg_catalog.format('%s/%s/%s/%s', seed, sid, seq, 'f'))::uuid,
+								t + interval '3 seconds', t + interval '4 seconds', 'home_filters_opened', sid,
+								'device-' || u, 'user-' || u, NULL, NULL,
+								pg_catalog.jsonb_build_object('filters', pg_catalog.to_jsonb(pick)));
+							RETURN NEXT ev;
+						END IF;
+					ELSIF screens[scr] = 'booking' AND pg_catalog.random() < 0.45 THEN
+						pick := ARRAY[]::text[];
+						FOR n IN 1..5 LOOP
+							IF pg_catalog.random() < tag_p[n] THEN
+								pick := pick || tags[n];
+							END IF;
+						END LOOP;
+						seq := seq + 1;
+						ev := (pg_catalog.md5(pg_catalog.format('%s/%s/%s/%s', seed, sid, seq, 'b'))::uuid,
+							t + pg_catalog.make_interval(secs => secs * 0.8), t + pg_catalog.make_interval(secs => secs),
+							'booking_created', sid, 'device-' || u, 'user-' || u, NULL, NULL,
+							pg_catalog.jsonb_build_object(
+								'building', buildings[1 + (pg_catalog.random() * 3)::int],
+								'time_window', windows[1 + (pg_catalog.random() * 2)::int],
+								'tags', pg_catalog.to_jsonb(pick)));
+						RETURN NEXT ev;
+					ELSIF screens[scr] = 'schedule' AND pg_catalog.random() < 0.3 THEN
+						-- the import funnel: started -> file_selected -> completed,
+						-- ending in failed or abandoned when a step is not reached
+						meth := CASE WHEN pg_catalog.random() < 0.5 THEN 1
+									 WHEN pg_catalog.random() < 0.6 THEN 2 ELSE 3 END;
+						pick := ARRAY['started'];
+						IF pg_catalog.random() < p_select[meth] THEN
+							pick := pick || 'file_selected'::text;
+							pick := pick || CASE WHEN pg_catalog.random() < p_complete[meth] THEN 'completed'
+												 ELSE 'failed' END;
+						ELSE
+							pick := pick || 'abandoned'::text;
+						END IF;
+						FOR n IN 1..pg_catalog.cardinality(pick) LOOP
+							seq := seq + 1;
+							ev := (pg_catalog.md5(pg_catalog.format('%s/%s/%s/%s', seed, sid, seq, 'i'))::uuid,
+								t + pg_catalog.make_interval(secs => 2 + n * secs / 4),
+								t + pg_catalog.make_interval(secs => 3 + n * secs / 4),
+								'schedule_import_step', sid, 'device-' || u, 'user-' || u, NULL, NULL,
+								pg_catalog.jsonb_build_object('method', methods[meth], 'step', pick[n]));
+							RETURN NEXT ev;
+						END LOOP;
+					END IF;
+					t := t + pg_catalog.make_interval(secs => secs + 1 + (pg_catalog.random() * 4)::int);
+					-- next screen: anywhere but here, home most often
+					scr := CASE WHEN pg_catalog.random() < 0.3 THEN 1
+								ELSE 2 + (pg_catalog.random() * 3.999)::int % 4 END;
+				END LOOP;
+			END LOOP;
+		END LOOP;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION analytics.demo_events(int, int, int, date) IS 'The deterministic demo events of analytics.generate_demo_events, as rows';
+REVOKE ALL ON FUNCTION analytics.demo_events(int, int, int, date) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION analytics.generate_demo_events(users int, days int, seed int, until date DEFAULT pg_catalog.timezone('UTC', analytics._now())::date - 1)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n bigint;
+BEGIN
+	INSERT INTO analytics.events SELECT * FROM analytics.demo_events(users, days, seed, until)
+	ON CONFLICT DO NOTHING;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION analytics.generate_demo_events(int, int, int, date) IS 'Loads deterministic demo events of the student app; returns how many were new';
+REVOKE ALL ON FUNCTION analytics.generate_demo_events(int, int, int, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics.generate_demo_events(int, int, int, date) TO analytics_admin;
+
+
+-- load_runs: cancelled runs too
+COMMENT ON COLUMN analytics.load_runs.finished_at IS 'When the run finished, failed or was cancelled (clock time); NULL while it runs';
+COMMENT ON COLUMN analytics.load_runs.status IS 'running, succeeded, failed or cancelled';
+COMMENT ON COLUMN analytics.load_runs.error IS 'For a failed or cancelled run, the error message with its SQLSTATE and detail; NULL otherwise';
