@@ -10,12 +10,13 @@
 # sources with the flags they need and install it there with DESTDIR.
 # Nothing outside test/tmp/ is written.
 
-# private_install NAME CFLAGS [LDPRELOAD]: build and install into
-# test/tmp/NAME/root. Sets PGBIN (the tree's bin), PRIVATE_ROOT and PG_REGRESS.
-# With LDPRELOAD, the tree's postgres becomes a wrapper that starts the real
-# binary with that library preloaded (only the server, not psql or initdb).
+# private_install NAME CFLAGS [WRAP]: build and install into test/tmp/NAME/root.
+# Sets PGBIN (the tree's bin), PRIVATE_ROOT and PG_REGRESS. With WRAP (a
+# command prefix such as "env LD_PRELOAD=..." or "valgrind ..."), the tree's
+# postgres becomes a wrapper that runs the server under it; initdb's
+# bootstrap and single-user runs and version checks run the binary as is.
 private_install() {
-	local name=$1 flags=$2 preload=${3:-}
+	local name=$1 flags=$2 wrap=${3:-}
 	local base="$WORK/$name"
 	prepare_work
 	PRIVATE_ROOT="$base/root"
@@ -44,13 +45,17 @@ private_install() {
 
 	PGBIN="$PRIVATE_ROOT/usr/lib/postgresql/15/bin"
 	PG_REGRESS="$PRIVATE_ROOT/usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress"
-	if [ -n "$preload" ]; then
+	if [ -n "$wrap" ]; then
 		[ -f "$PGBIN/postgres.real" ] || mv "$PGBIN/postgres" "$PGBIN/postgres.real"
 		# exec keeps the pid (pg_ctl waits on it); the real binary sits in the
 		# same directory, so its share and lib directories are the tree's.
 		cat >"$PGBIN/postgres" <<-EOF
 			#!/bin/sh
-			LD_PRELOAD=$preload exec "$PGBIN/postgres.real" "\$@"
+			case "\$1" in
+			--boot|--single|-V|--version|-C|--describe-config)
+				exec "$PGBIN/postgres.real" "\$@" ;;
+			esac
+			exec $wrap "$PGBIN/postgres.real" "\$@"
 		EOF
 		chmod 755 "$PGBIN/postgres"
 	elif [ -f "$PGBIN/postgres.real" ]; then

@@ -10,9 +10,10 @@
 #                     seed SQLSMITH_SEED + i, so a run is reproducible
 #   SQLSMITH_SEED     first seed (default 1)
 #   SQLSMITH_PORT     the private cluster's port (default 5491)
-#   SQLSMITH_CFLAGS   extra compiler flags (default -DUSE_ASSERT_CHECKING;
-#                     e.g. add -fsanitize=address,undefined and set
-#                     SQLSMITH_PRELOAD to the matching libasan)
+#   SQLSMITH_CFLAGS   compiler flags (default -DUSE_ASSERT_CHECKING; add
+#                     -fsanitize=undefined for UBSan, see test/sanitize.sh)
+#   SQLSMITH_WRAP     a command prefix the server runs under (such as
+#                     valgrind and its options; see test/private.sh)
 #
 # Reports queries run, errors by SQLSTATE and by message (numbers and quoted
 # text elided), and backend crashes (the postmaster's "terminated by signal"
@@ -26,7 +27,7 @@ CHUNK=${SQLSMITH_CHUNK:-10000}
 SEED=${SQLSMITH_SEED:-1}
 PORT=${SQLSMITH_PORT:-5491}
 CFLAGS_SMITH=${SQLSMITH_CFLAGS:--DUSE_ASSERT_CHECKING}
-PRELOAD=${SQLSMITH_PRELOAD:-}
+WRAP=${SQLSMITH_WRAP:-}
 DB=analytics_smith
 SMITH_ROLE=smith
 
@@ -35,7 +36,7 @@ ensure_packages
 
 OUT="$WORK/sqlsmith"
 stop_cluster sqlsmith-cluster
-private_install sqlsmith "$CFLAGS_SMITH" "$PRELOAD"
+private_install sqlsmith "$CFLAGS_SMITH" "$WRAP"
 as_pg rm -rf "$WORK/sqlsmith-cluster" "$OUT"/run-*.log
 # pg_cron's worker watches the postgres database: no cron schema in $DB,
 # whose tables sqlsmith would list but smith may not use.
@@ -134,8 +135,8 @@ crashes=$(grep -cE 'terminated by signal|server process .* was terminated' "$LOG
 		echo "crashes (postmaster log):"
 		grep -aE -A2 'terminated by signal|server process .* was terminated' "$LOG" | cut -c1-2000
 	fi
-	if [ -n "$PRELOAD" ]; then
-		echo "sanitizer reports: $(grep -alE '^(==[0-9]+==ERROR|.*runtime error:)' "$LOG" | wc -l)"
+	if [ -n "$WRAP" ] || [[ $CFLAGS_SMITH == *sanitize* ]]; then
+		echo "sanitizer or valgrind reports in the server log: $(grep -acE '(^==[0-9]+== [A-Z]|runtime error:)' "$LOG" || true)"
 	fi
 } | tee "$OUT/report.txt"
 [ "$crashes" -eq 0 ]
