@@ -30,6 +30,8 @@
 #
 #   SANITIZE_PASSES  "ubsan valgrind" (default), or one of them
 #   SANITIZE_TESTS   tests to run (default: the Makefile's REGRESS list)
+#   SANITIZE_RUN     a name for this run, so that two can run side by side
+#                    (results in test/tmp/sanitize-NAME/)
 #
 # Results: test/tmp/sanitize/{ubsan,valgrind}/result.txt. Exits non-zero
 # when a test fails, a backend crashes or the extension's code has a report.
@@ -71,7 +73,7 @@ summary_head() {
 }
 
 for pass in $PASSES; do
-	OUT="$WORK/sanitize/$pass"
+	OUT="$WORK/sanitize${SANITIZE_RUN:+-$SANITIZE_RUN}/$pass"
 	REPORTS="$OUT/reports"
 	as_pg rm -rf "$OUT"
 	as_pg mkdir -p "$OUT/regress" "$REPORTS"
@@ -79,7 +81,7 @@ for pass in $PASSES; do
 	ubsan)
 		FLAGS="-DUSE_ASSERT_CHECKING -g -O1 -fno-omit-frame-pointer -fsanitize=undefined"
 		FLAGS="$FLAGS -fsanitize=float-cast-overflow -fno-sanitize-recover=all"
-		private_install sanitize-tree "$FLAGS"
+		private_install "sanitize-tree${SANITIZE_RUN:+-$SANITIZE_RUN}" "$FLAGS"
 		nm -D "$PRIVATE_ROOT/usr/lib/postgresql/15/lib/analytics.so" | grep -q __ubsan_handle ||
 			die "analytics.so has no UBSan checks"
 		export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$REPORTS/ubsan"
@@ -97,7 +99,7 @@ for pass in $PASSES; do
 		FLAGS="-DUSE_ASSERT_CHECKING -g -O1 -fno-omit-frame-pointer"
 		VG="valgrind --quiet --tool=memcheck --leak-check=no --track-origins=yes --num-callers=30"
 		VG="$VG --error-markers=VALGRINDERROR-BEGIN,VALGRINDERROR-END --log-file=$REPORTS/%p.log"
-		private_install sanitize-tree "$FLAGS" "$VG"
+		private_install "sanitize-tree${SANITIZE_RUN:+-$SANITIZE_RUN}" "$FLAGS" "$VG"
 		export UBSAN_OPTIONS=""
 		say "pg_regress, server under valgrind memcheck: $tests"
 		run_regress "$OUT"
