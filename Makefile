@@ -3,6 +3,10 @@
 #   make demo    install packages, build, install, start a demo cluster, show results
 #   make test    the same set-up, then pg_regress and the integration tests
 #   make bench   ingestion, event-aggregate, time-series, sliding-frame and warehouse benchmarks (prints ratios; not part of make test)
+#   make sqlsmith   100,000 random queries (sqlsmith) as an unprivileged login, on a private
+#                   cluster and install tree; reports errors and crashes (not part of make test)
+#   make sanitize   the pg_regress suite against a UBSan build of the extension and under
+#                   valgrind, in a private install tree (not part of make test)
 #
 # The version lives only in analytics.control.
 
@@ -92,7 +96,7 @@ $(OBJS): src/analytics.h
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PIECES) analytics.control
 	cat $(SQL_PIECES) > $@
 
-.PHONY: demo test bench
+.PHONY: demo test bench sqlsmith sanitize
 demo:
 	bash test/demo.sh
 
@@ -105,3 +109,9 @@ bench:
 	bash test/bench/timeseries.sh
 	bash test/bench/sliding_frames.sh
 	bash test/bench/warehouse.sh
+
+sqlsmith:
+	bash test/sqlsmith.sh
+
+sanitize:
+	bash test/sanitize.sh
