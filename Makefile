@@ -19,6 +19,7 @@ OBJS = \
 	src/iso8601.o \
 	src/defer_log.o \
 	src/lsq.o \
+	src/exact_sum.o \
 	src/events.o \
 	src/funnel.o \
 	src/screen_time.o \

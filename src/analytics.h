@@ -14,6 +14,7 @@
 
 #include "datatype/timestamp.h"
 #include "fmgr.h"
+#include "port/pg_bitutils.h"
 #include "utils/array.h"
 
 /* GUC: how far in the future an event's occurred_at may be, in seconds */
@@ -277,6 +278,103 @@ typedef struct AnalyticsLsqFit
 extern void AnalyticsLsqSolve(const double *f, int p, double tol, AnalyticsLsqFit *fit);
 extern double AnalyticsLsqQuad(const AnalyticsLsqFit *fit, const double *x0);
 extern double AnalyticsLsqCondition(const AnalyticsLsqFit *fit);
+
+/*
+ * Exact sums ("small superaccumulators", Radford Neal, 2015), kept by
+ * analytics.zscore: fixed-point numbers in chunks of 32 bits, each chunk held
+ * in an int64 so that carries can wait. A double is an odd integer mantissa
+ * of at most 53 bits times a power of two: adding it changes 2 or 3 chunks;
+ * the product of two doubles is the product of their mantissas times a power
+ * of two, so nothing underflows or rounds away.
+ *
+ * An exact sum: the value is Σ chunk[i] 2^(low_exp + 32 i) over the chunks in
+ * use, lo .. hi (hi < lo: the sum is 0); chunks outside that range hold
+ * anything and are zeroed when the range grows over them. Every update
+ * changes a chunk by less than 2^32 in magnitude, so carries are propagated
+ * after at most EXACT_SUM_MAX_ADDS updates, long before a chunk could
+ * overflow. Normalized (right after ExactSumNormalize), chunks lo .. hi - 1
+ * lie in [0, 2^32) and chunk hi is positive, or -1 for a negative sum.
+ */
+typedef struct ExactSum
+{
+	int32		lo;				/* lowest chunk in use */
+	int32		hi;				/* highest chunk in use */
+	int32		nchunks;
+	int32		low_exp;		/* weight of chunk 0's lowest bit */
+	int64		adds;			/* updates since carries were propagated */
+	int64	   *chunk;
+} ExactSum;
+
+/* The most chunks a sum may have (ExactSumAddScaled copies one on the stack) */
+#define EXACT_SUM_MAX_CHUNKS	104
+
+/* An empty sum of nchunks chunks (the caller's array), chunk 0 at 2^low_exp */
+extern void ExactSumInit(ExactSum *s, int64 *chunks, int nchunks, int low_exp);
+
+/* A copy of src in dst, using chunks (room for src->nchunks): O(chunks in use) */
+extern void ExactSumCopy(ExactSum *dst, int64 *chunks, const ExactSum *src);
+
+/* Propagate the carries and trim the range to the nonzero chunks */
+extern void ExactSumNormalize(ExactSum *s);
+
+/* Negate a sum in place (the result is not normalized) */
+extern void ExactSumNegate(ExactSum *s);
+
+/* Add (or subtract) v * 2^shift exactly, v finite */
+extern void ExactSumAddDouble(ExactSum *s, double v, int shift, bool subtract);
+
+/* Add (or subtract) a * b * 2^shift exactly, a and b finite */
+extern void ExactSumAddProduct(ExactSum *s, double a, double b, int shift, bool subtract);
+
+/*
+ * Add (or subtract) t * f * 2^shift to s exactly, t a normalized exact sum
+ * and f a finite double
+ */
+extern void ExactSumAddScaled(ExactSum *s, const ExactSum *t, double f, int shift,
+							  bool subtract);
+
+/*
+ * A finite double as mant * 2^exp, mant odd (or 0) and below 2^53; *negative
+ * is its sign bit.
+ */
+static inline void
+DoubleParts(double v, uint64 *mant, int *exp, bool *negative)
+{
+	uint64		bits;
+	int			biased;
+	uint64		m;
+	int			e;
+
+	memcpy(&bits, &v, sizeof(bits));
+	biased = (int) ((bits >> 52) & 0x7FF);
+	m = bits & ((UINT64CONST(1) << 52) - 1);
+	*negative = (bits >> 63) != 0;
+	if (biased == 0)
+		e = -1074;				/* zero or subnormal */
+	else
+	{
+		m |= UINT64CONST(1) << 52;
+		e = biased - 1075;
+	}
+	if (m != 0)
+	{
+		int			tz = pg_rightmost_one_pos64(m);
+
+		m >>= tz;
+		e += tz;
+	}
+	*mant = m;
+	*exp = e;
+}
+
+/* Sign of a normalized sum: -1, 0 or 1 */
+static inline int
+ExactSumSign(const ExactSum *s)
+{
+	if (s->hi < s->lo)
+		return 0;
+	return s->chunk[s->hi] < 0 ? -1 : 1;
+}
 
 #ifdef __GNUC__
 #define ANALYTICS_PREFETCH(p)		__builtin_prefetch((p), 0, 3)
