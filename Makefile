@@ -22,6 +22,7 @@ OBJS = \
 	src/exact_sum.o \
 	src/events.o \
 	src/funnel.o \
+	src/name_pool.o \
 	src/screen_time.o \
 	src/regression.o \
 	src/forecast.o \

@@ -376,6 +376,144 @@ ExactSumSign(const ExactSum *s)
 	return s->chunk[s->hi] < 0 ? -1 : 1;
 }
 
+/*
+ * Screen names (name_pool.c): the pool that stores each screen name of the
+ * analytics.screen_seconds states of one aggregate context once, and the
+ * hash table of names (screendict) that the pool and analytics.rollup use.
+ */
+
+/* Byte-order comparison of two names, shorter first on a common prefix */
+static inline int
+NameCompare(const char *a, int32 alen, const char *b, int32 blen)
+{
+	int			c = memcmp(a, b, Min(alen, blen));
+
+	if (c != 0)
+		return c;
+	return (alen > blen) - (alen < blen);
+}
+
+/* A name as a key of screendict: its bytes (no terminator) and length */
+typedef struct ScreenName
+{
+	const char *name;
+	int32		len;
+} ScreenName;
+
+typedef struct ScreenDictEntry
+{
+	ScreenName	key;
+	int32		id;
+	uint32		hash;
+	char		status;
+} ScreenDictEntry;
+
+/* screendict: simplehash, declared here and defined in name_pool.c */
+#define SH_PREFIX screendict
+#define SH_ELEMENT_TYPE ScreenDictEntry
+#define SH_KEY_TYPE ScreenName
+#define SH_SCOPE extern
+#define SH_DECLARE
+#include "lib/simplehash.h"
+
+/*
+ * A direct-mapped cache of name lookups, keyed by length and NameKey: the
+ * screen of most rows is found with a few instructions.
+ */
+#define SCREEN_RECENT	64
+
+typedef struct ScreenRecent
+{
+	uint64		key;
+	int32		len;			/* -1: empty */
+	int32		id;
+} ScreenRecent;
+
+/*
+ * The screen names of every state in one aggregate context, each stored
+ * once: a state's events refer to names by id. A query shows few distinct
+ * screens to many sessions, so this spares every session its own copies,
+ * and the names stay in the CPU cache.
+ */
+typedef struct ScreenPool
+{
+	MemoryContext ctx;			/* the aggregate context: the pool lives there */
+	struct ScreenPool **owner;	/* cleared when ctx is reset */
+	int32		n;
+	int32		max;
+	char	  **names;
+	int32	   *lens;
+	screendict_hash *dict;		/* NULL while n <= DICT_LINEAR_MAX */
+	ScreenRecent recent[SCREEN_RECENT];	/* ids of names seen lately */
+	int32		nranked;		/* rank is valid for ids below this */
+	int32	   *rank;			/* position of each name in byte order */
+	int32	   *slot;			/* scratch of the final function: -1 each */
+	int32		nslots;
+} ScreenPool;
+
+/*
+ * The pool of ctx kept at *owner, made when there is none; *owner is cleared
+ * when ctx is reset
+ */
+extern ScreenPool *ScreenPoolGet(MemoryContext ctx, ScreenPool **owner);
+
+/* The id of a screen name, added when new: the slow path of ScreenPoolLookup */
+extern int32 ScreenPoolFind(ScreenPool *pool, const char *name, int32 len);
+
+/* Make pool->rank valid for every id */
+extern void ScreenPoolRank(ScreenPool *pool);
+
+/* pool->slot with room for every id, each -1 */
+extern int32 *ScreenPoolSlots(ScreenPool *pool);
+
+/*
+ * A word that, with the length, tells names of up to 8 bytes apart (and the
+ * first 8 bytes of longer ones), read without going past the name's end.
+ */
+static inline uint64
+NameKey(const char *name, int32 len)
+{
+	uint32		lo,
+				hi;
+	uint64		key;
+
+	if (len >= 8)
+	{
+		memcpy(&key, name, 8);
+		return key;
+	}
+	if (len >= 4)
+	{
+		/* two overlapping words cover all 4 to 7 bytes */
+		memcpy(&lo, name, 4);
+		memcpy(&hi, name + len - 4, 4);
+		return (uint64) lo | ((uint64) hi << 32);
+	}
+	if (len == 0)
+		return 0;
+	/* 1 to 3 bytes: first, middle, last */
+	return (uint64) (unsigned char) name[0] |
+		((uint64) (unsigned char) name[len / 2] << 8) |
+		((uint64) (unsigned char) name[len - 1] << 16);
+}
+
+/* The id of a screen name, added when new */
+static inline int32
+ScreenPoolLookup(ScreenPool *pool, const char *name, int32 len)
+{
+	uint64		key = NameKey(name, len);
+	ScreenRecent *r = &pool->recent[((key + (uint64) len) * UINT64CONST(0x9E3779B97F4A7C15)) >> 58];
+
+	StaticAssertStmt(SCREEN_RECENT == 64, "the slot is the hash's top 6 bits");
+	if (r->len == len && r->key == key &&
+		(len <= 8 || memcmp(pool->names[r->id] + 8, name + 8, len - 8) == 0))
+		return r->id;
+	r->id = ScreenPoolFind(pool, name, len);
+	r->key = key;
+	r->len = len;
+	return r->id;
+}
+
 #ifdef __GNUC__
 #define ANALYTICS_PREFETCH(p)		__builtin_prefetch((p), 0, 3)
 #define ANALYTICS_PREFETCH_W(p)		__builtin_prefetch((p), 1, 3)
