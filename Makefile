@@ -24,6 +24,7 @@ OBJS = \
 	src/funnel.o \
 	src/name_pool.o \
 	src/screen_time.o \
+	src/screen_time_io.o \
 	src/regression.o \
 	src/forecast.o \
 	src/anomaly.o \

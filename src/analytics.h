@@ -14,6 +14,7 @@
 
 #include "datatype/timestamp.h"
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "port/pg_bitutils.h"
 #include "utils/array.h"
 
@@ -513,6 +514,54 @@ ScreenPoolLookup(ScreenPool *pool, const char *name, int32 len)
 	r->len = len;
 	return r->id;
 }
+
+/*
+ * The analytics.screen_time type (screen_time_io.c: checks, construction,
+ * text and binary input and output; screen_time.c makes and reads values).
+ *
+ * Layout: a header, then nscreens entries sorted by name in byte order (no
+ * duplicates), then the names, concatenated in entry order without
+ * terminators. Times are whole microseconds.
+ */
+#define SCREEN_TIME_VERSION 1
+
+typedef struct ScreenTimeEntry
+{
+	int64		usecs;			/* time on the screen */
+	int64		views;
+	int32		name_off;		/* offset into the names area */
+	int32		name_len;
+} ScreenTimeEntry;
+
+typedef struct ScreenTime
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	uint16		version;
+	uint16		flags;			/* none defined: 0 */
+	int32		nscreens;
+	ScreenTimeEntry entries[FLEXIBLE_ARRAY_MEMBER];
+} ScreenTime;
+
+#define SCREEN_TIME_HEADER	offsetof(ScreenTime, entries)
+#define ScreenTimeNames(st) ((char *) &(st)->entries[(st)->nscreens])
+
+/* One screen's totals while building a value */
+typedef struct ScreenTotal
+{
+	const char *name;
+	int32		len;
+	int64		usecs;
+	int64		views;
+} ScreenTotal;
+
+/* Argument n, detoasted, its every length, offset, count and order checked */
+extern ScreenTime *ScreenTimeArg(FunctionCallInfo fcinfo, int n);
+
+/* Build a value from totals already sorted by name, without duplicates */
+extern ScreenTime *ScreenTimeBuild(const ScreenTotal *t, int32 n);
+
+/* Microseconds as exact decimal seconds: 42.5, 10, 0.000001 */
+extern void AppendSeconds(StringInfo buf, int64 usecs);
 
 #ifdef __GNUC__
 #define ANALYTICS_PREFETCH(p)		__builtin_prefetch((p), 0, 3)
