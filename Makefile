@@ -28,7 +28,9 @@ OBJS = \
 	src/regression.o \
 	src/forecast.o \
 	src/anomaly.o \
-	src/warehouse.o
+	src/warehouse_parse.o \
+	src/warehouse.o \
+	src/autonomous.o
 
 # Install-script pieces, in dependency order.
 SQL_PIECES = \
