@@ -15,6 +15,7 @@
 #include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "port/pg_bitutils.h"
 #include "utils/array.h"
 
@@ -49,6 +50,28 @@ extern int	analytics_session_idle_timeout;
 
 /* GUC: absolute z-score above which analytics.event_anomalies flags a day */
 extern double analytics_anomaly_threshold;
+
+/*
+ * How often long loops check for interrupts: once every cadence + 1
+ * iterations (a cadence is a mask, a power of two less one), so that a query
+ * can be cancelled promptly while a cheap loop body does not pay for the
+ * check at every iteration.
+ *
+ * INTERRUPT_CADENCE, every 65,536 iterations, is for bodies of a few dozen
+ * instructions: an event or observation checked, copied or counted.
+ * INTERRUPT_CADENCE_COSTLY, every 1,024, is for bodies that cost far more
+ * themselves, so that the time between two checks stays about as short: a
+ * step of an insertion sort (an inner loop over what is sorted so far), or
+ * a screen name received, converted from the client encoding and copied.
+ */
+#define INTERRUPT_CADENCE			0xFFFF
+#define INTERRUPT_CADENCE_COSTLY	0x3FF
+
+#define CHECK_FOR_INTERRUPTS_EVERY(i, cadence) \
+	do { \
+		if (((i) & (cadence)) == 0) \
+			CHECK_FOR_INTERRUPTS(); \
+	} while (0)
 
 /* analytics.mock_now, or the transaction's start time */
 extern TimestampTz AnalyticsNow(void);

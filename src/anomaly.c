@@ -867,8 +867,7 @@ robust_zscore_final(PG_FUNCTION_ARGS)
 			left--;
 		else
 			right++;
-		if ((step & 0xFFFF) == 0xFFFF)
-			CHECK_FOR_INTERRUPTS();
+		CHECK_FOR_INTERRUPTS_EVERY(step, INTERRUPT_CADENCE);
 	}
 	mad = m % 2 == 1 ? d1 : RobustMid(d1, d2);
 	if (mad.hi == 0.0)

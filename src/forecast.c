@@ -481,8 +481,7 @@ forecast_deserialize(PG_FUNCTION_ARGS)
 	/* observations as the transition accepts them: finite times and values */
 	for (int64 i = 0; i < st->n; i++)
 	{
-		if ((i & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
+		CHECK_FOR_INTERRUPTS_EVERY(i, INTERRUPT_CADENCE);
 		if (!IS_VALID_TIMESTAMP(st->points[i].ts) || !isfinite(st->points[i].y))
 			ForecastBadState(psprintf("Observation %lld is not finite.", (long long) i));
 	}
@@ -591,8 +590,7 @@ ForecastFit(const ForecastSeries *s, int season, AnalyticsLsqFit *fit)
 										 season, season - 1) : 0));
 	for (int64 i = 0; i < s->n; i++)
 	{
-		if ((i & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
+		CHECK_FOR_INTERRUPTS_EVERY(i, INTERRUPT_CADENCE);
 		ForecastRow(x, p, s->t[i], season);
 		AnalyticsLsqInclude(f, p, 1.0, x, s->points[i].y);
 	}

@@ -518,8 +518,7 @@ funnel_deserialize(PG_FUNCTION_ARGS)
 	{
 		TimestampTz ts = state->events[i].ts;
 
-		if ((i & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
+		CHECK_FOR_INTERRUPTS_EVERY(i, INTERRUPT_CADENCE);
 		if (state->events[i].step < 0 || state->events[i].step > state->maxstep)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -615,8 +614,7 @@ FunnelEvaluate(FunnelState *state, TimestampTz *times)
 			int			s = ev[i].step;
 			int			node = -1;
 
-			if ((i & 0xffff) == 0)
-				CHECK_FOR_INTERRUPTS();
+			CHECK_FOR_INTERRUPTS_EVERY(i, INTERRUPT_CADENCE);
 			if (s == 1)
 				node = nnodes++, node_start[node] = ev[i].ts;
 			else if (s > 1 && prev >= 0 && ev[i - 1].step == s - 1 &&
@@ -642,8 +640,7 @@ FunnelEvaluate(FunnelState *state, TimestampTz *times)
 			/* a group: one event, or under strict_increase all of one timestamp */
 			int			end = i + 1;
 
-			if ((i & 0xffff) == 0)
-				CHECK_FOR_INTERRUPTS();
+			CHECK_FOR_INTERRUPTS_EVERY(i, INTERRUPT_CADENCE);
 			if (increase)
 				while (end < n && ev[end].ts == ev[i].ts)
 					end++;

@@ -292,8 +292,7 @@ ScreenStateMerge(ScreenState *dst, const ScreenState *src)
 	{
 		ScreenEvent ev = src->events[j];
 
-		if ((j & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
+		CHECK_FOR_INTERRUPTS_EVERY(j, INTERRUPT_CADENCE);
 		if (map != NULL && ev.screen != SCREEN_NONE)
 		{
 			if (map[ev.screen] < 0)
@@ -657,8 +656,7 @@ screen_seconds_deserialize(PG_FUNCTION_ARGS)
 		int32		screen = (int32) pq_getmsgint(&buf, 4);
 		int32		duration_ms = (int32) pq_getmsgint(&buf, 4);
 
-		if ((j & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
+		CHECK_FOR_INTERRUPTS_EVERY(j, INTERRUPT_CADENCE);
 		if (!IS_VALID_TIMESTAMP(ts))
 			BadState("An event time is out of range.");
 		if (screen < SCREEN_NONE || screen >= nscreens)
@@ -757,8 +755,7 @@ screen_seconds_final(PG_FUNCTION_ARGS)
 	{
 		const ScreenEvent *ev = &events[i];
 
-		if ((i & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
+		CHECK_FOR_INTERRUPTS_EVERY(i, INTERRUPT_CADENCE);
 		if (ev->screen != SCREEN_NONE)
 		{
 			int32		k = slot[ev->screen];
@@ -799,8 +796,7 @@ screen_seconds_final(PG_FUNCTION_ARGS)
 		for (; j > 0 && sums[j - 1].rank > s.rank; j--)
 			sums[j] = sums[j - 1];
 		sums[j] = s;
-		if ((k & 0x3FF) == 0)
-			CHECK_FOR_INTERRUPTS();
+		CHECK_FOR_INTERRUPTS_EVERY(k, INTERRUPT_CADENCE_COSTLY);
 	}
 
 	totals = palloc(Max(nsums, 1) * sizeof(ScreenTotal));
@@ -963,8 +959,7 @@ ScreenTimeExpandedAdd(ScreenTimeExpanded *x, const ScreenTime *v)
 		ScreenTotal *t;
 		bool		found;
 
-		if ((i & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
+		CHECK_FOR_INTERRUPTS_EVERY(i, INTERRUPT_CADENCE);
 		key.name = vn + e->name_off;
 		key.len = e->name_len;
 		entry = screendict_insert(x->dict, key, &found);

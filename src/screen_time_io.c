@@ -513,8 +513,7 @@ screen_time_recv(PG_FUNCTION_ARGS)
 		ScreenTotal *t = &items[i];
 		int32		len;
 
-		if ((i & 0x3FF) == 0)
-			CHECK_FOR_INTERRUPTS();
+		CHECK_FOR_INTERRUPTS_EVERY(i, INTERRUPT_CADENCE_COSTLY);
 		NeedWireBytes(buf, 4);
 		len = (int32) pq_getmsgint(buf, 4);
 		if (len < 0)
