@@ -36,11 +36,18 @@
 
 PG_MODULE_MAGIC;
 
-int			analytics_max_clock_skew = 86400;
-int			analytics_max_event_age = 315360000;
-int			analytics_max_new_partitions = 240;
-int			analytics_session_idle_timeout = 1800;
-double		analytics_anomaly_threshold = 3.0;
+/* The GUCs' defaults (the variables hold them before _PG_init too) */
+#define MAX_CLOCK_SKEW_DEFAULT			86400	/* seconds: one day */
+#define MAX_EVENT_AGE_DEFAULT			315360000	/* seconds: 3,650 days */
+#define MAX_NEW_PARTITIONS_DEFAULT		240 /* 20 years of monthly partitions */
+#define SESSION_IDLE_TIMEOUT_DEFAULT	1800	/* seconds: 30 minutes */
+#define ANOMALY_THRESHOLD_DEFAULT		3.0 /* standard deviations */
+
+int			analytics_max_clock_skew = MAX_CLOCK_SKEW_DEFAULT;
+int			analytics_max_event_age = MAX_EVENT_AGE_DEFAULT;
+int			analytics_max_new_partitions = MAX_NEW_PARTITIONS_DEFAULT;
+int			analytics_session_idle_timeout = SESSION_IDLE_TIMEOUT_DEFAULT;
+double		analytics_anomaly_threshold = ANOMALY_THRESHOLD_DEFAULT;
 char	   *analytics_mock_now = NULL;
 static TimestampTz *mock_now_value = NULL;
 
@@ -97,7 +104,7 @@ _PG_init(void)
 							"Events stamped further ahead of their receipt than this are rejected. "
 							"Raise it if devices with fast clocks send valid events.",
 							&analytics_max_clock_skew,
-							86400,
+							MAX_CLOCK_SKEW_DEFAULT,
 							0,
 							INT_MAX,
 							PGC_SUSET,
@@ -111,7 +118,7 @@ _PG_init(void)
 							"Events stamped longer ago than this (before now) are rejected, so that "
 							"a wrong clock cannot make partition maintenance create months by the thousand.",
 							&analytics_max_event_age,
-							315360000,
+							MAX_EVENT_AGE_DEFAULT,
 							0,
 							INT_MAX,
 							PGC_SUSET,
@@ -124,7 +131,7 @@ _PG_init(void)
 							"Sets how many monthly partitions analytics.ensure_partitions may create in one call.",
 							"A call that would create more fails and creates none.",
 							&analytics_max_new_partitions,
-							240,
+							MAX_NEW_PARTITIONS_DEFAULT,
 							1,
 							INT_MAX,
 							PGC_USERSET,
@@ -138,7 +145,7 @@ _PG_init(void)
 							"Time between two events of a session counts toward the screen shown, "
 							"unless the gap is longer than this.",
 							&analytics_session_idle_timeout,
-							1800,
+							SESSION_IDLE_TIMEOUT_DEFAULT,
 							1,
 							INT_MAX,
 							PGC_USERSET,
@@ -152,7 +159,7 @@ _PG_init(void)
 							 "The view analytics.event_anomalies flags a day whose event count lies "
 							 "more than this many standard deviations from the mean of the 28 days before it.",
 							 &analytics_anomaly_threshold,
-							 3.0,
+							 ANOMALY_THRESHOLD_DEFAULT,
 							 0.0,
 							 DBL_MAX,
 							 PGC_USERSET,

@@ -73,6 +73,12 @@ extern double analytics_anomaly_threshold;
 			CHECK_FOR_INTERRUPTS(); \
 	} while (0)
 
+/*
+ * 2^53: the largest count a float8 state keeps exactly (every whole number
+ * up to it is a double), so the most rows an array state may have counted.
+ */
+#define ANALYTICS_EXACT_COUNT_MAX	9007199254740992.0
+
 /* analytics.mock_now, or the transaction's start time */
 extern TimestampTz AnalyticsNow(void);
 
@@ -446,6 +452,9 @@ typedef struct ScreenDictEntry
  */
 #define SCREEN_RECENT	64
 
+/* A name's slot: the top bits of (key + len) times 2^64 / golden ratio */
+#define SCREEN_RECENT_HASH_MULT	UINT64CONST(0x9E3779B97F4A7C15)
+
 typedef struct ScreenRecent
 {
 	uint64		key;
@@ -526,7 +535,7 @@ static inline int32
 ScreenPoolLookup(ScreenPool *pool, const char *name, int32 len)
 {
 	uint64		key = NameKey(name, len);
-	ScreenRecent *r = &pool->recent[((key + (uint64) len) * UINT64CONST(0x9E3779B97F4A7C15)) >> 58];
+	ScreenRecent *r = &pool->recent[((key + (uint64) len) * SCREEN_RECENT_HASH_MULT) >> 58];
 
 	StaticAssertStmt(SCREEN_RECENT == 64, "the slot is the hash's top 6 bits");
 	if (r->len == len && r->key == key &&
@@ -593,5 +602,16 @@ extern void AppendSeconds(StringInfo buf, int64 usecs);
 #define ANALYTICS_PREFETCH(p)		((void) 0)
 #define ANALYTICS_PREFETCH_W(p)		((void) 0)
 #endif
+
+/*
+ * How far ahead the apply function of a deferred log (funnel, screen time)
+ * prefetches: the state of the item ANALYTICS_PREFETCH_STATE_AHEAD items
+ * ahead, and where the item ANALYTICS_PREFETCH_DATA_AHEAD items ahead will
+ * write its event, an address read from its state, which by then is in the
+ * cache. Far enough ahead for a miss to complete before the item is
+ * reached, near enough for the lines to stay in the cache until then.
+ */
+#define ANALYTICS_PREFETCH_STATE_AHEAD	16
+#define ANALYTICS_PREFETCH_DATA_AHEAD	8
 
 #endif							/* ANALYTICS_H */

@@ -14,7 +14,7 @@
  *	 whole steps apart. A step mixing months with days or time is refused.
  *
  * linear_forecast fits value ~ 1 + t (+ seasonal position floor(t) mod s)
- * by least squares (the AS 274 factor of analytics.c), and forecasts with
+ * by least squares (the AS 274 factor of lsq.c), and forecasts with
  * prediction intervals from the t distribution. detect_season looks for the
  * strongest cycle in the autocorrelation of the detrended series. Both keep
  * every observation (16 bytes) in an internal state, serialized for
@@ -49,8 +49,39 @@
 
 #define FORECAST_MAX_HORIZON	10000
 #define FORECAST_MAX_SEASON		(ANALYTICS_LSQ_MAX_P - 2)
+
+/* linear_forecast's confidence when the call gives none */
+#define FORECAST_DEFAULT_CONFIDENCE 0.95
+
+/*
+ * A step position within this much below a whole step counts as that step:
+ * month positions and divisions by the step length can round just below a
+ * whole number of steps.
+ */
+#define FORECAST_STEP_SLACK		1e-9
+
+/* The longest period detect_season looks for, in steps */
 #define SEASON_MAX_LAG			400
+
+/*
+ * The least autocorrelation a season must show, whatever the length of the
+ * series: a weaker cycle is no use to a forecast even when significant.
+ */
 #define SEASON_MIN_ACF			0.3
+
+/*
+ * The 95% bound of the sample autocorrelation of white noise is
+ * SEASON_WHITE_NOISE_Z / sqrt(n): r(k) of an uncorrelated series is about
+ * normal with variance 1 / n, and 1.96 is the standard normal's 97.5%
+ * quantile (two-sided 5%).
+ */
+#define SEASON_WHITE_NOISE_Z	1.96
+
+/*
+ * trend_summary calls a slope increasing or decreasing when the two-sided p
+ * value of its t test is below this significance level, else stable.
+ */
+#define TREND_SIGNIFICANCE		0.05
 
 /* A step: whole months, or a fixed length in microseconds */
 typedef struct ForecastStep
@@ -301,7 +332,7 @@ ForecastTrans(FunctionCallInfo fcinfo, int32 kind)
 		ForecastCheckNotNull(fcinfo, 4, fname, "step");
 		params.horizon = PG_GETARG_INT32(3);
 		step = ForecastStepOf(PG_GETARG_INTERVAL_P(4), fname);
-		params.confidence = 0.95;
+		params.confidence = FORECAST_DEFAULT_CONFIDENCE;
 		if (PG_NARGS() > 5)
 		{
 			ForecastCheckNotNull(fcinfo, 5, fname, "confidence");
@@ -505,7 +536,7 @@ ForecastPointCmp(const void *a, const void *b)
 static inline int
 ForecastPosition(double t, int season)
 {
-	double		k = floor(t + 1e-9);
+	double		k = floor(t + FORECAST_STEP_SLACK);
 	double		r = fmod(k, (double) season);
 
 	return (int) (r < 0 ? r + season : r);
@@ -626,10 +657,12 @@ ForecastFit(const ForecastSeries *s, int season, AnalyticsLsqFit *fit)
 
 /*
  * The season rule: on the series detrended by least squares, the lag k in
- * 2 .. min(n / 2, max_period) (400 for detect_season; linear_forecast fits
- * seasons of at most FORECAST_MAX_SEASON steps, so it looks no further) where the sample autocorrelation r(k) is a local
- * maximum (r(k) > r(k - 1), r(k) >= r(k + 1)) above both 1.96 / sqrt(n) and
- * 0.3 with the highest r(k). Returns the period (0 for none) and r(k).
+ * 2 .. min(n / 2, max_period) (SEASON_MAX_LAG, 400, for detect_season;
+ * linear_forecast fits seasons of at most FORECAST_MAX_SEASON steps, so it
+ * looks no further) where the sample autocorrelation r(k) is a local maximum
+ * (r(k) > r(k - 1), r(k) >= r(k + 1)) above both 1.96 / sqrt(n)
+ * (SEASON_WHITE_NOISE_Z) and 0.3 (SEASON_MIN_ACF) with the highest r(k).
+ * Returns the period (0 for none) and r(k).
  */
 static int
 ForecastDetectSeason(const ForecastSeries *s, int max_period, double *strength)
@@ -639,7 +672,7 @@ ForecastDetectSeason(const ForecastSeries *s, int max_period, double *strength)
 	double	   *e = palloc_extended(n * sizeof(double), MCXT_ALLOC_HUGE);
 	double		mean = 0.0,
 				c0 = 0.0,
-				threshold = Max(SEASON_MIN_ACF, 1.96 / sqrt((double) n));
+				threshold = Max(SEASON_MIN_ACF, SEASON_WHITE_NOISE_Z / sqrt((double) n));
 	int			maxlag = (int) Min(n / 2, max_period);
 	int			nlags = (int) Min(maxlag + 1, n - 1);
 	double	   *r = palloc0((nlags + 2) * sizeof(double));
@@ -840,7 +873,7 @@ TrendState(ArrayType *a)
 	double	   *s = TrendStateShape(a);
 
 	if (s[0] != TREND_FORMAT || s[1] < 0 || s[1] != floor(s[1]) || s[2] < 0 ||
-		s[2] != floor(s[2]) || (s[1] == 0) == (s[2] == 0) || !(s[4] >= 0 && s[4] <= 9007199254740992.0) ||
+		s[2] != floor(s[2]) || (s[1] == 0) == (s[2] == 0) || !(s[4] >= 0 && s[4] <= ANALYTICS_EXACT_COUNT_MAX) ||
 		s[4] != floor(s[4]))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -1078,7 +1111,7 @@ trend_summary_final(PG_FUNCTION_ARGS)
 		pval = slope != 0.0 ? 0.0 : get_float8_nan();	/* an exact line */
 	/* at most 1 (Cauchy-Schwarz), but rounding can pass it by 2^-52 */
 	r2 = syy > 0.0 ? Min(1.0, sxy * sxy / (sxx * syy)) : get_float8_nan();
-	if (!isnan(pval) && pval < 0.05 && slope != 0.0)
+	if (!isnan(pval) && pval < TREND_SIGNIFICANCE && slope != 0.0)
 		direction = slope > 0.0 ? "increasing" : "decreasing";
 	else
 		direction = "stable";

@@ -271,12 +271,12 @@ FunnelApplyDeferred(const AnalyticsDeferred *items, int n)
 		FunnelState *state = (FunnelState *) items[i].state;
 		FunnelEvent ev;
 
-		/* overlap the cache misses: headers 16 items ahead, events 8 */
-		if (i + 16 < n)
-			ANALYTICS_PREFETCH_W(items[i + 16].state);
-		if (i + 8 < n)
+		/* overlap the cache misses: states first, then their events */
+		if (i + ANALYTICS_PREFETCH_STATE_AHEAD < n)
+			ANALYTICS_PREFETCH_W(items[i + ANALYTICS_PREFETCH_STATE_AHEAD].state);
+		if (i + ANALYTICS_PREFETCH_DATA_AHEAD < n)
 		{
-			FunnelState *ahead = (FunnelState *) items[i + 8].state;
+			FunnelState *ahead = (FunnelState *) items[i + ANALYTICS_PREFETCH_DATA_AHEAD].state;
 
 			ANALYTICS_PREFETCH_W(ahead->events + ahead->nevents);
 		}

@@ -109,7 +109,7 @@ AnalyticsParseIsoTimestamp(const char *s, int len, bool need_offset, TimestampTz
 		}
 		else if (pos < len && !ReadDigits(s, len, &pos, 2, &om))
 			return false;
-		if (oh > 15 || om > 59)
+		if (oh > MAX_TZDISP_HOUR || om > 59)
 			return false;
 		offset = sign * (oh * SECS_PER_HOUR + om * SECS_PER_MINUTE);
 	}

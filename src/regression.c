@@ -62,7 +62,7 @@ OlsState(ArrayType *a)
 	p = s[1];
 	if (s[0] != OLS_FORMAT || !(p >= 1 && p <= ANALYTICS_LSQ_MAX_P) || p != floor(p) ||
 		(s[2] != 0.0 && s[2] != 1.0) ||
-		n != OlsStateSize((int) p) || !(s[3] >= 0 && s[3] <= 9007199254740992.0 && s[3] == floor(s[3])))
+		n != OlsStateSize((int) p) || !(s[3] >= 0 && s[3] <= ANALYTICS_EXACT_COUNT_MAX && s[3] == floor(s[3])))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid ols state"),
