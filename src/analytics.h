@@ -593,7 +593,7 @@ extern ScreenTime *ScreenTimeArg(FunctionCallInfo fcinfo, int n);
 extern ScreenTime *ScreenTimeBuild(const ScreenTotal *t, int32 n);
 
 /* Microseconds as exact decimal seconds: 42.5, 10, 0.000001 */
-extern void AppendSeconds(StringInfo buf, int64 usecs);
+extern void ScreenTimeAppendSeconds(StringInfo buf, int64 usecs);
 
 #ifdef __GNUC__
 #define ANALYTICS_PREFETCH(p)		__builtin_prefetch((p), 0, 3)

@@ -175,7 +175,7 @@ UsecsText(int64 usecs)
 		/* -PG_INT64_MIN overflows; a microsecond less does not matter here */
 		usecs = usecs == PG_INT64_MIN ? PG_INT64_MAX : -usecs;
 	}
-	AppendSeconds(&buf, usecs);
+	ScreenTimeAppendSeconds(&buf, usecs);
 	appendStringInfoString(&buf, " seconds");
 	return buf.data;
 }

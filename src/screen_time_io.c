@@ -124,7 +124,7 @@ ScreenTimeBuild(const ScreenTotal *t, int32 n)
 
 /* Microseconds as exact decimal seconds: 42.5, 10, 0.000001 */
 void
-AppendSeconds(StringInfo buf, int64 usecs)
+ScreenTimeAppendSeconds(StringInfo buf, int64 usecs)
 {
 	int64		frac = usecs % USECS_PER_SEC;
 	char		digits[8];
@@ -244,7 +244,7 @@ screen_time_out(PG_FUNCTION_ARGS)
 			appendStringInfoString(&buf, ", ");
 		escape_json(&buf, name);
 		appendStringInfoString(&buf, ": {\"seconds\": ");
-		AppendSeconds(&buf, e->usecs);
+		ScreenTimeAppendSeconds(&buf, e->usecs);
 		appendStringInfo(&buf, ", \"views\": " INT64_FORMAT "}", e->views);
 		pfree(name);
 	}
