@@ -32,8 +32,8 @@
 --     has no cost (a product without unit cost), and so are gross_profit =
 --     revenue - cost and profit_margin_pct = 100 x (revenue - cost) /
 --     revenue. The margin is also NULL when revenue <= 0, and when the cost
---     is over 10^7 times the revenue (a margin below -999,999,900%, which
---     would not fit).
+--     is over analytics._max_ratio() = 10^7 times the revenue (a margin
+--     below -999,999,900%).
 --   * avg_order_value = revenue / orders.
 -- Where a view reads customer_id only to count customers, it joins
 -- dim_customer with LEFT JOIN: every line has its customer (customer_key is
@@ -185,6 +185,20 @@ END
 $$;
 COMMENT ON FUNCTION analytics.refresh_retail_summaries(date, date) IS 'Recomputes analytics.retail_daily_totals and analytics.customer_first_purchase for the UTC days from from_date to to_date (inclusive) from the facts; call it after changing the facts of those days (''-infinity'', ''infinity'' rebuilds all)';
 
+-- The largest ratio a margin or a growth may stand for: a margin is NULL
+-- when the cost is over _max_ratio() times the revenue, a month-over-month
+-- growth when the change is over _max_ratio() times the previous month's
+-- revenue. Both are numeric(12, 2), 10 digits before the point: with 10^7
+-- a margin is at least 100 x (1 - 10^7) = -999,999,900% and a growth at
+-- most 100 x 10^7 = 10^9% either way, which fit; 10^8 would let a growth
+-- reach 10^10%, which does not. SQL-standard body: inlined into the views
+-- as a constant.
+CREATE FUNCTION analytics._max_ratio()
+RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN 10000000;
+COMMENT ON FUNCTION analytics._max_ratio() IS 'Internal to the KPI views: 10^7, the largest cost / revenue ratio a profit margin and the largest change / previous revenue ratio a growth percentage is computed for (beyond it the numeric(12, 2) percentage would not fit, and it is NULL)';
+
 -- Daily KPIs
 --
 -- One row per UTC day with a completed sale. Besides the shared definitions:
@@ -204,7 +218,7 @@ SELECT g.day,
 	g.units,
 	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
 	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * 10000000
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
 		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
 	g.customers,
 	(SELECT pg_catalog.count(*) FROM analytics.customer_first_purchase p
@@ -294,10 +308,10 @@ SELECT g.month,
 		WHERE p.first_day >= g.month AND p.first_day < (g.month + '1 month'::interval)::date) AS new_customers,
 	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
 	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * 10000000
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
 		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
 	pm.revenue::numeric(16, 2) AS prev_month_revenue,
-	(CASE WHEN pm.revenue <> 0 AND pg_catalog.abs(g.revenue - pm.revenue) <= pg_catalog.abs(pm.revenue) * 10000000
+	(CASE WHEN pm.revenue <> 0 AND pg_catalog.abs(g.revenue - pm.revenue) <= pg_catalog.abs(pm.revenue) * analytics._max_ratio()
 		THEN 100 * (g.revenue - pm.revenue) / pm.revenue END)::numeric(12, 2) AS mom_growth_pct
 FROM (
 	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month,
@@ -372,7 +386,7 @@ SELECT g.month, g.category, g.subcategory,
 	g.orders,
 	g.customers,
 	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * 10000000
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
 		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
 	(SELECT (CASE WHEN pg_catalog.sum(t.sales_revenue) > 0 AND g.revenue <= pg_catalog.sum(t.sales_revenue)
 			AND g.revenue >= 0
@@ -512,7 +526,7 @@ SELECT g.month, g.product_id, g.product_name, g.category, g.subcategory,
 	g.revenue::numeric(16, 2) AS revenue,
 	g.cost::numeric(16, 2) AS cost,
 	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * 10000000
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
 		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
 	g.discount::numeric(16, 2) AS discount,
 	g.lines,
@@ -576,7 +590,7 @@ SELECT g.month, g.discount_band, g.band_order,
 		THEN 100 * g.discount / g.gross_sales END)::numeric(7, 2) AS avg_discount_pct,
 	(g.units::numeric / g.lines)::numeric(12, 2) AS avg_units_per_line,
 	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * 10000000
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
 		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct
 FROM (
 	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month, b.discount_band, b.band_order,

@@ -683,17 +683,19 @@ COMMENT ON FUNCTION analytics._load_stage(bigint, text, text[]) IS 'Internal ste
 -- triggers, one query per row and key, are skipped (session_replication_role
 -- = replica, for these statements only); data_quality_checks() still looks
 -- for orphans. When the load adds more than a quarter of the table (at
--- least 10,000 rows), the table's non-unique indexes are dropped and
--- rebuilt after the insert, which is several times faster than updating
--- them row by row; when it more than doubles the table, so are its primary
--- key and unique constraints (after the update, which finds its rows by
--- them; the insert's NOT EXISTS becomes a hash anti join; a duplicate would
--- fail the rebuild and the whole load). Only what nothing else depends on
--- (a foreign key, a view grouping by the primary key) is dropped; each is
--- rebuilt as it was: definition, tablespace, comment, clustering, replica
--- identity. The table is then analyzed: the KPI summaries refreshed next
--- would otherwise be planned for the table as it was (nested loops over
--- millions of rows).
+-- least 10,000 rows: rebuild_min_share, rebuild_min_rows), the table's
+-- non-unique indexes are dropped and rebuilt after the insert: one sorted
+-- build of each index instead of an insertion per row into it at a random
+-- place; when it adds more than twice the rows the table had
+-- (rebuild_unique_share), so are its primary key and unique constraints
+-- (after the update, which finds its rows by them; the insert's NOT EXISTS
+-- becomes a hash anti join; a duplicate would fail the rebuild and the
+-- whole load). Only what nothing else depends on (a foreign key, a view
+-- grouping by the primary key) is dropped; each is rebuilt as it was:
+-- definition, tablespace, comment, clustering, replica identity. The table
+-- is then analyzed, so that what reads it next (the rest of the load, the
+-- KPI refresh, dashboards) is planned for the rows it now holds, not for
+-- the table as it was (nested loops over millions of rows).
 CREATE FUNCTION analytics._load_merge(source text, target regclass, natural_key text, columns text[],
 	compared text[], bulk boolean DEFAULT false)
 RETURNS bigint[]
@@ -701,6 +703,15 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+	-- a bulk load rebuilds the table's non-unique indexes when it adds at
+	-- least rebuild_min_rows rows and more than rebuild_min_share of the rows
+	-- the table had: below that, updating them row by row costs less than
+	-- building them again from the whole table
+	rebuild_min_rows CONSTANT bigint := 10000;
+	rebuild_min_share CONSTANT real := 0.25;
+	-- and its primary key and unique constraints too when it adds more than
+	-- rebuild_unique_share times the rows the table had
+	rebuild_unique_share CONSTANT real := 2;
 	total bigint;
 	inserted bigint;
 	updated bigint;
@@ -716,7 +727,7 @@ BEGIN
 	IF bulk THEN
 		PERFORM set_config('session_replication_role', 'replica', true);
 		had := (SELECT greatest(c.reltuples, 0) FROM pg_class c WHERE c.oid = target);
-		large := total >= 10000 AND total > 0.25 * had;
+		large := total >= rebuild_min_rows AND total > rebuild_min_share * had;
 	END IF;
 	IF large THEN
 		-- the statements that rebuild each index (with its constraint, if
@@ -745,7 +756,7 @@ BEGIN
 			WHERE i.indrelid = target AND i.indisvalid AND NOT i.indisexclusion
 				-- unique: only a constraint's index, only when the load more
 				-- than doubles the table
-				AND (NOT i.indisunique OR (con.oid IS NOT NULL AND total > 2 * had))
+				AND (NOT i.indisunique OR (con.oid IS NOT NULL AND total > rebuild_unique_share * had))
 				-- nothing depends on the index or the constraint but each other
 				AND NOT EXISTS (SELECT FROM pg_depend d
 					WHERE (d.refclassid = 'pg_class'::regclass AND d.refobjid = i.indexrelid

@@ -2067,3 +2067,333 @@ GRANT EXECUTE ON FUNCTION analytics.generate_demo_events(int, int, int, date) TO
 COMMENT ON COLUMN analytics.load_runs.finished_at IS 'When the run finished, failed or was cancelled (clock time); NULL while it runs';
 COMMENT ON COLUMN analytics.load_runs.status IS 'running, succeeded, failed or cancelled';
 COMMENT ON COLUMN analytics.load_runs.error IS 'For a failed or cancelled run, the error message with its SQLSTATE and detail; NULL otherwise';
+
+-- Issue 13, point 5 (the house): named constants instead of magic numbers.
+
+-- retry_rejected: its batch size named.
+CREATE OR REPLACE FUNCTION analytics.retry_rejected()
+RETURNS TABLE (accepted int, duplicates int, still_rejected int)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	-- rejected events taken per round, validated again by one _ingest call:
+	-- bounds the JSON array a round builds and the rows one statement moves
+	batch_size CONSTANT int := 10000;
+	last_id bigint;
+	max_id bigint;
+	batch jsonb;
+	recv timestamptz[];
+	r record;
+BEGIN
+	accepted := 0;
+	duplicates := 0;
+	still_rejected := 0;
+	-- Those still refused come back with new ids: stop at today's last one.
+	SELECT pg_catalog.max(id) INTO max_id FROM analytics.rejected_events;
+	last_id := 0;
+	WHILE last_id < max_id LOOP
+		WITH taken AS (
+			DELETE FROM analytics.rejected_events x
+			WHERE x.id IN (SELECT y.id FROM analytics.rejected_events y
+						   WHERE y.id > last_id AND y.id <= max_id ORDER BY y.id LIMIT batch_size)
+			RETURNING x.id, x.received_at, x.payload
+		)
+		SELECT pg_catalog.jsonb_agg(t.payload ORDER BY t.id), pg_catalog.array_agg(t.received_at ORDER BY t.id),
+			pg_catalog.max(t.id)
+		INTO batch, recv, last_id
+		FROM taken t;
+		EXIT WHEN batch IS NULL;
+		SELECT * INTO r FROM analytics._ingest(batch, recv);
+		accepted := accepted + r.accepted;
+		duplicates := duplicates + r.duplicates;
+		still_rejected := still_rejected + r.rejected;
+	END LOOP;
+	RETURN NEXT;
+END
+$$;
+
+-- _load_merge: the thresholds of the index rebuild named.
+CREATE OR REPLACE FUNCTION analytics._load_merge(source text, target regclass, natural_key text, columns text[],
+	compared text[], bulk boolean DEFAULT false)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	-- a bulk load rebuilds the table's non-unique indexes when it adds at
+	-- least rebuild_min_rows rows and more than rebuild_min_share of the rows
+	-- the table had: below that, updating them row by row costs less than
+	-- building them again from the whole table
+	rebuild_min_rows CONSTANT bigint := 10000;
+	rebuild_min_share CONSTANT real := 0.25;
+	-- and its primary key and unique constraints too when it adds more than
+	-- rebuild_unique_share times the rows the table had
+	rebuild_unique_share CONSTANT real := 2;
+	total bigint;
+	inserted bigint;
+	updated bigint;
+	had real;
+	large boolean := false;
+	rebuild text[] := '{}';
+	drop_unique text[] := '{}';
+	def text;
+	role text := current_setting('session_replication_role');
+	space text := current_setting('default_tablespace');
+BEGIN
+	EXECUTE format('SELECT count(*) FROM %s t', source) INTO total;
+	IF bulk THEN
+		PERFORM set_config('session_replication_role', 'replica', true);
+		had := (SELECT greatest(c.reltuples, 0) FROM pg_class c WHERE c.oid = target);
+		large := total >= rebuild_min_rows AND total > rebuild_min_share * had;
+	END IF;
+	IF large THEN
+		-- the statements that rebuild each index (with its constraint, if
+		-- any) as it was: the tablespace through default_tablespace (a
+		-- TABLESPACE clause cannot follow the WHERE of a partial index), the
+		-- comments, the clustering, the replica identity
+		WITH r AS (
+			SELECT i.indexrelid, con.conname,
+				ARRAY[format('SET LOCAL default_tablespace = %s', coalesce(quote_ident(ts.spcname), '''''')),
+					pg_get_indexdef(i.indexrelid)]
+				|| CASE WHEN con.oid IS NOT NULL THEN ARRAY[format('ALTER TABLE %s ADD CONSTRAINT %I %s USING INDEX %I%s%s',
+					target, con.conname, CASE con.contype WHEN 'p' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END, c.relname,
+					CASE WHEN con.condeferrable THEN ' DEFERRABLE' END,
+					CASE WHEN con.condeferred THEN ' INITIALLY DEFERRED' END)] ELSE '{}' END
+				|| CASE WHEN obj_description(con.oid, 'pg_constraint') IS NOT NULL THEN ARRAY[format(
+					'COMMENT ON CONSTRAINT %I ON %s IS %L', con.conname, target, obj_description(con.oid, 'pg_constraint'))] ELSE '{}' END
+				|| CASE WHEN obj_description(i.indexrelid, 'pg_class') IS NOT NULL THEN ARRAY[format(
+					'COMMENT ON INDEX %s IS %L', i.indexrelid::regclass, obj_description(i.indexrelid, 'pg_class'))] ELSE '{}' END
+				|| CASE WHEN i.indisclustered THEN ARRAY[format('ALTER TABLE %s CLUSTER ON %I', target, c.relname)] ELSE '{}' END
+				|| CASE WHEN i.indisreplident THEN ARRAY[format('ALTER TABLE %s REPLICA IDENTITY USING INDEX %I',
+					target, c.relname)] ELSE '{}' END AS statements
+			FROM pg_index i
+			JOIN pg_class c ON c.oid = i.indexrelid
+			LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace
+			LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u')
+			WHERE i.indrelid = target AND i.indisvalid AND NOT i.indisexclusion
+				-- unique: only a constraint's index, only when the load more
+				-- than doubles the table
+				AND (NOT i.indisunique OR (con.oid IS NOT NULL AND total > rebuild_unique_share * had))
+				-- nothing depends on the index or the constraint but each other
+				AND NOT EXISTS (SELECT FROM pg_depend d
+					WHERE (d.refclassid = 'pg_class'::regclass AND d.refobjid = i.indexrelid
+							AND NOT (d.classid = 'pg_constraint'::regclass AND d.objid IS NOT DISTINCT FROM con.oid))
+						OR (d.refclassid = 'pg_constraint'::regclass AND d.refobjid = con.oid
+							AND NOT (d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid)))
+		)
+		SELECT (SELECT coalesce(array_agg(x.s ORDER BY r.indexrelid, x.n), '{}')
+				FROM r, unnest(r.statements) WITH ORDINALITY AS x(s, n)),
+			(SELECT 'DROP INDEX ' || string_agg(r.indexrelid::regclass::text, ', ') FROM r WHERE r.conname IS NULL),
+			(SELECT coalesce(array_agg(format('ALTER TABLE %s DROP CONSTRAINT %I', target, r.conname)), '{}')
+				FROM r WHERE r.conname IS NOT NULL)
+		INTO rebuild, def, drop_unique;
+		-- non-unique indexes go before the update, which would maintain them
+		IF def IS NOT NULL THEN
+			EXECUTE def;
+		END IF;
+	END IF;
+	EXECUTE format('UPDATE %1$s d SET (%3$s) = ROW(%4$s) FROM %2$s t
+		WHERE d.%5$I = t.%5$I AND (%6$s) IS DISTINCT FROM (%7$s)',
+		target, source,
+		(SELECT string_agg(format('%I', c), ', ') FROM unnest(columns) AS c),
+		(SELECT string_agg(format('t.%I', c), ', ') FROM unnest(columns) AS c),
+		natural_key,
+		(SELECT string_agg(format('d.%I', c), ', ') FROM unnest(compared) AS c),
+		(SELECT string_agg(format('t.%I', c), ', ') FROM unnest(compared) AS c));
+	GET DIAGNOSTICS updated = ROW_COUNT;
+	FOREACH def IN ARRAY drop_unique LOOP
+		EXECUTE def;
+	END LOOP;
+	EXECUTE format('INSERT INTO %1$s (%3$I, %4$s) SELECT t.%3$I, %5$s FROM %2$s t
+		WHERE NOT EXISTS (SELECT FROM %1$s d WHERE d.%3$I = t.%3$I)',
+		target, source, natural_key,
+		(SELECT string_agg(format('%I', c), ', ') FROM unnest(columns) AS c),
+		(SELECT string_agg(format('t.%I', c), ', ') FROM unnest(columns) AS c));
+	GET DIAGNOSTICS inserted = ROW_COUNT;
+	IF large THEN
+		FOREACH def IN ARRAY rebuild LOOP
+			EXECUTE def;
+		END LOOP;
+		PERFORM set_config('default_tablespace', space, true);
+		EXECUTE format('ANALYZE %s', target);
+	END IF;
+	IF bulk THEN
+		PERFORM set_config('session_replication_role', role, true);
+	END IF;
+	RETURN ARRAY[inserted, updated, total - inserted - updated];
+END
+$$;
+
+-- The KPI views' ratio cap, one function instead of six literals.
+CREATE FUNCTION analytics._max_ratio()
+RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN 10000000;
+COMMENT ON FUNCTION analytics._max_ratio() IS 'Internal to the KPI views: 10^7, the largest cost / revenue ratio a profit margin and the largest change / previous revenue ratio a growth percentage is computed for (beyond it the numeric(12, 2) percentage would not fit, and it is NULL)';
+CREATE OR REPLACE VIEW analytics.kpi_daily AS
+SELECT g.day,
+	g.revenue::numeric(16, 2) AS revenue,
+	g.orders,
+	g.units,
+	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
+	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
+		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
+	g.customers,
+	(SELECT pg_catalog.count(*) FROM analytics.customer_first_purchase p
+		WHERE p.first_day = g.day) AS new_customers,
+	(SELECT (COALESCE(pg_catalog.sum(t.sales_revenue), 0)
+			/ LEAST(7, g.day - (SELECT x.full_date FROM analytics.dim_date x
+				WHERE x.date_key = (SELECT pg_catalog.min(y.date_key) FROM analytics.fact_sales y)) + 1)
+		)::numeric(16, 2)
+		FROM analytics.retail_daily_totals t
+		WHERE t.day > g.day - 7 AND t.day <= g.day) AS revenue_7d_avg
+FROM (
+	SELECT d.full_date AS day,
+		pg_catalog.sum(f.total_amount) AS revenue,
+		CASE WHEN pg_catalog.count(f.cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(f.cost_amount) END AS cost,
+		pg_catalog.count(DISTINCT f.order_id) AS orders,
+		pg_catalog.sum(f.quantity) AS units,
+		pg_catalog.count(DISTINCT c.customer_id) AS customers
+	FROM analytics.fact_sales f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
+	WHERE f.status = 'completed'
+	GROUP BY d.full_date
+) g;
+CREATE OR REPLACE VIEW analytics.sales_monthly AS
+SELECT g.month,
+	g.revenue::numeric(16, 2) AS revenue,
+	g.orders,
+	g.units,
+	g.customers,
+	(SELECT pg_catalog.count(*) FROM analytics.customer_first_purchase p
+		WHERE p.first_day >= g.month AND p.first_day < (g.month + '1 month'::interval)::date) AS new_customers,
+	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
+	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
+		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
+	pm.revenue::numeric(16, 2) AS prev_month_revenue,
+	(CASE WHEN pm.revenue <> 0 AND pg_catalog.abs(g.revenue - pm.revenue) <= pg_catalog.abs(pm.revenue) * analytics._max_ratio()
+		THEN 100 * (g.revenue - pm.revenue) / pm.revenue END)::numeric(12, 2) AS mom_growth_pct
+FROM (
+	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month,
+		pg_catalog.sum(f.total_amount) AS revenue,
+		CASE WHEN pg_catalog.count(f.cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(f.cost_amount) END AS cost,
+		pg_catalog.count(DISTINCT f.order_id) AS orders,
+		pg_catalog.sum(f.quantity) AS units,
+		pg_catalog.count(DISTINCT c.customer_id) AS customers
+	FROM analytics.fact_sales f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
+	WHERE f.status = 'completed'
+	GROUP BY d.year, d.month
+) g
+CROSS JOIN LATERAL (
+	SELECT COALESCE(pg_catalog.sum(t.sales_revenue), 0) AS revenue
+	FROM analytics.retail_daily_totals t
+	WHERE t.day >= (g.month - '1 month'::interval)::date AND t.day < g.month
+) pm;
+CREATE OR REPLACE VIEW analytics.category_sales AS
+SELECT g.month, g.category, g.subcategory,
+	g.revenue::numeric(16, 2) AS revenue,
+	g.units,
+	g.orders,
+	g.customers,
+	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
+		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
+	(SELECT (CASE WHEN pg_catalog.sum(t.sales_revenue) > 0 AND g.revenue <= pg_catalog.sum(t.sales_revenue)
+			AND g.revenue >= 0
+		THEN 100 * g.revenue / pg_catalog.sum(t.sales_revenue) END)::numeric(7, 2)
+		FROM analytics.retail_daily_totals t
+		WHERE t.day >= g.month AND t.day < (g.month + '1 month'::interval)::date) AS revenue_share_pct
+FROM (
+	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month, p.category, p.subcategory,
+		pg_catalog.sum(f.total_amount) AS revenue,
+		CASE WHEN pg_catalog.count(f.cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(f.cost_amount) END AS cost,
+		pg_catalog.sum(f.quantity) AS units,
+		pg_catalog.count(DISTINCT f.order_id) AS orders,
+		pg_catalog.count(DISTINCT c.customer_id) AS customers
+	FROM analytics.fact_sales f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	JOIN analytics.dim_product p ON p.product_key = f.product_key
+	LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
+	WHERE f.status = 'completed'
+	GROUP BY d.year, d.month, p.category, p.subcategory
+) g;
+CREATE OR REPLACE VIEW analytics.product_performance AS
+SELECT g.month, g.product_id, g.product_name, g.category, g.subcategory,
+	g.units,
+	g.revenue::numeric(16, 2) AS revenue,
+	g.cost::numeric(16, 2) AS cost,
+	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
+		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
+	g.discount::numeric(16, 2) AS discount,
+	g.lines,
+	g.returned_lines,
+	g.cancelled_lines,
+	(CASE WHEN g.completed_lines + g.returned_lines > 0
+		THEN 100.0 * g.returned_lines / (g.completed_lines + g.returned_lines) END)::numeric(7, 2) AS return_rate,
+	(100.0 * g.cancelled_lines / g.lines)::numeric(7, 2) AS cancellation_rate
+FROM (
+	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month,
+		p.product_id, p.product_name, p.category, p.subcategory,
+		COALESCE(pg_catalog.sum(f.quantity) FILTER (WHERE f.status = 'completed'), 0) AS units,
+		COALESCE(pg_catalog.sum(f.total_amount) FILTER (WHERE f.status = 'completed'), 0) AS revenue,
+		CASE WHEN pg_catalog.count(f.cost_amount) FILTER (WHERE f.status = 'completed')
+				= pg_catalog.count(*) FILTER (WHERE f.status = 'completed')
+			THEN COALESCE(pg_catalog.sum(f.cost_amount) FILTER (WHERE f.status = 'completed'), 0) END AS cost,
+		COALESCE(pg_catalog.sum(f.discount) FILTER (WHERE f.status = 'completed'), 0) AS discount,
+		pg_catalog.count(*) AS lines,
+		pg_catalog.count(*) FILTER (WHERE f.status = 'completed') AS completed_lines,
+		pg_catalog.count(*) FILTER (WHERE f.status = 'returned') AS returned_lines,
+		pg_catalog.count(*) FILTER (WHERE f.status = 'cancelled') AS cancelled_lines
+	FROM analytics.fact_sales f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	JOIN analytics.dim_product p ON p.product_key = f.product_key
+	GROUP BY d.year, d.month, p.product_key
+) g;
+CREATE OR REPLACE VIEW analytics.discount_analysis AS
+SELECT g.month, g.discount_band, g.band_order,
+	g.lines,
+	g.orders,
+	g.units,
+	g.gross_sales::numeric(16, 2) AS gross_sales,
+	g.discount::numeric(16, 2) AS discount,
+	g.revenue::numeric(16, 2) AS revenue,
+	(CASE WHEN g.gross_sales > 0 AND g.discount <= g.gross_sales
+		THEN 100 * g.discount / g.gross_sales END)::numeric(7, 2) AS avg_discount_pct,
+	(g.units::numeric / g.lines)::numeric(12, 2) AS avg_units_per_line,
+	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
+		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct
+FROM (
+	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month, b.discount_band, b.band_order,
+		pg_catalog.count(*) AS lines,
+		pg_catalog.count(DISTINCT f.order_id) AS orders,
+		pg_catalog.sum(f.quantity) AS units,
+		pg_catalog.sum(f.quantity * f.unit_price) AS gross_sales,
+		pg_catalog.sum(f.discount) AS discount,
+		pg_catalog.sum(f.total_amount) AS revenue,
+		CASE WHEN pg_catalog.count(f.cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(f.cost_amount) END AS cost
+	FROM analytics.fact_sales f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	CROSS JOIN LATERAL (
+		SELECT CASE WHEN f.discount = 0 THEN 'none'
+				WHEN f.discount < 0.10 * f.quantity * f.unit_price THEN '0-10%'
+				WHEN f.discount < 0.20 * f.quantity * f.unit_price THEN '10-20%'
+				WHEN f.discount < 0.30 * f.quantity * f.unit_price THEN '20-30%'
+				ELSE '30%+' END AS discount_band,
+			CASE WHEN f.discount = 0 THEN 1
+				WHEN f.discount < 0.10 * f.quantity * f.unit_price THEN 2
+				WHEN f.discount < 0.20 * f.quantity * f.unit_price THEN 3
+				WHEN f.discount < 0.30 * f.quantity * f.unit_price THEN 4
+				ELSE 5 END::smallint AS band_order
+	) b
+	WHERE f.status = 'completed'
+	GROUP BY d.year, d.month, b.discount_band, b.band_order
+) g;
