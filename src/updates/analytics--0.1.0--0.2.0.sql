@@ -2068,9 +2068,10 @@ COMMENT ON COLUMN analytics.load_runs.finished_at IS 'When the run finished, fai
 COMMENT ON COLUMN analytics.load_runs.status IS 'running, succeeded, failed or cancelled';
 COMMENT ON COLUMN analytics.load_runs.error IS 'For a failed or cancelled run, the error message with its SQLSTATE and detail; NULL otherwise';
 
--- Issue 13, point 5 (the house): named constants instead of magic numbers.
+-- Issue 13, point 5 (the house): magic numbers named, the long functions
+-- in named steps, the loader no longer refreshing the KPI summaries.
 
--- retry_rejected: its batch size named.
+-- Named constants: retry_rejected's batch size.
 CREATE OR REPLACE FUNCTION analytics.retry_rejected()
 RETURNS TABLE (accepted int, duplicates int, still_rejected int)
 LANGUAGE plpgsql
@@ -2397,3 +2398,758 @@ FROM (
 	WHERE f.status = 'completed'
 	GROUP BY d.year, d.month, b.discount_band, b.band_order
 ) g;
+
+-- load_warehouse in named steps (one function per entity, the customers'
+-- SCD type 2 rebuild in four, the parsing of each fact table apart).
+CREATE FUNCTION analytics._iso8601_example()
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN ' (ISO 8601, for example 2025-03-01 or 2025-03-01 14:30:00)';
+COMMENT ON FUNCTION analytics._iso8601_example() IS 'Internal to analytics.load_warehouse: the ISO 8601 example that ends a reason about a date or timestamp that does not parse';
+CREATE FUNCTION analytics._load_products(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st bigint[];
+	mg bigint[];
+BEGIN
+	CREATE TEMP TABLE load_products ON COMMIT DROP AS
+	SELECT x.*, CASE
+			WHEN x.product_id IS NULL THEN 'missing product_id'
+			WHEN analytics._too_long('product_id', x.product_id) IS NOT NULL THEN analytics._too_long('product_id', x.product_id)
+			WHEN x.unit_cost IS NULL THEN CASE WHEN analytics._trim_or_null(s.unit_cost) IS NULL THEN 'missing unit_cost'
+				ELSE format('unit_cost %L is not a number up to 9999999999.99', s.unit_cost) END
+			WHEN x.unit_price IS NULL THEN CASE WHEN analytics._trim_or_null(s.unit_price) IS NULL THEN 'missing unit_price'
+				ELSE format('unit_price %L is not a number up to 9999999999.99', s.unit_price) END
+			WHEN x.unit_cost < 0 THEN format('unit_cost %s is negative', x.unit_cost)
+			WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
+			WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+		END AS reason
+	FROM analytics.stg_products s,
+		LATERAL (SELECT s.source_row, analytics._trim_or_null(s.product_id) AS product_id,
+			analytics._trim_or_null(s.product_name) AS product_name, analytics._trim_or_null(s.category) AS category,
+			analytics._trim_or_null(s.subcategory) AS subcategory, analytics.try_numeric(s.unit_cost, 12, 2) AS unit_cost,
+			analytics.try_numeric(s.unit_price, 12, 2) AS unit_price, analytics._trim_or_null(s.supplier_id) AS supplier_id,
+			analytics.try_bool(s.active) AS active) x
+	ORDER BY s.source_row;
+	st := analytics._load_stage(run_id, 'products', '{product_id}');
+	mg := analytics._load_merge('pg_temp.load_products', 'analytics.dim_product', 'product_id',
+		'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}',
+		'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}');
+	DROP TABLE pg_temp.load_products;
+	RETURN st || mg;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_products(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged products into pg_temp.load_products, files the rejects, applies the rest to analytics.dim_product (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+CREATE FUNCTION analytics._load_stores(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st bigint[];
+	mg bigint[];
+BEGIN
+	CREATE TEMP TABLE load_stores ON COMMIT DROP AS
+	SELECT x.*, CASE
+			WHEN x.store_id IS NULL THEN 'missing store_id'
+			WHEN analytics._too_long('store_id', x.store_id) IS NOT NULL THEN analytics._too_long('store_id', x.store_id)
+			WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
+			WHEN x.open_date IS NULL AND analytics._trim_or_null(s.open_date) IS NOT NULL
+				THEN format('open_date %L is not a date', s.open_date) || analytics._iso8601_example()
+			WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+		END AS reason
+	FROM analytics.stg_stores s,
+		LATERAL (SELECT s.source_row, analytics._trim_or_null(s.store_id) AS store_id,
+			analytics._trim_or_null(s.store_name) AS store_name, analytics._trim_or_null(s.city) AS city,
+			analytics._trim_or_null(s.state) AS state, analytics._trim_or_null(s.region) AS region,
+			analytics._trim_or_null(s.country) AS country, analytics._trim_or_null(s.manager) AS manager,
+			(analytics.try_timestamptz(s.open_date) AT TIME ZONE 'UTC')::date AS open_date,
+			analytics.try_bool(s.active) AS active) x
+	ORDER BY s.source_row;
+	st := analytics._load_stage(run_id, 'stores', '{store_id}');
+	mg := analytics._load_merge('pg_temp.load_stores', 'analytics.dim_store', 'store_id',
+		'{store_name,city,state,region,country,manager,open_date,active}',
+		'{store_name,city,state,region,country,manager,open_date,active}');
+	DROP TABLE pg_temp.load_stores;
+	RETURN st || mg;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_stores(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged stores into pg_temp.load_stores, files the rejects, applies the rest to analytics.dim_store (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+CREATE FUNCTION analytics._load_channels(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st bigint[];
+	mg bigint[];
+BEGIN
+	CREATE TEMP TABLE load_channels ON COMMIT DROP AS
+	SELECT x.*, CASE
+			WHEN x.channel_id IS NULL THEN 'missing channel_id'
+			WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
+			WHEN x.fee_percent IS NULL AND analytics._trim_or_null(s.fee_percent) IS NULL THEN 'missing fee_percent'
+			WHEN x.fee_percent IS NULL OR x.fee_percent < 0 OR x.fee_percent > 100
+				THEN format('fee_percent %L is not a number from 0 to 100', s.fee_percent)
+			WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+		END AS reason
+	FROM analytics.stg_channels s,
+		LATERAL (SELECT s.source_row, analytics._trim_or_null(s.channel_id) AS channel_id,
+			analytics._trim_or_null(s.channel_name) AS channel_name, analytics._trim_or_null(s.channel_type) AS channel_type,
+			analytics.try_numeric(s.fee_percent, 5, 2) AS fee_percent, analytics.try_bool(s.active) AS active) x
+	ORDER BY s.source_row;
+	st := analytics._load_stage(run_id, 'channels', '{channel_id}');
+	mg := analytics._load_merge('pg_temp.load_channels', 'analytics.dim_channel', 'channel_id',
+		'{channel_name,channel_type,fee_percent,active}', '{channel_name,channel_type,fee_percent,active}');
+	DROP TABLE pg_temp.load_channels;
+	RETURN st || mg;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_channels(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged channels into pg_temp.load_channels, files the rejects, applies the rest to analytics.dim_channel (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+CREATE FUNCTION analytics._load_customer_rows(run_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	total bigint;
+BEGIN
+	SELECT count(*) INTO total FROM pg_temp.load_customers;
+
+	-- Rows stored exactly so already change nothing.
+	DELETE FROM pg_temp.load_customers t
+	USING analytics.customer_source_rows s
+	WHERE s.customer_id = t.customer_id AND s.updated_at = t.updated_at
+		AND (s.full_name, s.email, s.phone, s.city, s.state, s.region, s.country, s.segment)
+			IS NOT DISTINCT FROM (t.full_name, t.email, t.phone, t.city, t.state, t.region, t.country, t.segment);
+
+	CREATE TEMP TABLE load_customer_rows ON COMMIT DROP AS
+	SELECT t.customer_id, t.updated_at, s.customer_id IS NOT NULL AS correction
+	FROM pg_temp.load_customers t
+	LEFT JOIN analytics.customer_source_rows s ON s.customer_id = t.customer_id AND s.updated_at = t.updated_at;
+
+	-- A version of these customers without a row at its start gets one.
+	INSERT INTO analytics.customer_source_rows (customer_id, updated_at, full_name, email, phone, city, state,
+		region, country, segment, run_id)
+	SELECT d.customer_id, d.valid_from, d.full_name, d.email, d.phone, d.city, d.state, d.region, d.country,
+		d.segment, _load_customer_rows.run_id
+	FROM analytics.dim_customer d
+	WHERE d.customer_id IN (SELECT r.customer_id FROM pg_temp.load_customer_rows r)
+		AND NOT EXISTS (SELECT FROM analytics.customer_source_rows s
+			WHERE s.customer_id = d.customer_id AND s.updated_at = d.valid_from);
+
+	INSERT INTO analytics.customer_source_rows AS s (customer_id, updated_at, full_name, email, phone, city, state,
+		region, country, segment, run_id)
+	SELECT t.customer_id, t.updated_at, t.full_name, t.email, t.phone, t.city, t.state, t.region, t.country,
+		t.segment, _load_customer_rows.run_id
+	FROM pg_temp.load_customers t
+	ON CONFLICT (customer_id, updated_at) DO UPDATE SET full_name = excluded.full_name, email = excluded.email,
+		phone = excluded.phone, city = excluded.city, state = excluded.state, region = excluded.region,
+		country = excluded.country, segment = excluded.segment, run_id = excluded.run_id;
+	RETURN total;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_customer_rows(bigint) IS 'Internal step of analytics.load_warehouse (customers): keeps the valid rows of pg_temp.load_customers that change something in analytics.customer_source_rows, listing them in pg_temp.load_customer_rows; returns how many valid rows there were';
+CREATE FUNCTION analytics._load_customer_history()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	-- Every row of the touched customers, in time order: does it begin a
+	-- version, is it the newest, and what did the row before it say in name,
+	-- email and phone; with its customer's type 1 values and newest updated_at.
+	CREATE TEMP TABLE load_customer_history ON COMMIT DROP AS
+	SELECT s.customer_id, s.updated_at, s.city, s.state, s.region, s.country, s.segment,
+		row_number() OVER w = 1 OR (s.segment, s.city, s.state, s.region, s.country) IS DISTINCT FROM
+			(lag(s.segment) OVER w, lag(s.city) OVER w, lag(s.state) OVER w, lag(s.region) OVER w, lag(s.country) OVER w)
+			AS begins_version,
+		s.updated_at = max(s.updated_at) OVER wall AS is_newest,
+		row_number() OVER w > 1 AND (s.full_name, s.email, s.phone) IS DISTINCT FROM
+			(lag(s.full_name) OVER w, lag(s.email) OVER w, lag(s.phone) OVER w) AS type1_differs_from_previous,
+		last_value(s.full_name) OVER wall AS full_name,
+		last_value(s.email) OVER wall AS email,
+		last_value(s.phone) OVER wall AS phone,
+		max(s.updated_at) OVER wall AS newest
+	FROM analytics.customer_source_rows s
+	WHERE s.customer_id IN (SELECT r.customer_id FROM pg_temp.load_customer_rows r)
+	WINDOW w AS (PARTITION BY s.customer_id ORDER BY s.updated_at),
+		wall AS (PARTITION BY s.customer_id ORDER BY s.updated_at ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING);
+
+	-- The rebuilt versions, each with the old version whose key it keeps:
+	-- same (nothing to do), in_place (same validity, other values) or
+	-- neither (replaced, or new when there is no old one).
+	CREATE TEMP TABLE load_customer_versions ON COMMIT DROP AS
+	SELECT n.*, o.customer_key, o.valid_from AS old_valid_from,
+		(o.segment, o.city, o.state, o.region, o.country) IS DISTINCT FROM (n.segment, n.city, n.state, n.region, n.country)
+			AS versioned_values_change,
+		o.customer_key IS NOT NULL AND (o.valid_from, o.valid_to) = (n.valid_from, n.valid_to) AS in_place,
+		o.customer_key IS NOT NULL AND (o.full_name, o.email, o.phone, o.city, o.state, o.region, o.country, o.segment,
+			o.valid_from, o.valid_to, o.updated_at) IS NOT DISTINCT FROM (n.full_name, n.email, n.phone, n.city, n.state,
+			n.region, n.country, n.segment, n.valid_from, n.valid_to, n.newest) AS same
+	FROM (SELECT h.*, h.updated_at AS valid_from,
+			coalesce(lead(h.updated_at) OVER (PARTITION BY h.customer_id ORDER BY h.updated_at), 'infinity') AS valid_to
+		FROM pg_temp.load_customer_history h WHERE h.begins_version) n
+	LEFT JOIN LATERAL (SELECT d.* FROM analytics.dim_customer d
+		WHERE d.customer_id = n.customer_id AND d.valid_from >= n.valid_from AND d.valid_from < n.valid_to
+		ORDER BY d.valid_from LIMIT 1) o ON true;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_customer_history() IS 'Internal step of analytics.load_warehouse (customers): every stored row of the customers in pg_temp.load_customer_rows in time order (pg_temp.load_customer_history) and the SCD type 2 versions rebuilt from them, each with the old version whose key it keeps (pg_temp.load_customer_versions)';
+CREATE FUNCTION analytics._load_customer_counts()
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	inserted bigint;
+	updated bigint;
+BEGIN
+	SELECT count(*) FILTER (WHERE v.valid_from IS NOT NULL AND v.customer_key IS NULL),
+		count(*) FILTER (WHERE NOT (v.valid_from IS NOT NULL AND v.customer_key IS NULL)
+			AND (r.correction
+				OR (v.valid_from IS NOT NULL AND (v.old_valid_from <> v.valid_from OR v.versioned_values_change))
+				OR (h.is_newest AND CASE WHEN cur.customer_key IS NULL THEN h.type1_differs_from_previous
+					ELSE (cur.full_name, cur.email, cur.phone) IS DISTINCT FROM (h.full_name, h.email, h.phone) END)))
+	INTO inserted, updated
+	FROM pg_temp.load_customer_rows r
+	JOIN pg_temp.load_customer_history h ON h.customer_id = r.customer_id AND h.updated_at = r.updated_at
+	LEFT JOIN pg_temp.load_customer_versions v ON v.customer_id = r.customer_id AND v.valid_from = r.updated_at
+	LEFT JOIN analytics.dim_customer cur ON cur.customer_id = r.customer_id AND cur.is_current;
+	RETURN ARRAY[inserted, updated];
+END
+$$;
+COMMENT ON FUNCTION analytics._load_customer_counts() IS 'Internal step of analytics.load_warehouse (customers): of the rows in pg_temp.load_customer_rows, {inserted, updated} (the rest are unchanged), counted against the dimension as it is before the rebuild';
+CREATE FUNCTION analytics._load_customer_replace()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	fact text;
+	role text := current_setting('session_replication_role');
+BEGIN
+	-- Versions whose validity stays: changed in place.
+	UPDATE analytics.dim_customer d SET full_name = v.full_name, email = v.email, phone = v.phone, city = v.city,
+		state = v.state, region = v.region, country = v.country, segment = v.segment, updated_at = v.newest
+	FROM pg_temp.load_customer_versions v
+	WHERE d.customer_key = v.customer_key AND v.in_place AND NOT v.same;
+
+	-- The old versions of customers whose versions begin or end elsewhere:
+	-- a version new or replaced, or an old one left without a match (a new
+	-- first version also ends the old first one's reach back in time).
+	CREATE TEMP TABLE load_customer_old ON COMMIT DROP AS
+	SELECT d.customer_key, d.customer_id FROM analytics.dim_customer d
+	WHERE d.customer_id IN (SELECT v.customer_id FROM pg_temp.load_customer_versions v WHERE NOT v.in_place)
+		OR d.customer_id IN (SELECT v.customer_id FROM pg_temp.load_customer_versions v GROUP BY v.customer_id
+			HAVING count(*) < (SELECT count(*) FROM analytics.dim_customer o WHERE o.customer_id = v.customer_id));
+
+	IF EXISTS (SELECT FROM pg_temp.load_customer_old) THEN
+		-- Replace them; facts pointing at removed ones move below, within
+		-- this transaction, so the foreign key triggers (which would refuse
+		-- the interim) are skipped here.
+		PERFORM set_config('session_replication_role', 'replica', true);
+		DELETE FROM analytics.dim_customer d USING pg_temp.load_customer_old o
+		WHERE d.customer_key = o.customer_key
+			AND NOT EXISTS (SELECT FROM pg_temp.load_customer_versions v WHERE v.customer_key = d.customer_key AND v.in_place);
+		INSERT INTO analytics.dim_customer (customer_key, customer_id, full_name, email, phone, city, state, region,
+			country, segment, valid_from, valid_to, is_current, updated_at)
+		SELECT v.customer_key, v.customer_id, v.full_name, v.email, v.phone, v.city, v.state, v.region, v.country,
+			v.segment, v.valid_from, v.valid_to, v.valid_to = 'infinity', v.newest
+		FROM pg_temp.load_customer_versions v WHERE v.customer_key IS NOT NULL AND NOT v.in_place;
+	END IF;
+	-- new versions, new keys
+	INSERT INTO analytics.dim_customer (customer_id, full_name, email, phone, city, state, region, country,
+		segment, valid_from, valid_to, is_current, updated_at)
+	SELECT v.customer_id, v.full_name, v.email, v.phone, v.city, v.state, v.region, v.country,
+		v.segment, v.valid_from, v.valid_to, v.valid_to = 'infinity', v.newest
+	FROM pg_temp.load_customer_versions v WHERE v.customer_key IS NULL
+	ORDER BY v.customer_id, v.valid_from;
+
+	IF EXISTS (SELECT FROM pg_temp.load_customer_old) THEN
+		-- Facts of those customers belong to the version valid at their time.
+		CREATE TEMP TABLE load_moved ON COMMIT DROP AS
+		SELECT cv.* FROM analytics._customer_validity cv
+		WHERE cv.customer_id IN (SELECT o.customer_id FROM pg_temp.load_customer_old o);
+		FOREACH fact IN ARRAY ARRAY['fact_sales:sale_ts', 'fact_payments:txn_ts', 'fact_interactions:interaction_ts'] LOOP
+			EXECUTE format('UPDATE analytics.%1$I f SET customer_key = m.customer_key
+				FROM pg_temp.load_customer_old o, pg_temp.load_moved m
+				WHERE o.customer_key = f.customer_key AND m.customer_id = o.customer_id
+					AND f.%2$I >= m.lo AND f.%2$I < m.hi AND f.customer_key <> m.customer_key',
+				split_part(fact, ':', 1), split_part(fact, ':', 2));
+		END LOOP;
+		PERFORM set_config('session_replication_role', role, true);
+		DROP TABLE pg_temp.load_moved;
+	END IF;
+	DROP TABLE pg_temp.load_customer_rows, pg_temp.load_customer_history, pg_temp.load_customer_versions,
+		pg_temp.load_customer_old;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_customer_replace() IS 'Internal step of analytics.load_warehouse (customers): applies pg_temp.load_customer_versions to analytics.dim_customer (in place, or replacing the old versions of the customer) and moves the facts of replaced versions to the version valid at their time';
+CREATE FUNCTION analytics._load_cities()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	INSERT INTO analytics.dim_city AS c (city, state, region, country)
+	SELECT DISTINCT ON (city) city, state, region, country
+	FROM (SELECT d.city, d.state, d.region, d.country, 1 AS pref, d.valid_from AS at
+			FROM analytics.dim_customer d WHERE d.city IS NOT NULL
+		UNION ALL
+		SELECT st.city, st.state, st.region, st.country, 0, '-infinity' FROM analytics.dim_store st WHERE st.city IS NOT NULL) x
+	ORDER BY city, pref DESC, at DESC
+	ON CONFLICT (city) DO UPDATE SET state = excluded.state, region = excluded.region, country = excluded.country
+	WHERE (c.state, c.region, c.country) IS DISTINCT FROM (excluded.state, excluded.region, excluded.country);
+END
+$$;
+COMMENT ON FUNCTION analytics._load_cities() IS 'Internal step of analytics.load_warehouse: adds the cities of customers and stores to analytics.dim_city, or updates their state, region and country (of the newest customer version there, else of a store)';
+CREATE FUNCTION analytics._load_versions()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	CREATE TEMP TABLE load_versions ON COMMIT DROP AS SELECT * FROM analytics._customer_validity;
+	ANALYZE pg_temp.load_versions;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_versions() IS 'Internal step of analytics.load_warehouse: copies analytics._customer_validity into pg_temp.load_versions (analyzed), which the fact steps key the facts by';
+CREATE FUNCTION analytics._load_parse_sales()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET parallel_tuple_cost = 0.01
+AS $$
+BEGIN
+	CREATE TEMP TABLE load_sales ON COMMIT DROP AS
+	SELECT x.source_row, x.sale_id, x.order_id, x.sale_ts,
+		analytics.date_key(x.sale_ts) AS date_key,
+		v.customer_key, x.product_key, x.store_key, x.channel_key, x.payment_method,
+		x.quantity, x.unit_price, x.discount, x.gross - x.discount AS total_amount,
+		x.quantity * x.unit_cost AS cost_amount, x.status,
+		CASE
+			-- every rule met (the negation of every case below), cheaply:
+			-- prices and costs are numeric(12, 2), so a quantity under
+			-- 100 keeps both amounts under 1e12 without multiplying
+			WHEN x.sale_id IS NOT NULL AND x.order_id IS NOT NULL AND x.sale_ts IS NOT NULL
+				AND x.quantity > 0 AND x.unit_price >= 0 AND x.discount >= 0
+				AND x.discount <= x.gross AND (x.quantity < 100 OR x.gross < 1e12)
+				AND x.status IN ('completed', 'returned', 'cancelled')
+				AND v.customer_key IS NOT NULL AND x.product_key IS NOT NULL
+				AND (x.store_id IS NULL OR x.store_key IS NOT NULL)
+				AND (x.channel_id IS NULL OR x.channel_key IS NOT NULL)
+				AND (x.quantity < 100 OR x.quantity * x.unit_cost < 1e12)
+				AND analytics._too_long(NULL, x.sale_id) IS NULL AND analytics._too_long(NULL, x.order_id) IS NULL
+				AND analytics._too_long(NULL, x.payment_method) IS NULL THEN NULL
+			WHEN x.sale_id IS NULL THEN 'missing sale_id'
+			WHEN x.order_id IS NULL THEN 'missing order_id'
+			WHEN x.customer_id IS NULL THEN 'missing customer_id'
+			WHEN x.product_id IS NULL THEN 'missing product_id'
+			WHEN analytics._too_long('sale_id', x.sale_id) IS NOT NULL THEN analytics._too_long('sale_id', x.sale_id)
+			WHEN analytics._too_long('order_id', x.order_id) IS NOT NULL THEN analytics._too_long('order_id', x.order_id)
+			WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
+			WHEN analytics._too_long('product_id', x.product_id) IS NOT NULL THEN analytics._too_long('product_id', x.product_id)
+			WHEN analytics._too_long('store_id', x.store_id) IS NOT NULL THEN analytics._too_long('store_id', x.store_id)
+			WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
+			WHEN analytics._too_long('payment_method', x.payment_method) IS NOT NULL THEN analytics._too_long('payment_method', x.payment_method)
+			WHEN analytics._trim_or_null(x.raw_sale_ts) IS NULL THEN 'missing sale_ts'
+			WHEN x.sale_ts IS NULL THEN format('sale_ts %L is not a date or timestamp', x.raw_sale_ts) || analytics._iso8601_example()
+			WHEN analytics._trim_or_null(x.raw_quantity) IS NULL THEN 'missing quantity'
+			WHEN x.quantity IS NULL THEN format('quantity %L is not a whole number', x.raw_quantity)
+			WHEN x.quantity <= 0 THEN format('quantity %s is not above 0', x.quantity)
+			WHEN analytics._trim_or_null(x.raw_unit_price) IS NULL THEN 'missing unit_price'
+			WHEN x.unit_price IS NULL THEN format('unit_price %L is not a number up to 9999999999.99', x.raw_unit_price)
+			WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
+			WHEN x.discount IS NULL THEN format('discount %L is not a number up to 9999999999.99', x.raw_discount)
+			WHEN x.discount < 0 THEN format('discount %s is negative', x.discount)
+			WHEN x.discount > x.gross
+				THEN format('discount %s exceeds quantity x unit_price (%s)', x.discount, x.gross)
+			WHEN x.gross >= 1e12
+				THEN format('quantity x unit_price (%s) is too large: amounts go up to 999999999999.99', x.gross)
+			WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+			WHEN x.status NOT IN ('completed', 'returned', 'cancelled')
+				THEN format('status %L is not one of completed, returned, cancelled', x.raw_status)
+			WHEN v.customer_key IS NULL THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
+			WHEN x.product_key IS NULL THEN format('unknown product_id %L: not in the warehouse nor among the valid rows of this load', x.product_id)
+			WHEN x.store_id IS NOT NULL AND x.store_key IS NULL
+				THEN format('unknown store_id %L: not in the warehouse nor among the valid rows of this load', x.store_id)
+			WHEN x.channel_id IS NOT NULL AND x.channel_key IS NULL
+				THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
+			WHEN x.quantity * x.unit_cost >= 1e12
+				THEN format('quantity x unit_cost (%s) is too large: amounts go up to 999999999999.99', x.quantity * x.unit_cost)
+		END AS reason
+	FROM (SELECT y.*, y.quantity * y.unit_price AS gross
+		FROM (SELECT s.sale_ts AS raw_sale_ts, s.quantity AS raw_quantity, s.unit_price AS raw_unit_price, s.discount AS raw_discount, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.sale_id) AS sale_id, analytics._trim_or_null(s.order_id) AS order_id,
+			analytics.try_timestamptz(s.sale_ts) AS sale_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
+			analytics._trim_or_null(s.product_id) AS product_id, analytics._trim_or_null(s.store_id) AS store_id,
+			analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.payment_method) AS payment_method,
+			analytics.try_int(s.quantity) AS quantity, analytics.try_numeric(s.unit_price, 12, 2) AS unit_price,
+			CASE WHEN analytics._trim_or_null(s.discount) IS NULL THEN 0 ELSE analytics.try_numeric(s.discount, 12, 2) END AS discount,
+			-- lower() only for a status not in shape already (few are)
+			CASE WHEN s.status IN ('completed', 'returned', 'cancelled') THEN s.status
+				ELSE lower(analytics._trim_or_null(s.status)) END AS status,
+			p.product_key, p.unit_cost, sto.store_key, ch.channel_key
+			FROM analytics.stg_sales s
+			LEFT JOIN analytics.dim_product p ON p.product_id = analytics._trim_or_null(s.product_id)
+			LEFT JOIN analytics.dim_store sto ON sto.store_id = analytics._trim_or_null(s.store_id)
+			LEFT JOIN analytics.dim_channel ch ON ch.channel_id = analytics._trim_or_null(s.channel_id)
+			OFFSET 0) y
+		OFFSET 0) x
+	LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.sale_ts >= v.lo AND x.sale_ts < v.hi;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_parse_sales() IS 'Internal step of analytics.load_warehouse: parses and checks the staged sales into pg_temp.load_sales (in parallel workers), each with its keys and amounts, or the reason it is rejected';
+CREATE FUNCTION analytics._load_sales(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st bigint[];
+	mg bigint[];
+	methods text[];
+	days date[];
+BEGIN
+	PERFORM analytics._load_parse_sales();
+	st := analytics._load_stage(run_id, 'sales', '{sale_id}');
+	-- payment methods and days in one pass (date_key is the UTC day of
+	-- sale_ts), grouped by both at once: one hash lookup per line instead
+	-- of one per grouping set
+	SELECT array_agg(DISTINCT k.payment_method) FILTER (WHERE k.payment_method IS NOT NULL),
+		array_agg(DISTINCT make_date(k.date_key / 10000, k.date_key / 100 % 100, k.date_key % 100))
+			FILTER (WHERE k.date_key IS NOT NULL)
+	INTO methods, days
+	FROM (SELECT l.payment_method, l.date_key FROM pg_temp.load_sales l
+		GROUP BY l.payment_method, l.date_key) k;
+	INSERT INTO analytics.dim_payment (payment_method)
+	SELECT m FROM unnest(methods) AS u(m)
+	ON CONFLICT (payment_method) DO NOTHING;
+	PERFORM analytics._dim_date_add(days);
+	-- the days whose sales change (recorded for the KPI refresh by
+	-- _load_days): the new days and, for corrected sales, the old ones
+	CREATE TEMP TABLE load_days ON COMMIT DROP AS
+	SELECT f.date_key FROM analytics.fact_sales f JOIN pg_temp.load_sales l ON l.sale_id = f.sale_id
+	WHERE f.date_key <> l.date_key;
+	INSERT INTO pg_temp.load_days SELECT to_char(d, 'YYYYMMDD')::int FROM unnest(days) AS u(d);
+	mg := analytics._load_merge('(SELECT l.*, d.payment_key FROM pg_temp.load_sales l
+		LEFT JOIN analytics.dim_payment d ON d.payment_method = l.payment_method)', 'analytics.fact_sales', 'sale_id',
+		'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,cost_amount,status}',
+		'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,status}',
+		true);
+	DROP TABLE pg_temp.load_sales;
+	RETURN st || mg;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_sales(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged sales, files the rejects, adds payment methods and days to their dimensions, notes the days whose sales change in pg_temp.load_days and applies the lines to analytics.fact_sales; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+CREATE FUNCTION analytics._load_parse_payments()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET parallel_tuple_cost = 0.01
+AS $$
+BEGIN
+	CREATE TEMP TABLE load_payments ON COMMIT DROP AS
+	SELECT x.source_row, x.transaction_id, x.txn_ts,
+		analytics.date_key(x.txn_ts) AS date_key,
+		v.customer_key, ch.channel_key, x.city, x.amount, x.status, x.processing_time,
+		CASE WHEN x.processing_time < 2 THEN 'fast' WHEN x.processing_time <= 5 THEN 'medium'
+			WHEN x.processing_time > 5 THEN 'slow' END AS processing_delay_bucket,
+		ch.fee_percent,
+		CASE WHEN x.status = 'success' THEN round(x.amount * ch.fee_percent / 100, 4) ELSE 0 END AS revenue,
+		CASE
+			WHEN x.transaction_id IS NULL THEN 'missing transaction_id'
+			WHEN x.channel_id IS NULL THEN 'missing channel_id'
+			WHEN analytics._too_long('transaction_id', x.transaction_id) IS NOT NULL THEN analytics._too_long('transaction_id', x.transaction_id)
+			WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
+			WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
+			WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
+			WHEN analytics._trim_or_null(x.raw_txn_ts) IS NULL THEN 'missing txn_ts'
+			WHEN x.txn_ts IS NULL THEN format('txn_ts %L is not a date or timestamp', x.raw_txn_ts) || analytics._iso8601_example()
+			WHEN analytics._trim_or_null(x.raw_amount) IS NULL THEN 'missing amount'
+			WHEN x.amount IS NULL THEN format('amount %L is not a number up to 999999999999.99', x.raw_amount)
+			WHEN x.amount <= 0 THEN format('amount %s is not above 0', x.amount)
+			WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+			WHEN x.status NOT IN ('success', 'failed') THEN format('status %L is not one of success, failed', x.raw_status)
+			WHEN x.processing_time IS NULL AND analytics._trim_or_null(x.raw_processing_time) IS NOT NULL
+				THEN format('processing_time %L is not a number of seconds up to 9999999.999', x.raw_processing_time)
+			WHEN x.processing_time < 0 THEN format('processing_time %s is negative', x.processing_time)
+			WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
+				THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
+			WHEN ch.channel_key IS NULL THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
+		END AS reason
+	FROM (SELECT s.txn_ts AS raw_txn_ts, s.amount AS raw_amount, s.status AS raw_status, s.processing_time AS raw_processing_time, s.source_row, analytics._trim_or_null(s.transaction_id) AS transaction_id,
+			analytics.try_timestamptz(s.txn_ts) AS txn_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
+			analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.city) AS city,
+			analytics.try_numeric(s.amount, 14, 2) AS amount, lower(analytics._trim_or_null(s.status)) AS status,
+			analytics.try_numeric(s.processing_time, 10, 3) AS processing_time
+			FROM analytics.stg_payments s
+			OFFSET 0) x
+	LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.txn_ts >= v.lo AND x.txn_ts < v.hi
+	LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_parse_payments() IS 'Internal step of analytics.load_warehouse: parses and checks the staged payments into pg_temp.load_payments (in parallel workers), each with its keys, delay bucket, fee and revenue, or the reason it is rejected';
+CREATE FUNCTION analytics._load_payments(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st bigint[];
+	mg bigint[];
+BEGIN
+	PERFORM analytics._load_parse_payments();
+	st := analytics._load_stage(run_id, 'payments', '{transaction_id}');
+	INSERT INTO analytics.dim_city (city)
+	SELECT DISTINCT city FROM pg_temp.load_payments WHERE city IS NOT NULL
+	ON CONFLICT (city) DO NOTHING;
+	PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (txn_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_payments));
+	INSERT INTO pg_temp.load_days
+	SELECT f.date_key FROM analytics.fact_payments f JOIN pg_temp.load_payments l ON l.transaction_id = f.transaction_id
+	WHERE f.date_key <> l.date_key
+	UNION SELECT date_key FROM pg_temp.load_payments;
+	mg := analytics._load_merge('(SELECT l.*, d.city_key FROM pg_temp.load_payments l
+		LEFT JOIN analytics.dim_city d ON d.city = l.city)', 'analytics.fact_payments', 'transaction_id',
+		'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket,fee_percent,revenue}',
+		'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket}', true);
+	DROP TABLE pg_temp.load_payments;
+	RETURN st || mg;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_payments(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged payments, files the rejects, adds cities and days to their dimensions, notes the days whose payments change in pg_temp.load_days and applies the payments to analytics.fact_payments; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+CREATE FUNCTION analytics._load_parse_interactions()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET parallel_tuple_cost = 0.01
+AS $$
+BEGIN
+	CREATE TEMP TABLE load_interactions ON COMMIT DROP AS
+	SELECT x.source_row, x.interaction_id, x.interaction_ts,
+		analytics.date_key(x.interaction_ts) AS date_key,
+		v.customer_key, ch.channel_key, x.interaction_type, x.duration_seconds, x.status,
+		CASE
+			WHEN x.interaction_id IS NULL THEN 'missing interaction_id'
+			WHEN analytics._too_long('interaction_id', x.interaction_id) IS NOT NULL THEN analytics._too_long('interaction_id', x.interaction_id)
+			WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
+			WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
+			WHEN analytics._trim_or_null(x.raw_interaction_ts) IS NULL THEN 'missing interaction_ts'
+			WHEN x.interaction_ts IS NULL THEN format('interaction_ts %L is not a date or timestamp', x.raw_interaction_ts) || analytics._iso8601_example()
+			WHEN x.duration_seconds IS NULL AND analytics._trim_or_null(x.raw_duration) IS NOT NULL
+				THEN format('duration %L is not a number of seconds up to 999999999.999', x.raw_duration)
+			WHEN x.duration_seconds < 0 THEN format('duration %s is negative', x.duration_seconds)
+			WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+			WHEN x.status NOT IN ('resolved', 'unresolved', 'abandoned')
+				THEN format('status %L is not one of resolved, unresolved, abandoned', x.raw_status)
+			WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
+				THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
+			WHEN x.channel_id IS NOT NULL AND ch.channel_key IS NULL
+				THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
+		END AS reason
+	FROM (SELECT s.interaction_ts AS raw_interaction_ts, s.duration AS raw_duration, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.interaction_id) AS interaction_id,
+			analytics.try_timestamptz(s.interaction_ts) AS interaction_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
+			analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.interaction_type) AS interaction_type,
+			analytics.try_numeric(s.duration, 12, 3) AS duration_seconds, lower(analytics._trim_or_null(s.status)) AS status
+			FROM analytics.stg_interactions s
+			OFFSET 0) x
+	LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.interaction_ts >= v.lo AND x.interaction_ts < v.hi
+	LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_parse_interactions() IS 'Internal step of analytics.load_warehouse: parses and checks the staged interactions into pg_temp.load_interactions (in parallel workers), each with its keys, or the reason it is rejected';
+CREATE FUNCTION analytics._load_interactions(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st bigint[];
+	mg bigint[];
+BEGIN
+	PERFORM analytics._load_parse_interactions();
+	st := analytics._load_stage(run_id, 'interactions', '{interaction_id}');
+	PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (interaction_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_interactions));
+	mg := analytics._load_merge('pg_temp.load_interactions', 'analytics.fact_interactions', 'interaction_id',
+		'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}',
+		'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}', true);
+	DROP TABLE pg_temp.load_interactions;
+	RETURN st || mg;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_interactions(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged interactions, files the rejects, adds their days to the calendar and applies them to analytics.fact_interactions; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+CREATE FUNCTION analytics._load_refresh()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	ANALYZE analytics.dim_date;
+	PERFORM analytics.refresh_retail_summaries(min(day), max(day))
+	FROM (SELECT d.full_date AS day, d.full_date - (row_number() OVER (ORDER BY d.full_date))::int AS island
+		FROM analytics.dim_date d WHERE d.date_key IN (SELECT k.date_key FROM pg_temp.load_days k)) x
+	GROUP BY island;
+	DROP TABLE pg_temp.load_days, pg_temp.load_versions;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_refresh() IS 'Internal step of analytics.load_warehouse: refreshes the KPI summaries for the days in pg_temp.load_days';
+CREATE FUNCTION analytics._load_finish(run_id bigint, counts jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	TRUNCATE analytics.stg_customers, analytics.stg_products, analytics.stg_stores, analytics.stg_channels,
+		analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions RESTART IDENTITY;
+
+	UPDATE analytics.load_runs r SET finished_at = clock_timestamp(), status = 'succeeded',
+		rows_in = t.rows_in, inserted = t.inserted, updated = t.updated, unchanged = t.unchanged,
+		duplicates = t.duplicates, rejected = t.rejected
+	FROM (SELECT sum((c.value->>0)::bigint) AS rows_in, sum((c.value->>1)::bigint) AS rejected,
+			sum((c.value->>2)::bigint) AS duplicates, sum((c.value->>3)::bigint) AS inserted,
+			sum((c.value->>4)::bigint) AS updated, sum((c.value->>5)::bigint) AS unchanged
+		FROM jsonb_each(counts) c) t
+	WHERE r.run_id = _load_finish.run_id;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_finish(bigint, jsonb) IS 'Internal step of analytics.load_warehouse: empties staging and records the run as succeeded in analytics.load_runs with the totals of counts';
+REVOKE ALL ON FUNCTION analytics._load_products(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_stores(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_channels(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_customer_rows(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_customer_history() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_customer_counts() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_customer_replace() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_cities() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_versions() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_parse_sales() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_sales(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_parse_payments() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_payments(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_parse_interactions() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_interactions(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_refresh() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_finish(bigint, jsonb) FROM PUBLIC;
+CREATE OR REPLACE FUNCTION analytics._load_customers(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st bigint[];
+	total bigint;
+	changed bigint[];
+BEGIN
+	CREATE TEMP TABLE load_customers ON COMMIT DROP AS
+	SELECT x.*, CASE
+			WHEN x.customer_id IS NULL THEN 'missing customer_id'
+			WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
+			WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
+			WHEN analytics._trim_or_null(s.updated_at) IS NULL THEN 'missing updated_at'
+			WHEN x.updated_at IS NULL THEN format('updated_at %L is not a date or timestamp', s.updated_at) || analytics._iso8601_example()
+		END AS reason
+	FROM analytics.stg_customers s,
+		LATERAL (SELECT s.source_row, analytics._trim_or_null(s.customer_id) AS customer_id,
+			nullif(concat_ws(' ', analytics._trim_or_null(s.first_name), analytics._trim_or_null(s.last_name)), '') AS full_name,
+			analytics._trim_or_null(s.email) AS email, analytics._trim_or_null(s.phone) AS phone,
+			analytics._trim_or_null(s.city) AS city, analytics._trim_or_null(s.state) AS state,
+			analytics._trim_or_null(s.region) AS region, analytics._trim_or_null(s.country) AS country,
+			analytics._trim_or_null(s.segment) AS segment, analytics.try_timestamptz(s.updated_at) AS updated_at) x
+	ORDER BY s.source_row;
+	st := analytics._load_stage(_load_customers.run_id, 'customers', '{customer_id,updated_at}');
+	total := analytics._load_customer_rows(_load_customers.run_id);
+	PERFORM analytics._load_customer_history();
+	changed := analytics._load_customer_counts();
+	PERFORM analytics._load_customer_replace();
+	DROP TABLE pg_temp.load_customers;
+	RETURN st || changed || total - changed[1] - changed[2];
+END
+$$;
+COMMENT ON FUNCTION analytics._load_customers(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged customers into pg_temp.load_customers, files the rejects, keeps the rest in analytics.customer_source_rows, rebuilds the SCD type 2 versions of the customers it touches from all their rows and moves their facts to the version valid at their time; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+CREATE OR REPLACE FUNCTION analytics.load_warehouse()
+RETURNS TABLE (entity text, rows_in int, inserted int, updated int, unchanged int, duplicates int, rejected int)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET default_tablespace = ''
+SET temp_tablespaces = ''
+AS $$
+DECLARE
+	run bigint;
+	counts jsonb := '{}';
+	e text;
+	err_message text;
+	err_detail text;
+	err_state text;
+	err_hint text;
+	err_schema text;
+	err_table text;
+	err_column text;
+	err_constraint text;
+	err_datatype text;
+	started timestamptz;
+	recorded boolean;
+BEGIN
+	run := nextval('analytics.load_runs_run_id_seq');
+	started := clock_timestamp();
+
+	BEGIN
+		-- One load at a time, and no rows added to staging while it runs (they
+		-- would be emptied unread). Inside the block: a load cancelled while it
+		-- waits here is recorded too.
+		LOCK TABLE analytics.stg_customers, analytics.stg_products, analytics.stg_stores, analytics.stg_channels,
+			analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions IN SHARE ROW EXCLUSIVE MODE;
+		INSERT INTO analytics.load_runs (run_id, started_at, status) VALUES (run, started, 'running');
+		counts := counts || jsonb_build_object('products', analytics._load_products(run));
+		counts := counts || jsonb_build_object('stores', analytics._load_stores(run));
+		counts := counts || jsonb_build_object('channels', analytics._load_channels(run));
+		counts := counts || jsonb_build_object('customers', analytics._load_customers(run));
+		PERFORM analytics._load_cities();
+		PERFORM analytics._load_versions();
+		counts := counts || jsonb_build_object('sales', analytics._load_sales(run));
+		counts := counts || jsonb_build_object('payments', analytics._load_payments(run));
+		counts := counts || jsonb_build_object('interactions', analytics._load_interactions(run));
+		PERFORM analytics._load_refresh();
+		PERFORM analytics._load_finish(run, counts);
+	EXCEPTION WHEN OTHERS OR query_canceled THEN
+		-- Everything since BEGIN is rolled back, locks included: warehouse and
+		-- staging are as they were, and the run's row is gone. A background
+		-- worker records the run as failed in a transaction of its own, then
+		-- the error goes on to the caller, with its SQLSTATE. OTHERS leaves
+		-- out query_canceled (statement_timeout, pg_cancel_backend): such a
+		-- run is recorded as cancelled. (The cancellation has been taken: the
+		-- worker is waited for, unless the call is cancelled again.)
+		GET STACKED DIAGNOSTICS err_message = MESSAGE_TEXT, err_detail = PG_EXCEPTION_DETAIL,
+			err_hint = PG_EXCEPTION_HINT, err_state = RETURNED_SQLSTATE, err_schema = SCHEMA_NAME,
+			err_table = TABLE_NAME, err_column = COLUMN_NAME, err_constraint = CONSTRAINT_NAME,
+			err_datatype = PG_DATATYPE_NAME;
+		recorded := analytics._record_failed_run(run, started,
+			format('%s (SQLSTATE %s)', err_message, err_state) || coalesce(': ' || nullif(err_detail, ''), ''),
+			err_state = '57014');
+		-- the error as it was (fields included), naming the run
+		RAISE EXCEPTION USING ERRCODE = err_state,
+			MESSAGE = format('load run %s %s, nothing was loaded: %s', run,
+				CASE WHEN err_state = '57014' THEN 'was cancelled' ELSE 'failed' END, err_message),
+			DETAIL = coalesce(nullif(err_detail, '') || ' ', '') || 'Staging and the warehouse are unchanged.',
+			HINT = coalesce(nullif(err_hint, '') || ' ', '') || CASE WHEN recorded
+				THEN 'The run is recorded in analytics.load_runs; fix the cause and call analytics.load_warehouse() again.'
+				ELSE 'The run could not be recorded in analytics.load_runs (this transaction locks it, or no background worker was free, see max_worker_processes, or the server log says why); fix the cause and call analytics.load_warehouse() again.' END,
+			SCHEMA = err_schema, TABLE = err_table, COLUMN = err_column, CONSTRAINT = err_constraint,
+			DATATYPE = err_datatype;
+	END;
+
+	FOREACH e IN ARRAY ARRAY['customers', 'products', 'stores', 'channels', 'sales', 'payments', 'interactions'] LOOP
+		entity := e;
+		rows_in := (counts->e->>0)::int;
+		rejected := (counts->e->>1)::int;
+		duplicates := (counts->e->>2)::int;
+		inserted := (counts->e->>3)::int;
+		updated := (counts->e->>4)::int;
+		unchanged := (counts->e->>5)::int;
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
