@@ -482,7 +482,7 @@ CREATE TABLE analytics.load_runs (
 	error text
 );
 COMMENT ON TABLE analytics.load_runs IS 'One row per analytics.load_warehouse call: its status, counts and, for a failed or cancelled run, the error';
-COMMENT ON COLUMN analytics.load_runs.run_id IS 'Identity of the run, in order of calls';
+COMMENT ON COLUMN analytics.load_runs.run_id IS 'Identity of the run, drawn once the run holds the staging lock (so successful runs commit in run_id order), or when it fails or is cancelled before';
 COMMENT ON COLUMN analytics.load_runs.started_at IS 'When the run started (clock time)';
 COMMENT ON COLUMN analytics.load_runs.finished_at IS 'When the run finished, failed or was cancelled (clock time); NULL while it runs';
 COMMENT ON COLUMN analytics.load_runs.status IS 'running, succeeded, failed or cancelled';
@@ -509,6 +509,19 @@ COMMENT ON COLUMN analytics.load_rejects.entity IS 'The staging table''s entity:
 COMMENT ON COLUMN analytics.load_rejects.source_row IS 'The row''s source_row in its staging table (load order)';
 COMMENT ON COLUMN analytics.load_rejects.payload IS 'The whole staging row as a JSON object';
 COMMENT ON COLUMN analytics.load_rejects.reason IS 'Why the row was refused, for a person (for example: missing sale_id)';
+
+-- The UTC days whose sales or payments each successful run changed: what
+-- analytics.refresh_retail_summaries() refreshes, the loader itself no
+-- longer touching the KPI summaries. Written in the run's transaction, so
+-- a failed run has none.
+CREATE TABLE analytics.load_run_days (
+	run_id bigint NOT NULL REFERENCES analytics.load_runs,
+	day date NOT NULL,
+	PRIMARY KEY (run_id, day)
+);
+COMMENT ON TABLE analytics.load_run_days IS 'The UTC days whose sales or payments each successful analytics.load_warehouse run loaded (new, corrected or unchanged lines) or moved a corrected one from: the days analytics.refresh_retail_summaries() refreshes after the run';
+COMMENT ON COLUMN analytics.load_run_days.run_id IS 'The load run (analytics.load_runs.run_id)';
+COMMENT ON COLUMN analytics.load_run_days.day IS 'A UTC day with a sale or payment of the run, or the day a corrected one was on before';
 
 -- Parsing staging text: NULL, never an error, for text that does not parse
 -- (or is empty), so the loader can give a reason instead of failing.
@@ -1547,25 +1560,27 @@ END
 $$;
 COMMENT ON FUNCTION analytics._load_interactions(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged interactions, files the rejects, adds their days to the calendar and applies them to analytics.fact_interactions; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
 
--- KPI summaries: refresh the days touched (pg_temp.load_days), as runs of
--- consecutive days, planned with the calendar's new days counted (planned
--- for a calendar a few days long, a refresh of a year of new sales would
--- run nested loops over every one of them).
-CREATE FUNCTION analytics._load_refresh()
+-- The days the run changed, recorded for the KPI refresh (see
+-- analytics.refresh_retail_summaries()): those in pg_temp.load_days, made
+-- by _load_sales. The calendar is analyzed here, by its owner (admins, who
+-- run the refresh, may not), so that what joins it next, the refresh above
+-- all, is planned with its new days counted: planned for a calendar a few
+-- days long, a refresh of a year of new sales would run nested loops over
+-- every one of them.
+CREATE FUNCTION analytics._load_days(run_id bigint)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	INSERT INTO analytics.load_run_days (run_id, day)
+	SELECT _load_days.run_id, d.full_date
+	FROM analytics.dim_date d WHERE d.date_key IN (SELECT k.date_key FROM pg_temp.load_days k);
 	ANALYZE analytics.dim_date;
-	PERFORM analytics.refresh_retail_summaries(min(day), max(day))
-	FROM (SELECT d.full_date AS day, d.full_date - (row_number() OVER (ORDER BY d.full_date))::int AS island
-		FROM analytics.dim_date d WHERE d.date_key IN (SELECT k.date_key FROM pg_temp.load_days k)) x
-	GROUP BY island;
 	DROP TABLE pg_temp.load_days, pg_temp.load_versions;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_refresh() IS 'Internal step of analytics.load_warehouse: refreshes the KPI summaries for the days in pg_temp.load_days';
+COMMENT ON FUNCTION analytics._load_days(bigint) IS 'Internal step of analytics.load_warehouse: records the days in pg_temp.load_days in analytics.load_run_days for the KPI refresh, and analyzes the calendar';
 
 -- The end of a successful load: staging emptied, the run recorded with its
 -- counts (entity -> {rows_in, rejected, duplicates, inserted, updated,
@@ -1616,7 +1631,6 @@ DECLARE
 	started timestamptz;
 	recorded boolean;
 BEGIN
-	run := nextval('analytics.load_runs_run_id_seq');
 	started := clock_timestamp();
 
 	BEGIN
@@ -1625,6 +1639,10 @@ BEGIN
 		-- waits here is recorded too.
 		LOCK TABLE analytics.stg_customers, analytics.stg_products, analytics.stg_stores, analytics.stg_channels,
 			analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions IN SHARE ROW EXCLUSIVE MODE;
+		-- The run's id once the lock is held: loads commit in the order of
+		-- their ids, so a run the KPI refresh has seen has every earlier
+		-- run's days behind it (its watermark is a run_id).
+		run := nextval('analytics.load_runs_run_id_seq');
 		INSERT INTO analytics.load_runs (run_id, started_at, status) VALUES (run, started, 'running');
 		counts := counts || jsonb_build_object('products', analytics._load_products(run));
 		counts := counts || jsonb_build_object('stores', analytics._load_stores(run));
@@ -1635,7 +1653,7 @@ BEGIN
 		counts := counts || jsonb_build_object('sales', analytics._load_sales(run));
 		counts := counts || jsonb_build_object('payments', analytics._load_payments(run));
 		counts := counts || jsonb_build_object('interactions', analytics._load_interactions(run));
-		PERFORM analytics._load_refresh();
+		PERFORM analytics._load_days(run);
 		PERFORM analytics._load_finish(run, counts);
 	EXCEPTION WHEN OTHERS OR query_canceled THEN
 		-- Everything since BEGIN is rolled back, locks included: warehouse and
@@ -1649,6 +1667,8 @@ BEGIN
 			err_hint = PG_EXCEPTION_HINT, err_state = RETURNED_SQLSTATE, err_schema = SCHEMA_NAME,
 			err_table = TABLE_NAME, err_column = COLUMN_NAME, err_constraint = CONSTRAINT_NAME,
 			err_datatype = PG_DATATYPE_NAME;
+		-- a run that failed or was cancelled before it held the lock
+		run := coalesce(run, nextval('analytics.load_runs_run_id_seq'));
 		recorded := analytics._record_failed_run(run, started,
 			format('%s (SQLSTATE %s)', err_message, err_state) || coalesce(': ' || nullif(err_detail, ''), ''),
 			err_state = '57014');
@@ -1697,7 +1717,7 @@ REVOKE ALL ON FUNCTION analytics._load_parse_payments() FROM PUBLIC;
 REVOKE ALL ON FUNCTION analytics._load_payments(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION analytics._load_parse_interactions() FROM PUBLIC;
 REVOKE ALL ON FUNCTION analytics._load_interactions(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_refresh() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_days(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION analytics._load_finish(bigint, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics._dim_date_add(date[]) TO analytics_admin;
 
@@ -1735,6 +1755,7 @@ SELECT pg_catalog.pg_extension_config_dump('analytics.fact_interactions', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.load_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.load_runs_run_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.load_rejects', '');
+SELECT pg_catalog.pg_extension_config_dump('analytics.load_run_days', '');
 
 -- Staging is written by loaders (admins), the calendar read by BI.
 REVOKE ALL ON FUNCTION analytics.fill_dim_date(date, date) FROM PUBLIC;
@@ -1753,4 +1774,4 @@ GRANT SELECT ON analytics.dim_date, analytics.dim_customer, analytics.dim_produc
 	analytics.dim_channel, analytics.dim_payment, analytics.dim_city, analytics.fact_sales,
 	analytics.fact_payments, analytics.fact_interactions TO analytics_reader, analytics_admin;
 GRANT INSERT ON analytics.dim_date TO analytics_admin;
-GRANT SELECT ON analytics.load_runs, analytics.load_rejects, analytics.customer_source_rows TO analytics_admin;
+GRANT SELECT ON analytics.load_runs, analytics.load_rejects, analytics.load_run_days, analytics.customer_source_rows TO analytics_admin;

@@ -2399,6 +2399,184 @@ FROM (
 	GROUP BY d.year, d.month, b.discount_band, b.band_order
 ) g;
 
+-- The loader no longer refreshes the KPI summaries: it records the days
+-- each run changed, and refresh_retail_summaries() (no arguments) refreshes
+-- those of the runs since its last call; a run's id is drawn once it holds
+-- the staging lock.
+CREATE TABLE analytics.load_run_days (
+	run_id bigint NOT NULL REFERENCES analytics.load_runs,
+	day date NOT NULL,
+	PRIMARY KEY (run_id, day)
+);
+COMMENT ON TABLE analytics.load_run_days IS 'The UTC days whose sales or payments each successful analytics.load_warehouse run loaded (new, corrected or unchanged lines) or moved a corrected one from: the days analytics.refresh_retail_summaries() refreshes after the run';
+COMMENT ON COLUMN analytics.load_run_days.run_id IS 'The load run (analytics.load_runs.run_id)';
+COMMENT ON COLUMN analytics.load_run_days.day IS 'A UTC day with a sale or payment of the run, or the day a corrected one was on before';
+SELECT pg_catalog.pg_extension_config_dump('analytics.load_run_days', '');
+GRANT SELECT ON analytics.load_runs, analytics.load_rejects, analytics.load_run_days, analytics.customer_source_rows TO analytics_admin;
+COMMENT ON COLUMN analytics.load_runs.run_id IS 'Identity of the run, drawn once the run holds the staging lock (so successful runs commit in run_id order), or when it fails or is cancelled before';
+CREATE TABLE analytics.retail_summaries_watermark (
+	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+	last_run_id bigint NOT NULL,
+	refreshed_at timestamptz
+);
+COMMENT ON TABLE analytics.retail_summaries_watermark IS 'One row: the last load run (analytics.load_runs.run_id) whose days (analytics.load_run_days) analytics.refresh_retail_summaries() has refreshed, and when; no row before the first such refresh';
+COMMENT ON COLUMN analytics.retail_summaries_watermark.singleton IS 'Always true: the table holds one row';
+COMMENT ON COLUMN analytics.retail_summaries_watermark.last_run_id IS 'The summaries hold the days of every load run up to this run_id';
+COMMENT ON COLUMN analytics.retail_summaries_watermark.refreshed_at IS 'When a refresh last moved last_run_id (clock time, at the end of its work); NULL before any did';
+SELECT pg_catalog.pg_extension_config_dump('analytics.retail_summaries_watermark', '');
+GRANT SELECT, INSERT, UPDATE ON analytics.retail_summaries_watermark TO analytics_admin;
+CREATE OR REPLACE FUNCTION analytics.refresh_retail_summaries(from_date date, to_date date)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	-- the range as date_keys (YYYYMMDD, for the years 1 to 9999)
+	lo_key int := CASE WHEN from_date < '0001-01-01' THEN -2147483648 WHEN from_date > '9999-12-31' THEN 2147483647
+		ELSE to_char(from_date, 'YYYYMMDD')::int END;
+	hi_key int := CASE WHEN to_date < '0001-01-01' THEN -2147483648 WHEN to_date > '9999-12-31' THEN 2147483647
+		ELSE to_char(to_date, 'YYYYMMDD')::int END;
+BEGIN
+	PERFORM analytics._require_day_range('refresh_retail_summaries', from_date, to_date);
+	LOCK TABLE analytics.retail_daily_totals, analytics.customer_first_purchase IN SHARE ROW EXCLUSIVE MODE;
+
+	DELETE FROM analytics.retail_daily_totals t WHERE t.day >= from_date AND t.day <= to_date;
+	INSERT INTO analytics.retail_daily_totals (day, sales_revenue, payment_revenue, payments, failed_payments,
+		processing_seconds, timed_payments)
+	SELECT d.full_date, COALESCE(s.revenue, 0), COALESCE(p.revenue, 0), p.payments, p.failed,
+		COALESCE(p.seconds, 0), p.timed
+	FROM analytics.dim_date d
+	CROSS JOIN LATERAL (
+		SELECT sum(f.total_amount) AS revenue
+		FROM analytics.fact_sales f
+		WHERE f.date_key = d.date_key AND f.status = 'completed'
+	) s
+	CROSS JOIN LATERAL (
+		SELECT sum(f.revenue) AS revenue, count(*) AS payments,
+			count(*) FILTER (WHERE f.status = 'failed') AS failed,
+			sum(f.processing_time) AS seconds, count(f.processing_time) AS timed
+		FROM analytics.fact_payments f
+		WHERE f.date_key = d.date_key
+	) p
+	WHERE d.full_date >= from_date AND d.full_date <= to_date
+		AND (s.revenue IS NOT NULL OR p.payments > 0);
+
+	-- First purchases change for the customers with a completed line in the
+	-- range (unless an earlier first purchase stands) and for those whose
+	-- first purchase lies in it: their first day is the earliest of their
+	-- completed lines, found in the range by the same pass (inside) and out
+	-- of it by another (outside), which the date index answers at once when
+	-- the range holds all the data. The range is taken on date_key
+	-- (YYYYMMDD, in the order of days), lines are grouped by customer_key
+	-- before meeting dim_customer, and the summary rows are inserted plainly
+	-- (the lock keeps other writers out): one pass over the range's lines
+	-- instead of two, each joining every line to its customer and grouping
+	-- by customer_id, and no speculative insert per customer.
+	WITH inside AS MATERIALIZED (
+		SELECT c.customer_id, min(k.first_key) AS first_key
+		FROM (SELECT f.customer_key, min(f.date_key) AS first_key
+			FROM analytics.fact_sales f
+			WHERE f.date_key >= lo_key AND f.date_key <= hi_key AND f.status = 'completed'
+			GROUP BY f.customer_key) k
+		JOIN analytics.dim_customer c ON c.customer_key = k.customer_key
+		GROUP BY c.customer_id
+	),
+	affected AS MATERIALIZED (
+		SELECT i.customer_id
+		FROM inside i
+		WHERE NOT EXISTS (SELECT FROM analytics.customer_first_purchase p
+			WHERE p.customer_id = i.customer_id AND p.first_day < from_date)
+		UNION
+		SELECT p.customer_id
+		FROM analytics.customer_first_purchase p
+		WHERE p.first_day >= from_date AND p.first_day <= to_date
+	),
+	outside AS MATERIALIZED (
+		SELECT c.customer_id, min(f.date_key) AS first_key
+		FROM analytics.dim_customer c
+		JOIN analytics.fact_sales f ON f.customer_key = c.customer_key
+		WHERE c.customer_id IN (SELECT a.customer_id FROM affected a) AND f.status = 'completed'
+			AND (f.date_key < lo_key OR f.date_key > hi_key)
+		GROUP BY c.customer_id
+	),
+	firsts AS MATERIALIZED (
+		SELECT a.customer_id, least(i.first_key, o.first_key) AS first_key
+		FROM affected a
+		LEFT JOIN inside i ON i.customer_id = a.customer_id
+		LEFT JOIN outside o ON o.customer_id = a.customer_id
+		WHERE i.first_key IS NOT NULL OR o.first_key IS NOT NULL
+	),
+	gone AS (
+		DELETE FROM analytics.customer_first_purchase p
+		WHERE p.customer_id IN (SELECT a.customer_id FROM affected a)
+			AND NOT EXISTS (SELECT FROM firsts x WHERE x.customer_id = p.customer_id)
+	),
+	changed AS (
+		UPDATE analytics.customer_first_purchase p SET first_day = d.full_date
+		FROM firsts x JOIN analytics.dim_date d ON d.date_key = x.first_key
+		WHERE p.customer_id = x.customer_id AND p.first_day IS DISTINCT FROM d.full_date
+	)
+	INSERT INTO analytics.customer_first_purchase (customer_id, first_day)
+	SELECT x.customer_id, d.full_date
+	FROM firsts x JOIN analytics.dim_date d ON d.date_key = x.first_key
+	WHERE NOT EXISTS (SELECT FROM analytics.customer_first_purchase p WHERE p.customer_id = x.customer_id);
+END
+$$;
+COMMENT ON FUNCTION analytics.refresh_retail_summaries(date, date) IS 'Recomputes analytics.retail_daily_totals and analytics.customer_first_purchase for the UTC days from from_date to to_date (inclusive) from the facts; call it after changing the facts of those days by hand (''-infinity'', ''infinity'' rebuilds all)';
+CREATE FUNCTION analytics.refresh_retail_summaries()
+RETURNS TABLE (from_date date, to_date date)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	done bigint;
+	newest bigint;
+	r record;
+BEGIN
+	INSERT INTO analytics.retail_summaries_watermark (singleton, last_run_id, refreshed_at)
+	VALUES (true, 0, NULL)
+	ON CONFLICT (singleton) DO NOTHING;
+	SELECT w.last_run_id INTO done FROM analytics.retail_summaries_watermark w FOR UPDATE;
+	SELECT max(d.run_id) INTO newest FROM analytics.load_run_days d WHERE d.run_id > done;
+	IF newest IS NULL THEN
+		RETURN;
+	END IF;
+	FOR r IN
+		SELECT min(x.day) AS lo, max(x.day) AS hi
+		FROM (SELECT k.day, k.day - (row_number() OVER (ORDER BY k.day))::int AS island
+			FROM (SELECT DISTINCT d.day FROM analytics.load_run_days d
+				WHERE d.run_id > done AND d.run_id <= newest) k) x
+		GROUP BY x.island
+		ORDER BY 1
+	LOOP
+		PERFORM analytics.refresh_retail_summaries(r.lo, r.hi);
+		from_date := r.lo;
+		to_date := r.hi;
+		RETURN NEXT;
+	END LOOP;
+	UPDATE analytics.retail_summaries_watermark w SET last_run_id = newest, refreshed_at = clock_timestamp();
+END
+$$;
+COMMENT ON FUNCTION analytics.refresh_retail_summaries() IS 'Refreshes analytics.retail_daily_totals and analytics.customer_first_purchase for the days the loads changed since its last call (analytics.load_run_days after analytics.retail_summaries_watermark), as runs of consecutive days; returns the ranges refreshed, none when no load came since';
+REVOKE ALL ON FUNCTION analytics.refresh_retail_summaries() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics.refresh_retail_summaries() TO analytics_admin;
+CREATE FUNCTION analytics.schedule_kpi_refresh(schedule text DEFAULT '*/5 * * * *')
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM analytics._require_pg_cron();
+	-- A named job: scheduling again replaces it instead of adding another.
+	RETURN analytics._cron_schedule('analytics_refresh_retail_summaries', schedule,
+		'SELECT pg_catalog.count(*) FROM analytics.refresh_retail_summaries()');
+END
+$$;
+COMMENT ON FUNCTION analytics.schedule_kpi_refresh(text) IS 'Schedules analytics.refresh_retail_summaries() with pg_cron as the job "analytics_refresh_retail_summaries" (default every 5 minutes)';
+REVOKE ALL ON FUNCTION analytics.schedule_kpi_refresh(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics.schedule_kpi_refresh(text) TO analytics_admin;
+
 -- load_warehouse in named steps (one function per entity, the customers'
 -- SCD type 2 rebuild in four, the parsing of each fact table apart).
 CREATE FUNCTION analytics._iso8601_example()
@@ -2981,21 +3159,20 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION analytics._load_interactions(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged interactions, files the rejects, adds their days to the calendar and applies them to analytics.fact_interactions; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
-CREATE FUNCTION analytics._load_refresh()
+CREATE FUNCTION analytics._load_days(run_id bigint)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	INSERT INTO analytics.load_run_days (run_id, day)
+	SELECT _load_days.run_id, d.full_date
+	FROM analytics.dim_date d WHERE d.date_key IN (SELECT k.date_key FROM pg_temp.load_days k);
 	ANALYZE analytics.dim_date;
-	PERFORM analytics.refresh_retail_summaries(min(day), max(day))
-	FROM (SELECT d.full_date AS day, d.full_date - (row_number() OVER (ORDER BY d.full_date))::int AS island
-		FROM analytics.dim_date d WHERE d.date_key IN (SELECT k.date_key FROM pg_temp.load_days k)) x
-	GROUP BY island;
 	DROP TABLE pg_temp.load_days, pg_temp.load_versions;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_refresh() IS 'Internal step of analytics.load_warehouse: refreshes the KPI summaries for the days in pg_temp.load_days';
+COMMENT ON FUNCTION analytics._load_days(bigint) IS 'Internal step of analytics.load_warehouse: records the days in pg_temp.load_days in analytics.load_run_days for the KPI refresh, and analyzes the calendar';
 CREATE FUNCTION analytics._load_finish(run_id bigint, counts jsonb)
 RETURNS void
 LANGUAGE plpgsql
@@ -3031,7 +3208,7 @@ REVOKE ALL ON FUNCTION analytics._load_parse_payments() FROM PUBLIC;
 REVOKE ALL ON FUNCTION analytics._load_payments(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION analytics._load_parse_interactions() FROM PUBLIC;
 REVOKE ALL ON FUNCTION analytics._load_interactions(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_refresh() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_days(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION analytics._load_finish(bigint, jsonb) FROM PUBLIC;
 CREATE OR REPLACE FUNCTION analytics._load_customers(run_id bigint)
 RETURNS bigint[]
@@ -3093,7 +3270,6 @@ DECLARE
 	started timestamptz;
 	recorded boolean;
 BEGIN
-	run := nextval('analytics.load_runs_run_id_seq');
 	started := clock_timestamp();
 
 	BEGIN
@@ -3102,6 +3278,10 @@ BEGIN
 		-- waits here is recorded too.
 		LOCK TABLE analytics.stg_customers, analytics.stg_products, analytics.stg_stores, analytics.stg_channels,
 			analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions IN SHARE ROW EXCLUSIVE MODE;
+		-- The run's id once the lock is held: loads commit in the order of
+		-- their ids, so a run the KPI refresh has seen has every earlier
+		-- run's days behind it (its watermark is a run_id).
+		run := nextval('analytics.load_runs_run_id_seq');
 		INSERT INTO analytics.load_runs (run_id, started_at, status) VALUES (run, started, 'running');
 		counts := counts || jsonb_build_object('products', analytics._load_products(run));
 		counts := counts || jsonb_build_object('stores', analytics._load_stores(run));
@@ -3112,7 +3292,7 @@ BEGIN
 		counts := counts || jsonb_build_object('sales', analytics._load_sales(run));
 		counts := counts || jsonb_build_object('payments', analytics._load_payments(run));
 		counts := counts || jsonb_build_object('interactions', analytics._load_interactions(run));
-		PERFORM analytics._load_refresh();
+		PERFORM analytics._load_days(run);
 		PERFORM analytics._load_finish(run, counts);
 	EXCEPTION WHEN OTHERS OR query_canceled THEN
 		-- Everything since BEGIN is rolled back, locks included: warehouse and
@@ -3126,6 +3306,8 @@ BEGIN
 			err_hint = PG_EXCEPTION_HINT, err_state = RETURNED_SQLSTATE, err_schema = SCHEMA_NAME,
 			err_table = TABLE_NAME, err_column = COLUMN_NAME, err_constraint = CONSTRAINT_NAME,
 			err_datatype = PG_DATATYPE_NAME;
+		-- a run that failed or was cancelled before it held the lock
+		run := coalesce(run, nextval('analytics.load_runs_run_id_seq'));
 		recorded := analytics._record_failed_run(run, started,
 			format('%s (SQLSTATE %s)', err_message, err_state) || coalesce(': ' || nullif(err_detail, ''), ''),
 			err_state = '57014');
