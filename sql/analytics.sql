@@ -120,6 +120,7 @@ INSERT INTO public.privileged_calls VALUES
 	('analytics.drop_partitions(interval)', $c$SELECT * FROM analytics.drop_partitions('100 years')$c$),
 	('analytics.forget_user(text)', $c$SELECT analytics.forget_user('attack-user')$c$),
 	('analytics.schedule_maintenance(text)', $c$SELECT analytics.schedule_maintenance()$c$),
+	('analytics.schedule_kpi_refresh(text)', $c$SELECT analytics.schedule_kpi_refresh()$c$),
 	('analytics.generate_demo_events(int, int, int, date)', $c$SELECT analytics.generate_demo_events(2, 2, 1, '2026-11-10')$c$),
 	('analytics.load_warehouse()', $c$SELECT count(*) FROM analytics.load_warehouse()$c$);
 -- every SECURITY DEFINER function is attacked (a new one must be added above)

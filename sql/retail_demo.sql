@@ -381,6 +381,27 @@ SELECT p.oid::regprocedure, p.prosecdef, p.proconfig, p.provolatile, p.proparall
 	has_function_privilege('analytics_reader', p.oid, 'EXECUTE') AS reader_executes
 FROM pg_proc p WHERE p.pronamespace = 'analytics'::regnamespace AND p.proname ~ '^(generate_demo_sales|_demo_)'
 ORDER BY p.proname;
+-- Its vocabulary: tables of fixed data, filled by the install script (so
+-- pg_dump leaves them out), readable by admins, who run the generator:
+-- 4 channels, 25 cities, 4 interaction types, 15 stores, 20 subcategories,
+-- and 40 + 40 + 12 names, 3 + 7 + 24 + 5 + 5 + 3 weighted choices = 139
+-- vocabulary rows.
+SELECT c.relname, (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %s', c.oid::regclass),
+		false, true, '')))[1]::text::int AS rows,
+	c.oid = ANY ((SELECT extconfig FROM pg_extension WHERE extname = 'analytics')::oid[]) AS dumped,
+	has_table_privilege('analytics_admin', c.oid, 'SELECT') AS admin_reads,
+	has_table_privilege('analytics_reader', c.oid, 'SELECT') AS reader_reads
+FROM pg_class c WHERE c.relnamespace = 'analytics'::regnamespace AND c.relkind = 'r' AND c.relname LIKE 'demo\_%'
+ORDER BY 1;
+-- each list of choices sums to 100 but the weekdays' (in percent of an
+-- average day: 92 + 88 + 90 + 95 + 105 + 125 + 115 = 710); names have none
+SELECT kind, count(*) AS items, sum(weight) AS weights FROM analytics.demo_vocabulary GROUP BY kind ORDER BY kind;
+-- a list of weights that does not sum to 100 is refused (the fixed data
+-- changed by a superuser)
+BEGIN;
+UPDATE analytics.demo_vocabulary SET weight = 71 WHERE kind = 'segment' AND n = 1;
+SELECT pg_temp.error_of('SELECT analytics.generate_demo_sales(days => 1)') AS error;
+ROLLBACK;
 CREATE ROLE retail_demo_ops IN ROLE analytics_admin;
 CREATE ROLE retail_demo_bi IN ROLE analytics_reader;
 SET ROLE retail_demo_ops;

@@ -406,13 +406,31 @@ RESET ROLE;
 SET ROLE analytics_admin;
 SELECT analytics.refresh_retail_summaries('2025-03-01', '2025-03-01');
 SELECT count(*) AS kpi_days FROM analytics.kpi_daily;
+-- the refresh of the loads' days: no load ran here (the facts were
+-- inserted by hand), so it refreshes nothing, and the watermark stays at 0
+SELECT * FROM analytics.refresh_retail_summaries();
+SELECT last_run_id, refreshed_at FROM analytics.retail_summaries_watermark;
+SELECT analytics.schedule_kpi_refresh();
 RESET ROLE;
-SELECT r.rolname, has_function_privilege(r.rolname, 'analytics.refresh_retail_summaries(date, date)', 'EXECUTE') AS refresh
+SELECT r.rolname, has_function_privilege(r.rolname, 'analytics.refresh_retail_summaries(date, date)', 'EXECUTE') AS refresh,
+	has_function_privilege(r.rolname, 'analytics.refresh_retail_summaries()', 'EXECUTE') AS refresh_loads,
+	has_function_privilege(r.rolname, 'analytics.schedule_kpi_refresh(text)', 'EXECUTE') AS schedule
 FROM pg_roles r WHERE r.rolname IN ('analytics_reader', 'analytics_writer', 'analytics_admin')
 ORDER BY r.rolname;
--- Both summary tables keep their rows through pg_dump.
+-- Scheduling the refresh: needs pg_cron; a named job, so scheduling twice
+-- keeps one job.
+CREATE EXTENSION pg_cron;
+SET ROLE analytics_admin;
+SELECT analytics.schedule_kpi_refresh() > 0 AS scheduled;
+SELECT analytics.schedule_kpi_refresh('*/15 * * * *') > 0 AS rescheduled;
+RESET ROLE;
+SELECT jobname, schedule, command, username = current_user AS as_owner FROM cron.job;
+SELECT analytics.schedule_kpi_refresh('not a schedule');
+DROP EXTENSION pg_cron;
+-- The summary tables and the watermark keep their rows through pg_dump.
 SELECT c.relname, c.oid = ANY ((SELECT extconfig FROM pg_extension WHERE extname = 'analytics')::oid[]) AS dumped
-FROM pg_class c WHERE c.oid IN ('analytics.retail_daily_totals'::regclass, 'analytics.customer_first_purchase'::regclass)
+FROM pg_class c WHERE c.oid IN ('analytics.retail_daily_totals'::regclass, 'analytics.customer_first_purchase'::regclass,
+	'analytics.retail_summaries_watermark'::regclass)
 ORDER BY 1;
 
 -- Index use: a year of generated order lines (2024, 80 a day, in time

@@ -184,14 +184,38 @@ FROM analytics.fact_interactions f LEFT JOIN analytics.dim_customer c USING (cus
 LEFT JOIN analytics.dim_channel ch USING (channel_key) ORDER BY 1;
 SELECT product_id, product_name, unit_cost, unit_price, active FROM analytics.dim_product ORDER BY 1;
 SELECT channel_id, channel_name, fee_percent FROM analytics.dim_channel ORDER BY 1;
--- The loader refreshed the KPI summaries for the days it touched. Completed
--- sales: Jan 15 L1 5.00 + L2 20.00 = 25.00, Feb 10 160.00, Mar 5 9.00 (L5
--- returned and L6 cancelled count nothing: their days have no payment
--- either, so no row). Payments: Jan 15 T1 (0.5500) and T2 (failed), Feb 10
--- T3 (UPI, 0), Mar 5 T4 (0.1350). C1's first completed purchase: Jan 15;
--- C2 has none.
+-- The loader leaves the KPI summaries alone: it records the UTC days whose
+-- sales or payments the run loaded. Run 1's valid sales are on 2024-12-20
+-- (L5), 2025-01-15 (L1, L2), 2025-01-21 (L6, 04:30 UTC), 2025-02-10 (L3)
+-- and 2025-03-05 (L4), its valid payments on Jan 15, Feb 10 and Mar 5.
+SELECT run_id, day FROM analytics.load_run_days ORDER BY run_id, day;
+SELECT * FROM analytics.retail_summaries_watermark;
+-- Until the refresh the summaries know nothing of the load: kpi_daily's
+-- revenue comes from the facts, but nobody is new and the 7-day averages
+-- see no sales (0.00).
+SELECT day, revenue, new_customers, revenue_7d_avg FROM analytics.kpi_daily ORDER BY day;
+SELECT count(*) AS summary_days FROM analytics.retail_daily_totals;
+-- The refresh takes the days of the runs since its last call, as runs of
+-- consecutive days: these five are apart, so five ranges of a day each;
+-- the watermark moves to run 1.
+SELECT * FROM analytics.refresh_retail_summaries();
+SELECT last_run_id, refreshed_at IS NOT NULL AS refreshed FROM analytics.retail_summaries_watermark;
+-- Now C1's first completed purchase is Jan 15 (1 new customer that day),
+-- and the 7-day averages divide by 7 (the data starts on 2024-12-20 with
+-- L5, more than 6 days before): Jan 15 25.00 / 7 = 3.57, Feb 10 160.00 / 7
+-- = 22.86, Mar 5 9.00 / 7 = 1.29 (each window holds its own day's sales
+-- only).
+SELECT day, revenue, new_customers, revenue_7d_avg FROM analytics.kpi_daily ORDER BY day;
+-- The summaries: completed sales Jan 15 L1 5.00 + L2 20.00 = 25.00, Feb 10
+-- 160.00, Mar 5 9.00 (L5 returned and L6 cancelled count nothing: their
+-- days have no payment either, so no row). Payments: Jan 15 T1 (0.5500)
+-- and T2 (failed), Feb 10 T3 (UPI, 0), Mar 5 T4 (0.1350). C1's first
+-- completed purchase: Jan 15; C2 has none.
 SELECT day, sales_revenue, payment_revenue, payments, failed_payments FROM analytics.retail_daily_totals ORDER BY day;
 SELECT * FROM analytics.customer_first_purchase ORDER BY customer_id;
+-- A second call finds no run since: it refreshes nothing.
+SELECT * FROM analytics.refresh_retail_summaries();
+SELECT last_run_id FROM analytics.retail_summaries_watermark;
 -- every fact's day is in the calendar, and only those days were added
 SELECT count(*) AS calendar_days, string_agg(date_key::text, ' ' ORDER BY date_key) FROM analytics.dim_date;
 
@@ -241,8 +265,19 @@ SELECT f.sale_id, c.segment, c.valid_from, f.quantity, f.total_amount, f.cost_am
 FROM analytics.fact_sales f JOIN analytics.dim_customer c USING (customer_key)
 WHERE f.sale_id IN ('L1', 'L5', 'L6') ORDER BY 1;
 SELECT email FROM analytics.dim_customer WHERE customer_id = 'C1' GROUP BY email;
--- L1 is now 7.50: Jan 15 = 7.50 + 20.00
+-- L1 is now 7.50, so Jan 15's revenue is 7.50 + 20.00 = 27.50 in
+-- kpi_daily at once (from the facts); the summaries still say 25.00 until
+-- the refresh, and so does the 7-day average (25.00 / 7 = 3.57).
 SELECT day, sales_revenue FROM analytics.retail_daily_totals WHERE day = '2025-01-15';
+SELECT day, revenue, revenue_7d_avg FROM analytics.kpi_daily WHERE day = '2025-01-15';
+-- The refresh takes runs 2 (the reload: run 1's five days) and 3 (Jan 15,
+-- L1's day): the same five ranges; then Jan 15 is 27.50 in the summaries
+-- and its average 27.50 / 7 = 3.93; the others are as they were.
+SELECT * FROM analytics.refresh_retail_summaries();
+SELECT last_run_id FROM analytics.retail_summaries_watermark;
+SELECT day, sales_revenue FROM analytics.retail_daily_totals WHERE day = '2025-01-15';
+SELECT day, revenue, new_customers, revenue_7d_avg FROM analytics.kpi_daily ORDER BY day;
+SELECT * FROM analytics.refresh_retail_summaries();
 
 -- Every run: rows_in = inserted + updated + unchanged + duplicates + rejected
 SELECT run_id, status, rows_in, inserted, updated, unchanged, duplicates, rejected,
@@ -491,6 +526,7 @@ SELECT v, analytics.try_bool(v) FROM (VALUES ('true'), ('F'), ('yes'), ('off'), 
 SELECT r.rolname,
 	has_function_privilege(r.rolname, 'analytics.load_warehouse()', 'EXECUTE') AS load,
 	has_table_privilege(r.rolname, 'analytics.load_runs', 'SELECT') AS read_runs,
+	has_table_privilege(r.rolname, 'analytics.load_run_days', 'SELECT') AS read_run_days,
 	has_table_privilege(r.rolname, 'analytics.customer_source_rows', 'SELECT') AS read_customer_rows,
 	has_table_privilege(r.rolname, 'analytics.fact_sales', 'INSERT') AS write_facts
 FROM pg_roles r WHERE r.rolname IN ('analytics_reader', 'analytics_writer', 'analytics_admin')

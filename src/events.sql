@@ -438,6 +438,9 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+	-- rejected events taken per round, validated again by one _ingest call:
+	-- bounds the JSON array a round builds and the rows one statement moves
+	batch_size CONSTANT int := 10000;
 	last_id bigint;
 	max_id bigint;
 	batch jsonb;
@@ -454,7 +457,7 @@ BEGIN
 		WITH taken AS (
 			DELETE FROM analytics.rejected_events x
 			WHERE x.id IN (SELECT y.id FROM analytics.rejected_events y
-						   WHERE y.id > last_id AND y.id <= max_id ORDER BY y.id LIMIT 10000)
+						   WHERE y.id > last_id AND y.id <= max_id ORDER BY y.id LIMIT batch_size)
 			RETURNING x.id, x.received_at, x.payload
 		)
 		SELECT pg_catalog.jsonb_agg(t.payload ORDER BY t.id), pg_catalog.array_agg(t.received_at ORDER BY t.id),

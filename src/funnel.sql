@@ -26,9 +26,9 @@ COMMENT ON FUNCTION analytics.funnel_times_final(internal) IS 'Final function of
 
 -- The final functions sort the kept events in place: the state stays valid,
 -- so it may be shared (FINALFUNC_MODIFY = SHAREABLE). SSPACE tells the
--- planner what a state takes (16 bytes an event, measured about 630 bytes an
--- entity on the benchmark's data), so hash aggregation plans its memory
--- instead of spilling to disk.
+-- planner what a state takes (16 bytes a kept event; 640 bytes stands for
+-- an entity with a few dozen kept events), so hash aggregation plans its
+-- memory instead of spilling to disk.
 CREATE AGGREGATE analytics.funnel_level(ts timestamptz, step int, "window" interval) (
 	SFUNC = analytics.funnel_trans,
 	STYPE = internal,

@@ -32,8 +32,8 @@
 --     has no cost (a product without unit cost), and so are gross_profit =
 --     revenue - cost and profit_margin_pct = 100 x (revenue - cost) /
 --     revenue. The margin is also NULL when revenue <= 0, and when the cost
---     is over 10^7 times the revenue (a margin below -999,999,900%, which
---     would not fit).
+--     is over analytics._max_ratio() = 10^7 times the revenue (a margin
+--     below -999,999,900%).
 --   * avg_order_value = revenue / orders.
 -- Where a view reads customer_id only to count customers, it joins
 -- dim_customer with LEFT JOIN: every line has its customer (customer_key is
@@ -82,7 +82,8 @@ COMMENT ON COLUMN analytics.customer_first_purchase.first_day IS 'UTC day of the
 -- So the summaries are exact once every day whose facts changed has been
 -- refreshed since the change. Every row a call writes is recomputed from the
 -- facts as they are, so any range may be refreshed at any time, and again;
--- '-infinity' to 'infinity' rebuilds everything. The loader calls it after each load for the days it touched.
+-- '-infinity' to 'infinity' rebuilds everything. The form without
+-- arguments (below) calls it for the days the loads changed.
 -- One refresh at a time (a SHARE ROW EXCLUSIVE lock); readers never wait.
 -- It runs with the caller's rights (admins may write the summaries, as they
 -- may fill the calendar).
@@ -130,9 +131,9 @@ BEGIN
 	-- the range holds all the data. The range is taken on date_key
 	-- (YYYYMMDD, in the order of days), lines are grouped by customer_key
 	-- before meeting dim_customer, and the summary rows are inserted plainly
-	-- (the lock keeps other writers out): one pass over a year of 2M lines
+	-- (the lock keeps other writers out): one pass over the range's lines
 	-- instead of two, each joining every line to its customer and grouping
-	-- by customer_id, and 100k speculative inserts (4-6 s, now 1-2 s).
+	-- by customer_id, and no speculative insert per customer.
 	WITH inside AS MATERIALIZED (
 		SELECT c.customer_id, min(k.first_key) AS first_key
 		FROM (SELECT f.customer_key, min(f.date_key) AS first_key
@@ -183,7 +184,102 @@ BEGIN
 	WHERE NOT EXISTS (SELECT FROM analytics.customer_first_purchase p WHERE p.customer_id = x.customer_id);
 END
 $$;
-COMMENT ON FUNCTION analytics.refresh_retail_summaries(date, date) IS 'Recomputes analytics.retail_daily_totals and analytics.customer_first_purchase for the UTC days from from_date to to_date (inclusive) from the facts; call it after changing the facts of those days (''-infinity'', ''infinity'' rebuilds all)';
+COMMENT ON FUNCTION analytics.refresh_retail_summaries(date, date) IS 'Recomputes analytics.retail_daily_totals and analytics.customer_first_purchase for the UTC days from from_date to to_date (inclusive) from the facts; call it after changing the facts of those days by hand (''-infinity'', ''infinity'' rebuilds all)';
+
+-- How far the summaries follow the loads: the last load run whose days
+-- analytics.refresh_retail_summaries() has refreshed. One row, made by the
+-- first such refresh (none before: nothing refreshed yet, run 0).
+CREATE TABLE analytics.retail_summaries_watermark (
+	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+	last_run_id bigint NOT NULL,
+	refreshed_at timestamptz
+);
+COMMENT ON TABLE analytics.retail_summaries_watermark IS 'One row: the last load run (analytics.load_runs.run_id) whose days (analytics.load_run_days) analytics.refresh_retail_summaries() has refreshed, and when; no row before the first such refresh';
+COMMENT ON COLUMN analytics.retail_summaries_watermark.singleton IS 'Always true: the table holds one row';
+COMMENT ON COLUMN analytics.retail_summaries_watermark.last_run_id IS 'The summaries hold the days of every load run up to this run_id';
+COMMENT ON COLUMN analytics.retail_summaries_watermark.refreshed_at IS 'When a refresh last moved last_run_id (clock time, at the end of its work); NULL before any did';
+
+-- Refreshes the days the loads changed since the last such refresh: the
+-- days analytics.load_run_days holds for the runs after the watermark, as
+-- runs of consecutive days, each one call of the form above; then moves
+-- the watermark to the last of those runs. Returns the ranges refreshed
+-- (none when no load came since). The loader records the days and leaves
+-- the summaries alone, so a load does not wait for them, and this runs
+-- when convenient: after the loads, or every few minutes with pg_cron
+-- (analytics.schedule_kpi_refresh). Until then the views read summaries of
+-- before the load (see README, KPI views).
+--
+-- Concurrency: the watermark's row is locked (FOR UPDATE) first, so a
+-- second call waits for the first and then finds nothing left. Load runs
+-- draw their run_id once they hold the staging lock, so they commit in
+-- run_id order: when this call sees a run, every earlier one has
+-- committed or failed, and a run committing later has a higher run_id.
+-- Runs without sales or payments have no days and are passed over.
+CREATE FUNCTION analytics.refresh_retail_summaries()
+RETURNS TABLE (from_date date, to_date date)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	done bigint;
+	newest bigint;
+	r record;
+BEGIN
+	INSERT INTO analytics.retail_summaries_watermark (singleton, last_run_id, refreshed_at)
+	VALUES (true, 0, NULL)
+	ON CONFLICT (singleton) DO NOTHING;
+	SELECT w.last_run_id INTO done FROM analytics.retail_summaries_watermark w FOR UPDATE;
+	SELECT max(d.run_id) INTO newest FROM analytics.load_run_days d WHERE d.run_id > done;
+	IF newest IS NULL THEN
+		RETURN;
+	END IF;
+	FOR r IN
+		SELECT min(x.day) AS lo, max(x.day) AS hi
+		FROM (SELECT k.day, k.day - (row_number() OVER (ORDER BY k.day))::int AS island
+			FROM (SELECT DISTINCT d.day FROM analytics.load_run_days d
+				WHERE d.run_id > done AND d.run_id <= newest) k) x
+		GROUP BY x.island
+		ORDER BY 1
+	LOOP
+		PERFORM analytics.refresh_retail_summaries(r.lo, r.hi);
+		from_date := r.lo;
+		to_date := r.hi;
+		RETURN NEXT;
+	END LOOP;
+	UPDATE analytics.retail_summaries_watermark w SET last_run_id = newest, refreshed_at = clock_timestamp();
+END
+$$;
+COMMENT ON FUNCTION analytics.refresh_retail_summaries() IS 'Refreshes analytics.retail_daily_totals and analytics.customer_first_purchase for the days the loads changed since its last call (analytics.load_run_days after analytics.retail_summaries_watermark), as runs of consecutive days; returns the ranges refreshed, none when no load came since';
+
+-- The refresh above every few minutes (pg_cron needed in this database).
+CREATE FUNCTION analytics.schedule_kpi_refresh(schedule text DEFAULT '*/5 * * * *')
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM analytics._require_pg_cron();
+	-- A named job: scheduling again replaces it instead of adding another.
+	RETURN analytics._cron_schedule('analytics_refresh_retail_summaries', schedule,
+		'SELECT pg_catalog.count(*) FROM analytics.refresh_retail_summaries()');
+END
+$$;
+COMMENT ON FUNCTION analytics.schedule_kpi_refresh(text) IS 'Schedules analytics.refresh_retail_summaries() with pg_cron as the job "analytics_refresh_retail_summaries" (default every 5 minutes)';
+
+-- The largest ratio a margin or a growth may stand for: a margin is NULL
+-- when the cost is over _max_ratio() times the revenue, a month-over-month
+-- growth when the change is over _max_ratio() times the previous month's
+-- revenue. Both are numeric(12, 2), 10 digits before the point: with 10^7
+-- a margin is at least 100 x (1 - 10^7) = -999,999,900% and a growth at
+-- most 100 x 10^7 = 10^9% either way, which fit; 10^8 would let a growth
+-- reach 10^10%, which does not. SQL-standard body: inlined into the views
+-- as a constant.
+CREATE FUNCTION analytics._max_ratio()
+RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN 10000000;
+COMMENT ON FUNCTION analytics._max_ratio() IS 'Internal to the KPI views: 10^7, the largest cost / revenue ratio a profit margin and the largest change / previous revenue ratio a growth percentage is computed for (beyond it the numeric(12, 2) percentage would not fit, and it is NULL)';
 
 -- Daily KPIs
 --
@@ -204,7 +300,7 @@ SELECT g.day,
 	g.units,
 	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
 	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * 10000000
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
 		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
 	g.customers,
 	(SELECT pg_catalog.count(*) FROM analytics.customer_first_purchase p
@@ -294,10 +390,10 @@ SELECT g.month,
 		WHERE p.first_day >= g.month AND p.first_day < (g.month + '1 month'::interval)::date) AS new_customers,
 	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
 	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * 10000000
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
 		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
 	pm.revenue::numeric(16, 2) AS prev_month_revenue,
-	(CASE WHEN pm.revenue <> 0 AND pg_catalog.abs(g.revenue - pm.revenue) <= pg_catalog.abs(pm.revenue) * 10000000
+	(CASE WHEN pm.revenue <> 0 AND pg_catalog.abs(g.revenue - pm.revenue) <= pg_catalog.abs(pm.revenue) * analytics._max_ratio()
 		THEN 100 * (g.revenue - pm.revenue) / pm.revenue END)::numeric(12, 2) AS mom_growth_pct
 FROM (
 	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month,
@@ -372,7 +468,7 @@ SELECT g.month, g.category, g.subcategory,
 	g.orders,
 	g.customers,
 	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * 10000000
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
 		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
 	(SELECT (CASE WHEN pg_catalog.sum(t.sales_revenue) > 0 AND g.revenue <= pg_catalog.sum(t.sales_revenue)
 			AND g.revenue >= 0
@@ -512,7 +608,7 @@ SELECT g.month, g.product_id, g.product_name, g.category, g.subcategory,
 	g.revenue::numeric(16, 2) AS revenue,
 	g.cost::numeric(16, 2) AS cost,
 	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * 10000000
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
 		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
 	g.discount::numeric(16, 2) AS discount,
 	g.lines,
@@ -576,7 +672,7 @@ SELECT g.month, g.discount_band, g.band_order,
 		THEN 100 * g.discount / g.gross_sales END)::numeric(7, 2) AS avg_discount_pct,
 	(g.units::numeric / g.lines)::numeric(12, 2) AS avg_units_per_line,
 	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * 10000000
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
 		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct
 FROM (
 	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month, b.discount_band, b.band_order,
@@ -821,10 +917,16 @@ COMMENT ON COLUMN analytics.interaction_summary.resolution_rate IS '100 x resolv
 
 SELECT pg_catalog.pg_extension_config_dump('analytics.retail_daily_totals', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.customer_first_purchase', '');
+SELECT pg_catalog.pg_extension_config_dump('analytics.retail_summaries_watermark', '');
 
 REVOKE ALL ON FUNCTION analytics.refresh_retail_summaries(date, date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics.refresh_retail_summaries(date, date) TO analytics_admin;
+REVOKE ALL ON FUNCTION analytics.refresh_retail_summaries() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics.refresh_retail_summaries() TO analytics_admin;
+REVOKE ALL ON FUNCTION analytics.schedule_kpi_refresh(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics.schedule_kpi_refresh(text) TO analytics_admin;
 GRANT INSERT, UPDATE, DELETE ON analytics.retail_daily_totals, analytics.customer_first_purchase TO analytics_admin;
+GRANT SELECT, INSERT, UPDATE ON analytics.retail_summaries_watermark TO analytics_admin;
 GRANT SELECT ON analytics.retail_daily_totals, analytics.customer_first_purchase,
 	analytics.kpi_daily, analytics.sales_daily, analytics.sales_monthly, analytics.top_products,
 	analytics.category_sales, analytics.payment_methods, analytics.sales_geography,

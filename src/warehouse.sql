@@ -482,7 +482,7 @@ CREATE TABLE analytics.load_runs (
 	error text
 );
 COMMENT ON TABLE analytics.load_runs IS 'One row per analytics.load_warehouse call: its status, counts and, for a failed or cancelled run, the error';
-COMMENT ON COLUMN analytics.load_runs.run_id IS 'Identity of the run, in order of calls';
+COMMENT ON COLUMN analytics.load_runs.run_id IS 'Identity of the run, drawn once the run holds the staging lock (so successful runs commit in run_id order), or when it fails or is cancelled before';
 COMMENT ON COLUMN analytics.load_runs.started_at IS 'When the run started (clock time)';
 COMMENT ON COLUMN analytics.load_runs.finished_at IS 'When the run finished, failed or was cancelled (clock time); NULL while it runs';
 COMMENT ON COLUMN analytics.load_runs.status IS 'running, succeeded, failed or cancelled';
@@ -509,6 +509,19 @@ COMMENT ON COLUMN analytics.load_rejects.entity IS 'The staging table''s entity:
 COMMENT ON COLUMN analytics.load_rejects.source_row IS 'The row''s source_row in its staging table (load order)';
 COMMENT ON COLUMN analytics.load_rejects.payload IS 'The whole staging row as a JSON object';
 COMMENT ON COLUMN analytics.load_rejects.reason IS 'Why the row was refused, for a person (for example: missing sale_id)';
+
+-- The UTC days whose sales or payments each successful run changed: what
+-- analytics.refresh_retail_summaries() refreshes, the loader itself no
+-- longer touching the KPI summaries. Written in the run's transaction, so
+-- a failed run has none.
+CREATE TABLE analytics.load_run_days (
+	run_id bigint NOT NULL REFERENCES analytics.load_runs,
+	day date NOT NULL,
+	PRIMARY KEY (run_id, day)
+);
+COMMENT ON TABLE analytics.load_run_days IS 'The UTC days whose sales or payments each successful analytics.load_warehouse run loaded (new, corrected or unchanged lines) or moved a corrected one from: the days analytics.refresh_retail_summaries() refreshes after the run';
+COMMENT ON COLUMN analytics.load_run_days.run_id IS 'The load run (analytics.load_runs.run_id)';
+COMMENT ON COLUMN analytics.load_run_days.day IS 'A UTC day with a sale or payment of the run, or the day a corrected one was on before';
 
 -- Parsing staging text: NULL, never an error, for text that does not parse
 -- (or is empty), so the loader can give a reason instead of failing.
@@ -614,12 +627,13 @@ REVOKE ALL ON FUNCTION analytics._repeated_rows_trans(internal, bigint, tid),
 -- (ctid) of each rejected row and hashes the key of each valid row into
 -- _repeated_rows: only the rows whose 64-bit hash repeats can repeat a key,
 -- and only their keys are compared. Rejects and earlier rows are then
--- deleted by address. Grouping every valid row by its key instead, and
--- three passes, took 3-3.5 s on 2M sales; this about 1 s.
+-- deleted by address, instead of grouping every valid row by its key (a
+-- sort or hash of every key) over three passes.
 --
 -- ANALYZE samples 300 x default_statistics_target rows: 3,000 here, enough
 -- to plan the few statements that read these tables (by their size,
--- mostly); the default 30,000 took 0.6 s on 2M sales, this 0.05 s.
+-- mostly); the default 30,000 would cost ten times the sampling for no
+-- better plan.
 CREATE FUNCTION analytics._load_stage(run_id bigint, entity text, natural_key text[])
 RETURNS bigint[]
 LANGUAGE plpgsql
@@ -683,17 +697,19 @@ COMMENT ON FUNCTION analytics._load_stage(bigint, text, text[]) IS 'Internal ste
 -- triggers, one query per row and key, are skipped (session_replication_role
 -- = replica, for these statements only); data_quality_checks() still looks
 -- for orphans. When the load adds more than a quarter of the table (at
--- least 10,000 rows), the table's non-unique indexes are dropped and
--- rebuilt after the insert, which is several times faster than updating
--- them row by row; when it more than doubles the table, so are its primary
--- key and unique constraints (after the update, which finds its rows by
--- them; the insert's NOT EXISTS becomes a hash anti join; a duplicate would
--- fail the rebuild and the whole load). Only what nothing else depends on
--- (a foreign key, a view grouping by the primary key) is dropped; each is
--- rebuilt as it was: definition, tablespace, comment, clustering, replica
--- identity. The table is then analyzed: the KPI summaries refreshed next
--- would otherwise be planned for the table as it was (nested loops over
--- millions of rows).
+-- least 10,000 rows: rebuild_min_share, rebuild_min_rows), the table's
+-- non-unique indexes are dropped and rebuilt after the insert: one sorted
+-- build of each index instead of an insertion per row into it at a random
+-- place; when it adds more than twice the rows the table had
+-- (rebuild_unique_share), so are its primary key and unique constraints
+-- (after the update, which finds its rows by them; the insert's NOT EXISTS
+-- becomes a hash anti join; a duplicate would fail the rebuild and the
+-- whole load). Only what nothing else depends on (a foreign key, a view
+-- grouping by the primary key) is dropped; each is rebuilt as it was:
+-- definition, tablespace, comment, clustering, replica identity. The table
+-- is then analyzed, so that what reads it next (the rest of the load, the
+-- KPI refresh, dashboards) is planned for the rows it now holds, not for
+-- the table as it was (nested loops over millions of rows).
 CREATE FUNCTION analytics._load_merge(source text, target regclass, natural_key text, columns text[],
 	compared text[], bulk boolean DEFAULT false)
 RETURNS bigint[]
@@ -701,6 +717,15 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+	-- a bulk load rebuilds the table's non-unique indexes when it adds at
+	-- least rebuild_min_rows rows and more than rebuild_min_share of the rows
+	-- the table had: below that, updating them row by row costs less than
+	-- building them again from the whole table
+	rebuild_min_rows CONSTANT bigint := 10000;
+	rebuild_min_share CONSTANT real := 0.25;
+	-- and its primary key and unique constraints too when it adds more than
+	-- rebuild_unique_share times the rows the table had
+	rebuild_unique_share CONSTANT real := 2;
 	total bigint;
 	inserted bigint;
 	updated bigint;
@@ -716,7 +741,7 @@ BEGIN
 	IF bulk THEN
 		PERFORM set_config('session_replication_role', 'replica', true);
 		had := (SELECT greatest(c.reltuples, 0) FROM pg_class c WHERE c.oid = target);
-		large := total >= 10000 AND total > 0.25 * had;
+		large := total >= rebuild_min_rows AND total > rebuild_min_share * had;
 	END IF;
 	IF large THEN
 		-- the statements that rebuild each index (with its constraint, if
@@ -745,7 +770,7 @@ BEGIN
 			WHERE i.indrelid = target AND i.indisvalid AND NOT i.indisexclusion
 				-- unique: only a constraint's index, only when the load more
 				-- than doubles the table
-				AND (NOT i.indisunique OR (con.oid IS NOT NULL AND total > 2 * had))
+				AND (NOT i.indisunique OR (con.oid IS NOT NULL AND total > rebuild_unique_share * had))
 				-- nothing depends on the index or the constraint but each other
 				AND NOT EXISTS (SELECT FROM pg_depend d
 					WHERE (d.refclassid = 'pg_class'::regclass AND d.refobjid = i.indexrelid
@@ -817,8 +842,138 @@ COMMENT ON COLUMN analytics._customer_validity.customer_key IS 'Surrogate key of
 COMMENT ON COLUMN analytics._customer_validity.lo IS 'Start of the range the version applies to facts (inclusive): valid_from, -infinity for the customer''s first version';
 COMMENT ON COLUMN analytics._customer_validity.hi IS 'End of that range (exclusive): valid_to, infinity for the current version';
 
--- Applies pg_temp.load_customers (valid rows, one per (customer_id,
--- updated_at)) to the SCD type 2 dimension. Every accepted row is kept in
+-- The example every reason about an unparseable date or timestamp ends
+-- with, one text for all the loader's steps.
+CREATE FUNCTION analytics._iso8601_example()
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN ' (ISO 8601, for example 2025-03-01 or 2025-03-01 14:30:00)';
+COMMENT ON FUNCTION analytics._iso8601_example() IS 'Internal to analytics.load_warehouse: the ISO 8601 example that ends a reason about a date or timestamp that does not parse';
+
+-- The loader's steps. analytics.load_warehouse calls them in this order, in
+-- its own transaction, holding the staging lock; each runs as the
+-- extension's owner (load_warehouse is SECURITY DEFINER) and nobody else may
+-- call them. A step that parses an entity creates its temporary table
+-- pg_temp.load_<entity> with CREATE TEMP TABLE (which fails when the caller
+-- planted a table or view of that name first, so a privileged step never
+-- uses an object the caller made) and drops it when done; the steps after
+-- it that read a table another step made (load_versions, load_days, the
+-- customer steps' tables) assume it was made so, earlier in the same call.
+-- Each entity step returns {rows_in, rejected, duplicates, inserted,
+-- updated, unchanged}.
+
+-- Products: a type 1 dimension.
+CREATE FUNCTION analytics._load_products(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st bigint[];
+	mg bigint[];
+BEGIN
+	CREATE TEMP TABLE load_products ON COMMIT DROP AS
+	SELECT x.*, CASE
+			WHEN x.product_id IS NULL THEN 'missing product_id'
+			WHEN analytics._too_long('product_id', x.product_id) IS NOT NULL THEN analytics._too_long('product_id', x.product_id)
+			WHEN x.unit_cost IS NULL THEN CASE WHEN analytics._trim_or_null(s.unit_cost) IS NULL THEN 'missing unit_cost'
+				ELSE format('unit_cost %L is not a number up to 9999999999.99', s.unit_cost) END
+			WHEN x.unit_price IS NULL THEN CASE WHEN analytics._trim_or_null(s.unit_price) IS NULL THEN 'missing unit_price'
+				ELSE format('unit_price %L is not a number up to 9999999999.99', s.unit_price) END
+			WHEN x.unit_cost < 0 THEN format('unit_cost %s is negative', x.unit_cost)
+			WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
+			WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+		END AS reason
+	FROM analytics.stg_products s,
+		LATERAL (SELECT s.source_row, analytics._trim_or_null(s.product_id) AS product_id,
+			analytics._trim_or_null(s.product_name) AS product_name, analytics._trim_or_null(s.category) AS category,
+			analytics._trim_or_null(s.subcategory) AS subcategory, analytics.try_numeric(s.unit_cost, 12, 2) AS unit_cost,
+			analytics.try_numeric(s.unit_price, 12, 2) AS unit_price, analytics._trim_or_null(s.supplier_id) AS supplier_id,
+			analytics.try_bool(s.active) AS active) x
+	ORDER BY s.source_row;
+	st := analytics._load_stage(run_id, 'products', '{product_id}');
+	mg := analytics._load_merge('pg_temp.load_products', 'analytics.dim_product', 'product_id',
+		'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}',
+		'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}');
+	DROP TABLE pg_temp.load_products;
+	RETURN st || mg;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_products(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged products into pg_temp.load_products, files the rejects, applies the rest to analytics.dim_product (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+
+-- Stores: a type 1 dimension.
+CREATE FUNCTION analytics._load_stores(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st bigint[];
+	mg bigint[];
+BEGIN
+	CREATE TEMP TABLE load_stores ON COMMIT DROP AS
+	SELECT x.*, CASE
+			WHEN x.store_id IS NULL THEN 'missing store_id'
+			WHEN analytics._too_long('store_id', x.store_id) IS NOT NULL THEN analytics._too_long('store_id', x.store_id)
+			WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
+			WHEN x.open_date IS NULL AND analytics._trim_or_null(s.open_date) IS NOT NULL
+				THEN format('open_date %L is not a date', s.open_date) || analytics._iso8601_example()
+			WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+		END AS reason
+	FROM analytics.stg_stores s,
+		LATERAL (SELECT s.source_row, analytics._trim_or_null(s.store_id) AS store_id,
+			analytics._trim_or_null(s.store_name) AS store_name, analytics._trim_or_null(s.city) AS city,
+			analytics._trim_or_null(s.state) AS state, analytics._trim_or_null(s.region) AS region,
+			analytics._trim_or_null(s.country) AS country, analytics._trim_or_null(s.manager) AS manager,
+			(analytics.try_timestamptz(s.open_date) AT TIME ZONE 'UTC')::date AS open_date,
+			analytics.try_bool(s.active) AS active) x
+	ORDER BY s.source_row;
+	st := analytics._load_stage(run_id, 'stores', '{store_id}');
+	mg := analytics._load_merge('pg_temp.load_stores', 'analytics.dim_store', 'store_id',
+		'{store_name,city,state,region,country,manager,open_date,active}',
+		'{store_name,city,state,region,country,manager,open_date,active}');
+	DROP TABLE pg_temp.load_stores;
+	RETURN st || mg;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_stores(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged stores into pg_temp.load_stores, files the rejects, applies the rest to analytics.dim_store (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+
+-- Channels: a type 1 dimension.
+CREATE FUNCTION analytics._load_channels(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st bigint[];
+	mg bigint[];
+BEGIN
+	CREATE TEMP TABLE load_channels ON COMMIT DROP AS
+	SELECT x.*, CASE
+			WHEN x.channel_id IS NULL THEN 'missing channel_id'
+			WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
+			WHEN x.fee_percent IS NULL AND analytics._trim_or_null(s.fee_percent) IS NULL THEN 'missing fee_percent'
+			WHEN x.fee_percent IS NULL OR x.fee_percent < 0 OR x.fee_percent > 100
+				THEN format('fee_percent %L is not a number from 0 to 100', s.fee_percent)
+			WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+		END AS reason
+	FROM analytics.stg_channels s,
+		LATERAL (SELECT s.source_row, analytics._trim_or_null(s.channel_id) AS channel_id,
+			analytics._trim_or_null(s.channel_name) AS channel_name, analytics._trim_or_null(s.channel_type) AS channel_type,
+			analytics.try_numeric(s.fee_percent, 5, 2) AS fee_percent, analytics.try_bool(s.active) AS active) x
+	ORDER BY s.source_row;
+	st := analytics._load_stage(run_id, 'channels', '{channel_id}');
+	mg := analytics._load_merge('pg_temp.load_channels', 'analytics.dim_channel', 'channel_id',
+		'{channel_name,channel_type,fee_percent,active}', '{channel_name,channel_type,fee_percent,active}');
+	DROP TABLE pg_temp.load_channels;
+	RETURN st || mg;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_channels(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged channels into pg_temp.load_channels, files the rejects, applies the rest to analytics.dim_channel (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+
+-- Customers: SCD type 2, versions keyed by (customer_id, updated_at). The
+-- valid rows, one per (customer_id, updated_at), are applied to the
+-- dimension in the steps below. Every accepted row is kept in
 -- analytics.customer_source_rows (a row with a stored key replaces it: a
 -- correction), and the versions of each customer the load touched are
 -- rebuilt from all of that customer's rows, in time order: each run of rows
@@ -842,18 +997,57 @@ COMMENT ON COLUMN analytics._customer_validity.hi IS 'End of that range (exclusi
 -- change, or is its customer's newest row and changes the name, email or
 -- phone (from the current version's, or for a new customer from the row
 -- before it); otherwise unchanged (it repeats the version in effect at its
--- time). Returns {inserted, updated, unchanged}.
+-- time).
 CREATE FUNCTION analytics._load_customers(run_id bigint)
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+	st bigint[];
 	total bigint;
-	inserted bigint;
-	updated bigint;
-	fact text;
-	role text := current_setting('session_replication_role');
+	changed bigint[];
+BEGIN
+	CREATE TEMP TABLE load_customers ON COMMIT DROP AS
+	SELECT x.*, CASE
+			WHEN x.customer_id IS NULL THEN 'missing customer_id'
+			WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
+			WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
+			WHEN analytics._trim_or_null(s.updated_at) IS NULL THEN 'missing updated_at'
+			WHEN x.updated_at IS NULL THEN format('updated_at %L is not a date or timestamp', s.updated_at) || analytics._iso8601_example()
+		END AS reason
+	FROM analytics.stg_customers s,
+		LATERAL (SELECT s.source_row, analytics._trim_or_null(s.customer_id) AS customer_id,
+			nullif(concat_ws(' ', analytics._trim_or_null(s.first_name), analytics._trim_or_null(s.last_name)), '') AS full_name,
+			analytics._trim_or_null(s.email) AS email, analytics._trim_or_null(s.phone) AS phone,
+			analytics._trim_or_null(s.city) AS city, analytics._trim_or_null(s.state) AS state,
+			analytics._trim_or_null(s.region) AS region, analytics._trim_or_null(s.country) AS country,
+			analytics._trim_or_null(s.segment) AS segment, analytics.try_timestamptz(s.updated_at) AS updated_at) x
+	ORDER BY s.source_row;
+	st := analytics._load_stage(_load_customers.run_id, 'customers', '{customer_id,updated_at}');
+	total := analytics._load_customer_rows(_load_customers.run_id);
+	PERFORM analytics._load_customer_history();
+	changed := analytics._load_customer_counts();
+	PERFORM analytics._load_customer_replace();
+	DROP TABLE pg_temp.load_customers;
+	RETURN st || changed || total - changed[1] - changed[2];
+END
+$$;
+COMMENT ON FUNCTION analytics._load_customers(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged customers into pg_temp.load_customers, files the rejects, keeps the rest in analytics.customer_source_rows, rebuilds the SCD type 2 versions of the customers it touches from all their rows and moves their facts to the version valid at their time; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+
+-- The valid customer rows into analytics.customer_source_rows: those stored
+-- exactly so already leave pg_temp.load_customers (they change nothing);
+-- the others are kept (a stored key replaced: a correction), after giving
+-- the touched customers' versions without a row at their start one. Makes
+-- pg_temp.load_customer_rows, the rows left and whether each corrects a
+-- stored one. Returns the number of valid rows it was given.
+CREATE FUNCTION analytics._load_customer_rows(run_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	total bigint;
 BEGIN
 	SELECT count(*) INTO total FROM pg_temp.load_customers;
 
@@ -873,7 +1067,7 @@ BEGIN
 	INSERT INTO analytics.customer_source_rows (customer_id, updated_at, full_name, email, phone, city, state,
 		region, country, segment, run_id)
 	SELECT d.customer_id, d.valid_from, d.full_name, d.email, d.phone, d.city, d.state, d.region, d.country,
-		d.segment, _load_customers.run_id
+		d.segment, _load_customer_rows.run_id
 	FROM analytics.dim_customer d
 	WHERE d.customer_id IN (SELECT r.customer_id FROM pg_temp.load_customer_rows r)
 		AND NOT EXISTS (SELECT FROM analytics.customer_source_rows s
@@ -882,12 +1076,25 @@ BEGIN
 	INSERT INTO analytics.customer_source_rows AS s (customer_id, updated_at, full_name, email, phone, city, state,
 		region, country, segment, run_id)
 	SELECT t.customer_id, t.updated_at, t.full_name, t.email, t.phone, t.city, t.state, t.region, t.country,
-		t.segment, _load_customers.run_id
+		t.segment, _load_customer_rows.run_id
 	FROM pg_temp.load_customers t
 	ON CONFLICT (customer_id, updated_at) DO UPDATE SET full_name = excluded.full_name, email = excluded.email,
 		phone = excluded.phone, city = excluded.city, state = excluded.state, region = excluded.region,
 		country = excluded.country, segment = excluded.segment, run_id = excluded.run_id;
+	RETURN total;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_customer_rows(bigint) IS 'Internal step of analytics.load_warehouse (customers): keeps the valid rows of pg_temp.load_customers that change something in analytics.customer_source_rows, listing them in pg_temp.load_customer_rows; returns how many valid rows there were';
 
+-- The touched customers' history and the versions rebuilt from it, with
+-- the old version whose key each keeps (pg_temp.load_customer_history,
+-- pg_temp.load_customer_versions).
+CREATE FUNCTION analytics._load_customer_history()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
 	-- Every row of the touched customers, in time order: does it begin a
 	-- version, is it the newest, and what did the row before it say in name,
 	-- email and phone; with its customer's type 1 values and newest updated_at.
@@ -925,7 +1132,21 @@ BEGIN
 	LEFT JOIN LATERAL (SELECT d.* FROM analytics.dim_customer d
 		WHERE d.customer_id = n.customer_id AND d.valid_from >= n.valid_from AND d.valid_from < n.valid_to
 		ORDER BY d.valid_from LIMIT 1) o ON true;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_customer_history() IS 'Internal step of analytics.load_warehouse (customers): every stored row of the customers in pg_temp.load_customer_rows in time order (pg_temp.load_customer_history) and the SCD type 2 versions rebuilt from them, each with the old version whose key it keeps (pg_temp.load_customer_versions)';
 
+-- The load's rows counted (see above), before the dimension changes:
+-- {inserted, updated}; the others are unchanged.
+CREATE FUNCTION analytics._load_customer_counts()
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	inserted bigint;
+	updated bigint;
+BEGIN
 	SELECT count(*) FILTER (WHERE v.valid_from IS NOT NULL AND v.customer_key IS NULL),
 		count(*) FILTER (WHERE NOT (v.valid_from IS NOT NULL AND v.customer_key IS NULL)
 			AND (r.correction
@@ -937,7 +1158,24 @@ BEGIN
 	JOIN pg_temp.load_customer_history h ON h.customer_id = r.customer_id AND h.updated_at = r.updated_at
 	LEFT JOIN pg_temp.load_customer_versions v ON v.customer_id = r.customer_id AND v.valid_from = r.updated_at
 	LEFT JOIN analytics.dim_customer cur ON cur.customer_id = r.customer_id AND cur.is_current;
+	RETURN ARRAY[inserted, updated];
+END
+$$;
+COMMENT ON FUNCTION analytics._load_customer_counts() IS 'Internal step of analytics.load_warehouse (customers): of the rows in pg_temp.load_customer_rows, {inserted, updated} (the rest are unchanged), counted against the dimension as it is before the rebuild';
 
+-- The rebuilt versions into analytics.dim_customer: in place when their
+-- validity stays, else replacing the old versions of their customer, whose
+-- facts then move to the version valid at their time. Drops the customer
+-- steps' tables.
+CREATE FUNCTION analytics._load_customer_replace()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	fact text;
+	role text := current_setting('session_replication_role');
+BEGIN
 	-- Versions whose validity stays: changed in place.
 	UPDATE analytics.dim_customer d SET full_name = v.full_name, email = v.email, phone = v.phone, city = v.city,
 		state = v.state, region = v.region, country = v.country, segment = v.segment, updated_at = v.newest
@@ -992,12 +1230,384 @@ BEGIN
 	END IF;
 	DROP TABLE pg_temp.load_customer_rows, pg_temp.load_customer_history, pg_temp.load_customer_versions,
 		pg_temp.load_customer_old;
-	RETURN ARRAY[inserted, updated, total - inserted - updated];
 END
 $$;
-COMMENT ON FUNCTION analytics._load_customers(bigint) IS 'Internal step of analytics.load_warehouse: keeps pg_temp.load_customers in analytics.customer_source_rows, rebuilds the SCD type 2 versions of the customers it touches from all their rows, and moves their facts to the version valid at their time; returns {inserted, updated, unchanged}';
+COMMENT ON FUNCTION analytics._load_customer_replace() IS 'Internal step of analytics.load_warehouse (customers): applies pg_temp.load_customer_versions to analytics.dim_customer (in place, or replacing the old versions of the customer) and moves the facts of replaced versions to the version valid at their time';
 
--- The loader.
+-- Cities: from customers and stores (type 1: the newest customer version,
+-- else a store, gives state, region and country).
+CREATE FUNCTION analytics._load_cities()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	INSERT INTO analytics.dim_city AS c (city, state, region, country)
+	SELECT DISTINCT ON (city) city, state, region, country
+	FROM (SELECT d.city, d.state, d.region, d.country, 1 AS pref, d.valid_from AS at
+			FROM analytics.dim_customer d WHERE d.city IS NOT NULL
+		UNION ALL
+		SELECT st.city, st.state, st.region, st.country, 0, '-infinity' FROM analytics.dim_store st WHERE st.city IS NOT NULL) x
+	ORDER BY city, pref DESC, at DESC
+	ON CONFLICT (city) DO UPDATE SET state = excluded.state, region = excluded.region, country = excluded.country
+	WHERE (c.state, c.region, c.country) IS DISTINCT FROM (excluded.state, excluded.region, excluded.country);
+END
+$$;
+COMMENT ON FUNCTION analytics._load_cities() IS 'Internal step of analytics.load_warehouse: adds the cities of customers and stores to analytics.dim_city, or updates their state, region and country (of the newest customer version there, else of a store)';
+
+-- The customer version valid at a time, for keying the facts: a copy of
+-- analytics._customer_validity as the dimensions now are
+-- (pg_temp.load_versions, read by the three fact steps).
+CREATE FUNCTION analytics._load_versions()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	CREATE TEMP TABLE load_versions ON COMMIT DROP AS SELECT * FROM analytics._customer_validity;
+	ANALYZE pg_temp.load_versions;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_versions() IS 'Internal step of analytics.load_warehouse: copies analytics._customer_validity into pg_temp.load_versions (analyzed), which the fact steps key the facts by';
+
+-- Sales, parsed. Each value is parsed once, in the scan of staging (y), and
+-- the gross amount quantity x unit_price computed once (x) for the checks
+-- and total_amount: on millions of lines every numeric operation counts.
+--
+-- The scan of staging, the parsing and the joins with products, stores and
+-- channels (y) run in parallel workers; the join with the temporary
+-- load_versions, which workers cannot read, and the writing stay in the
+-- leader. The planner does not see the parsing's cost and finds the default
+-- cost of passing each row to the leader (parallel_tuple_cost 0.1) too high;
+-- with 0.01, for this step only, it passes them, so that the parsing, most
+-- of the work, is shared by the cores.
+CREATE FUNCTION analytics._load_parse_sales()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET parallel_tuple_cost = 0.01
+AS $$
+BEGIN
+	CREATE TEMP TABLE load_sales ON COMMIT DROP AS
+	SELECT x.source_row, x.sale_id, x.order_id, x.sale_ts,
+		analytics.date_key(x.sale_ts) AS date_key,
+		v.customer_key, x.product_key, x.store_key, x.channel_key, x.payment_method,
+		x.quantity, x.unit_price, x.discount, x.gross - x.discount AS total_amount,
+		x.quantity * x.unit_cost AS cost_amount, x.status,
+		CASE
+			-- every rule met (the negation of every case below), cheaply:
+			-- prices and costs are numeric(12, 2), so a quantity under
+			-- 100 keeps both amounts under 1e12 without multiplying
+			WHEN x.sale_id IS NOT NULL AND x.order_id IS NOT NULL AND x.sale_ts IS NOT NULL
+				AND x.quantity > 0 AND x.unit_price >= 0 AND x.discount >= 0
+				AND x.discount <= x.gross AND (x.quantity < 100 OR x.gross < 1e12)
+				AND x.status IN ('completed', 'returned', 'cancelled')
+				AND v.customer_key IS NOT NULL AND x.product_key IS NOT NULL
+				AND (x.store_id IS NULL OR x.store_key IS NOT NULL)
+				AND (x.channel_id IS NULL OR x.channel_key IS NOT NULL)
+				AND (x.quantity < 100 OR x.quantity * x.unit_cost < 1e12)
+				AND analytics._too_long(NULL, x.sale_id) IS NULL AND analytics._too_long(NULL, x.order_id) IS NULL
+				AND analytics._too_long(NULL, x.payment_method) IS NULL THEN NULL
+			WHEN x.sale_id IS NULL THEN 'missing sale_id'
+			WHEN x.order_id IS NULL THEN 'missing order_id'
+			WHEN x.customer_id IS NULL THEN 'missing customer_id'
+			WHEN x.product_id IS NULL THEN 'missing product_id'
+			WHEN analytics._too_long('sale_id', x.sale_id) IS NOT NULL THEN analytics._too_long('sale_id', x.sale_id)
+			WHEN analytics._too_long('order_id', x.order_id) IS NOT NULL THEN analytics._too_long('order_id', x.order_id)
+			WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
+			WHEN analytics._too_long('product_id', x.product_id) IS NOT NULL THEN analytics._too_long('product_id', x.product_id)
+			WHEN analytics._too_long('store_id', x.store_id) IS NOT NULL THEN analytics._too_long('store_id', x.store_id)
+			WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
+			WHEN analytics._too_long('payment_method', x.payment_method) IS NOT NULL THEN analytics._too_long('payment_method', x.payment_method)
+			WHEN analytics._trim_or_null(x.raw_sale_ts) IS NULL THEN 'missing sale_ts'
+			WHEN x.sale_ts IS NULL THEN format('sale_ts %L is not a date or timestamp', x.raw_sale_ts) || analytics._iso8601_example()
+			WHEN analytics._trim_or_null(x.raw_quantity) IS NULL THEN 'missing quantity'
+			WHEN x.quantity IS NULL THEN format('quantity %L is not a whole number', x.raw_quantity)
+			WHEN x.quantity <= 0 THEN format('quantity %s is not above 0', x.quantity)
+			WHEN analytics._trim_or_null(x.raw_unit_price) IS NULL THEN 'missing unit_price'
+			WHEN x.unit_price IS NULL THEN format('unit_price %L is not a number up to 9999999999.99', x.raw_unit_price)
+			WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
+			WHEN x.discount IS NULL THEN format('discount %L is not a number up to 9999999999.99', x.raw_discount)
+			WHEN x.discount < 0 THEN format('discount %s is negative', x.discount)
+			WHEN x.discount > x.gross
+				THEN format('discount %s exceeds quantity x unit_price (%s)', x.discount, x.gross)
+			WHEN x.gross >= 1e12
+				THEN format('quantity x unit_price (%s) is too large: amounts go up to 999999999999.99', x.gross)
+			WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+			WHEN x.status NOT IN ('completed', 'returned', 'cancelled')
+				THEN format('status %L is not one of completed, returned, cancelled', x.raw_status)
+			WHEN v.customer_key IS NULL THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
+			WHEN x.product_key IS NULL THEN format('unknown product_id %L: not in the warehouse nor among the valid rows of this load', x.product_id)
+			WHEN x.store_id IS NOT NULL AND x.store_key IS NULL
+				THEN format('unknown store_id %L: not in the warehouse nor among the valid rows of this load', x.store_id)
+			WHEN x.channel_id IS NOT NULL AND x.channel_key IS NULL
+				THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
+			WHEN x.quantity * x.unit_cost >= 1e12
+				THEN format('quantity x unit_cost (%s) is too large: amounts go up to 999999999999.99', x.quantity * x.unit_cost)
+		END AS reason
+	FROM (SELECT y.*, y.quantity * y.unit_price AS gross
+		FROM (SELECT s.sale_ts AS raw_sale_ts, s.quantity AS raw_quantity, s.unit_price AS raw_unit_price, s.discount AS raw_discount, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.sale_id) AS sale_id, analytics._trim_or_null(s.order_id) AS order_id,
+			analytics.try_timestamptz(s.sale_ts) AS sale_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
+			analytics._trim_or_null(s.product_id) AS product_id, analytics._trim_or_null(s.store_id) AS store_id,
+			analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.payment_method) AS payment_method,
+			analytics.try_int(s.quantity) AS quantity, analytics.try_numeric(s.unit_price, 12, 2) AS unit_price,
+			CASE WHEN analytics._trim_or_null(s.discount) IS NULL THEN 0 ELSE analytics.try_numeric(s.discount, 12, 2) END AS discount,
+			-- lower() only for a status not in shape already (few are)
+			CASE WHEN s.status IN ('completed', 'returned', 'cancelled') THEN s.status
+				ELSE lower(analytics._trim_or_null(s.status)) END AS status,
+			p.product_key, p.unit_cost, sto.store_key, ch.channel_key
+			FROM analytics.stg_sales s
+			LEFT JOIN analytics.dim_product p ON p.product_id = analytics._trim_or_null(s.product_id)
+			LEFT JOIN analytics.dim_store sto ON sto.store_id = analytics._trim_or_null(s.store_id)
+			LEFT JOIN analytics.dim_channel ch ON ch.channel_id = analytics._trim_or_null(s.channel_id)
+			OFFSET 0) y
+		OFFSET 0) x
+	LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.sale_ts >= v.lo AND x.sale_ts < v.hi;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_parse_sales() IS 'Internal step of analytics.load_warehouse: parses and checks the staged sales into pg_temp.load_sales (in parallel workers), each with its keys and amounts, or the reason it is rejected';
+
+-- Sales, loaded: rejects filed, payment methods and days added to their
+-- dimensions, the days noted (pg_temp.load_days), the lines applied to
+-- analytics.fact_sales.
+CREATE FUNCTION analytics._load_sales(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st bigint[];
+	mg bigint[];
+	methods text[];
+	days date[];
+BEGIN
+	PERFORM analytics._load_parse_sales();
+	st := analytics._load_stage(run_id, 'sales', '{sale_id}');
+	-- payment methods and days in one pass (date_key is the UTC day of
+	-- sale_ts), grouped by both at once: one hash lookup per line instead
+	-- of one per grouping set
+	SELECT array_agg(DISTINCT k.payment_method) FILTER (WHERE k.payment_method IS NOT NULL),
+		array_agg(DISTINCT make_date(k.date_key / 10000, k.date_key / 100 % 100, k.date_key % 100))
+			FILTER (WHERE k.date_key IS NOT NULL)
+	INTO methods, days
+	FROM (SELECT l.payment_method, l.date_key FROM pg_temp.load_sales l
+		GROUP BY l.payment_method, l.date_key) k;
+	INSERT INTO analytics.dim_payment (payment_method)
+	SELECT m FROM unnest(methods) AS u(m)
+	ON CONFLICT (payment_method) DO NOTHING;
+	PERFORM analytics._dim_date_add(days);
+	-- the days whose sales change (recorded for the KPI refresh by
+	-- _load_days): the new days and, for corrected sales, the old ones
+	CREATE TEMP TABLE load_days ON COMMIT DROP AS
+	SELECT f.date_key FROM analytics.fact_sales f JOIN pg_temp.load_sales l ON l.sale_id = f.sale_id
+	WHERE f.date_key <> l.date_key;
+	INSERT INTO pg_temp.load_days SELECT to_char(d, 'YYYYMMDD')::int FROM unnest(days) AS u(d);
+	mg := analytics._load_merge('(SELECT l.*, d.payment_key FROM pg_temp.load_sales l
+		LEFT JOIN analytics.dim_payment d ON d.payment_method = l.payment_method)', 'analytics.fact_sales', 'sale_id',
+		'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,cost_amount,status}',
+		'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,status}',
+		true);
+	DROP TABLE pg_temp.load_sales;
+	RETURN st || mg;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_sales(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged sales, files the rejects, adds payment methods and days to their dimensions, notes the days whose sales change in pg_temp.load_days and applies the lines to analytics.fact_sales; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+
+-- Payments, parsed in parallel as sales are.
+CREATE FUNCTION analytics._load_parse_payments()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET parallel_tuple_cost = 0.01
+AS $$
+BEGIN
+	CREATE TEMP TABLE load_payments ON COMMIT DROP AS
+	SELECT x.source_row, x.transaction_id, x.txn_ts,
+		analytics.date_key(x.txn_ts) AS date_key,
+		v.customer_key, ch.channel_key, x.city, x.amount, x.status, x.processing_time,
+		CASE WHEN x.processing_time < 2 THEN 'fast' WHEN x.processing_time <= 5 THEN 'medium'
+			WHEN x.processing_time > 5 THEN 'slow' END AS processing_delay_bucket,
+		ch.fee_percent,
+		CASE WHEN x.status = 'success' THEN round(x.amount * ch.fee_percent / 100, 4) ELSE 0 END AS revenue,
+		CASE
+			WHEN x.transaction_id IS NULL THEN 'missing transaction_id'
+			WHEN x.channel_id IS NULL THEN 'missing channel_id'
+			WHEN analytics._too_long('transaction_id', x.transaction_id) IS NOT NULL THEN analytics._too_long('transaction_id', x.transaction_id)
+			WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
+			WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
+			WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
+			WHEN analytics._trim_or_null(x.raw_txn_ts) IS NULL THEN 'missing txn_ts'
+			WHEN x.txn_ts IS NULL THEN format('txn_ts %L is not a date or timestamp', x.raw_txn_ts) || analytics._iso8601_example()
+			WHEN analytics._trim_or_null(x.raw_amount) IS NULL THEN 'missing amount'
+			WHEN x.amount IS NULL THEN format('amount %L is not a number up to 999999999999.99', x.raw_amount)
+			WHEN x.amount <= 0 THEN format('amount %s is not above 0', x.amount)
+			WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+			WHEN x.status NOT IN ('success', 'failed') THEN format('status %L is not one of success, failed', x.raw_status)
+			WHEN x.processing_time IS NULL AND analytics._trim_or_null(x.raw_processing_time) IS NOT NULL
+				THEN format('processing_time %L is not a number of seconds up to 9999999.999', x.raw_processing_time)
+			WHEN x.processing_time < 0 THEN format('processing_time %s is negative', x.processing_time)
+			WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
+				THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
+			WHEN ch.channel_key IS NULL THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
+		END AS reason
+	FROM (SELECT s.txn_ts AS raw_txn_ts, s.amount AS raw_amount, s.status AS raw_status, s.processing_time AS raw_processing_time, s.source_row, analytics._trim_or_null(s.transaction_id) AS transaction_id,
+			analytics.try_timestamptz(s.txn_ts) AS txn_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
+			analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.city) AS city,
+			analytics.try_numeric(s.amount, 14, 2) AS amount, lower(analytics._trim_or_null(s.status)) AS status,
+			analytics.try_numeric(s.processing_time, 10, 3) AS processing_time
+			FROM analytics.stg_payments s
+			OFFSET 0) x
+	LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.txn_ts >= v.lo AND x.txn_ts < v.hi
+	LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_parse_payments() IS 'Internal step of analytics.load_warehouse: parses and checks the staged payments into pg_temp.load_payments (in parallel workers), each with its keys, delay bucket, fee and revenue, or the reason it is rejected';
+
+-- Payments, loaded: rejects filed, cities and days added to their
+-- dimensions, the days noted (pg_temp.load_days, made by _load_sales), the
+-- payments applied to analytics.fact_payments.
+CREATE FUNCTION analytics._load_payments(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st bigint[];
+	mg bigint[];
+BEGIN
+	PERFORM analytics._load_parse_payments();
+	st := analytics._load_stage(run_id, 'payments', '{transaction_id}');
+	INSERT INTO analytics.dim_city (city)
+	SELECT DISTINCT city FROM pg_temp.load_payments WHERE city IS NOT NULL
+	ON CONFLICT (city) DO NOTHING;
+	PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (txn_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_payments));
+	INSERT INTO pg_temp.load_days
+	SELECT f.date_key FROM analytics.fact_payments f JOIN pg_temp.load_payments l ON l.transaction_id = f.transaction_id
+	WHERE f.date_key <> l.date_key
+	UNION SELECT date_key FROM pg_temp.load_payments;
+	mg := analytics._load_merge('(SELECT l.*, d.city_key FROM pg_temp.load_payments l
+		LEFT JOIN analytics.dim_city d ON d.city = l.city)', 'analytics.fact_payments', 'transaction_id',
+		'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket,fee_percent,revenue}',
+		'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket}', true);
+	DROP TABLE pg_temp.load_payments;
+	RETURN st || mg;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_payments(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged payments, files the rejects, adds cities and days to their dimensions, notes the days whose payments change in pg_temp.load_days and applies the payments to analytics.fact_payments; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+
+-- Interactions, parsed in parallel as sales are.
+CREATE FUNCTION analytics._load_parse_interactions()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET parallel_tuple_cost = 0.01
+AS $$
+BEGIN
+	CREATE TEMP TABLE load_interactions ON COMMIT DROP AS
+	SELECT x.source_row, x.interaction_id, x.interaction_ts,
+		analytics.date_key(x.interaction_ts) AS date_key,
+		v.customer_key, ch.channel_key, x.interaction_type, x.duration_seconds, x.status,
+		CASE
+			WHEN x.interaction_id IS NULL THEN 'missing interaction_id'
+			WHEN analytics._too_long('interaction_id', x.interaction_id) IS NOT NULL THEN analytics._too_long('interaction_id', x.interaction_id)
+			WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
+			WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
+			WHEN analytics._trim_or_null(x.raw_interaction_ts) IS NULL THEN 'missing interaction_ts'
+			WHEN x.interaction_ts IS NULL THEN format('interaction_ts %L is not a date or timestamp', x.raw_interaction_ts) || analytics._iso8601_example()
+			WHEN x.duration_seconds IS NULL AND analytics._trim_or_null(x.raw_duration) IS NOT NULL
+				THEN format('duration %L is not a number of seconds up to 999999999.999', x.raw_duration)
+			WHEN x.duration_seconds < 0 THEN format('duration %s is negative', x.duration_seconds)
+			WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+			WHEN x.status NOT IN ('resolved', 'unresolved', 'abandoned')
+				THEN format('status %L is not one of resolved, unresolved, abandoned', x.raw_status)
+			WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
+				THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
+			WHEN x.channel_id IS NOT NULL AND ch.channel_key IS NULL
+				THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
+		END AS reason
+	FROM (SELECT s.interaction_ts AS raw_interaction_ts, s.duration AS raw_duration, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.interaction_id) AS interaction_id,
+			analytics.try_timestamptz(s.interaction_ts) AS interaction_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
+			analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.interaction_type) AS interaction_type,
+			analytics.try_numeric(s.duration, 12, 3) AS duration_seconds, lower(analytics._trim_or_null(s.status)) AS status
+			FROM analytics.stg_interactions s
+			OFFSET 0) x
+	LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.interaction_ts >= v.lo AND x.interaction_ts < v.hi
+	LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_parse_interactions() IS 'Internal step of analytics.load_warehouse: parses and checks the staged interactions into pg_temp.load_interactions (in parallel workers), each with its keys, or the reason it is rejected';
+
+-- Interactions, loaded: rejects filed, days added to the calendar, the
+-- interactions applied to analytics.fact_interactions (the KPI summaries do
+-- not read them: their days are not noted).
+CREATE FUNCTION analytics._load_interactions(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st bigint[];
+	mg bigint[];
+BEGIN
+	PERFORM analytics._load_parse_interactions();
+	st := analytics._load_stage(run_id, 'interactions', '{interaction_id}');
+	PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (interaction_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_interactions));
+	mg := analytics._load_merge('pg_temp.load_interactions', 'analytics.fact_interactions', 'interaction_id',
+		'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}',
+		'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}', true);
+	DROP TABLE pg_temp.load_interactions;
+	RETURN st || mg;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_interactions(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged interactions, files the rejects, adds their days to the calendar and applies them to analytics.fact_interactions; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+
+-- The days the run changed, recorded for the KPI refresh (see
+-- analytics.refresh_retail_summaries()): those in pg_temp.load_days, made
+-- by _load_sales. The calendar is analyzed here, by its owner (admins, who
+-- run the refresh, may not), so that what joins it next, the refresh above
+-- all, is planned with its new days counted: planned for a calendar a few
+-- days long, a refresh of a year of new sales would run nested loops over
+-- every one of them.
+CREATE FUNCTION analytics._load_days(run_id bigint)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	INSERT INTO analytics.load_run_days (run_id, day)
+	SELECT _load_days.run_id, d.full_date
+	FROM analytics.dim_date d WHERE d.date_key IN (SELECT k.date_key FROM pg_temp.load_days k);
+	ANALYZE analytics.dim_date;
+	DROP TABLE pg_temp.load_days, pg_temp.load_versions;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_days(bigint) IS 'Internal step of analytics.load_warehouse: records the days in pg_temp.load_days in analytics.load_run_days for the KPI refresh, and analyzes the calendar';
+
+-- The end of a successful load: staging emptied, the run recorded with its
+-- counts (entity -> {rows_in, rejected, duplicates, inserted, updated,
+-- unchanged}).
+CREATE FUNCTION analytics._load_finish(run_id bigint, counts jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	TRUNCATE analytics.stg_customers, analytics.stg_products, analytics.stg_stores, analytics.stg_channels,
+		analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions RESTART IDENTITY;
+
+	UPDATE analytics.load_runs r SET finished_at = clock_timestamp(), status = 'succeeded',
+		rows_in = t.rows_in, inserted = t.inserted, updated = t.updated, unchanged = t.unchanged,
+		duplicates = t.duplicates, rejected = t.rejected
+	FROM (SELECT sum((c.value->>0)::bigint) AS rows_in, sum((c.value->>1)::bigint) AS rejected,
+			sum((c.value->>2)::bigint) AS duplicates, sum((c.value->>3)::bigint) AS inserted,
+			sum((c.value->>4)::bigint) AS updated, sum((c.value->>5)::bigint) AS unchanged
+		FROM jsonb_each(counts) c) t
+	WHERE r.run_id = _load_finish.run_id;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_finish(bigint, jsonb) IS 'Internal step of analytics.load_warehouse: empties staging and records the run as succeeded in analytics.load_runs with the totals of counts';
+
+-- The loader: the steps above, in order, in one transaction.
 CREATE FUNCTION analytics.load_warehouse()
 RETURNS TABLE (entity text, rows_in int, inserted int, updated int, unchanged int, duplicates int, rejected int)
 LANGUAGE plpgsql
@@ -1008,8 +1618,6 @@ SET temp_tablespaces = ''
 AS $$
 DECLARE
 	run bigint;
-	st bigint[];
-	mg bigint[];
 	counts jsonb := '{}';
 	e text;
 	err_message text;
@@ -1021,14 +1629,9 @@ DECLARE
 	err_column text;
 	err_constraint text;
 	err_datatype text;
-	iso constant text := ' (ISO 8601, for example 2025-03-01 or 2025-03-01 14:30:00)';
-	methods text[];
-	days date[];
 	started timestamptz;
 	recorded boolean;
-	tuple_cost text := current_setting('parallel_tuple_cost');
 BEGIN
-	run := nextval('analytics.load_runs_run_id_seq');
 	started := clock_timestamp();
 
 	BEGIN
@@ -1037,351 +1640,22 @@ BEGIN
 		-- waits here is recorded too.
 		LOCK TABLE analytics.stg_customers, analytics.stg_products, analytics.stg_stores, analytics.stg_channels,
 			analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions IN SHARE ROW EXCLUSIVE MODE;
+		-- The run's id once the lock is held: loads commit in the order of
+		-- their ids, so a run the KPI refresh has seen has every earlier
+		-- run's days behind it (its watermark is a run_id).
+		run := nextval('analytics.load_runs_run_id_seq');
 		INSERT INTO analytics.load_runs (run_id, started_at, status) VALUES (run, started, 'running');
-		-- Products, stores, channels: type 1 dimensions.
-		CREATE TEMP TABLE load_products ON COMMIT DROP AS
-		SELECT x.*, CASE
-				WHEN x.product_id IS NULL THEN 'missing product_id'
-				WHEN analytics._too_long('product_id', x.product_id) IS NOT NULL THEN analytics._too_long('product_id', x.product_id)
-				WHEN x.unit_cost IS NULL THEN CASE WHEN analytics._trim_or_null(s.unit_cost) IS NULL THEN 'missing unit_cost'
-					ELSE format('unit_cost %L is not a number up to 9999999999.99', s.unit_cost) END
-				WHEN x.unit_price IS NULL THEN CASE WHEN analytics._trim_or_null(s.unit_price) IS NULL THEN 'missing unit_price'
-					ELSE format('unit_price %L is not a number up to 9999999999.99', s.unit_price) END
-				WHEN x.unit_cost < 0 THEN format('unit_cost %s is negative', x.unit_cost)
-				WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
-				WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
-			END AS reason
-		FROM analytics.stg_products s,
-			LATERAL (SELECT s.source_row, analytics._trim_or_null(s.product_id) AS product_id,
-				analytics._trim_or_null(s.product_name) AS product_name, analytics._trim_or_null(s.category) AS category,
-				analytics._trim_or_null(s.subcategory) AS subcategory, analytics.try_numeric(s.unit_cost, 12, 2) AS unit_cost,
-				analytics.try_numeric(s.unit_price, 12, 2) AS unit_price, analytics._trim_or_null(s.supplier_id) AS supplier_id,
-				analytics.try_bool(s.active) AS active) x
-		ORDER BY s.source_row;
-		st := analytics._load_stage(run, 'products', '{product_id}');
-		mg := analytics._load_merge('pg_temp.load_products', 'analytics.dim_product', 'product_id',
-			'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}',
-			'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}');
-		counts := counts || jsonb_build_object('products', st || mg);
-
-		CREATE TEMP TABLE load_stores ON COMMIT DROP AS
-		SELECT x.*, CASE
-				WHEN x.store_id IS NULL THEN 'missing store_id'
-				WHEN analytics._too_long('store_id', x.store_id) IS NOT NULL THEN analytics._too_long('store_id', x.store_id)
-				WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
-				WHEN x.open_date IS NULL AND analytics._trim_or_null(s.open_date) IS NOT NULL
-					THEN format('open_date %L is not a date', s.open_date) || iso
-				WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
-			END AS reason
-		FROM analytics.stg_stores s,
-			LATERAL (SELECT s.source_row, analytics._trim_or_null(s.store_id) AS store_id,
-				analytics._trim_or_null(s.store_name) AS store_name, analytics._trim_or_null(s.city) AS city,
-				analytics._trim_or_null(s.state) AS state, analytics._trim_or_null(s.region) AS region,
-				analytics._trim_or_null(s.country) AS country, analytics._trim_or_null(s.manager) AS manager,
-				(analytics.try_timestamptz(s.open_date) AT TIME ZONE 'UTC')::date AS open_date,
-				analytics.try_bool(s.active) AS active) x
-		ORDER BY s.source_row;
-		st := analytics._load_stage(run, 'stores', '{store_id}');
-		mg := analytics._load_merge('pg_temp.load_stores', 'analytics.dim_store', 'store_id',
-			'{store_name,city,state,region,country,manager,open_date,active}',
-			'{store_name,city,state,region,country,manager,open_date,active}');
-		counts := counts || jsonb_build_object('stores', st || mg);
-
-		CREATE TEMP TABLE load_channels ON COMMIT DROP AS
-		SELECT x.*, CASE
-				WHEN x.channel_id IS NULL THEN 'missing channel_id'
-				WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
-				WHEN x.fee_percent IS NULL AND analytics._trim_or_null(s.fee_percent) IS NULL THEN 'missing fee_percent'
-				WHEN x.fee_percent IS NULL OR x.fee_percent < 0 OR x.fee_percent > 100
-					THEN format('fee_percent %L is not a number from 0 to 100', s.fee_percent)
-				WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
-			END AS reason
-		FROM analytics.stg_channels s,
-			LATERAL (SELECT s.source_row, analytics._trim_or_null(s.channel_id) AS channel_id,
-				analytics._trim_or_null(s.channel_name) AS channel_name, analytics._trim_or_null(s.channel_type) AS channel_type,
-				analytics.try_numeric(s.fee_percent, 5, 2) AS fee_percent, analytics.try_bool(s.active) AS active) x
-		ORDER BY s.source_row;
-		st := analytics._load_stage(run, 'channels', '{channel_id}');
-		mg := analytics._load_merge('pg_temp.load_channels', 'analytics.dim_channel', 'channel_id',
-			'{channel_name,channel_type,fee_percent,active}', '{channel_name,channel_type,fee_percent,active}');
-		counts := counts || jsonb_build_object('channels', st || mg);
-
-		-- Customers: SCD type 2, versions keyed by (customer_id, updated_at).
-		CREATE TEMP TABLE load_customers ON COMMIT DROP AS
-		SELECT x.*, CASE
-				WHEN x.customer_id IS NULL THEN 'missing customer_id'
-				WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
-				WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
-				WHEN analytics._trim_or_null(s.updated_at) IS NULL THEN 'missing updated_at'
-				WHEN x.updated_at IS NULL THEN format('updated_at %L is not a date or timestamp', s.updated_at) || iso
-			END AS reason
-		FROM analytics.stg_customers s,
-			LATERAL (SELECT s.source_row, analytics._trim_or_null(s.customer_id) AS customer_id,
-				nullif(concat_ws(' ', analytics._trim_or_null(s.first_name), analytics._trim_or_null(s.last_name)), '') AS full_name,
-				analytics._trim_or_null(s.email) AS email, analytics._trim_or_null(s.phone) AS phone,
-				analytics._trim_or_null(s.city) AS city, analytics._trim_or_null(s.state) AS state,
-				analytics._trim_or_null(s.region) AS region, analytics._trim_or_null(s.country) AS country,
-				analytics._trim_or_null(s.segment) AS segment, analytics.try_timestamptz(s.updated_at) AS updated_at) x
-		ORDER BY s.source_row;
-		st := analytics._load_stage(run, 'customers', '{customer_id,updated_at}');
-		mg := analytics._load_customers(run);
-		counts := counts || jsonb_build_object('customers', st || mg);
-
-		-- Cities: from customers and stores (type 1: the newest customer
-		-- version, else a store, gives state, region and country).
-		INSERT INTO analytics.dim_city AS c (city, state, region, country)
-		SELECT DISTINCT ON (city) city, state, region, country
-		FROM (SELECT d.city, d.state, d.region, d.country, 1 AS pref, d.valid_from AS at
-				FROM analytics.dim_customer d WHERE d.city IS NOT NULL
-			UNION ALL
-			SELECT st.city, st.state, st.region, st.country, 0, '-infinity' FROM analytics.dim_store st WHERE st.city IS NOT NULL) x
-		ORDER BY city, pref DESC, at DESC
-		ON CONFLICT (city) DO UPDATE SET state = excluded.state, region = excluded.region, country = excluded.country
-		WHERE (c.state, c.region, c.country) IS DISTINCT FROM (excluded.state, excluded.region, excluded.country);
-
-		-- The customer version valid at a time, for keying the facts
-		CREATE TEMP TABLE load_versions ON COMMIT DROP AS SELECT * FROM analytics._customer_validity;
-		ANALYZE pg_temp.load_versions;
-
-		-- Sales. Each value is parsed once, in the scan of staging (y), and
-		-- the gross amount quantity x unit_price computed once (x) for the
-		-- checks and total_amount: over 2M lines every numeric operation
-		-- costs 0.1-0.2 s.
-		--
-		-- The scan of staging, the parsing and the joins with products,
-		-- stores and channels (y) run in parallel workers; the join with the
-		-- temporary load_versions, which workers cannot read, and the writing
-		-- stay in the leader. The planner does not see the parsing's cost and
-		-- finds the default cost of passing each row to the leader
-		-- (parallel_tuple_cost 0.1) too high; with 0.01, for these statements
-		-- only, it passes them: on 2 cores, parsing 2M lines took 8.9-13.5 s
-		-- serially (median 10.4), 5.9-7.9 s (median 7.5) with the parsing in
-		-- workers (3 rounds each); with the three joins there too, median 8.0
-		-- s against 8.6 s (6 rounds, in a slower hour).
-		PERFORM set_config('parallel_tuple_cost', '0.01', true);
-		CREATE TEMP TABLE load_sales ON COMMIT DROP AS
-		SELECT x.source_row, x.sale_id, x.order_id, x.sale_ts,
-			analytics.date_key(x.sale_ts) AS date_key,
-			v.customer_key, x.product_key, x.store_key, x.channel_key, x.payment_method,
-			x.quantity, x.unit_price, x.discount, x.gross - x.discount AS total_amount,
-			x.quantity * x.unit_cost AS cost_amount, x.status,
-			CASE
-				-- every rule met (the negation of every case below), cheaply:
-				-- prices and costs are numeric(12, 2), so a quantity under
-				-- 100 keeps both amounts under 1e12 without multiplying
-				WHEN x.sale_id IS NOT NULL AND x.order_id IS NOT NULL AND x.sale_ts IS NOT NULL
-					AND x.quantity > 0 AND x.unit_price >= 0 AND x.discount >= 0
-					AND x.discount <= x.gross AND (x.quantity < 100 OR x.gross < 1e12)
-					AND x.status IN ('completed', 'returned', 'cancelled')
-					AND v.customer_key IS NOT NULL AND x.product_key IS NOT NULL
-					AND (x.store_id IS NULL OR x.store_key IS NOT NULL)
-					AND (x.channel_id IS NULL OR x.channel_key IS NOT NULL)
-					AND (x.quantity < 100 OR x.quantity * x.unit_cost < 1e12)
-					AND analytics._too_long(NULL, x.sale_id) IS NULL AND analytics._too_long(NULL, x.order_id) IS NULL
-					AND analytics._too_long(NULL, x.payment_method) IS NULL THEN NULL
-				WHEN x.sale_id IS NULL THEN 'missing sale_id'
-				WHEN x.order_id IS NULL THEN 'missing order_id'
-				WHEN x.customer_id IS NULL THEN 'missing customer_id'
-				WHEN x.product_id IS NULL THEN 'missing product_id'
-				WHEN analytics._too_long('sale_id', x.sale_id) IS NOT NULL THEN analytics._too_long('sale_id', x.sale_id)
-				WHEN analytics._too_long('order_id', x.order_id) IS NOT NULL THEN analytics._too_long('order_id', x.order_id)
-				WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
-				WHEN analytics._too_long('product_id', x.product_id) IS NOT NULL THEN analytics._too_long('product_id', x.product_id)
-				WHEN analytics._too_long('store_id', x.store_id) IS NOT NULL THEN analytics._too_long('store_id', x.store_id)
-				WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
-				WHEN analytics._too_long('payment_method', x.payment_method) IS NOT NULL THEN analytics._too_long('payment_method', x.payment_method)
-				WHEN analytics._trim_or_null(x.raw_sale_ts) IS NULL THEN 'missing sale_ts'
-				WHEN x.sale_ts IS NULL THEN format('sale_ts %L is not a date or timestamp', x.raw_sale_ts) || iso
-				WHEN analytics._trim_or_null(x.raw_quantity) IS NULL THEN 'missing quantity'
-				WHEN x.quantity IS NULL THEN format('quantity %L is not a whole number', x.raw_quantity)
-				WHEN x.quantity <= 0 THEN format('quantity %s is not above 0', x.quantity)
-				WHEN analytics._trim_or_null(x.raw_unit_price) IS NULL THEN 'missing unit_price'
-				WHEN x.unit_price IS NULL THEN format('unit_price %L is not a number up to 9999999999.99', x.raw_unit_price)
-				WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
-				WHEN x.discount IS NULL THEN format('discount %L is not a number up to 9999999999.99', x.raw_discount)
-				WHEN x.discount < 0 THEN format('discount %s is negative', x.discount)
-				WHEN x.discount > x.gross
-					THEN format('discount %s exceeds quantity x unit_price (%s)', x.discount, x.gross)
-				WHEN x.gross >= 1e12
-					THEN format('quantity x unit_price (%s) is too large: amounts go up to 999999999999.99', x.gross)
-				WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
-				WHEN x.status NOT IN ('completed', 'returned', 'cancelled')
-					THEN format('status %L is not one of completed, returned, cancelled', x.raw_status)
-				WHEN v.customer_key IS NULL THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
-				WHEN x.product_key IS NULL THEN format('unknown product_id %L: not in the warehouse nor among the valid rows of this load', x.product_id)
-				WHEN x.store_id IS NOT NULL AND x.store_key IS NULL
-					THEN format('unknown store_id %L: not in the warehouse nor among the valid rows of this load', x.store_id)
-				WHEN x.channel_id IS NOT NULL AND x.channel_key IS NULL
-					THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
-				WHEN x.quantity * x.unit_cost >= 1e12
-					THEN format('quantity x unit_cost (%s) is too large: amounts go up to 999999999999.99', x.quantity * x.unit_cost)
-			END AS reason
-		FROM (SELECT y.*, y.quantity * y.unit_price AS gross
-			FROM (SELECT s.sale_ts AS raw_sale_ts, s.quantity AS raw_quantity, s.unit_price AS raw_unit_price, s.discount AS raw_discount, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.sale_id) AS sale_id, analytics._trim_or_null(s.order_id) AS order_id,
-				analytics.try_timestamptz(s.sale_ts) AS sale_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
-				analytics._trim_or_null(s.product_id) AS product_id, analytics._trim_or_null(s.store_id) AS store_id,
-				analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.payment_method) AS payment_method,
-				analytics.try_int(s.quantity) AS quantity, analytics.try_numeric(s.unit_price, 12, 2) AS unit_price,
-				CASE WHEN analytics._trim_or_null(s.discount) IS NULL THEN 0 ELSE analytics.try_numeric(s.discount, 12, 2) END AS discount,
-				-- lower() costs 0.3 s on 2M lines, most of them already in shape
-				CASE WHEN s.status IN ('completed', 'returned', 'cancelled') THEN s.status
-					ELSE lower(analytics._trim_or_null(s.status)) END AS status,
-				p.product_key, p.unit_cost, sto.store_key, ch.channel_key
-				FROM analytics.stg_sales s
-				LEFT JOIN analytics.dim_product p ON p.product_id = analytics._trim_or_null(s.product_id)
-				LEFT JOIN analytics.dim_store sto ON sto.store_id = analytics._trim_or_null(s.store_id)
-				LEFT JOIN analytics.dim_channel ch ON ch.channel_id = analytics._trim_or_null(s.channel_id)
-				OFFSET 0) y
-			OFFSET 0) x
-		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.sale_ts >= v.lo AND x.sale_ts < v.hi;
-		PERFORM set_config('parallel_tuple_cost', tuple_cost, true);
-		st := analytics._load_stage(run, 'sales', '{sale_id}');
-		-- payment methods and days in one pass (date_key is the UTC day of
-		-- sale_ts), grouped by both at once: one hash lookup per line instead
-		-- of one per grouping set (2M lines: 0.5-0.6 s instead of 0.7-1 s)
-		SELECT array_agg(DISTINCT k.payment_method) FILTER (WHERE k.payment_method IS NOT NULL),
-			array_agg(DISTINCT make_date(k.date_key / 10000, k.date_key / 100 % 100, k.date_key % 100))
-				FILTER (WHERE k.date_key IS NOT NULL)
-		INTO methods, days
-		FROM (SELECT l.payment_method, l.date_key FROM pg_temp.load_sales l
-			GROUP BY l.payment_method, l.date_key) k;
-		INSERT INTO analytics.dim_payment (payment_method)
-		SELECT m FROM unnest(methods) AS u(m)
-		ON CONFLICT (payment_method) DO NOTHING;
-		PERFORM analytics._dim_date_add(days);
-		-- the days whose sales change (for the KPI summaries): the new days and,
-		-- for corrected sales, the old ones
-		CREATE TEMP TABLE load_days ON COMMIT DROP AS
-		SELECT f.date_key FROM analytics.fact_sales f JOIN pg_temp.load_sales l ON l.sale_id = f.sale_id
-		WHERE f.date_key <> l.date_key;
-		INSERT INTO pg_temp.load_days SELECT to_char(d, 'YYYYMMDD')::int FROM unnest(days) AS u(d);
-		mg := analytics._load_merge('(SELECT l.*, d.payment_key FROM pg_temp.load_sales l
-			LEFT JOIN analytics.dim_payment d ON d.payment_method = l.payment_method)', 'analytics.fact_sales', 'sale_id',
-			'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,cost_amount,status}',
-			'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,status}',
-			true);
-		counts := counts || jsonb_build_object('sales', st || mg);
-
-		-- Payments (parsed in parallel as sales are).
-		PERFORM set_config('parallel_tuple_cost', '0.01', true);
-		CREATE TEMP TABLE load_payments ON COMMIT DROP AS
-		SELECT x.source_row, x.transaction_id, x.txn_ts,
-			analytics.date_key(x.txn_ts) AS date_key,
-			v.customer_key, ch.channel_key, x.city, x.amount, x.status, x.processing_time,
-			CASE WHEN x.processing_time < 2 THEN 'fast' WHEN x.processing_time <= 5 THEN 'medium'
-				WHEN x.processing_time > 5 THEN 'slow' END AS processing_delay_bucket,
-			ch.fee_percent,
-			CASE WHEN x.status = 'success' THEN round(x.amount * ch.fee_percent / 100, 4) ELSE 0 END AS revenue,
-			CASE
-				WHEN x.transaction_id IS NULL THEN 'missing transaction_id'
-				WHEN x.channel_id IS NULL THEN 'missing channel_id'
-				WHEN analytics._too_long('transaction_id', x.transaction_id) IS NOT NULL THEN analytics._too_long('transaction_id', x.transaction_id)
-				WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
-				WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
-				WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
-				WHEN analytics._trim_or_null(x.raw_txn_ts) IS NULL THEN 'missing txn_ts'
-				WHEN x.txn_ts IS NULL THEN format('txn_ts %L is not a date or timestamp', x.raw_txn_ts) || iso
-				WHEN analytics._trim_or_null(x.raw_amount) IS NULL THEN 'missing amount'
-				WHEN x.amount IS NULL THEN format('amount %L is not a number up to 999999999999.99', x.raw_amount)
-				WHEN x.amount <= 0 THEN format('amount %s is not above 0', x.amount)
-				WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
-				WHEN x.status NOT IN ('success', 'failed') THEN format('status %L is not one of success, failed', x.raw_status)
-				WHEN x.processing_time IS NULL AND analytics._trim_or_null(x.raw_processing_time) IS NOT NULL
-					THEN format('processing_time %L is not a number of seconds up to 9999999.999', x.raw_processing_time)
-				WHEN x.processing_time < 0 THEN format('processing_time %s is negative', x.processing_time)
-				WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
-					THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
-				WHEN ch.channel_key IS NULL THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
-			END AS reason
-		FROM (SELECT s.txn_ts AS raw_txn_ts, s.amount AS raw_amount, s.status AS raw_status, s.processing_time AS raw_processing_time, s.source_row, analytics._trim_or_null(s.transaction_id) AS transaction_id,
-				analytics.try_timestamptz(s.txn_ts) AS txn_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
-				analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.city) AS city,
-				analytics.try_numeric(s.amount, 14, 2) AS amount, lower(analytics._trim_or_null(s.status)) AS status,
-				analytics.try_numeric(s.processing_time, 10, 3) AS processing_time
-				FROM analytics.stg_payments s
-				OFFSET 0) x
-		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.txn_ts >= v.lo AND x.txn_ts < v.hi
-		LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
-		PERFORM set_config('parallel_tuple_cost', tuple_cost, true);
-		st := analytics._load_stage(run, 'payments', '{transaction_id}');
-		INSERT INTO analytics.dim_city (city)
-		SELECT DISTINCT city FROM pg_temp.load_payments WHERE city IS NOT NULL
-		ON CONFLICT (city) DO NOTHING;
-		PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (txn_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_payments));
-		INSERT INTO pg_temp.load_days
-		SELECT f.date_key FROM analytics.fact_payments f JOIN pg_temp.load_payments l ON l.transaction_id = f.transaction_id
-		WHERE f.date_key <> l.date_key
-		UNION SELECT date_key FROM pg_temp.load_payments;
-		mg := analytics._load_merge('(SELECT l.*, d.city_key FROM pg_temp.load_payments l
-			LEFT JOIN analytics.dim_city d ON d.city = l.city)', 'analytics.fact_payments', 'transaction_id',
-			'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket,fee_percent,revenue}',
-			'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket}', true);
-		counts := counts || jsonb_build_object('payments', st || mg);
-
-		-- Interactions (parsed in parallel as sales are).
-		PERFORM set_config('parallel_tuple_cost', '0.01', true);
-		CREATE TEMP TABLE load_interactions ON COMMIT DROP AS
-		SELECT x.source_row, x.interaction_id, x.interaction_ts,
-			analytics.date_key(x.interaction_ts) AS date_key,
-			v.customer_key, ch.channel_key, x.interaction_type, x.duration_seconds, x.status,
-			CASE
-				WHEN x.interaction_id IS NULL THEN 'missing interaction_id'
-				WHEN analytics._too_long('interaction_id', x.interaction_id) IS NOT NULL THEN analytics._too_long('interaction_id', x.interaction_id)
-				WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
-				WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
-				WHEN analytics._trim_or_null(x.raw_interaction_ts) IS NULL THEN 'missing interaction_ts'
-				WHEN x.interaction_ts IS NULL THEN format('interaction_ts %L is not a date or timestamp', x.raw_interaction_ts) || iso
-				WHEN x.duration_seconds IS NULL AND analytics._trim_or_null(x.raw_duration) IS NOT NULL
-					THEN format('duration %L is not a number of seconds up to 999999999.999', x.raw_duration)
-				WHEN x.duration_seconds < 0 THEN format('duration %s is negative', x.duration_seconds)
-				WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
-				WHEN x.status NOT IN ('resolved', 'unresolved', 'abandoned')
-					THEN format('status %L is not one of resolved, unresolved, abandoned', x.raw_status)
-				WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
-					THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
-				WHEN x.channel_id IS NOT NULL AND ch.channel_key IS NULL
-					THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
-			END AS reason
-		FROM (SELECT s.interaction_ts AS raw_interaction_ts, s.duration AS raw_duration, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.interaction_id) AS interaction_id,
-				analytics.try_timestamptz(s.interaction_ts) AS interaction_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
-				analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.interaction_type) AS interaction_type,
-				analytics.try_numeric(s.duration, 12, 3) AS duration_seconds, lower(analytics._trim_or_null(s.status)) AS status
-				FROM analytics.stg_interactions s
-				OFFSET 0) x
-		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.interaction_ts >= v.lo AND x.interaction_ts < v.hi
-		LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
-		PERFORM set_config('parallel_tuple_cost', tuple_cost, true);
-		st := analytics._load_stage(run, 'interactions', '{interaction_id}');
-		PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (interaction_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_interactions));
-		mg := analytics._load_merge('pg_temp.load_interactions', 'analytics.fact_interactions', 'interaction_id',
-			'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}',
-			'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}', true);
-		counts := counts || jsonb_build_object('interactions', st || mg);
-
-		-- KPI summaries: refresh the days touched, as runs of consecutive
-		-- days, planned with the calendar's new days counted (planned for a
-		-- calendar a few days long, the refresh of a year of new sales took
-		-- nested loops over every one of them)
-		ANALYZE analytics.dim_date;
-		PERFORM analytics.refresh_retail_summaries(min(day), max(day))
-		FROM (SELECT d.full_date AS day, d.full_date - (row_number() OVER (ORDER BY d.full_date))::int AS island
-			FROM analytics.dim_date d WHERE d.date_key IN (SELECT k.date_key FROM pg_temp.load_days k)) x
-		GROUP BY island;
-
-		DROP TABLE pg_temp.load_days, pg_temp.load_products, pg_temp.load_stores, pg_temp.load_channels, pg_temp.load_customers,
-			pg_temp.load_versions, pg_temp.load_sales, pg_temp.load_payments, pg_temp.load_interactions;
-		TRUNCATE analytics.stg_customers, analytics.stg_products, analytics.stg_stores, analytics.stg_channels,
-			analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions RESTART IDENTITY;
-
-		-- counts: entity -> {rows_in, rejected, duplicates, inserted, updated, unchanged}
-		UPDATE analytics.load_runs r SET finished_at = clock_timestamp(), status = 'succeeded',
-			rows_in = t.rows_in, inserted = t.inserted, updated = t.updated, unchanged = t.unchanged,
-			duplicates = t.duplicates, rejected = t.rejected
-		FROM (SELECT sum((c.value->>0)::bigint) AS rows_in, sum((c.value->>1)::bigint) AS rejected,
-				sum((c.value->>2)::bigint) AS duplicates, sum((c.value->>3)::bigint) AS inserted,
-				sum((c.value->>4)::bigint) AS updated, sum((c.value->>5)::bigint) AS unchanged
-			FROM jsonb_each(counts) c) t
-		WHERE r.run_id = run;
+		counts := counts || jsonb_build_object('products', analytics._load_products(run));
+		counts := counts || jsonb_build_object('stores', analytics._load_stores(run));
+		counts := counts || jsonb_build_object('channels', analytics._load_channels(run));
+		counts := counts || jsonb_build_object('customers', analytics._load_customers(run));
+		PERFORM analytics._load_cities();
+		PERFORM analytics._load_versions();
+		counts := counts || jsonb_build_object('sales', analytics._load_sales(run));
+		counts := counts || jsonb_build_object('payments', analytics._load_payments(run));
+		counts := counts || jsonb_build_object('interactions', analytics._load_interactions(run));
+		PERFORM analytics._load_days(run);
+		PERFORM analytics._load_finish(run, counts);
 	EXCEPTION WHEN OTHERS OR query_canceled THEN
 		-- Everything since BEGIN is rolled back, locks included: warehouse and
 		-- staging are as they were, and the run's row is gone. A background
@@ -1394,6 +1668,8 @@ BEGIN
 			err_hint = PG_EXCEPTION_HINT, err_state = RETURNED_SQLSTATE, err_schema = SCHEMA_NAME,
 			err_table = TABLE_NAME, err_column = COLUMN_NAME, err_constraint = CONSTRAINT_NAME,
 			err_datatype = PG_DATATYPE_NAME;
+		-- a run that failed or was cancelled before it held the lock
+		run := coalesce(run, nextval('analytics.load_runs_run_id_seq'));
 		recorded := analytics._record_failed_run(run, started,
 			format('%s (SQLSTATE %s)', err_message, err_state) || coalesce(': ' || nullif(err_detail, ''), ''),
 			err_state = '57014');
@@ -1426,7 +1702,24 @@ REVOKE ALL ON FUNCTION analytics.load_warehouse() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics.load_warehouse() TO analytics_admin;
 REVOKE ALL ON FUNCTION analytics._load_stage(bigint, text, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION analytics._load_merge(text, regclass, text, text[], text[], boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_products(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_stores(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_channels(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION analytics._load_customers(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_customer_rows(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_customer_history() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_customer_counts() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_customer_replace() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_cities() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_versions() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_parse_sales() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_sales(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_parse_payments() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_payments(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_parse_interactions() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_interactions(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_days(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_finish(bigint, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics._dim_date_add(date[]) TO analytics_admin;
 
 SELECT pg_catalog.pg_extension_config_dump('analytics.stg_customers', '');
@@ -1463,6 +1756,7 @@ SELECT pg_catalog.pg_extension_config_dump('analytics.fact_interactions', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.load_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.load_runs_run_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.load_rejects', '');
+SELECT pg_catalog.pg_extension_config_dump('analytics.load_run_days', '');
 
 -- Staging is written by loaders (admins), the calendar read by BI.
 REVOKE ALL ON FUNCTION analytics.fill_dim_date(date, date) FROM PUBLIC;
@@ -1481,4 +1775,4 @@ GRANT SELECT ON analytics.dim_date, analytics.dim_customer, analytics.dim_produc
 	analytics.dim_channel, analytics.dim_payment, analytics.dim_city, analytics.fact_sales,
 	analytics.fact_payments, analytics.fact_interactions TO analytics_reader, analytics_admin;
 GRANT INSERT ON analytics.dim_date TO analytics_admin;
-GRANT SELECT ON analytics.load_runs, analytics.load_rejects, analytics.customer_source_rows TO analytics_admin;
+GRANT SELECT ON analytics.load_runs, analytics.load_rejects, analytics.load_run_days, analytics.customer_source_rows TO analytics_admin;

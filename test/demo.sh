@@ -106,6 +106,11 @@ $PSQL -d "$DEMO_DB" -P footer=off <<'SQL'
 SELECT * FROM analytics.generate_demo_sales();
 \echo 'Loaded (analytics.load_warehouse: rows_in = inserted + updated + unchanged + duplicates + rejected)'
 SELECT * FROM analytics.load_warehouse();
+\echo 'KPI summaries refreshed for the loaded days (analytics.refresh_retail_summaries(): runs of consecutive days)'
+SELECT * FROM analytics.refresh_retail_summaries();
+\echo 'The refresh scheduled every 5 minutes, for the next loads (analytics.schedule_kpi_refresh)'
+SELECT analytics.schedule_kpi_refresh() IS NOT NULL AS kpi_refresh_scheduled \gset
+SELECT jobname, schedule, command FROM cron.job ORDER BY jobname;
 \echo 'Quarantined rows by reason (analytics.load_rejects; values elided)'
 SELECT entity, regexp_replace(reason, '''[^'']*''', '''...''', 'g') AS reason, count(*) AS rows
 FROM analytics.load_rejects GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 10;

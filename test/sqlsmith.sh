@@ -66,6 +66,7 @@ $PSQL -d "$DB" <<-SQL
 	SELECT count(*) FROM analytics.ensure_partitions();
 	SELECT * FROM analytics.generate_demo_sales();
 	SELECT * FROM analytics.load_warehouse();
+	SELECT count(*) FROM analytics.refresh_retail_summaries();
 	ANALYZE;
 	DROP ROLE IF EXISTS $SMITH_ROLE;
 	CREATE ROLE $SMITH_ROLE LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;

@@ -2067,3 +2067,1953 @@ GRANT EXECUTE ON FUNCTION analytics.generate_demo_events(int, int, int, date) TO
 COMMENT ON COLUMN analytics.load_runs.finished_at IS 'When the run finished, failed or was cancelled (clock time); NULL while it runs';
 COMMENT ON COLUMN analytics.load_runs.status IS 'running, succeeded, failed or cancelled';
 COMMENT ON COLUMN analytics.load_runs.error IS 'For a failed or cancelled run, the error message with its SQLSTATE and detail; NULL otherwise';
+
+-- Issue 13, point 5 (the house): magic numbers named, the long functions
+-- in named steps, the loader no longer refreshing the KPI summaries.
+
+-- Named constants: retry_rejected's batch size.
+CREATE OR REPLACE FUNCTION analytics.retry_rejected()
+RETURNS TABLE (accepted int, duplicates int, still_rejected int)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	-- rejected events taken per round, validated again by one _ingest call:
+	-- bounds the JSON array a round builds and the rows one statement moves
+	batch_size CONSTANT int := 10000;
+	last_id bigint;
+	max_id bigint;
+	batch jsonb;
+	recv timestamptz[];
+	r record;
+BEGIN
+	accepted := 0;
+	duplicates := 0;
+	still_rejected := 0;
+	-- Those still refused come back with new ids: stop at today's last one.
+	SELECT pg_catalog.max(id) INTO max_id FROM analytics.rejected_events;
+	last_id := 0;
+	WHILE last_id < max_id LOOP
+		WITH taken AS (
+			DELETE FROM analytics.rejected_events x
+			WHERE x.id IN (SELECT y.id FROM analytics.rejected_events y
+						   WHERE y.id > last_id AND y.id <= max_id ORDER BY y.id LIMIT batch_size)
+			RETURNING x.id, x.received_at, x.payload
+		)
+		SELECT pg_catalog.jsonb_agg(t.payload ORDER BY t.id), pg_catalog.array_agg(t.received_at ORDER BY t.id),
+			pg_catalog.max(t.id)
+		INTO batch, recv, last_id
+		FROM taken t;
+		EXIT WHEN batch IS NULL;
+		SELECT * INTO r FROM analytics._ingest(batch, recv);
+		accepted := accepted + r.accepted;
+		duplicates := duplicates + r.duplicates;
+		still_rejected := still_rejected + r.rejected;
+	END LOOP;
+	RETURN NEXT;
+END
+$$;
+
+-- _load_merge: the thresholds of the index rebuild named.
+CREATE OR REPLACE FUNCTION analytics._load_merge(source text, target regclass, natural_key text, columns text[],
+	compared text[], bulk boolean DEFAULT false)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	-- a bulk load rebuilds the table's non-unique indexes when it adds at
+	-- least rebuild_min_rows rows and more than rebuild_min_share of the rows
+	-- the table had: below that, updating them row by row costs less than
+	-- building them again from the whole table
+	rebuild_min_rows CONSTANT bigint := 10000;
+	rebuild_min_share CONSTANT real := 0.25;
+	-- and its primary key and unique constraints too when it adds more than
+	-- rebuild_unique_share times the rows the table had
+	rebuild_unique_share CONSTANT real := 2;
+	total bigint;
+	inserted bigint;
+	updated bigint;
+	had real;
+	large boolean := false;
+	rebuild text[] := '{}';
+	drop_unique text[] := '{}';
+	def text;
+	role text := current_setting('session_replication_role');
+	space text := current_setting('default_tablespace');
+BEGIN
+	EXECUTE format('SELECT count(*) FROM %s t', source) INTO total;
+	IF bulk THEN
+		PERFORM set_config('session_replication_role', 'replica', true);
+		had := (SELECT greatest(c.reltuples, 0) FROM pg_class c WHERE c.oid = target);
+		large := total >= rebuild_min_rows AND total > rebuild_min_share * had;
+	END IF;
+	IF large THEN
+		-- the statements that rebuild each index (with its constraint, if
+		-- any) as it was: the tablespace through default_tablespace (a
+		-- TABLESPACE clause cannot follow the WHERE of a partial index), the
+		-- comments, the clustering, the replica identity
+		WITH r AS (
+			SELECT i.indexrelid, con.conname,
+				ARRAY[format('SET LOCAL default_tablespace = %s', coalesce(quote_ident(ts.spcname), '''''')),
+					pg_get_indexdef(i.indexrelid)]
+				|| CASE WHEN con.oid IS NOT NULL THEN ARRAY[format('ALTER TABLE %s ADD CONSTRAINT %I %s USING INDEX %I%s%s',
+					target, con.conname, CASE con.contype WHEN 'p' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END, c.relname,
+					CASE WHEN con.condeferrable THEN ' DEFERRABLE' END,
+					CASE WHEN con.condeferred THEN ' INITIALLY DEFERRED' END)] ELSE '{}' END
+				|| CASE WHEN obj_description(con.oid, 'pg_constraint') IS NOT NULL THEN ARRAY[format(
+					'COMMENT ON CONSTRAINT %I ON %s IS %L', con.conname, target, obj_description(con.oid, 'pg_constraint'))] ELSE '{}' END
+				|| CASE WHEN obj_description(i.indexrelid, 'pg_class') IS NOT NULL THEN ARRAY[format(
+					'COMMENT ON INDEX %s IS %L', i.indexrelid::regclass, obj_description(i.indexrelid, 'pg_class'))] ELSE '{}' END
+				|| CASE WHEN i.indisclustered THEN ARRAY[format('ALTER TABLE %s CLUSTER ON %I', target, c.relname)] ELSE '{}' END
+				|| CASE WHEN i.indisreplident THEN ARRAY[format('ALTER TABLE %s REPLICA IDENTITY USING INDEX %I',
+					target, c.relname)] ELSE '{}' END AS statements
+			FROM pg_index i
+			JOIN pg_class c ON c.oid = i.indexrelid
+			LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace
+			LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u')
+			WHERE i.indrelid = target AND i.indisvalid AND NOT i.indisexclusion
+				-- unique: only a constraint's index, only when the load more
+				-- than doubles the table
+				AND (NOT i.indisunique OR (con.oid IS NOT NULL AND total > rebuild_unique_share * had))
+				-- nothing depends on the index or the constraint but each other
+				AND NOT EXISTS (SELECT FROM pg_depend d
+					WHERE (d.refclassid = 'pg_class'::regclass AND d.refobjid = i.indexrelid
+							AND NOT (d.classid = 'pg_constraint'::regclass AND d.objid IS NOT DISTINCT FROM con.oid))
+						OR (d.refclassid = 'pg_constraint'::regclass AND d.refobjid = con.oid
+							AND NOT (d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid)))
+		)
+		SELECT (SELECT coalesce(array_agg(x.s ORDER BY r.indexrelid, x.n), '{}')
+				FROM r, unnest(r.statements) WITH ORDINALITY AS x(s, n)),
+			(SELECT 'DROP INDEX ' || string_agg(r.indexrelid::regclass::text, ', ') FROM r WHERE r.conname IS NULL),
+			(SELECT coalesce(array_agg(format('ALTER TABLE %s DROP CONSTRAINT %I', target, r.conname)), '{}')
+				FROM r WHERE r.conname IS NOT NULL)
+		INTO rebuild, def, drop_unique;
+		-- non-unique indexes go before the update, which would maintain them
+		IF def IS NOT NULL THEN
+			EXECUTE def;
+		END IF;
+	END IF;
+	EXECUTE format('UPDATE %1$s d SET (%3$s) = ROW(%4$s) FROM %2$s t
+		WHERE d.%5$I = t.%5$I AND (%6$s) IS DISTINCT FROM (%7$s)',
+		target, source,
+		(SELECT string_agg(format('%I', c), ', ') FROM unnest(columns) AS c),
+		(SELECT string_agg(format('t.%I', c), ', ') FROM unnest(columns) AS c),
+		natural_key,
+		(SELECT string_agg(format('d.%I', c), ', ') FROM unnest(compared) AS c),
+		(SELECT string_agg(format('t.%I', c), ', ') FROM unnest(compared) AS c));
+	GET DIAGNOSTICS updated = ROW_COUNT;
+	FOREACH def IN ARRAY drop_unique LOOP
+		EXECUTE def;
+	END LOOP;
+	EXECUTE format('INSERT INTO %1$s (%3$I, %4$s) SELECT t.%3$I, %5$s FROM %2$s t
+		WHERE NOT EXISTS (SELECT FROM %1$s d WHERE d.%3$I = t.%3$I)',
+		target, source, natural_key,
+		(SELECT string_agg(format('%I', c), ', ') FROM unnest(columns) AS c),
+		(SELECT string_agg(format('t.%I', c), ', ') FROM unnest(columns) AS c));
+	GET DIAGNOSTICS inserted = ROW_COUNT;
+	IF large THEN
+		FOREACH def IN ARRAY rebuild LOOP
+			EXECUTE def;
+		END LOOP;
+		PERFORM set_config('default_tablespace', space, true);
+		EXECUTE format('ANALYZE %s', target);
+	END IF;
+	IF bulk THEN
+		PERFORM set_config('session_replication_role', role, true);
+	END IF;
+	RETURN ARRAY[inserted, updated, total - inserted - updated];
+END
+$$;
+
+-- The KPI views' ratio cap, one function instead of six literals.
+CREATE FUNCTION analytics._max_ratio()
+RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN 10000000;
+COMMENT ON FUNCTION analytics._max_ratio() IS 'Internal to the KPI views: 10^7, the largest cost / revenue ratio a profit margin and the largest change / previous revenue ratio a growth percentage is computed for (beyond it the numeric(12, 2) percentage would not fit, and it is NULL)';
+CREATE OR REPLACE VIEW analytics.kpi_daily AS
+SELECT g.day,
+	g.revenue::numeric(16, 2) AS revenue,
+	g.orders,
+	g.units,
+	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
+	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
+		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
+	g.customers,
+	(SELECT pg_catalog.count(*) FROM analytics.customer_first_purchase p
+		WHERE p.first_day = g.day) AS new_customers,
+	(SELECT (COALESCE(pg_catalog.sum(t.sales_revenue), 0)
+			/ LEAST(7, g.day - (SELECT x.full_date FROM analytics.dim_date x
+				WHERE x.date_key = (SELECT pg_catalog.min(y.date_key) FROM analytics.fact_sales y)) + 1)
+		)::numeric(16, 2)
+		FROM analytics.retail_daily_totals t
+		WHERE t.day > g.day - 7 AND t.day <= g.day) AS revenue_7d_avg
+FROM (
+	SELECT d.full_date AS day,
+		pg_catalog.sum(f.total_amount) AS revenue,
+		CASE WHEN pg_catalog.count(f.cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(f.cost_amount) END AS cost,
+		pg_catalog.count(DISTINCT f.order_id) AS orders,
+		pg_catalog.sum(f.quantity) AS units,
+		pg_catalog.count(DISTINCT c.customer_id) AS customers
+	FROM analytics.fact_sales f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
+	WHERE f.status = 'completed'
+	GROUP BY d.full_date
+) g;
+CREATE OR REPLACE VIEW analytics.sales_monthly AS
+SELECT g.month,
+	g.revenue::numeric(16, 2) AS revenue,
+	g.orders,
+	g.units,
+	g.customers,
+	(SELECT pg_catalog.count(*) FROM analytics.customer_first_purchase p
+		WHERE p.first_day >= g.month AND p.first_day < (g.month + '1 month'::interval)::date) AS new_customers,
+	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
+	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
+		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
+	pm.revenue::numeric(16, 2) AS prev_month_revenue,
+	(CASE WHEN pm.revenue <> 0 AND pg_catalog.abs(g.revenue - pm.revenue) <= pg_catalog.abs(pm.revenue) * analytics._max_ratio()
+		THEN 100 * (g.revenue - pm.revenue) / pm.revenue END)::numeric(12, 2) AS mom_growth_pct
+FROM (
+	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month,
+		pg_catalog.sum(f.total_amount) AS revenue,
+		CASE WHEN pg_catalog.count(f.cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(f.cost_amount) END AS cost,
+		pg_catalog.count(DISTINCT f.order_id) AS orders,
+		pg_catalog.sum(f.quantity) AS units,
+		pg_catalog.count(DISTINCT c.customer_id) AS customers
+	FROM analytics.fact_sales f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
+	WHERE f.status = 'completed'
+	GROUP BY d.year, d.month
+) g
+CROSS JOIN LATERAL (
+	SELECT COALESCE(pg_catalog.sum(t.sales_revenue), 0) AS revenue
+	FROM analytics.retail_daily_totals t
+	WHERE t.day >= (g.month - '1 month'::interval)::date AND t.day < g.month
+) pm;
+CREATE OR REPLACE VIEW analytics.category_sales AS
+SELECT g.month, g.category, g.subcategory,
+	g.revenue::numeric(16, 2) AS revenue,
+	g.units,
+	g.orders,
+	g.customers,
+	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
+		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
+	(SELECT (CASE WHEN pg_catalog.sum(t.sales_revenue) > 0 AND g.revenue <= pg_catalog.sum(t.sales_revenue)
+			AND g.revenue >= 0
+		THEN 100 * g.revenue / pg_catalog.sum(t.sales_revenue) END)::numeric(7, 2)
+		FROM analytics.retail_daily_totals t
+		WHERE t.day >= g.month AND t.day < (g.month + '1 month'::interval)::date) AS revenue_share_pct
+FROM (
+	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month, p.category, p.subcategory,
+		pg_catalog.sum(f.total_amount) AS revenue,
+		CASE WHEN pg_catalog.count(f.cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(f.cost_amount) END AS cost,
+		pg_catalog.sum(f.quantity) AS units,
+		pg_catalog.count(DISTINCT f.order_id) AS orders,
+		pg_catalog.count(DISTINCT c.customer_id) AS customers
+	FROM analytics.fact_sales f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	JOIN analytics.dim_product p ON p.product_key = f.product_key
+	LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
+	WHERE f.status = 'completed'
+	GROUP BY d.year, d.month, p.category, p.subcategory
+) g;
+CREATE OR REPLACE VIEW analytics.product_performance AS
+SELECT g.month, g.product_id, g.product_name, g.category, g.subcategory,
+	g.units,
+	g.revenue::numeric(16, 2) AS revenue,
+	g.cost::numeric(16, 2) AS cost,
+	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
+		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
+	g.discount::numeric(16, 2) AS discount,
+	g.lines,
+	g.returned_lines,
+	g.cancelled_lines,
+	(CASE WHEN g.completed_lines + g.returned_lines > 0
+		THEN 100.0 * g.returned_lines / (g.completed_lines + g.returned_lines) END)::numeric(7, 2) AS return_rate,
+	(100.0 * g.cancelled_lines / g.lines)::numeric(7, 2) AS cancellation_rate
+FROM (
+	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month,
+		p.product_id, p.product_name, p.category, p.subcategory,
+		COALESCE(pg_catalog.sum(f.quantity) FILTER (WHERE f.status = 'completed'), 0) AS units,
+		COALESCE(pg_catalog.sum(f.total_amount) FILTER (WHERE f.status = 'completed'), 0) AS revenue,
+		CASE WHEN pg_catalog.count(f.cost_amount) FILTER (WHERE f.status = 'completed')
+				= pg_catalog.count(*) FILTER (WHERE f.status = 'completed')
+			THEN COALESCE(pg_catalog.sum(f.cost_amount) FILTER (WHERE f.status = 'completed'), 0) END AS cost,
+		COALESCE(pg_catalog.sum(f.discount) FILTER (WHERE f.status = 'completed'), 0) AS discount,
+		pg_catalog.count(*) AS lines,
+		pg_catalog.count(*) FILTER (WHERE f.status = 'completed') AS completed_lines,
+		pg_catalog.count(*) FILTER (WHERE f.status = 'returned') AS returned_lines,
+		pg_catalog.count(*) FILTER (WHERE f.status = 'cancelled') AS cancelled_lines
+	FROM analytics.fact_sales f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	JOIN analytics.dim_product p ON p.product_key = f.product_key
+	GROUP BY d.year, d.month, p.product_key
+) g;
+CREATE OR REPLACE VIEW analytics.discount_analysis AS
+SELECT g.month, g.discount_band, g.band_order,
+	g.lines,
+	g.orders,
+	g.units,
+	g.gross_sales::numeric(16, 2) AS gross_sales,
+	g.discount::numeric(16, 2) AS discount,
+	g.revenue::numeric(16, 2) AS revenue,
+	(CASE WHEN g.gross_sales > 0 AND g.discount <= g.gross_sales
+		THEN 100 * g.discount / g.gross_sales END)::numeric(7, 2) AS avg_discount_pct,
+	(g.units::numeric / g.lines)::numeric(12, 2) AS avg_units_per_line,
+	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
+		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct
+FROM (
+	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month, b.discount_band, b.band_order,
+		pg_catalog.count(*) AS lines,
+		pg_catalog.count(DISTINCT f.order_id) AS orders,
+		pg_catalog.sum(f.quantity) AS units,
+		pg_catalog.sum(f.quantity * f.unit_price) AS gross_sales,
+		pg_catalog.sum(f.discount) AS discount,
+		pg_catalog.sum(f.total_amount) AS revenue,
+		CASE WHEN pg_catalog.count(f.cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(f.cost_amount) END AS cost
+	FROM analytics.fact_sales f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	CROSS JOIN LATERAL (
+		SELECT CASE WHEN f.discount = 0 THEN 'none'
+				WHEN f.discount < 0.10 * f.quantity * f.unit_price THEN '0-10%'
+				WHEN f.discount < 0.20 * f.quantity * f.unit_price THEN '10-20%'
+				WHEN f.discount < 0.30 * f.quantity * f.unit_price THEN '20-30%'
+				ELSE '30%+' END AS discount_band,
+			CASE WHEN f.discount = 0 THEN 1
+				WHEN f.discount < 0.10 * f.quantity * f.unit_price THEN 2
+				WHEN f.discount < 0.20 * f.quantity * f.unit_price THEN 3
+				WHEN f.discount < 0.30 * f.quantity * f.unit_price THEN 4
+				ELSE 5 END::smallint AS band_order
+	) b
+	WHERE f.status = 'completed'
+	GROUP BY d.year, d.month, b.discount_band, b.band_order
+) g;
+
+-- The loader no longer refreshes the KPI summaries: it records the days
+-- each run changed, and refresh_retail_summaries() (no arguments) refreshes
+-- those of the runs since its last call; a run's id is drawn once it holds
+-- the staging lock.
+CREATE TABLE analytics.load_run_days (
+	run_id bigint NOT NULL REFERENCES analytics.load_runs,
+	day date NOT NULL,
+	PRIMARY KEY (run_id, day)
+);
+COMMENT ON TABLE analytics.load_run_days IS 'The UTC days whose sales or payments each successful analytics.load_warehouse run loaded (new, corrected or unchanged lines) or moved a corrected one from: the days analytics.refresh_retail_summaries() refreshes after the run';
+COMMENT ON COLUMN analytics.load_run_days.run_id IS 'The load run (analytics.load_runs.run_id)';
+COMMENT ON COLUMN analytics.load_run_days.day IS 'A UTC day with a sale or payment of the run, or the day a corrected one was on before';
+SELECT pg_catalog.pg_extension_config_dump('analytics.load_run_days', '');
+GRANT SELECT ON analytics.load_runs, analytics.load_rejects, analytics.load_run_days, analytics.customer_source_rows TO analytics_admin;
+COMMENT ON COLUMN analytics.load_runs.run_id IS 'Identity of the run, drawn once the run holds the staging lock (so successful runs commit in run_id order), or when it fails or is cancelled before';
+CREATE TABLE analytics.retail_summaries_watermark (
+	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+	last_run_id bigint NOT NULL,
+	refreshed_at timestamptz
+);
+COMMENT ON TABLE analytics.retail_summaries_watermark IS 'One row: the last load run (analytics.load_runs.run_id) whose days (analytics.load_run_days) analytics.refresh_retail_summaries() has refreshed, and when; no row before the first such refresh';
+COMMENT ON COLUMN analytics.retail_summaries_watermark.singleton IS 'Always true: the table holds one row';
+COMMENT ON COLUMN analytics.retail_summaries_watermark.last_run_id IS 'The summaries hold the days of every load run up to this run_id';
+COMMENT ON COLUMN analytics.retail_summaries_watermark.refreshed_at IS 'When a refresh last moved last_run_id (clock time, at the end of its work); NULL before any did';
+SELECT pg_catalog.pg_extension_config_dump('analytics.retail_summaries_watermark', '');
+GRANT SELECT, INSERT, UPDATE ON analytics.retail_summaries_watermark TO analytics_admin;
+CREATE OR REPLACE FUNCTION analytics.refresh_retail_summaries(from_date date, to_date date)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	-- the range as date_keys (YYYYMMDD, for the years 1 to 9999)
+	lo_key int := CASE WHEN from_date < '0001-01-01' THEN -2147483648 WHEN from_date > '9999-12-31' THEN 2147483647
+		ELSE to_char(from_date, 'YYYYMMDD')::int END;
+	hi_key int := CASE WHEN to_date < '0001-01-01' THEN -2147483648 WHEN to_date > '9999-12-31' THEN 2147483647
+		ELSE to_char(to_date, 'YYYYMMDD')::int END;
+BEGIN
+	PERFORM analytics._require_day_range('refresh_retail_summaries', from_date, to_date);
+	LOCK TABLE analytics.retail_daily_totals, analytics.customer_first_purchase IN SHARE ROW EXCLUSIVE MODE;
+
+	DELETE FROM analytics.retail_daily_totals t WHERE t.day >= from_date AND t.day <= to_date;
+	INSERT INTO analytics.retail_daily_totals (day, sales_revenue, payment_revenue, payments, failed_payments,
+		processing_seconds, timed_payments)
+	SELECT d.full_date, COALESCE(s.revenue, 0), COALESCE(p.revenue, 0), p.payments, p.failed,
+		COALESCE(p.seconds, 0), p.timed
+	FROM analytics.dim_date d
+	CROSS JOIN LATERAL (
+		SELECT sum(f.total_amount) AS revenue
+		FROM analytics.fact_sales f
+		WHERE f.date_key = d.date_key AND f.status = 'completed'
+	) s
+	CROSS JOIN LATERAL (
+		SELECT sum(f.revenue) AS revenue, count(*) AS payments,
+			count(*) FILTER (WHERE f.status = 'failed') AS failed,
+			sum(f.processing_time) AS seconds, count(f.processing_time) AS timed
+		FROM analytics.fact_payments f
+		WHERE f.date_key = d.date_key
+	) p
+	WHERE d.full_date >= from_date AND d.full_date <= to_date
+		AND (s.revenue IS NOT NULL OR p.payments > 0);
+
+	-- First purchases change for the customers with a completed line in the
+	-- range (unless an earlier first purchase stands) and for those whose
+	-- first purchase lies in it: their first day is the earliest of their
+	-- completed lines, found in the range by the same pass (inside) and out
+	-- of it by another (outside), which the date index answers at once when
+	-- the range holds all the data. The range is taken on date_key
+	-- (YYYYMMDD, in the order of days), lines are grouped by customer_key
+	-- before meeting dim_customer, and the summary rows are inserted plainly
+	-- (the lock keeps other writers out): one pass over the range's lines
+	-- instead of two, each joining every line to its customer and grouping
+	-- by customer_id, and no speculative insert per customer.
+	WITH inside AS MATERIALIZED (
+		SELECT c.customer_id, min(k.first_key) AS first_key
+		FROM (SELECT f.customer_key, min(f.date_key) AS first_key
+			FROM analytics.fact_sales f
+			WHERE f.date_key >= lo_key AND f.date_key <= hi_key AND f.status = 'completed'
+			GROUP BY f.customer_key) k
+		JOIN analytics.dim_customer c ON c.customer_key = k.customer_key
+		GROUP BY c.customer_id
+	),
+	affected AS MATERIALIZED (
+		SELECT i.customer_id
+		FROM inside i
+		WHERE NOT EXISTS (SELECT FROM analytics.customer_first_purchase p
+			WHERE p.customer_id = i.customer_id AND p.first_day < from_date)
+		UNION
+		SELECT p.customer_id
+		FROM analytics.customer_first_purchase p
+		WHERE p.first_day >= from_date AND p.first_day <= to_date
+	),
+	outside AS MATERIALIZED (
+		SELECT c.customer_id, min(f.date_key) AS first_key
+		FROM analytics.dim_customer c
+		JOIN analytics.fact_sales f ON f.customer_key = c.customer_key
+		WHERE c.customer_id IN (SELECT a.customer_id FROM affected a) AND f.status = 'completed'
+			AND (f.date_key < lo_key OR f.date_key > hi_key)
+		GROUP BY c.customer_id
+	),
+	firsts AS MATERIALIZED (
+		SELECT a.customer_id, least(i.first_key, o.first_key) AS first_key
+		FROM affected a
+		LEFT JOIN inside i ON i.customer_id = a.customer_id
+		LEFT JOIN outside o ON o.customer_id = a.customer_id
+		WHERE i.first_key IS NOT NULL OR o.first_key IS NOT NULL
+	),
+	gone AS (
+		DELETE FROM analytics.customer_first_purchase p
+		WHERE p.customer_id IN (SELECT a.customer_id FROM affected a)
+			AND NOT EXISTS (SELECT FROM firsts x WHERE x.customer_id = p.customer_id)
+	),
+	changed AS (
+		UPDATE analytics.customer_first_purchase p SET first_day = d.full_date
+		FROM firsts x JOIN analytics.dim_date d ON d.date_key = x.first_key
+		WHERE p.customer_id = x.customer_id AND p.first_day IS DISTINCT FROM d.full_date
+	)
+	INSERT INTO analytics.customer_first_purchase (customer_id, first_day)
+	SELECT x.customer_id, d.full_date
+	FROM firsts x JOIN analytics.dim_date d ON d.date_key = x.first_key
+	WHERE NOT EXISTS (SELECT FROM analytics.customer_first_purchase p WHERE p.customer_id = x.customer_id);
+END
+$$;
+COMMENT ON FUNCTION analytics.refresh_retail_summaries(date, date) IS 'Recomputes analytics.retail_daily_totals and analytics.customer_first_purchase for the UTC days from from_date to to_date (inclusive) from the facts; call it after changing the facts of those days by hand (''-infinity'', ''infinity'' rebuilds all)';
+CREATE FUNCTION analytics.refresh_retail_summaries()
+RETURNS TABLE (from_date date, to_date date)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	done bigint;
+	newest bigint;
+	r record;
+BEGIN
+	INSERT INTO analytics.retail_summaries_watermark (singleton, last_run_id, refreshed_at)
+	VALUES (true, 0, NULL)
+	ON CONFLICT (singleton) DO NOTHING;
+	SELECT w.last_run_id INTO done FROM analytics.retail_summaries_watermark w FOR UPDATE;
+	SELECT max(d.run_id) INTO newest FROM analytics.load_run_days d WHERE d.run_id > done;
+	IF newest IS NULL THEN
+		RETURN;
+	END IF;
+	FOR r IN
+		SELECT min(x.day) AS lo, max(x.day) AS hi
+		FROM (SELECT k.day, k.day - (row_number() OVER (ORDER BY k.day))::int AS island
+			FROM (SELECT DISTINCT d.day FROM analytics.load_run_days d
+				WHERE d.run_id > done AND d.run_id <= newest) k) x
+		GROUP BY x.island
+		ORDER BY 1
+	LOOP
+		PERFORM analytics.refresh_retail_summaries(r.lo, r.hi);
+		from_date := r.lo;
+		to_date := r.hi;
+		RETURN NEXT;
+	END LOOP;
+	UPDATE analytics.retail_summaries_watermark w SET last_run_id = newest, refreshed_at = clock_timestamp();
+END
+$$;
+COMMENT ON FUNCTION analytics.refresh_retail_summaries() IS 'Refreshes analytics.retail_daily_totals and analytics.customer_first_purchase for the days the loads changed since its last call (analytics.load_run_days after analytics.retail_summaries_watermark), as runs of consecutive days; returns the ranges refreshed, none when no load came since';
+REVOKE ALL ON FUNCTION analytics.refresh_retail_summaries() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics.refresh_retail_summaries() TO analytics_admin;
+CREATE FUNCTION analytics.schedule_kpi_refresh(schedule text DEFAULT '*/5 * * * *')
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM analytics._require_pg_cron();
+	-- A named job: scheduling again replaces it instead of adding another.
+	RETURN analytics._cron_schedule('analytics_refresh_retail_summaries', schedule,
+		'SELECT pg_catalog.count(*) FROM analytics.refresh_retail_summaries()');
+END
+$$;
+COMMENT ON FUNCTION analytics.schedule_kpi_refresh(text) IS 'Schedules analytics.refresh_retail_summaries() with pg_cron as the job "analytics_refresh_retail_summaries" (default every 5 minutes)';
+REVOKE ALL ON FUNCTION analytics.schedule_kpi_refresh(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics.schedule_kpi_refresh(text) TO analytics_admin;
+
+-- load_warehouse in named steps (one function per entity, the customers'
+-- SCD type 2 rebuild in four, the parsing of each fact table apart).
+CREATE FUNCTION analytics._iso8601_example()
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN ' (ISO 8601, for example 2025-03-01 or 2025-03-01 14:30:00)';
+COMMENT ON FUNCTION analytics._iso8601_example() IS 'Internal to analytics.load_warehouse: the ISO 8601 example that ends a reason about a date or timestamp that does not parse';
+CREATE FUNCTION analytics._load_products(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st bigint[];
+	mg bigint[];
+BEGIN
+	CREATE TEMP TABLE load_products ON COMMIT DROP AS
+	SELECT x.*, CASE
+			WHEN x.product_id IS NULL THEN 'missing product_id'
+			WHEN analytics._too_long('product_id', x.product_id) IS NOT NULL THEN analytics._too_long('product_id', x.product_id)
+			WHEN x.unit_cost IS NULL THEN CASE WHEN analytics._trim_or_null(s.unit_cost) IS NULL THEN 'missing unit_cost'
+				ELSE format('unit_cost %L is not a number up to 9999999999.99', s.unit_cost) END
+			WHEN x.unit_price IS NULL THEN CASE WHEN analytics._trim_or_null(s.unit_price) IS NULL THEN 'missing unit_price'
+				ELSE format('unit_price %L is not a number up to 9999999999.99', s.unit_price) END
+			WHEN x.unit_cost < 0 THEN format('unit_cost %s is negative', x.unit_cost)
+			WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
+			WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+		END AS reason
+	FROM analytics.stg_products s,
+		LATERAL (SELECT s.source_row, analytics._trim_or_null(s.product_id) AS product_id,
+			analytics._trim_or_null(s.product_name) AS product_name, analytics._trim_or_null(s.category) AS category,
+			analytics._trim_or_null(s.subcategory) AS subcategory, analytics.try_numeric(s.unit_cost, 12, 2) AS unit_cost,
+			analytics.try_numeric(s.unit_price, 12, 2) AS unit_price, analytics._trim_or_null(s.supplier_id) AS supplier_id,
+			analytics.try_bool(s.active) AS active) x
+	ORDER BY s.source_row;
+	st := analytics._load_stage(run_id, 'products', '{product_id}');
+	mg := analytics._load_merge('pg_temp.load_products', 'analytics.dim_product', 'product_id',
+		'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}',
+		'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}');
+	DROP TABLE pg_temp.load_products;
+	RETURN st || mg;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_products(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged products into pg_temp.load_products, files the rejects, applies the rest to analytics.dim_product (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+CREATE FUNCTION analytics._load_stores(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st bigint[];
+	mg bigint[];
+BEGIN
+	CREATE TEMP TABLE load_stores ON COMMIT DROP AS
+	SELECT x.*, CASE
+			WHEN x.store_id IS NULL THEN 'missing store_id'
+			WHEN analytics._too_long('store_id', x.store_id) IS NOT NULL THEN analytics._too_long('store_id', x.store_id)
+			WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
+			WHEN x.open_date IS NULL AND analytics._trim_or_null(s.open_date) IS NOT NULL
+				THEN format('open_date %L is not a date', s.open_date) || analytics._iso8601_example()
+			WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+		END AS reason
+	FROM analytics.stg_stores s,
+		LATERAL (SELECT s.source_row, analytics._trim_or_null(s.store_id) AS store_id,
+			analytics._trim_or_null(s.store_name) AS store_name, analytics._trim_or_null(s.city) AS city,
+			analytics._trim_or_null(s.state) AS state, analytics._trim_or_null(s.region) AS region,
+			analytics._trim_or_null(s.country) AS country, analytics._trim_or_null(s.manager) AS manager,
+			(analytics.try_timestamptz(s.open_date) AT TIME ZONE 'UTC')::date AS open_date,
+			analytics.try_bool(s.active) AS active) x
+	ORDER BY s.source_row;
+	st := analytics._load_stage(run_id, 'stores', '{store_id}');
+	mg := analytics._load_merge('pg_temp.load_stores', 'analytics.dim_store', 'store_id',
+		'{store_name,city,state,region,country,manager,open_date,active}',
+		'{store_name,city,state,region,country,manager,open_date,active}');
+	DROP TABLE pg_temp.load_stores;
+	RETURN st || mg;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_stores(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged stores into pg_temp.load_stores, files the rejects, applies the rest to analytics.dim_store (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+CREATE FUNCTION analytics._load_channels(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st bigint[];
+	mg bigint[];
+BEGIN
+	CREATE TEMP TABLE load_channels ON COMMIT DROP AS
+	SELECT x.*, CASE
+			WHEN x.channel_id IS NULL THEN 'missing channel_id'
+			WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
+			WHEN x.fee_percent IS NULL AND analytics._trim_or_null(s.fee_percent) IS NULL THEN 'missing fee_percent'
+			WHEN x.fee_percent IS NULL OR x.fee_percent < 0 OR x.fee_percent > 100
+				THEN format('fee_percent %L is not a number from 0 to 100', s.fee_percent)
+			WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+		END AS reason
+	FROM analytics.stg_channels s,
+		LATERAL (SELECT s.source_row, analytics._trim_or_null(s.channel_id) AS channel_id,
+			analytics._trim_or_null(s.channel_name) AS channel_name, analytics._trim_or_null(s.channel_type) AS channel_type,
+			analytics.try_numeric(s.fee_percent, 5, 2) AS fee_percent, analytics.try_bool(s.active) AS active) x
+	ORDER BY s.source_row;
+	st := analytics._load_stage(run_id, 'channels', '{channel_id}');
+	mg := analytics._load_merge('pg_temp.load_channels', 'analytics.dim_channel', 'channel_id',
+		'{channel_name,channel_type,fee_percent,active}', '{channel_name,channel_type,fee_percent,active}');
+	DROP TABLE pg_temp.load_channels;
+	RETURN st || mg;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_channels(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged channels into pg_temp.load_channels, files the rejects, applies the rest to analytics.dim_channel (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+CREATE FUNCTION analytics._load_customer_rows(run_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	total bigint;
+BEGIN
+	SELECT count(*) INTO total FROM pg_temp.load_customers;
+
+	-- Rows stored exactly so already change nothing.
+	DELETE FROM pg_temp.load_customers t
+	USING analytics.customer_source_rows s
+	WHERE s.customer_id = t.customer_id AND s.updated_at = t.updated_at
+		AND (s.full_name, s.email, s.phone, s.city, s.state, s.region, s.country, s.segment)
+			IS NOT DISTINCT FROM (t.full_name, t.email, t.phone, t.city, t.state, t.region, t.country, t.segment);
+
+	CREATE TEMP TABLE load_customer_rows ON COMMIT DROP AS
+	SELECT t.customer_id, t.updated_at, s.customer_id IS NOT NULL AS correction
+	FROM pg_temp.load_customers t
+	LEFT JOIN analytics.customer_source_rows s ON s.customer_id = t.customer_id AND s.updated_at = t.updated_at;
+
+	-- A version of these customers without a row at its start gets one.
+	INSERT INTO analytics.customer_source_rows (customer_id, updated_at, full_name, email, phone, city, state,
+		region, country, segment, run_id)
+	SELECT d.customer_id, d.valid_from, d.full_name, d.email, d.phone, d.city, d.state, d.region, d.country,
+		d.segment, _load_customer_rows.run_id
+	FROM analytics.dim_customer d
+	WHERE d.customer_id IN (SELECT r.customer_id FROM pg_temp.load_customer_rows r)
+		AND NOT EXISTS (SELECT FROM analytics.customer_source_rows s
+			WHERE s.customer_id = d.customer_id AND s.updated_at = d.valid_from);
+
+	INSERT INTO analytics.customer_source_rows AS s (customer_id, updated_at, full_name, email, phone, city, state,
+		region, country, segment, run_id)
+	SELECT t.customer_id, t.updated_at, t.full_name, t.email, t.phone, t.city, t.state, t.region, t.country,
+		t.segment, _load_customer_rows.run_id
+	FROM pg_temp.load_customers t
+	ON CONFLICT (customer_id, updated_at) DO UPDATE SET full_name = excluded.full_name, email = excluded.email,
+		phone = excluded.phone, city = excluded.city, state = excluded.state, region = excluded.region,
+		country = excluded.country, segment = excluded.segment, run_id = excluded.run_id;
+	RETURN total;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_customer_rows(bigint) IS 'Internal step of analytics.load_warehouse (customers): keeps the valid rows of pg_temp.load_customers that change something in analytics.customer_source_rows, listing them in pg_temp.load_customer_rows; returns how many valid rows there were';
+CREATE FUNCTION analytics._load_customer_history()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	-- Every row of the touched customers, in time order: does it begin a
+	-- version, is it the newest, and what did the row before it say in name,
+	-- email and phone; with its customer's type 1 values and newest updated_at.
+	CREATE TEMP TABLE load_customer_history ON COMMIT DROP AS
+	SELECT s.customer_id, s.updated_at, s.city, s.state, s.region, s.country, s.segment,
+		row_number() OVER w = 1 OR (s.segment, s.city, s.state, s.region, s.country) IS DISTINCT FROM
+			(lag(s.segment) OVER w, lag(s.city) OVER w, lag(s.state) OVER w, lag(s.region) OVER w, lag(s.country) OVER w)
+			AS begins_version,
+		s.updated_at = max(s.updated_at) OVER wall AS is_newest,
+		row_number() OVER w > 1 AND (s.full_name, s.email, s.phone) IS DISTINCT FROM
+			(lag(s.full_name) OVER w, lag(s.email) OVER w, lag(s.phone) OVER w) AS type1_differs_from_previous,
+		last_value(s.full_name) OVER wall AS full_name,
+		last_value(s.email) OVER wall AS email,
+		last_value(s.phone) OVER wall AS phone,
+		max(s.updated_at) OVER wall AS newest
+	FROM analytics.customer_source_rows s
+	WHERE s.customer_id IN (SELECT r.customer_id FROM pg_temp.load_customer_rows r)
+	WINDOW w AS (PARTITION BY s.customer_id ORDER BY s.updated_at),
+		wall AS (PARTITION BY s.customer_id ORDER BY s.updated_at ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING);
+
+	-- The rebuilt versions, each with the old version whose key it keeps:
+	-- same (nothing to do), in_place (same validity, other values) or
+	-- neither (replaced, or new when there is no old one).
+	CREATE TEMP TABLE load_customer_versions ON COMMIT DROP AS
+	SELECT n.*, o.customer_key, o.valid_from AS old_valid_from,
+		(o.segment, o.city, o.state, o.region, o.country) IS DISTINCT FROM (n.segment, n.city, n.state, n.region, n.country)
+			AS versioned_values_change,
+		o.customer_key IS NOT NULL AND (o.valid_from, o.valid_to) = (n.valid_from, n.valid_to) AS in_place,
+		o.customer_key IS NOT NULL AND (o.full_name, o.email, o.phone, o.city, o.state, o.region, o.country, o.segment,
+			o.valid_from, o.valid_to, o.updated_at) IS NOT DISTINCT FROM (n.full_name, n.email, n.phone, n.city, n.state,
+			n.region, n.country, n.segment, n.valid_from, n.valid_to, n.newest) AS same
+	FROM (SELECT h.*, h.updated_at AS valid_from,
+			coalesce(lead(h.updated_at) OVER (PARTITION BY h.customer_id ORDER BY h.updated_at), 'infinity') AS valid_to
+		FROM pg_temp.load_customer_history h WHERE h.begins_version) n
+	LEFT JOIN LATERAL (SELECT d.* FROM analytics.dim_customer d
+		WHERE d.customer_id = n.customer_id AND d.valid_from >= n.valid_from AND d.valid_from < n.valid_to
+		ORDER BY d.valid_from LIMIT 1) o ON true;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_customer_history() IS 'Internal step of analytics.load_warehouse (customers): every stored row of the customers in pg_temp.load_customer_rows in time order (pg_temp.load_customer_history) and the SCD type 2 versions rebuilt from them, each with the old version whose key it keeps (pg_temp.load_customer_versions)';
+CREATE FUNCTION analytics._load_customer_counts()
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	inserted bigint;
+	updated bigint;
+BEGIN
+	SELECT count(*) FILTER (WHERE v.valid_from IS NOT NULL AND v.customer_key IS NULL),
+		count(*) FILTER (WHERE NOT (v.valid_from IS NOT NULL AND v.customer_key IS NULL)
+			AND (r.correction
+				OR (v.valid_from IS NOT NULL AND (v.old_valid_from <> v.valid_from OR v.versioned_values_change))
+				OR (h.is_newest AND CASE WHEN cur.customer_key IS NULL THEN h.type1_differs_from_previous
+					ELSE (cur.full_name, cur.email, cur.phone) IS DISTINCT FROM (h.full_name, h.email, h.phone) END)))
+	INTO inserted, updated
+	FROM pg_temp.load_customer_rows r
+	JOIN pg_temp.load_customer_history h ON h.customer_id = r.customer_id AND h.updated_at = r.updated_at
+	LEFT JOIN pg_temp.load_customer_versions v ON v.customer_id = r.customer_id AND v.valid_from = r.updated_at
+	LEFT JOIN analytics.dim_customer cur ON cur.customer_id = r.customer_id AND cur.is_current;
+	RETURN ARRAY[inserted, updated];
+END
+$$;
+COMMENT ON FUNCTION analytics._load_customer_counts() IS 'Internal step of analytics.load_warehouse (customers): of the rows in pg_temp.load_customer_rows, {inserted, updated} (the rest are unchanged), counted against the dimension as it is before the rebuild';
+CREATE FUNCTION analytics._load_customer_replace()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	fact text;
+	role text := current_setting('session_replication_role');
+BEGIN
+	-- Versions whose validity stays: changed in place.
+	UPDATE analytics.dim_customer d SET full_name = v.full_name, email = v.email, phone = v.phone, city = v.city,
+		state = v.state, region = v.region, country = v.country, segment = v.segment, updated_at = v.newest
+	FROM pg_temp.load_customer_versions v
+	WHERE d.customer_key = v.customer_key AND v.in_place AND NOT v.same;
+
+	-- The old versions of customers whose versions begin or end elsewhere:
+	-- a version new or replaced, or an old one left without a match (a new
+	-- first version also ends the old first one's reach back in time).
+	CREATE TEMP TABLE load_customer_old ON COMMIT DROP AS
+	SELECT d.customer_key, d.customer_id FROM analytics.dim_customer d
+	WHERE d.customer_id IN (SELECT v.customer_id FROM pg_temp.load_customer_versions v WHERE NOT v.in_place)
+		OR d.customer_id IN (SELECT v.customer_id FROM pg_temp.load_customer_versions v GROUP BY v.customer_id
+			HAVING count(*) < (SELECT count(*) FROM analytics.dim_customer o WHERE o.customer_id = v.customer_id));
+
+	IF EXISTS (SELECT FROM pg_temp.load_customer_old) THEN
+		-- Replace them; facts pointing at removed ones move below, within
+		-- this transaction, so the foreign key triggers (which would refuse
+		-- the interim) are skipped here.
+		PERFORM set_config('session_replication_role', 'replica', true);
+		DELETE FROM analytics.dim_customer d USING pg_temp.load_customer_old o
+		WHERE d.customer_key = o.customer_key
+			AND NOT EXISTS (SELECT FROM pg_temp.load_customer_versions v WHERE v.customer_key = d.customer_key AND v.in_place);
+		INSERT INTO analytics.dim_customer (customer_key, customer_id, full_name, email, phone, city, state, region,
+			country, segment, valid_from, valid_to, is_current, updated_at)
+		SELECT v.customer_key, v.customer_id, v.full_name, v.email, v.phone, v.city, v.state, v.region, v.country,
+			v.segment, v.valid_from, v.valid_to, v.valid_to = 'infinity', v.newest
+		FROM pg_temp.load_customer_versions v WHERE v.customer_key IS NOT NULL AND NOT v.in_place;
+	END IF;
+	-- new versions, new keys
+	INSERT INTO analytics.dim_customer (customer_id, full_name, email, phone, city, state, region, country,
+		segment, valid_from, valid_to, is_current, updated_at)
+	SELECT v.customer_id, v.full_name, v.email, v.phone, v.city, v.state, v.region, v.country,
+		v.segment, v.valid_from, v.valid_to, v.valid_to = 'infinity', v.newest
+	FROM pg_temp.load_customer_versions v WHERE v.customer_key IS NULL
+	ORDER BY v.customer_id, v.valid_from;
+
+	IF EXISTS (SELECT FROM pg_temp.load_customer_old) THEN
+		-- Facts of those customers belong to the version valid at their time.
+		CREATE TEMP TABLE load_moved ON COMMIT DROP AS
+		SELECT cv.* FROM analytics._customer_validity cv
+		WHERE cv.customer_id IN (SELECT o.customer_id FROM pg_temp.load_customer_old o);
+		FOREACH fact IN ARRAY ARRAY['fact_sales:sale_ts', 'fact_payments:txn_ts', 'fact_interactions:interaction_ts'] LOOP
+			EXECUTE format('UPDATE analytics.%1$I f SET customer_key = m.customer_key
+				FROM pg_temp.load_customer_old o, pg_temp.load_moved m
+				WHERE o.customer_key = f.customer_key AND m.customer_id = o.customer_id
+					AND f.%2$I >= m.lo AND f.%2$I < m.hi AND f.customer_key <> m.customer_key',
+				split_part(fact, ':', 1), split_part(fact, ':', 2));
+		END LOOP;
+		PERFORM set_config('session_replication_role', role, true);
+		DROP TABLE pg_temp.load_moved;
+	END IF;
+	DROP TABLE pg_temp.load_customer_rows, pg_temp.load_customer_history, pg_temp.load_customer_versions,
+		pg_temp.load_customer_old;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_customer_replace() IS 'Internal step of analytics.load_warehouse (customers): applies pg_temp.load_customer_versions to analytics.dim_customer (in place, or replacing the old versions of the customer) and moves the facts of replaced versions to the version valid at their time';
+CREATE FUNCTION analytics._load_cities()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	INSERT INTO analytics.dim_city AS c (city, state, region, country)
+	SELECT DISTINCT ON (city) city, state, region, country
+	FROM (SELECT d.city, d.state, d.region, d.country, 1 AS pref, d.valid_from AS at
+			FROM analytics.dim_customer d WHERE d.city IS NOT NULL
+		UNION ALL
+		SELECT st.city, st.state, st.region, st.country, 0, '-infinity' FROM analytics.dim_store st WHERE st.city IS NOT NULL) x
+	ORDER BY city, pref DESC, at DESC
+	ON CONFLICT (city) DO UPDATE SET state = excluded.state, region = excluded.region, country = excluded.country
+	WHERE (c.state, c.region, c.country) IS DISTINCT FROM (excluded.state, excluded.region, excluded.country);
+END
+$$;
+COMMENT ON FUNCTION analytics._load_cities() IS 'Internal step of analytics.load_warehouse: adds the cities of customers and stores to analytics.dim_city, or updates their state, region and country (of the newest customer version there, else of a store)';
+CREATE FUNCTION analytics._load_versions()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	CREATE TEMP TABLE load_versions ON COMMIT DROP AS SELECT * FROM analytics._customer_validity;
+	ANALYZE pg_temp.load_versions;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_versions() IS 'Internal step of analytics.load_warehouse: copies analytics._customer_validity into pg_temp.load_versions (analyzed), which the fact steps key the facts by';
+CREATE FUNCTION analytics._load_parse_sales()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET parallel_tuple_cost = 0.01
+AS $$
+BEGIN
+	CREATE TEMP TABLE load_sales ON COMMIT DROP AS
+	SELECT x.source_row, x.sale_id, x.order_id, x.sale_ts,
+		analytics.date_key(x.sale_ts) AS date_key,
+		v.customer_key, x.product_key, x.store_key, x.channel_key, x.payment_method,
+		x.quantity, x.unit_price, x.discount, x.gross - x.discount AS total_amount,
+		x.quantity * x.unit_cost AS cost_amount, x.status,
+		CASE
+			-- every rule met (the negation of every case below), cheaply:
+			-- prices and costs are numeric(12, 2), so a quantity under
+			-- 100 keeps both amounts under 1e12 without multiplying
+			WHEN x.sale_id IS NOT NULL AND x.order_id IS NOT NULL AND x.sale_ts IS NOT NULL
+				AND x.quantity > 0 AND x.unit_price >= 0 AND x.discount >= 0
+				AND x.discount <= x.gross AND (x.quantity < 100 OR x.gross < 1e12)
+				AND x.status IN ('completed', 'returned', 'cancelled')
+				AND v.customer_key IS NOT NULL AND x.product_key IS NOT NULL
+				AND (x.store_id IS NULL OR x.store_key IS NOT NULL)
+				AND (x.channel_id IS NULL OR x.channel_key IS NOT NULL)
+				AND (x.quantity < 100 OR x.quantity * x.unit_cost < 1e12)
+				AND analytics._too_long(NULL, x.sale_id) IS NULL AND analytics._too_long(NULL, x.order_id) IS NULL
+				AND analytics._too_long(NULL, x.payment_method) IS NULL THEN NULL
+			WHEN x.sale_id IS NULL THEN 'missing sale_id'
+			WHEN x.order_id IS NULL THEN 'missing order_id'
+			WHEN x.customer_id IS NULL THEN 'missing customer_id'
+			WHEN x.product_id IS NULL THEN 'missing product_id'
+			WHEN analytics._too_long('sale_id', x.sale_id) IS NOT NULL THEN analytics._too_long('sale_id', x.sale_id)
+			WHEN analytics._too_long('order_id', x.order_id) IS NOT NULL THEN analytics._too_long('order_id', x.order_id)
+			WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
+			WHEN analytics._too_long('product_id', x.product_id) IS NOT NULL THEN analytics._too_long('product_id', x.product_id)
+			WHEN analytics._too_long('store_id', x.store_id) IS NOT NULL THEN analytics._too_long('store_id', x.store_id)
+			WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
+			WHEN analytics._too_long('payment_method', x.payment_method) IS NOT NULL THEN analytics._too_long('payment_method', x.payment_method)
+			WHEN analytics._trim_or_null(x.raw_sale_ts) IS NULL THEN 'missing sale_ts'
+			WHEN x.sale_ts IS NULL THEN format('sale_ts %L is not a date or timestamp', x.raw_sale_ts) || analytics._iso8601_example()
+			WHEN analytics._trim_or_null(x.raw_quantity) IS NULL THEN 'missing quantity'
+			WHEN x.quantity IS NULL THEN format('quantity %L is not a whole number', x.raw_quantity)
+			WHEN x.quantity <= 0 THEN format('quantity %s is not above 0', x.quantity)
+			WHEN analytics._trim_or_null(x.raw_unit_price) IS NULL THEN 'missing unit_price'
+			WHEN x.unit_price IS NULL THEN format('unit_price %L is not a number up to 9999999999.99', x.raw_unit_price)
+			WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
+			WHEN x.discount IS NULL THEN format('discount %L is not a number up to 9999999999.99', x.raw_discount)
+			WHEN x.discount < 0 THEN format('discount %s is negative', x.discount)
+			WHEN x.discount > x.gross
+				THEN format('discount %s exceeds quantity x unit_price (%s)', x.discount, x.gross)
+			WHEN x.gross >= 1e12
+				THEN format('quantity x unit_price (%s) is too large: amounts go up to 999999999999.99', x.gross)
+			WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+			WHEN x.status NOT IN ('completed', 'returned', 'cancelled')
+				THEN format('status %L is not one of completed, returned, cancelled', x.raw_status)
+			WHEN v.customer_key IS NULL THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
+			WHEN x.product_key IS NULL THEN format('unknown product_id %L: not in the warehouse nor among the valid rows of this load', x.product_id)
+			WHEN x.store_id IS NOT NULL AND x.store_key IS NULL
+				THEN format('unknown store_id %L: not in the warehouse nor among the valid rows of this load', x.store_id)
+			WHEN x.channel_id IS NOT NULL AND x.channel_key IS NULL
+				THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
+			WHEN x.quantity * x.unit_cost >= 1e12
+				THEN format('quantity x unit_cost (%s) is too large: amounts go up to 999999999999.99', x.quantity * x.unit_cost)
+		END AS reason
+	FROM (SELECT y.*, y.quantity * y.unit_price AS gross
+		FROM (SELECT s.sale_ts AS raw_sale_ts, s.quantity AS raw_quantity, s.unit_price AS raw_unit_price, s.discount AS raw_discount, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.sale_id) AS sale_id, analytics._trim_or_null(s.order_id) AS order_id,
+			analytics.try_timestamptz(s.sale_ts) AS sale_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
+			analytics._trim_or_null(s.product_id) AS product_id, analytics._trim_or_null(s.store_id) AS store_id,
+			analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.payment_method) AS payment_method,
+			analytics.try_int(s.quantity) AS quantity, analytics.try_numeric(s.unit_price, 12, 2) AS unit_price,
+			CASE WHEN analytics._trim_or_null(s.discount) IS NULL THEN 0 ELSE analytics.try_numeric(s.discount, 12, 2) END AS discount,
+			-- lower() only for a status not in shape already (few are)
+			CASE WHEN s.status IN ('completed', 'returned', 'cancelled') THEN s.status
+				ELSE lower(analytics._trim_or_null(s.status)) END AS status,
+			p.product_key, p.unit_cost, sto.store_key, ch.channel_key
+			FROM analytics.stg_sales s
+			LEFT JOIN analytics.dim_product p ON p.product_id = analytics._trim_or_null(s.product_id)
+			LEFT JOIN analytics.dim_store sto ON sto.store_id = analytics._trim_or_null(s.store_id)
+			LEFT JOIN analytics.dim_channel ch ON ch.channel_id = analytics._trim_or_null(s.channel_id)
+			OFFSET 0) y
+		OFFSET 0) x
+	LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.sale_ts >= v.lo AND x.sale_ts < v.hi;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_parse_sales() IS 'Internal step of analytics.load_warehouse: parses and checks the staged sales into pg_temp.load_sales (in parallel workers), each with its keys and amounts, or the reason it is rejected';
+CREATE FUNCTION analytics._load_sales(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st bigint[];
+	mg bigint[];
+	methods text[];
+	days date[];
+BEGIN
+	PERFORM analytics._load_parse_sales();
+	st := analytics._load_stage(run_id, 'sales', '{sale_id}');
+	-- payment methods and days in one pass (date_key is the UTC day of
+	-- sale_ts), grouped by both at once: one hash lookup per line instead
+	-- of one per grouping set
+	SELECT array_agg(DISTINCT k.payment_method) FILTER (WHERE k.payment_method IS NOT NULL),
+		array_agg(DISTINCT make_date(k.date_key / 10000, k.date_key / 100 % 100, k.date_key % 100))
+			FILTER (WHERE k.date_key IS NOT NULL)
+	INTO methods, days
+	FROM (SELECT l.payment_method, l.date_key FROM pg_temp.load_sales l
+		GROUP BY l.payment_method, l.date_key) k;
+	INSERT INTO analytics.dim_payment (payment_method)
+	SELECT m FROM unnest(methods) AS u(m)
+	ON CONFLICT (payment_method) DO NOTHING;
+	PERFORM analytics._dim_date_add(days);
+	-- the days whose sales change (recorded for the KPI refresh by
+	-- _load_days): the new days and, for corrected sales, the old ones
+	CREATE TEMP TABLE load_days ON COMMIT DROP AS
+	SELECT f.date_key FROM analytics.fact_sales f JOIN pg_temp.load_sales l ON l.sale_id = f.sale_id
+	WHERE f.date_key <> l.date_key;
+	INSERT INTO pg_temp.load_days SELECT to_char(d, 'YYYYMMDD')::int FROM unnest(days) AS u(d);
+	mg := analytics._load_merge('(SELECT l.*, d.payment_key FROM pg_temp.load_sales l
+		LEFT JOIN analytics.dim_payment d ON d.payment_method = l.payment_method)', 'analytics.fact_sales', 'sale_id',
+		'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,cost_amount,status}',
+		'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,status}',
+		true);
+	DROP TABLE pg_temp.load_sales;
+	RETURN st || mg;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_sales(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged sales, files the rejects, adds payment methods and days to their dimensions, notes the days whose sales change in pg_temp.load_days and applies the lines to analytics.fact_sales; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+CREATE FUNCTION analytics._load_parse_payments()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET parallel_tuple_cost = 0.01
+AS $$
+BEGIN
+	CREATE TEMP TABLE load_payments ON COMMIT DROP AS
+	SELECT x.source_row, x.transaction_id, x.txn_ts,
+		analytics.date_key(x.txn_ts) AS date_key,
+		v.customer_key, ch.channel_key, x.city, x.amount, x.status, x.processing_time,
+		CASE WHEN x.processing_time < 2 THEN 'fast' WHEN x.processing_time <= 5 THEN 'medium'
+			WHEN x.processing_time > 5 THEN 'slow' END AS processing_delay_bucket,
+		ch.fee_percent,
+		CASE WHEN x.status = 'success' THEN round(x.amount * ch.fee_percent / 100, 4) ELSE 0 END AS revenue,
+		CASE
+			WHEN x.transaction_id IS NULL THEN 'missing transaction_id'
+			WHEN x.channel_id IS NULL THEN 'missing channel_id'
+			WHEN analytics._too_long('transaction_id', x.transaction_id) IS NOT NULL THEN analytics._too_long('transaction_id', x.transaction_id)
+			WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
+			WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
+			WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
+			WHEN analytics._trim_or_null(x.raw_txn_ts) IS NULL THEN 'missing txn_ts'
+			WHEN x.txn_ts IS NULL THEN format('txn_ts %L is not a date or timestamp', x.raw_txn_ts) || analytics._iso8601_example()
+			WHEN analytics._trim_or_null(x.raw_amount) IS NULL THEN 'missing amount'
+			WHEN x.amount IS NULL THEN format('amount %L is not a number up to 999999999999.99', x.raw_amount)
+			WHEN x.amount <= 0 THEN format('amount %s is not above 0', x.amount)
+			WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+			WHEN x.status NOT IN ('success', 'failed') THEN format('status %L is not one of success, failed', x.raw_status)
+			WHEN x.processing_time IS NULL AND analytics._trim_or_null(x.raw_processing_time) IS NOT NULL
+				THEN format('processing_time %L is not a number of seconds up to 9999999.999', x.raw_processing_time)
+			WHEN x.processing_time < 0 THEN format('processing_time %s is negative', x.processing_time)
+			WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
+				THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
+			WHEN ch.channel_key IS NULL THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
+		END AS reason
+	FROM (SELECT s.txn_ts AS raw_txn_ts, s.amount AS raw_amount, s.status AS raw_status, s.processing_time AS raw_processing_time, s.source_row, analytics._trim_or_null(s.transaction_id) AS transaction_id,
+			analytics.try_timestamptz(s.txn_ts) AS txn_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
+			analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.city) AS city,
+			analytics.try_numeric(s.amount, 14, 2) AS amount, lower(analytics._trim_or_null(s.status)) AS status,
+			analytics.try_numeric(s.processing_time, 10, 3) AS processing_time
+			FROM analytics.stg_payments s
+			OFFSET 0) x
+	LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.txn_ts >= v.lo AND x.txn_ts < v.hi
+	LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_parse_payments() IS 'Internal step of analytics.load_warehouse: parses and checks the staged payments into pg_temp.load_payments (in parallel workers), each with its keys, delay bucket, fee and revenue, or the reason it is rejected';
+CREATE FUNCTION analytics._load_payments(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st bigint[];
+	mg bigint[];
+BEGIN
+	PERFORM analytics._load_parse_payments();
+	st := analytics._load_stage(run_id, 'payments', '{transaction_id}');
+	INSERT INTO analytics.dim_city (city)
+	SELECT DISTINCT city FROM pg_temp.load_payments WHERE city IS NOT NULL
+	ON CONFLICT (city) DO NOTHING;
+	PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (txn_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_payments));
+	INSERT INTO pg_temp.load_days
+	SELECT f.date_key FROM analytics.fact_payments f JOIN pg_temp.load_payments l ON l.transaction_id = f.transaction_id
+	WHERE f.date_key <> l.date_key
+	UNION SELECT date_key FROM pg_temp.load_payments;
+	mg := analytics._load_merge('(SELECT l.*, d.city_key FROM pg_temp.load_payments l
+		LEFT JOIN analytics.dim_city d ON d.city = l.city)', 'analytics.fact_payments', 'transaction_id',
+		'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket,fee_percent,revenue}',
+		'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket}', true);
+	DROP TABLE pg_temp.load_payments;
+	RETURN st || mg;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_payments(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged payments, files the rejects, adds cities and days to their dimensions, notes the days whose payments change in pg_temp.load_days and applies the payments to analytics.fact_payments; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+CREATE FUNCTION analytics._load_parse_interactions()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET parallel_tuple_cost = 0.01
+AS $$
+BEGIN
+	CREATE TEMP TABLE load_interactions ON COMMIT DROP AS
+	SELECT x.source_row, x.interaction_id, x.interaction_ts,
+		analytics.date_key(x.interaction_ts) AS date_key,
+		v.customer_key, ch.channel_key, x.interaction_type, x.duration_seconds, x.status,
+		CASE
+			WHEN x.interaction_id IS NULL THEN 'missing interaction_id'
+			WHEN analytics._too_long('interaction_id', x.interaction_id) IS NOT NULL THEN analytics._too_long('interaction_id', x.interaction_id)
+			WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
+			WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
+			WHEN analytics._trim_or_null(x.raw_interaction_ts) IS NULL THEN 'missing interaction_ts'
+			WHEN x.interaction_ts IS NULL THEN format('interaction_ts %L is not a date or timestamp', x.raw_interaction_ts) || analytics._iso8601_example()
+			WHEN x.duration_seconds IS NULL AND analytics._trim_or_null(x.raw_duration) IS NOT NULL
+				THEN format('duration %L is not a number of seconds up to 999999999.999', x.raw_duration)
+			WHEN x.duration_seconds < 0 THEN format('duration %s is negative', x.duration_seconds)
+			WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+			WHEN x.status NOT IN ('resolved', 'unresolved', 'abandoned')
+				THEN format('status %L is not one of resolved, unresolved, abandoned', x.raw_status)
+			WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
+				THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
+			WHEN x.channel_id IS NOT NULL AND ch.channel_key IS NULL
+				THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
+		END AS reason
+	FROM (SELECT s.interaction_ts AS raw_interaction_ts, s.duration AS raw_duration, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.interaction_id) AS interaction_id,
+			analytics.try_timestamptz(s.interaction_ts) AS interaction_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
+			analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.interaction_type) AS interaction_type,
+			analytics.try_numeric(s.duration, 12, 3) AS duration_seconds, lower(analytics._trim_or_null(s.status)) AS status
+			FROM analytics.stg_interactions s
+			OFFSET 0) x
+	LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.interaction_ts >= v.lo AND x.interaction_ts < v.hi
+	LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_parse_interactions() IS 'Internal step of analytics.load_warehouse: parses and checks the staged interactions into pg_temp.load_interactions (in parallel workers), each with its keys, or the reason it is rejected';
+CREATE FUNCTION analytics._load_interactions(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st bigint[];
+	mg bigint[];
+BEGIN
+	PERFORM analytics._load_parse_interactions();
+	st := analytics._load_stage(run_id, 'interactions', '{interaction_id}');
+	PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (interaction_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_interactions));
+	mg := analytics._load_merge('pg_temp.load_interactions', 'analytics.fact_interactions', 'interaction_id',
+		'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}',
+		'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}', true);
+	DROP TABLE pg_temp.load_interactions;
+	RETURN st || mg;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_interactions(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged interactions, files the rejects, adds their days to the calendar and applies them to analytics.fact_interactions; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+CREATE FUNCTION analytics._load_days(run_id bigint)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	INSERT INTO analytics.load_run_days (run_id, day)
+	SELECT _load_days.run_id, d.full_date
+	FROM analytics.dim_date d WHERE d.date_key IN (SELECT k.date_key FROM pg_temp.load_days k);
+	ANALYZE analytics.dim_date;
+	DROP TABLE pg_temp.load_days, pg_temp.load_versions;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_days(bigint) IS 'Internal step of analytics.load_warehouse: records the days in pg_temp.load_days in analytics.load_run_days for the KPI refresh, and analyzes the calendar';
+CREATE FUNCTION analytics._load_finish(run_id bigint, counts jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	TRUNCATE analytics.stg_customers, analytics.stg_products, analytics.stg_stores, analytics.stg_channels,
+		analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions RESTART IDENTITY;
+
+	UPDATE analytics.load_runs r SET finished_at = clock_timestamp(), status = 'succeeded',
+		rows_in = t.rows_in, inserted = t.inserted, updated = t.updated, unchanged = t.unchanged,
+		duplicates = t.duplicates, rejected = t.rejected
+	FROM (SELECT sum((c.value->>0)::bigint) AS rows_in, sum((c.value->>1)::bigint) AS rejected,
+			sum((c.value->>2)::bigint) AS duplicates, sum((c.value->>3)::bigint) AS inserted,
+			sum((c.value->>4)::bigint) AS updated, sum((c.value->>5)::bigint) AS unchanged
+		FROM jsonb_each(counts) c) t
+	WHERE r.run_id = _load_finish.run_id;
+END
+$$;
+COMMENT ON FUNCTION analytics._load_finish(bigint, jsonb) IS 'Internal step of analytics.load_warehouse: empties staging and records the run as succeeded in analytics.load_runs with the totals of counts';
+REVOKE ALL ON FUNCTION analytics._load_products(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_stores(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_channels(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_customer_rows(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_customer_history() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_customer_counts() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_customer_replace() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_cities() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_versions() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_parse_sales() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_sales(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_parse_payments() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_payments(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_parse_interactions() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_interactions(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_days(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics._load_finish(bigint, jsonb) FROM PUBLIC;
+CREATE OR REPLACE FUNCTION analytics._load_customers(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st bigint[];
+	total bigint;
+	changed bigint[];
+BEGIN
+	CREATE TEMP TABLE load_customers ON COMMIT DROP AS
+	SELECT x.*, CASE
+			WHEN x.customer_id IS NULL THEN 'missing customer_id'
+			WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
+			WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
+			WHEN analytics._trim_or_null(s.updated_at) IS NULL THEN 'missing updated_at'
+			WHEN x.updated_at IS NULL THEN format('updated_at %L is not a date or timestamp', s.updated_at) || analytics._iso8601_example()
+		END AS reason
+	FROM analytics.stg_customers s,
+		LATERAL (SELECT s.source_row, analytics._trim_or_null(s.customer_id) AS customer_id,
+			nullif(concat_ws(' ', analytics._trim_or_null(s.first_name), analytics._trim_or_null(s.last_name)), '') AS full_name,
+			analytics._trim_or_null(s.email) AS email, analytics._trim_or_null(s.phone) AS phone,
+			analytics._trim_or_null(s.city) AS city, analytics._trim_or_null(s.state) AS state,
+			analytics._trim_or_null(s.region) AS region, analytics._trim_or_null(s.country) AS country,
+			analytics._trim_or_null(s.segment) AS segment, analytics.try_timestamptz(s.updated_at) AS updated_at) x
+	ORDER BY s.source_row;
+	st := analytics._load_stage(_load_customers.run_id, 'customers', '{customer_id,updated_at}');
+	total := analytics._load_customer_rows(_load_customers.run_id);
+	PERFORM analytics._load_customer_history();
+	changed := analytics._load_customer_counts();
+	PERFORM analytics._load_customer_replace();
+	DROP TABLE pg_temp.load_customers;
+	RETURN st || changed || total - changed[1] - changed[2];
+END
+$$;
+COMMENT ON FUNCTION analytics._load_customers(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged customers into pg_temp.load_customers, files the rejects, keeps the rest in analytics.customer_source_rows, rebuilds the SCD type 2 versions of the customers it touches from all their rows and moves their facts to the version valid at their time; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+CREATE OR REPLACE FUNCTION analytics.load_warehouse()
+RETURNS TABLE (entity text, rows_in int, inserted int, updated int, unchanged int, duplicates int, rejected int)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET default_tablespace = ''
+SET temp_tablespaces = ''
+AS $$
+DECLARE
+	run bigint;
+	counts jsonb := '{}';
+	e text;
+	err_message text;
+	err_detail text;
+	err_state text;
+	err_hint text;
+	err_schema text;
+	err_table text;
+	err_column text;
+	err_constraint text;
+	err_datatype text;
+	started timestamptz;
+	recorded boolean;
+BEGIN
+	started := clock_timestamp();
+
+	BEGIN
+		-- One load at a time, and no rows added to staging while it runs (they
+		-- would be emptied unread). Inside the block: a load cancelled while it
+		-- waits here is recorded too.
+		LOCK TABLE analytics.stg_customers, analytics.stg_products, analytics.stg_stores, analytics.stg_channels,
+			analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions IN SHARE ROW EXCLUSIVE MODE;
+		-- The run's id once the lock is held: loads commit in the order of
+		-- their ids, so a run the KPI refresh has seen has every earlier
+		-- run's days behind it (its watermark is a run_id).
+		run := nextval('analytics.load_runs_run_id_seq');
+		INSERT INTO analytics.load_runs (run_id, started_at, status) VALUES (run, started, 'running');
+		counts := counts || jsonb_build_object('products', analytics._load_products(run));
+		counts := counts || jsonb_build_object('stores', analytics._load_stores(run));
+		counts := counts || jsonb_build_object('channels', analytics._load_channels(run));
+		counts := counts || jsonb_build_object('customers', analytics._load_customers(run));
+		PERFORM analytics._load_cities();
+		PERFORM analytics._load_versions();
+		counts := counts || jsonb_build_object('sales', analytics._load_sales(run));
+		counts := counts || jsonb_build_object('payments', analytics._load_payments(run));
+		counts := counts || jsonb_build_object('interactions', analytics._load_interactions(run));
+		PERFORM analytics._load_days(run);
+		PERFORM analytics._load_finish(run, counts);
+	EXCEPTION WHEN OTHERS OR query_canceled THEN
+		-- Everything since BEGIN is rolled back, locks included: warehouse and
+		-- staging are as they were, and the run's row is gone. A background
+		-- worker records the run as failed in a transaction of its own, then
+		-- the error goes on to the caller, with its SQLSTATE. OTHERS leaves
+		-- out query_canceled (statement_timeout, pg_cancel_backend): such a
+		-- run is recorded as cancelled. (The cancellation has been taken: the
+		-- worker is waited for, unless the call is cancelled again.)
+		GET STACKED DIAGNOSTICS err_message = MESSAGE_TEXT, err_detail = PG_EXCEPTION_DETAIL,
+			err_hint = PG_EXCEPTION_HINT, err_state = RETURNED_SQLSTATE, err_schema = SCHEMA_NAME,
+			err_table = TABLE_NAME, err_column = COLUMN_NAME, err_constraint = CONSTRAINT_NAME,
+			err_datatype = PG_DATATYPE_NAME;
+		-- a run that failed or was cancelled before it held the lock
+		run := coalesce(run, nextval('analytics.load_runs_run_id_seq'));
+		recorded := analytics._record_failed_run(run, started,
+			format('%s (SQLSTATE %s)', err_message, err_state) || coalesce(': ' || nullif(err_detail, ''), ''),
+			err_state = '57014');
+		-- the error as it was (fields included), naming the run
+		RAISE EXCEPTION USING ERRCODE = err_state,
+			MESSAGE = format('load run %s %s, nothing was loaded: %s', run,
+				CASE WHEN err_state = '57014' THEN 'was cancelled' ELSE 'failed' END, err_message),
+			DETAIL = coalesce(nullif(err_detail, '') || ' ', '') || 'Staging and the warehouse are unchanged.',
+			HINT = coalesce(nullif(err_hint, '') || ' ', '') || CASE WHEN recorded
+				THEN 'The run is recorded in analytics.load_runs; fix the cause and call analytics.load_warehouse() again.'
+				ELSE 'The run could not be recorded in analytics.load_runs (this transaction locks it, or no background worker was free, see max_worker_processes, or the server log says why); fix the cause and call analytics.load_warehouse() again.' END,
+			SCHEMA = err_schema, TABLE = err_table, COLUMN = err_column, CONSTRAINT = err_constraint,
+			DATATYPE = err_datatype;
+	END;
+
+	FOREACH e IN ARRAY ARRAY['customers', 'products', 'stores', 'channels', 'sales', 'payments', 'interactions'] LOOP
+		entity := e;
+		rows_in := (counts->e->>0)::int;
+		rejected := (counts->e->>1)::int;
+		duplicates := (counts->e->>2)::int;
+		inserted := (counts->e->>3)::int;
+		updated := (counts->e->>4)::int;
+		unchanged := (counts->e->>5)::int;
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+
+-- generate_demo_sales in named steps; its vocabulary (cities, stores,
+-- channels, subcategories, interaction types, names and weights) in tables
+-- of fixed data, filled here as by the install script.
+CREATE TABLE analytics.demo_cities (
+	city_no int PRIMARY KEY,
+	city text NOT NULL,
+	state text NOT NULL,
+	region text NOT NULL,
+	weight int NOT NULL,
+	store1 int NOT NULL,
+	store2 int NOT NULL
+);
+COMMENT ON TABLE analytics.demo_cities IS 'Fixed data of analytics.generate_demo_sales: the 25 cities of its customers, with state, region, share of customers and the stores their customers shop at';
+COMMENT ON COLUMN analytics.demo_cities.city_no IS 'Number of the city, 1..25';
+COMMENT ON COLUMN analytics.demo_cities.city IS 'City name';
+COMMENT ON COLUMN analytics.demo_cities.state IS 'State or union territory of the city';
+COMMENT ON COLUMN analytics.demo_cities.region IS 'Region of the city: North, South, East, West, Central or Northeast';
+COMMENT ON COLUMN analytics.demo_cities.weight IS 'Percentage of the customers living there (the weights sum to 100)';
+COMMENT ON COLUMN analytics.demo_cities.store1 IS 'analytics.demo_stores.store_no where its customers with an even number shop: the city''s own store, else the nearest';
+COMMENT ON COLUMN analytics.demo_cities.store2 IS 'analytics.demo_stores.store_no where its customers with an odd number shop';
+INSERT INTO analytics.demo_cities (city_no, city, state, region, weight, store1, store2) VALUES
+	(1, 'Mumbai', 'Maharashtra', 'West', 10, 1, 2),
+	(2, 'Delhi', 'Delhi', 'North', 10, 3, 4),
+	(3, 'Bengaluru', 'Karnataka', 'South', 9, 5, 6),
+	(4, 'Hyderabad', 'Telangana', 'South', 7, 7, 7),
+	(5, 'Chennai', 'Tamil Nadu', 'South', 7, 8, 8),
+	(6, 'Kolkata', 'West Bengal', 'East', 7, 9, 9),
+	(7, 'Pune', 'Maharashtra', 'West', 5, 10, 10),
+	(8, 'Ahmedabad', 'Gujarat', 'West', 5, 11, 11),
+	(9, 'Jaipur', 'Rajasthan', 'North', 4, 12, 12),
+	(10, 'Lucknow', 'Uttar Pradesh', 'North', 4, 13, 13),
+	(11, 'Surat', 'Gujarat', 'West', 3, 11, 11),
+	(12, 'Kanpur', 'Uttar Pradesh', 'North', 2, 13, 13),
+	(13, 'Nagpur', 'Maharashtra', 'West', 2, 15, 15),
+	(14, 'Indore', 'Madhya Pradesh', 'Central', 3, 15, 15),
+	(15, 'Bhopal', 'Madhya Pradesh', 'Central', 2, 15, 15),
+	(16, 'Patna', 'Bihar', 'East', 2, 9, 9),
+	(17, 'Vadodara', 'Gujarat', 'West', 2, 11, 11),
+	(18, 'Ludhiana', 'Punjab', 'North', 2, 3, 3),
+	(19, 'Coimbatore', 'Tamil Nadu', 'South', 2, 14, 14),
+	(20, 'Kochi', 'Kerala', 'South', 3, 14, 14),
+	(21, 'Visakhapatnam', 'Andhra Pradesh', 'South', 2, 7, 7),
+	(22, 'Bhubaneswar', 'Odisha', 'East', 2, 9, 9),
+	(23, 'Chandigarh', 'Chandigarh', 'North', 2, 4, 4),
+	(24, 'Guwahati', 'Assam', 'Northeast', 2, 9, 9),
+	(25, 'Raipur', 'Chhattisgarh', 'Central', 1, 15, 15);
+CREATE TABLE analytics.demo_stores (
+	store_no int PRIMARY KEY,
+	store_name text NOT NULL,
+	city_no int NOT NULL REFERENCES analytics.demo_cities,
+	manager text NOT NULL,
+	age_days int NOT NULL
+);
+COMMENT ON TABLE analytics.demo_stores IS 'Fixed data of analytics.generate_demo_sales: its 15 stores (S001..S015)';
+COMMENT ON COLUMN analytics.demo_stores.store_no IS 'Number of the store, 1..15 (store_id S001..S015)';
+COMMENT ON COLUMN analytics.demo_stores.store_name IS 'Store name';
+COMMENT ON COLUMN analytics.demo_stores.city_no IS 'The store''s city (analytics.demo_cities)';
+COMMENT ON COLUMN analytics.demo_stores.manager IS 'Store manager';
+COMMENT ON COLUMN analytics.demo_stores.age_days IS 'Days between the opening and start_date';
+INSERT INTO analytics.demo_stores (store_no, store_name, city_no, manager, age_days) VALUES
+	(1, 'Mumbai Andheri', 1, 'Rakesh Kulkarni', 3650),
+	(2, 'Mumbai Lower Parel', 1, 'Nisha Shetty', 2210),
+	(3, 'Delhi Connaught Place', 2, 'Harpreet Kaur', 3400),
+	(4, 'Delhi Saket', 2, 'Amit Malhotra', 1460),
+	(5, 'Bengaluru Indiranagar', 3, 'Deepa Rao', 2900),
+	(6, 'Bengaluru Whitefield', 3, 'Kiran Hegde', 940),
+	(7, 'Hyderabad Banjara Hills', 4, 'Srinivas Reddy', 2500),
+	(8, 'Chennai T. Nagar', 5, 'Lakshmi Subramanian', 3100),
+	(9, 'Kolkata Park Street', 6, 'Sourav Ghosh', 3900),
+	(10, 'Pune Koregaon Park', 7, 'Manasi Deshpande', 1800),
+	(11, 'Ahmedabad Navrangpura', 8, 'Hardik Patel', 2050),
+	(12, 'Jaipur MI Road', 9, 'Ritu Rathore', 1300),
+	(13, 'Lucknow Hazratganj', 10, 'Faisal Siddiqui', 1100),
+	(14, 'Kochi Marine Drive', 20, 'Anjali Menon', 760),
+	(15, 'Indore Vijay Nagar', 14, 'Vivek Jain', 610);
+CREATE TABLE analytics.demo_channels (
+	channel_no int PRIMARY KEY,
+	channel_name text NOT NULL,
+	channel_type text NOT NULL,
+	fee_percent numeric(5, 2) NOT NULL,
+	sales_weight int NOT NULL,
+	payment_weight int NOT NULL
+);
+COMMENT ON TABLE analytics.demo_channels IS 'Fixed data of analytics.generate_demo_sales: the four payment channels (CH1..CH4), with their fees and shares of orders and payments';
+COMMENT ON COLUMN analytics.demo_channels.channel_no IS 'Number of the channel, 1..4 (channel_id CH1..CH4)';
+COMMENT ON COLUMN analytics.demo_channels.channel_name IS 'Channel name, also the payment method of the orders paid through it';
+COMMENT ON COLUMN analytics.demo_channels.channel_type IS 'Channel type: card, upi or net_banking';
+COMMENT ON COLUMN analytics.demo_channels.fee_percent IS 'Fee the channel charges, in percent';
+COMMENT ON COLUMN analytics.demo_channels.sales_weight IS 'Percentage of orders (and interactions) through the channel (the weights sum to 100)';
+COMMENT ON COLUMN analytics.demo_channels.payment_weight IS 'Percentage of payments through the channel (the weights sum to 100)';
+INSERT INTO analytics.demo_channels (channel_no, channel_name, channel_type, fee_percent, sales_weight, payment_weight) VALUES
+	(1, 'Credit Card', 'card', 2.00, 30, 25),
+	(2, 'Debit Card', 'card', 1.00, 20, 20),
+	(3, 'UPI', 'upi', 0.00, 40, 45),
+	(4, 'Net Banking', 'net_banking', 1.50, 10, 10);
+CREATE TABLE analytics.demo_subcategories (
+	subcategory_no int PRIMARY KEY,
+	subcategory text NOT NULL,
+	category text NOT NULL,
+	item text NOT NULL,
+	price_low float8 NOT NULL,
+	price_high float8 NOT NULL,
+	margin_low float8 NOT NULL,
+	margin_high float8 NOT NULL,
+	weight int NOT NULL
+);
+COMMENT ON TABLE analytics.demo_subcategories IS 'Fixed data of analytics.generate_demo_sales: the 20 product subcategories, with their category, item, list price and margin ranges and share of products';
+COMMENT ON COLUMN analytics.demo_subcategories.subcategory_no IS 'Number of the subcategory, 1..20';
+COMMENT ON COLUMN analytics.demo_subcategories.subcategory IS 'Subcategory name';
+COMMENT ON COLUMN analytics.demo_subcategories.category IS 'Category of the subcategory';
+COMMENT ON COLUMN analytics.demo_subcategories.item IS 'What its products are (the middle of their names)';
+COMMENT ON COLUMN analytics.demo_subcategories.price_low IS 'Lowest list price, in rupees (prices are log-uniform between price_low and price_high)';
+COMMENT ON COLUMN analytics.demo_subcategories.price_high IS 'Highest list price, in rupees';
+COMMENT ON COLUMN analytics.demo_subcategories.margin_low IS 'Lowest margin, in percent of the list price (margins are uniform between margin_low and margin_high)';
+COMMENT ON COLUMN analytics.demo_subcategories.margin_high IS 'Highest margin, in percent of the list price';
+COMMENT ON COLUMN analytics.demo_subcategories.weight IS 'Percentage of the products in the subcategory (the weights sum to 100)';
+INSERT INTO analytics.demo_subcategories (subcategory_no, subcategory, category, item, price_low, price_high,
+	margin_low, margin_high, weight) VALUES
+	(1, 'Mobiles', 'Electronics', 'Smartphone', 7999, 79999, 6, 12, 5),
+	(2, 'Laptops', 'Electronics', 'Laptop', 29999, 149999, 5, 10, 3),
+	(3, 'Audio', 'Electronics', 'Headphones', 499, 24999, 15, 30, 5),
+	(4, 'Accessories', 'Electronics', 'Power Bank', 299, 4999, 25, 45, 5),
+	(5, 'Cookware', 'Home & Kitchen', 'Pressure Cooker', 499, 4999, 25, 40, 5),
+	(6, 'Appliances', 'Home & Kitchen', 'Mixer Grinder', 1499, 24999, 15, 25, 5),
+	(7, 'Furniture', 'Home & Kitchen', 'Study Table', 2999, 39999, 30, 45, 3),
+	(8, 'Decor', 'Home & Kitchen', 'Wall Clock', 199, 2999, 40, 60, 4),
+	(9, 'Men''s Clothing', 'Fashion', 'Cotton Shirt', 399, 3999, 45, 60, 6),
+	(10, 'Women''s Clothing', 'Fashion', 'Silk Saree', 599, 9999, 45, 60, 6),
+	(11, 'Footwear', 'Fashion', 'Running Shoes', 499, 7999, 40, 55, 5),
+	(12, 'Watches', 'Fashion', 'Analog Watch', 999, 19999, 30, 50, 4),
+	(13, 'Staples', 'Grocery', 'Basmati Rice', 60, 1200, 8, 15, 7),
+	(14, 'Beverages', 'Grocery', 'Assam Tea', 40, 800, 10, 20, 5),
+	(15, 'Snacks', 'Grocery', 'Namkeen', 20, 400, 15, 25, 6),
+	(16, 'Personal Care', 'Grocery', 'Herbal Shampoo', 50, 900, 20, 35, 6),
+	(17, 'Books', 'Books & Stationery', 'Novel', 149, 1499, 20, 35, 5),
+	(18, 'Stationery', 'Books & Stationery', 'Notebook Pack', 20, 799, 30, 50, 5),
+	(19, 'Fitness', 'Sports & Fitness', 'Yoga Mat', 299, 19999, 25, 40, 5),
+	(20, 'Outdoor', 'Sports & Fitness', 'Cricket Bat', 499, 9999, 25, 40, 5);
+CREATE TABLE analytics.demo_interaction_types (
+	type_no int PRIMARY KEY,
+	interaction_type text NOT NULL,
+	weight int NOT NULL,
+	seconds_low int NOT NULL,
+	seconds_high int NOT NULL
+);
+COMMENT ON TABLE analytics.demo_interaction_types IS 'Fixed data of analytics.generate_demo_sales: the kinds of service interactions, their shares and handling times';
+COMMENT ON COLUMN analytics.demo_interaction_types.type_no IS 'Number of the type, 1..4';
+COMMENT ON COLUMN analytics.demo_interaction_types.interaction_type IS 'Interaction type as staged';
+COMMENT ON COLUMN analytics.demo_interaction_types.weight IS 'Percentage of the interactions of the type (the weights sum to 100)';
+COMMENT ON COLUMN analytics.demo_interaction_types.seconds_low IS 'Shortest handling time, in seconds';
+COMMENT ON COLUMN analytics.demo_interaction_types.seconds_high IS 'Handling times stay below this, in seconds (skewed towards seconds_low)';
+INSERT INTO analytics.demo_interaction_types (type_no, interaction_type, weight, seconds_low, seconds_high) VALUES
+	(1, 'support_call', 30, 60, 1800),
+	(2, 'chat', 35, 120, 2400),
+	(3, 'email', 25, 60, 900),
+	(4, 'social_media', 10, 30, 600);
+CREATE TABLE analytics.demo_vocabulary (
+	kind text NOT NULL CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['first_name', 'last_name', 'brand', 'segment',
+		'weekday', 'hour', 'lines_per_order', 'units_per_line', 'interaction_status'])),
+	n int NOT NULL,
+	value text NOT NULL,
+	weight int,
+	PRIMARY KEY (kind, n)
+);
+COMMENT ON TABLE analytics.demo_vocabulary IS 'Fixed data of analytics.generate_demo_sales: its lists of names (first_name, last_name, brand) and of weighted choices (segment, weekday, hour, lines_per_order, units_per_line, interaction_status), each numbered from 1';
+COMMENT ON COLUMN analytics.demo_vocabulary.kind IS 'The list: first_name, last_name, brand, segment, weekday, hour, lines_per_order, units_per_line or interaction_status';
+COMMENT ON COLUMN analytics.demo_vocabulary.n IS 'Position in the list, from 1';
+COMMENT ON COLUMN analytics.demo_vocabulary.value IS 'The name or choice (weekday: ISO, Monday first; hour: 0..23 UTC; lines_per_order, units_per_line: the number)';
+COMMENT ON COLUMN analytics.demo_vocabulary.weight IS 'Share of the choice, in percent (summing to 100 over the list), the weekday''s orders in percent of an average day; NULL for names';
+INSERT INTO analytics.demo_vocabulary (kind, n, value)
+SELECT k, n, v
+FROM (VALUES
+	('first_name', ARRAY['Aarav', 'Vivaan', 'Aditya', 'Arjun', 'Sai', 'Reyansh', 'Krishna', 'Ishaan', 'Rohan',
+		'Kabir', 'Rahul', 'Vikram', 'Anil', 'Sanjay', 'Amit', 'Rajesh', 'Suresh', 'Karthik', 'Imran', 'Farhan',
+		'Joseph', 'Gurpreet', 'Ananya', 'Diya', 'Aadhya', 'Saanvi', 'Priya', 'Kavya', 'Isha', 'Meera', 'Pooja',
+		'Neha', 'Sneha', 'Lakshmi', 'Divya', 'Fatima', 'Ayesha', 'Maria', 'Simran', 'Riya']),
+	('last_name', ARRAY['Sharma', 'Verma', 'Gupta', 'Singh', 'Kumar', 'Patel', 'Shah', 'Mehta', 'Joshi', 'Desai',
+		'Reddy', 'Rao', 'Naidu', 'Iyer', 'Nair', 'Menon', 'Pillai', 'Das', 'Banerjee', 'Chatterjee', 'Mukherjee',
+		'Bose', 'Ghosh', 'Sen', 'Khan', 'Ahmed', 'Qureshi', 'Fernandes', 'Pereira', 'Gill', 'Sandhu', 'Yadav',
+		'Mishra', 'Pandey', 'Tiwari', 'Chauhan', 'Kulkarni', 'Jain', 'Agarwal', 'Bhat']),
+	('brand', ARRAY['Aarohi', 'Nova', 'Zenith', 'Kiran', 'Vega', 'Tara', 'Orion', 'Lotus', 'Sagar', 'Indus', 'Meru',
+		'Prism'])) l(k, a),
+	pg_catalog.unnest(l.a) WITH ORDINALITY AS u(v, n);
+INSERT INTO analytics.demo_vocabulary (kind, n, value, weight)
+SELECT k, n, v, w
+FROM (VALUES
+	('segment', ARRAY['consumer', 'corporate', 'vip'], ARRAY[70, 22, 8]),
+	('weekday', ARRAY['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'],
+		ARRAY[92, 88, 90, 95, 105, 125, 115]),
+	('hour', ARRAY(SELECT h::text FROM pg_catalog.generate_series(0, 23) h ORDER BY h),
+		ARRAY[1, 1, 0, 0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 7, 6, 5, 5, 6, 8, 9, 9, 7, 5, 2]),
+	('lines_per_order', ARRAY['1', '2', '3', '4', '5'], ARRAY[35, 25, 20, 12, 8]),
+	('units_per_line', ARRAY['1', '2', '3', '4', '5'], ARRAY[60, 22, 10, 5, 3]),
+	('interaction_status', ARRAY['resolved', 'unresolved', 'abandoned'], ARRAY[75, 15, 10])) l(k, a, ws),
+	ROWS FROM (pg_catalog.unnest(l.a), pg_catalog.unnest(l.ws)) WITH ORDINALITY AS u(v, w, n);
+CREATE FUNCTION analytics._demo_words(kind text)
+RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT pg_catalog.array_agg(v.value ORDER BY v.n) FROM analytics.demo_vocabulary v
+	WHERE v.kind OPERATOR(pg_catalog.=) _demo_words.kind;
+END;
+COMMENT ON FUNCTION analytics._demo_words(text) IS 'Internal to analytics.generate_demo_sales: the values of a list of analytics.demo_vocabulary, in order';
+CREATE FUNCTION analytics._demo_weights(kind text)
+RETURNS int[]
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT pg_catalog.array_agg(v.weight ORDER BY v.n) FROM analytics.demo_vocabulary v
+	WHERE v.kind OPERATOR(pg_catalog.=) _demo_weights.kind;
+END;
+COMMENT ON FUNCTION analytics._demo_weights(text) IS 'Internal to analytics.generate_demo_sales: the weights of a list of analytics.demo_vocabulary, in order';
+CREATE FUNCTION analytics._demo_check_args(days int, orders_per_day int, seed int, start_date date,
+	customers int, products int, payments_per_day int)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF days IS NULL OR orders_per_day IS NULL OR seed IS NULL OR start_date IS NULL
+		OR customers IS NULL OR products IS NULL OR payments_per_day IS NULL THEN
+		RAISE EXCEPTION '% must not be null',
+			CASE WHEN days IS NULL THEN 'days' WHEN orders_per_day IS NULL THEN 'orders_per_day'
+				WHEN seed IS NULL THEN 'seed' WHEN start_date IS NULL THEN 'start_date'
+				WHEN customers IS NULL THEN 'customers' WHEN products IS NULL THEN 'products'
+				ELSE 'payments_per_day' END
+			USING ERRCODE = 'null_value_not_allowed',
+				HINT = 'Leave the argument out to use its default.';
+	END IF;
+	IF days < 1 OR days > 3660 THEN
+		RAISE EXCEPTION 'days must be between 1 and 3660'
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = format('days is %s.', days),
+				HINT = 'One call generates at most ten years of data.';
+	END IF;
+	IF orders_per_day < 0 OR orders_per_day > 1000000 THEN
+		RAISE EXCEPTION 'orders_per_day must be between 0 and 1000000'
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = format('orders_per_day is %s.', orders_per_day);
+	END IF;
+	IF payments_per_day < 0 OR payments_per_day > 1000000 THEN
+		RAISE EXCEPTION 'payments_per_day must be between 0 and 1000000'
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = format('payments_per_day is %s.', payments_per_day);
+	END IF;
+	IF customers < 1 OR customers > 999000 THEN
+		RAISE EXCEPTION 'customers must be between 1 and 999000'
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = format('customers is %s.', customers),
+				HINT = 'Customer ids have six digits, and the bad customers are numbered after the others.';
+	END IF;
+	IF products < 1 OR products > 9900 THEN
+		RAISE EXCEPTION 'products must be between 1 and 9900'
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = format('products is %s.', products),
+				HINT = 'Product ids have four digits, and the bad products are numbered after the others.';
+	END IF;
+	IF NOT (start_date BETWEEN '1900-01-01'::date AND '2999-12-31'::date) THEN
+		RAISE EXCEPTION 'start_date must be between 1900-01-01 and 2999-12-31'
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = format('start_date is %s.', start_date);
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION analytics._demo_check_args(int, int, int, date, int, int, int) IS 'Internal step of analytics.generate_demo_sales: refuses NULL and out-of-range arguments';
+CREATE FUNCTION analytics._demo_check_weights()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF EXISTS (SELECT FROM unnest(ARRAY[
+			cardinality(analytics._demo_pick(ARRAY(SELECT c.weight FROM analytics.demo_cities c ORDER BY c.city_no))),
+			cardinality(analytics._demo_pick(analytics._demo_weights('hour'))),
+			cardinality(analytics._demo_pick(ARRAY(SELECT s.weight FROM analytics.demo_subcategories s ORDER BY s.subcategory_no))),
+			cardinality(analytics._demo_pick(analytics._demo_weights('segment'))),
+			cardinality(analytics._demo_pick(ARRAY(SELECT c.sales_weight FROM analytics.demo_channels c ORDER BY c.channel_no))),
+			cardinality(analytics._demo_pick(ARRAY(SELECT c.payment_weight FROM analytics.demo_channels c ORDER BY c.channel_no))),
+			cardinality(analytics._demo_pick(analytics._demo_weights('lines_per_order'))),
+			cardinality(analytics._demo_pick(analytics._demo_weights('units_per_line'))),
+			cardinality(analytics._demo_pick(ARRAY(SELECT t.weight FROM analytics.demo_interaction_types t ORDER BY t.type_no))),
+			cardinality(analytics._demo_pick(analytics._demo_weights('interaction_status')))]) c
+			WHERE c IS DISTINCT FROM 100) THEN
+		RAISE EXCEPTION 'generate_demo_sales has weights that do not sum to 100'
+			USING ERRCODE = 'internal_error',
+				DETAIL = 'The tables analytics.demo_cities, demo_subcategories, demo_channels, demo_interaction_types and demo_vocabulary hold them.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION analytics._demo_check_weights() IS 'Internal step of analytics.generate_demo_sales: raises an error when a list of weights of its vocabulary does not sum to 100';
+CREATE FUNCTION analytics._demo_customer_cities(seed int, n int)
+RETURNS int[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	city_pick int[] := analytics._demo_pick(ARRAY(SELECT c.weight FROM analytics.demo_cities c ORDER BY c.city_no));
+BEGIN
+	RETURN ARRAY(SELECT city_pick[1 + analytics._demo_i(seed, 2, c, 100)]
+		FROM generate_series(1, n) c ORDER BY c);
+END
+$$;
+COMMENT ON FUNCTION analytics._demo_customer_cities(int, int) IS 'Internal step of analytics.generate_demo_sales: the home city (analytics.demo_cities.city_no) of each customer number from 1 to n';
+CREATE FUNCTION analytics._demo_customers(seed int, days int, start_date date, customers int,
+	n_bad_customers int, customer_city int[])
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	city_name CONSTANT text[] := ARRAY(SELECT c.city FROM analytics.demo_cities c ORDER BY c.city_no);
+	city_state CONSTANT text[] := ARRAY(SELECT c.state FROM analytics.demo_cities c ORDER BY c.city_no);
+	city_region CONSTANT text[] := ARRAY(SELECT c.region FROM analytics.demo_cities c ORDER BY c.city_no);
+	n_cities CONSTANT int := cardinality(city_name);
+	segment_name CONSTANT text[] := analytics._demo_words('segment');
+	n_segments CONSTANT int := cardinality(segment_name);
+	segment_pick CONSTANT int[] := analytics._demo_pick(analytics._demo_weights('segment'));
+	first_names CONSTANT text[] := analytics._demo_words('first_name');
+	last_names CONSTANT text[] := analytics._demo_words('last_name');
+	added bigint;
+BEGIN
+	INSERT INTO analytics.stg_customers (customer_id, first_name, last_name, email, phone, city,
+		state, region, country, segment, updated_at)
+	WITH v1 AS MATERIALIZED (
+		SELECT c, first_names[1 + analytics._demo_i(seed, 3, c, cardinality(first_names))] AS first_name,
+			last_names[1 + analytics._demo_i(seed, 4, c, cardinality(last_names))] AS last_name,
+			'+91 ' || (6 + analytics._demo_i(seed, 5, c, 4)) || lpad(analytics._demo_i(seed, 16, c, 100000)::text, 5, '0')
+				|| lpad(analytics._demo_i(seed, 17, c, 10000)::text, 4, '0') AS phone,
+			customer_city[c] AS city, segment_pick[1 + analytics._demo_i(seed, 1, c, 100)] AS segment,
+			(start_date - 1 - analytics._demo_i(seed, 6, c, 730)::int)::timestamp
+				+ analytics._demo_i(seed, 7, c, 86400) * interval '1 second' AS ts
+		FROM generate_series(1, customers + n_bad_customers) c
+	), v2 AS MATERIALIZED (
+		SELECT c, first_name, last_name, phone,
+			CASE WHEN k < 0.4 THEN city ELSE 1 + (city + analytics._demo_i(seed, 10, c, n_cities - 1)::int) % n_cities END AS city,
+			CASE WHEN k >= 0.4 AND k < 0.8 THEN segment ELSE 1 + (segment + analytics._demo_i(seed, 9, c, n_segments - 1)::int) % n_segments END AS segment,
+			start_date + floor((0.1 + 0.4 * analytics._demo_u(seed, 11, c)) * days * 86400) * interval '1 second' AS ts
+		FROM (SELECT v1.*, analytics._demo_u(seed, 8, c) AS k FROM v1 WHERE c % 50 = 0 AND c <= customers OFFSET 0) x
+	), v3 AS (
+		SELECT c, first_name, last_name, phone,
+			CASE WHEN k < 0.4 THEN city ELSE 1 + (city + analytics._demo_i(seed, 14, c, n_cities - 1)::int) % n_cities END AS city,
+			CASE WHEN k >= 0.4 AND k < 0.8 THEN segment ELSE 1 + (segment + analytics._demo_i(seed, 13, c, n_segments - 1)::int) % n_segments END AS segment,
+			start_date + floor((0.6 + 0.3 * analytics._demo_u(seed, 15, c)) * days * 86400) * interval '1 second' AS ts
+		FROM (SELECT v2.*, analytics._demo_u(seed, 12, c) AS k FROM v2 WHERE c % 500 = 0 OFFSET 0) x
+	)
+	SELECT 'C' || lpad(c::text, 6, '0'), first_name, last_name,
+		lower((first_name || '.' || last_name) COLLATE "C") || c || '@example.com', phone,
+		city_name[city], city_state[city], city_region[city], 'India', segment_name[segment],
+		CASE WHEN c <= customers THEN to_char(ts, 'YYYY-MM-DD HH24:MI:SS')
+			WHEN (c - customers) % 2 = 1 THEN to_char(ts, 'YYYY') || '-02-30 ' || to_char(ts, 'HH24:MI:SS')
+			ELSE 'yesterday-ish' END
+	FROM (
+		SELECT 1 AS version, * FROM v1
+		UNION ALL SELECT 1, * FROM v1 WHERE c % 1000 = 7 AND c <= customers
+		UNION ALL SELECT 2, * FROM v2
+		UNION ALL SELECT 3, * FROM v3
+	) x
+	ORDER BY c, version;
+	GET DIAGNOSTICS added = ROW_COUNT;
+	RETURN added;
+END
+$$;
+COMMENT ON FUNCTION analytics._demo_customers(int, int, date, int, int, int[]) IS 'Internal step of analytics.generate_demo_sales: appends the customers (first versions, changes, exact duplicates, bad rows) to analytics.stg_customers; returns the rows added';
+CREATE FUNCTION analytics._demo_products(seed int, products int, n_bad_products int,
+	OUT added bigint, OUT product_price numeric[])
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	sub_name CONSTANT text[] := ARRAY(SELECT s.subcategory FROM analytics.demo_subcategories s ORDER BY s.subcategory_no);
+	sub_category CONSTANT text[] := ARRAY(SELECT s.category FROM analytics.demo_subcategories s ORDER BY s.subcategory_no);
+	sub_item CONSTANT text[] := ARRAY(SELECT s.item FROM analytics.demo_subcategories s ORDER BY s.subcategory_no);
+	sub_low CONSTANT float8[] := ARRAY(SELECT s.price_low FROM analytics.demo_subcategories s ORDER BY s.subcategory_no);
+	sub_high CONSTANT float8[] := ARRAY(SELECT s.price_high FROM analytics.demo_subcategories s ORDER BY s.subcategory_no);
+	sub_margin_low CONSTANT float8[] := ARRAY(SELECT s.margin_low FROM analytics.demo_subcategories s ORDER BY s.subcategory_no);
+	sub_margin_high CONSTANT float8[] := ARRAY(SELECT s.margin_high FROM analytics.demo_subcategories s ORDER BY s.subcategory_no);
+	sub_pick CONSTANT int[] := analytics._demo_pick(ARRAY(SELECT s.weight FROM analytics.demo_subcategories s ORDER BY s.subcategory_no));
+	brands CONSTANT text[] := analytics._demo_words('brand');
+	product_sub int[];	-- subcategory of each product number
+	product_cost numeric[];	-- unit cost of each product number
+BEGIN
+	SELECT array_agg(s ORDER BY p), array_agg(price ORDER BY p),
+		array_agg(round(price * (1 - margin / 100)::numeric, 2) ORDER BY p)
+	INTO product_sub, product_price, product_cost
+	FROM (
+		SELECT p, s, sub_margin_low[s] + (sub_margin_high[s] - sub_margin_low[s]) * analytics._demo_u(seed, 23, p) AS margin,
+			(CASE WHEN x < 100 THEN round(x) ELSE round(x / 10) * 10 - 1 END)::numeric(12, 2) AS price
+		FROM (
+			SELECT p, s, exp(ln(sub_low[s]) + ln(sub_high[s] / sub_low[s]) * analytics._demo_u(seed, 22, p)) AS x
+			FROM (SELECT p, sub_pick[1 + analytics._demo_i(seed, 21, p, 100)] AS s
+				FROM generate_series(1, products + n_bad_products) p OFFSET 0) a
+		) b
+	) c;
+	INSERT INTO analytics.stg_products (product_id, product_name, category, subcategory, unit_cost,
+		unit_price, supplier_id, active)
+	SELECT 'P' || lpad(p::text, 4, '0'),
+		brands[1 + analytics._demo_i(seed, 24, p, cardinality(brands))] || ' ' || sub_item[s] || ' '
+			|| chr(65 + analytics._demo_i(seed, 25, p, 26)::int) || (10 + analytics._demo_i(seed, 26, p, 90)),
+		sub_category[s], sub_name[s], product_cost[p]::text,
+		CASE WHEN p <= products THEN product_price[p]::text
+			WHEN (p - products) % 2 = 1 THEN 'n/a'
+			ELSE (-product_price[p])::text END,
+		-- two suppliers per subcategory
+		'SUP' || lpad((2 * s - 1 + analytics._demo_i(seed, 27, p, 2))::text, 3, '0'),
+		CASE WHEN analytics._demo_u(seed, 28, p) < 0.97 THEN 'true' ELSE 'false' END
+	FROM (SELECT p, product_sub[p] AS s FROM generate_series(1, products + n_bad_products) p) x,
+		generate_series(1, CASE WHEN p % 100 = 37 AND p <= products THEN 2 ELSE 1 END)
+	ORDER BY p;
+	GET DIAGNOSTICS added = ROW_COUNT;
+END
+$$;
+COMMENT ON FUNCTION analytics._demo_products(int, int, int) IS 'Internal step of analytics.generate_demo_sales: appends the products (valid ones, exact duplicates, bad rows) to analytics.stg_products; returns the rows added and the list price of each product number';
+CREATE FUNCTION analytics._demo_stores(start_date date)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	city_name CONSTANT text[] := ARRAY(SELECT c.city FROM analytics.demo_cities c ORDER BY c.city_no);
+	city_state CONSTANT text[] := ARRAY(SELECT c.state FROM analytics.demo_cities c ORDER BY c.city_no);
+	city_region CONSTANT text[] := ARRAY(SELECT c.region FROM analytics.demo_cities c ORDER BY c.city_no);
+	store_name CONSTANT text[] := ARRAY(SELECT s.store_name FROM analytics.demo_stores s ORDER BY s.store_no);
+	store_city CONSTANT int[] := ARRAY(SELECT s.city_no FROM analytics.demo_stores s ORDER BY s.store_no);
+	store_manager CONSTANT text[] := ARRAY(SELECT s.manager FROM analytics.demo_stores s ORDER BY s.store_no);
+	store_age CONSTANT int[] := ARRAY(SELECT s.age_days FROM analytics.demo_stores s ORDER BY s.store_no);
+	added bigint;
+BEGIN
+	INSERT INTO analytics.stg_stores (store_id, store_name, city, state, region, country, manager,
+		open_date, active)
+	SELECT 'S' || lpad(k::text, 3, '0'), store_name[k], city_name[store_city[k]],
+		city_state[store_city[k]], city_region[store_city[k]], 'India', store_manager[k],
+		to_char(start_date - store_age[k], 'YYYY-MM-DD'), 'true'
+	FROM generate_series(1, cardinality(store_name)) k ORDER BY k;
+	GET DIAGNOSTICS added = ROW_COUNT;
+	RETURN added;
+END
+$$;
+COMMENT ON FUNCTION analytics._demo_stores(date) IS 'Internal step of analytics.generate_demo_sales: appends the stores of analytics.demo_stores to analytics.stg_stores; returns the rows added';
+CREATE FUNCTION analytics._demo_channels()
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	channel_name CONSTANT text[] := ARRAY(SELECT c.channel_name FROM analytics.demo_channels c ORDER BY c.channel_no);
+	channel_type CONSTANT text[] := ARRAY(SELECT c.channel_type FROM analytics.demo_channels c ORDER BY c.channel_no);
+	channel_fee CONSTANT text[] := ARRAY(SELECT c.fee_percent::text FROM analytics.demo_channels c ORDER BY c.channel_no);
+	added bigint;
+BEGIN
+	INSERT INTO analytics.stg_channels (channel_id, channel_name, channel_type, fee_percent, active)
+	SELECT 'CH' || k, channel_name[k], channel_type[k], channel_fee[k], 'true'
+	FROM generate_series(1, cardinality(channel_name)) k ORDER BY k;
+	GET DIAGNOSTICS added = ROW_COUNT;
+	RETURN added;
+END
+$$;
+COMMENT ON FUNCTION analytics._demo_channels() IS 'Internal step of analytics.generate_demo_sales: appends the channels of analytics.demo_channels to analytics.stg_channels; returns the rows added';
+CREATE FUNCTION analytics._demo_sales(seed int, days int, orders_per_day int, start_date date, customers int,
+	products int, n_bad_products int, customer_city int[], product_price numeric[])
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	city_store1 CONSTANT int[] := ARRAY(SELECT c.store1 FROM analytics.demo_cities c ORDER BY c.city_no);
+	city_store2 CONSTANT int[] := ARRAY(SELECT c.store2 FROM analytics.demo_cities c ORDER BY c.city_no);
+	n_stores CONSTANT int := (SELECT count(*) FROM analytics.demo_stores);
+	channel_name CONSTANT text[] := ARRAY(SELECT c.channel_name FROM analytics.demo_channels c ORDER BY c.channel_no);
+	sales_channel_pick CONSTANT int[] := analytics._demo_pick(ARRAY(SELECT c.sales_weight FROM analytics.demo_channels c ORDER BY c.channel_no));
+	-- orders by ISO weekday (Monday first), in percent of an average day
+	dow_weight CONSTANT int[] := analytics._demo_weights('weekday');
+	hour_pick CONSTANT int[] := analytics._demo_pick(analytics._demo_weights('hour'));	-- hour + 1
+	lines_pick CONSTANT int[] := analytics._demo_pick(analytics._demo_weights('lines_per_order'));
+	quantity_pick CONSTANT int[] := analytics._demo_pick(analytics._demo_weights('units_per_line'));
+	n_orders CONSTANT bigint := days::bigint * orders_per_day;
+	added bigint;
+BEGIN
+	INSERT INTO analytics.stg_sales (sale_id, order_id, sale_ts, customer_id, product_id, store_id,
+		channel_id, payment_method, quantity, unit_price, discount, status)
+	SELECT order_id || '-' || line_no, order_id,
+		CASE WHEN j = 1 AND bad = 5 THEN bad_ts ELSE ts END,
+		customer_id,
+		CASE WHEN j = 1 AND bad = 4 THEN 'P' || CASE WHEN unknown < 10000 THEN lpad(unknown::text, 4, '0') ELSE unknown::text END
+			ELSE 'P' || lpad(product::text, 4, '0') END,
+		store_id, 'CH' || channel, channel_name[channel],
+		CASE WHEN j = 1 AND bad = 3 THEN '0' ELSE quantity::text END,
+		CASE WHEN j = 1 AND bad = 2 THEN (-price)::text ELSE price::text END,
+		CASE WHEN pct = 0 OR (j = 1 AND bad IN (2, 3)) THEN '0.00'
+			ELSE round(quantity * price * pct / 100, 2)::text END,
+		CASE WHEN j = 1 AND bad = 6 THEN 'shipped' WHEN cancelled THEN 'cancelled'
+			WHEN returned THEN 'returned' ELSE 'completed' END
+	FROM (
+		SELECT o.*, l.j, l.line_no, product_price[l.product] AS price,
+			l.product, l.quantity, l.pct, l.returned
+		FROM (
+			SELECT ono, 'O' || lpad(ono::text, 10, '0') AS order_id, to_char(t, 'YYYY-MM-DD HH24:MI:SS') AS ts,
+				CASE WHEN bad = 5 THEN
+					CASE ono / 1000 % 3 WHEN 0 THEN to_char(t, 'YYYY') || '-02-30 ' || to_char(t, 'HH24:MI:SS')
+						WHEN 1 THEN 'yesterday-ish' ELSE '' END END AS bad_ts,
+				bad, 'C' || lpad(cust::text, 6, '0') AS customer_id,
+				'S' || lpad((CASE WHEN home AND cust % 2 = 0 THEN city_store1[customer_city[cust]]
+					WHEN home THEN city_store2[customer_city[cust]]
+					ELSE 1 + analytics._demo_i(seed, 33, ono, n_stores)::int END)::text, 3, '0') AS store_id,
+				channel, cancelled, n_lines,
+				-- a product id that exists nowhere (beyond the bad products)
+				products + n_bad_products + 1 + ono / 1000 % 10 AS unknown
+			FROM (
+				SELECT ono, 1 + analytics._demo_i(seed, 31, ono, customers)::int AS cust,
+					(start_date + d)::timestamp + ((hour_pick[1 + analytics._demo_i(seed, 36, ono, 100)] - 1) * 3600
+						+ analytics._demo_i(seed, 37, ono, 3600)) * interval '1 second' AS t,
+					analytics._demo_u(seed, 32, ono) < 0.85 AS home,
+					sales_channel_pick[1 + analytics._demo_i(seed, 34, ono, 100)] AS channel,
+					analytics._demo_u(seed, 35, ono) < 0.04 AS cancelled,
+					lines_pick[1 + analytics._demo_i(seed, 38, ono, 100)] AS n_lines,
+					CASE WHEN ono % 100 = 0 AND ono % 1000 BETWEEN 100 AND 600 THEN (ono % 1000 / 100)::int ELSE 0 END AS bad
+				FROM (
+					SELECT d, floor(n_orders::numeric * (cum - wt) / total)::bigint AS o_before,
+						floor(n_orders::numeric * cum / total)::bigint AS o_last
+					FROM (
+						SELECT d, wt, sum(wt) OVER (ORDER BY d) AS cum, sum(wt) OVER () AS total
+						FROM (SELECT d, dow_weight[extract(isodow FROM start_date + d)::int] * (7300 + 3 * d) AS wt
+							FROM generate_series(0, days - 1) d) w
+					) c
+				) b, generate_series(b.o_before + 1, b.o_last) ono
+				OFFSET 0
+			) r
+			OFFSET 0
+		) o,
+		LATERAL (
+			SELECT j, line_no,
+				1 + least(products - 1, floor(products * power(analytics._demo_u(seed, 100 + 10 * line_no, ono), 1.5))::int) AS product,
+				quantity_pick[1 + analytics._demo_i(seed, 101 + 10 * line_no, ono, 100)] AS quantity,
+				CASE WHEN analytics._demo_u(seed, 102 + 10 * line_no, ono) < 0.25
+					THEN 5 * (1 + analytics._demo_i(seed, 103 + 10 * line_no, ono, 5)::int) ELSE 0 END AS pct,
+				analytics._demo_u(seed, 104 + 10 * line_no, ono) < 0.06 AS returned
+			FROM generate_series(1, o.n_lines + CASE WHEN o.bad = 1 THEN 1 ELSE 0 END) j,
+				LATERAL (SELECT CASE WHEN j > o.n_lines THEN 1 ELSE j END AS line_no) n
+		) l
+		OFFSET 0
+	) x;
+	GET DIAGNOSTICS added = ROW_COUNT;
+	RETURN added;
+END
+$$;
+COMMENT ON FUNCTION analytics._demo_sales(int, int, int, date, int, int, int, int[], numeric[]) IS 'Internal step of analytics.generate_demo_sales: appends the order lines (valid ones, exact duplicates, bad rows) to analytics.stg_sales; returns the rows added';
+CREATE FUNCTION analytics._demo_payments(seed int, days int, payments_per_day int, start_date date, customers int,
+	customer_city int[])
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	city_name CONSTANT text[] := ARRAY(SELECT c.city FROM analytics.demo_cities c ORDER BY c.city_no);
+	payment_channel_pick CONSTANT int[] := analytics._demo_pick(ARRAY(SELECT c.payment_weight FROM analytics.demo_channels c ORDER BY c.channel_no));
+	hour_pick CONSTANT int[] := analytics._demo_pick(analytics._demo_weights('hour'));	-- hour + 1
+	added bigint;
+BEGIN
+	INSERT INTO analytics.stg_payments (transaction_id, txn_ts, customer_id, channel_id, city,
+		amount, status, processing_time)
+	SELECT 'T' || lpad(t::text, 10, '0'),
+		CASE WHEN t % 1000 <> 550 THEN to_char(ts, 'YYYY-MM-DD HH24:MI:SS')
+			WHEN t / 1000 % 3 = 0 THEN to_char(ts, 'YYYY') || '-02-30 ' || to_char(ts, 'HH24:MI:SS')
+			WHEN t / 1000 % 3 = 1 THEN 'yesterday-ish' ELSE '' END,
+		'C' || lpad(cust::text, 6, '0'), 'CH' || channel,
+		city_name[CASE WHEN analytics._demo_u(seed, 203, t) < 0.9 THEN customer_city[cust]
+			ELSE 1 + analytics._demo_i(seed, 204, t, cardinality(city_name))::int END],
+		CASE WHEN t % 1000 <> 350 THEN amount::text WHEN t / 1000 % 2 = 0 THEN '0.00' ELSE (-amount)::text END,
+		CASE WHEN t % 1000 = 750 THEN 'pending' WHEN analytics._demo_u(seed, 206, t) < 0.9 THEN 'success'
+			ELSE 'failed' END,
+		round((CASE WHEN v < 0.75 THEN 0.2 + 1.7 * w WHEN v < 0.95 THEN 2 + 2.9 * w
+			ELSE 5.5 + 24.5 * w * w END)::numeric, 3)::text
+	FROM (
+		SELECT t, 1 + analytics._demo_i(seed, 201, t, customers)::int AS cust,
+			payment_channel_pick[1 + analytics._demo_i(seed, 202, t, 100)] AS channel,
+			round(exp(ln(50) + ln(1000) * power(analytics._demo_u(seed, 205, t), 1.6))::numeric, 2) AS amount,
+			analytics._demo_u(seed, 207, t) AS v, analytics._demo_u(seed, 208, t) AS w,
+			(start_date + ((t - 1) / payments_per_day)::int)::timestamp
+				+ ((hour_pick[1 + analytics._demo_i(seed, 209, t, 100)] - 1) * 3600
+					+ analytics._demo_i(seed, 210, t, 3600)) * interval '1 second' AS ts
+		FROM generate_series(1, days::bigint * payments_per_day) t
+		OFFSET 0
+	) p, generate_series(1, CASE WHEN t % 1000 = 150 THEN 2 ELSE 1 END);
+	GET DIAGNOSTICS added = ROW_COUNT;
+	RETURN added;
+END
+$$;
+COMMENT ON FUNCTION analytics._demo_payments(int, int, int, date, int, int[]) IS 'Internal step of analytics.generate_demo_sales: appends the payments (valid ones, exact duplicates, bad rows) to analytics.stg_payments; returns the rows added';
+CREATE FUNCTION analytics._demo_interactions(seed int, days int, orders_per_day int, start_date date, customers int)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	sales_channel_pick CONSTANT int[] := analytics._demo_pick(ARRAY(SELECT c.sales_weight FROM analytics.demo_channels c ORDER BY c.channel_no));
+	hour_pick CONSTANT int[] := analytics._demo_pick(analytics._demo_weights('hour'));	-- hour + 1
+	interaction_type CONSTANT text[] := ARRAY(SELECT t.interaction_type FROM analytics.demo_interaction_types t ORDER BY t.type_no);
+	interaction_low CONSTANT int[] := ARRAY(SELECT t.seconds_low FROM analytics.demo_interaction_types t ORDER BY t.type_no);
+	interaction_high CONSTANT int[] := ARRAY(SELECT t.seconds_high FROM analytics.demo_interaction_types t ORDER BY t.type_no);
+	type_pick CONSTANT int[] := analytics._demo_pick(ARRAY(SELECT t.weight FROM analytics.demo_interaction_types t ORDER BY t.type_no));
+	interaction_status CONSTANT text[] := analytics._demo_words('interaction_status');
+	status_pick CONSTANT int[] := analytics._demo_pick(analytics._demo_weights('interaction_status'));
+	n_interactions CONSTANT int := (orders_per_day * 4 + 99) / 100;	-- a day
+	added bigint;
+BEGIN
+	INSERT INTO analytics.stg_interactions (interaction_id, customer_id, channel_id,
+		interaction_type, interaction_ts, duration, status)
+	SELECT 'I' || lpad(n::text, 10, '0'),
+		'C' || lpad((1 + analytics._demo_i(seed, 301, n, customers))::text, 6, '0'),
+		'CH' || sales_channel_pick[1 + analytics._demo_i(seed, 302, n, 100)],
+		interaction_type[ty],
+		to_char((start_date + ((n - 1) / n_interactions)::int)::timestamp
+			+ ((hour_pick[1 + analytics._demo_i(seed, 304, n, 100)] - 1) * 3600
+				+ analytics._demo_i(seed, 305, n, 3600)) * interval '1 second', 'YYYY-MM-DD HH24:MI:SS'),
+		(interaction_low[ty] + floor((interaction_high[ty] - interaction_low[ty])
+			* power(analytics._demo_u(seed, 306, n), 2))::int)::text,
+		interaction_status[status_pick[1 + analytics._demo_i(seed, 307, n, 100)]]
+	FROM (
+		SELECT n, type_pick[1 + analytics._demo_i(seed, 303, n, 100)] AS ty
+		FROM generate_series(1, days::bigint * n_interactions) n
+		OFFSET 0
+	) x;
+	GET DIAGNOSTICS added = ROW_COUNT;
+	RETURN added;
+END
+$$;
+COMMENT ON FUNCTION analytics._demo_interactions(int, int, int, date, int) IS 'Internal step of analytics.generate_demo_sales: appends the service interactions to analytics.stg_interactions; returns the rows added';
+CREATE OR REPLACE FUNCTION analytics.generate_demo_sales(days int DEFAULT 365, orders_per_day int DEFAULT 100,
+	seed int DEFAULT 1, start_date date DEFAULT '2025-01-01', customers int DEFAULT 2000,
+	products int DEFAULT 200, payments_per_day int DEFAULT 500)
+RETURNS TABLE (entity text, rows bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	customer_city int[];	-- home city of each customer number
+	product_price numeric[];	-- list price of each product number
+	n_bad_customers int;
+	n_bad_products int;
+BEGIN
+	PERFORM analytics._demo_check_args(days, orders_per_day, seed, start_date, customers, products, payments_per_day);
+	PERFORM analytics._demo_check_weights();
+	n_bad_customers := (customers + 999) / 1000;
+	n_bad_products := (products + 99) / 100;
+	customer_city := analytics._demo_customer_cities(seed, customers + n_bad_customers);
+
+	entity := 'customers';
+	rows := analytics._demo_customers(seed, days, start_date, customers, n_bad_customers, customer_city);
+	RETURN NEXT;
+	entity := 'products';
+	SELECT p.added, p.product_price INTO rows, product_price FROM analytics._demo_products(seed, products, n_bad_products) p;
+	RETURN NEXT;
+	entity := 'stores';
+	rows := analytics._demo_stores(start_date);
+	RETURN NEXT;
+	entity := 'channels';
+	rows := analytics._demo_channels();
+	RETURN NEXT;
+	entity := 'sales';
+	rows := analytics._demo_sales(seed, days, orders_per_day, start_date, customers, products, n_bad_products,
+		customer_city, product_price);
+	RETURN NEXT;
+	entity := 'payments';
+	rows := analytics._demo_payments(seed, days, payments_per_day, start_date, customers, customer_city);
+	RETURN NEXT;
+	entity := 'interactions';
+	rows := analytics._demo_interactions(seed, days, orders_per_day, start_date, customers);
+	RETURN NEXT;
+	RETURN;
+END
+$$;
+REVOKE ALL ON FUNCTION analytics._demo_u(int, int, bigint), analytics._demo_i(int, int, bigint, bigint),
+	analytics._demo_pick(int[]), analytics._demo_words(text), analytics._demo_weights(text),
+	analytics._demo_check_args(int, int, int, date, int, int, int), analytics._demo_check_weights(),
+	analytics._demo_customer_cities(int, int), analytics._demo_customers(int, int, date, int, int, int[]),
+	analytics._demo_products(int, int, int), analytics._demo_stores(date), analytics._demo_channels(),
+	analytics._demo_sales(int, int, int, date, int, int, int, int[], numeric[]),
+	analytics._demo_payments(int, int, int, date, int, int[]), analytics._demo_interactions(int, int, int, date, int)
+	FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics._demo_u(int, int, bigint), analytics._demo_i(int, int, bigint, bigint),
+	analytics._demo_pick(int[]), analytics._demo_words(text), analytics._demo_weights(text),
+	analytics._demo_check_args(int, int, int, date, int, int, int), analytics._demo_check_weights(),
+	analytics._demo_customer_cities(int, int), analytics._demo_customers(int, int, date, int, int, int[]),
+	analytics._demo_products(int, int, int), analytics._demo_stores(date), analytics._demo_channels(),
+	analytics._demo_sales(int, int, int, date, int, int, int, int[], numeric[]),
+	analytics._demo_payments(int, int, int, date, int, int[]), analytics._demo_interactions(int, int, int, date, int)
+	TO analytics_admin;
+GRANT SELECT ON analytics.demo_cities, analytics.demo_stores, analytics.demo_channels, analytics.demo_subcategories,
+	analytics.demo_interaction_types, analytics.demo_vocabulary TO analytics_admin;

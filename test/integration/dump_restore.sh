@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pg_dump / pg_restore keeps every stored and rejected event, partitions
 # included, and every row of the retail warehouse (staging, dimensions,
-# facts, load runs and rejects, the customer rows kept for SCD type 2): every
+# facts, load runs, rejects and the days each run changed, the customer rows
+# kept for SCD type 2, the KPI summaries and their refresh watermark): every
 # table the extension registers for pg_dump. The restore runs without a
 # single error.
 # Runs against the cluster make test started (PGHOST/PGPORT exported).
@@ -35,7 +36,8 @@ stage_fixtures() {
 SQL
 }
 stage_fixtures
-$PSQL -d "$src" -c "SELECT count(*) FROM analytics.load_warehouse()" >/dev/null
+$PSQL -d "$src" -c "SELECT count(*) FROM analytics.load_warehouse()" \
+	-c "SELECT count(*) FROM analytics.refresh_retail_summaries()" >/dev/null
 stage_fixtures
 
 # What must survive: rows and checksums of events (by partition) and rejected events.
@@ -64,6 +66,10 @@ echo "$before" | head -3
 [ "$(echo "$before" | grep '^table analytics.fact_sales|' | cut -d'|' -f2)" = 6 ] || { echo "expected 6 sales"; exit 1; }
 [ "$(echo "$before" | grep '^table analytics.stg_sales|' | cut -d'|' -f2)" = 16 ] || { echo "expected 16 staged sales"; exit 1; }
 [ "$(echo "$before" | grep '^table analytics.customer_source_rows|' | cut -d'|' -f2)" = 4 ] || { echo "expected 4 customer rows kept"; exit 1; }
+# the run's 5 days, refreshed: 3 summary days, the watermark at run 1
+[ "$(echo "$before" | grep '^table analytics.load_run_days|' | cut -d'|' -f2)" = 5 ] || { echo "expected 5 load run days"; exit 1; }
+[ "$(echo "$before" | grep '^table analytics.retail_daily_totals|' | cut -d'|' -f2)" = 3 ] || { echo "expected 3 summary days"; exit 1; }
+[ "$(echo "$before" | grep '^table analytics.retail_summaries_watermark|' | cut -d'|' -f2)" = 1 ] || { echo "expected the watermark"; exit 1; }
 
 "$PGBIN/pg_dump" -Fc -f "$dump" "$src"
 $PSQL -d postgres -c "CREATE DATABASE $dst"
@@ -84,9 +90,14 @@ SELECT rejected = 1 AS rejected_again FROM analytics.track_batch('[{"event_name"
 SELECT max(id) = 4 AS ids_continue FROM analytics.rejected_events;
 SELECT count(*) = 1 AS parked_moved FROM analytics.ensure_partitions() WHERE moved_events > 0;
 SELECT analytics.track('after_restore', occurred_at => '2026-11-20 10:00Z') IS NOT NULL AS tracked;
+-- the watermark came along: the restored run's days are refreshed already
+SELECT count(*) = 0 AS nothing_to_refresh FROM analytics.refresh_retail_summaries();
 -- the staged files load as a reload (all unchanged), and the run ids continue
 SELECT sum(inserted + updated) = 0 AND sum(unchanged) = 25 AS reload_unchanged FROM analytics.load_warehouse();
 SELECT max(run_id) = 2 AND count(*) = 2 AS runs_continue FROM analytics.load_runs;
+-- the reload's 5 days (apart from each other) are refreshed, the watermark at run 2
+SELECT count(*) = 5 AS reload_refreshed FROM analytics.refresh_retail_summaries();
+SELECT last_run_id = 2 AS watermark_moved FROM analytics.retail_summaries_watermark;
 SQL
-[ "$(tr -d '\n' < "$WORK/it/after-restore.out")" = "tttttt" ] || { echo "restored database misbehaves"; exit 1; }
+[ "$(tr -d '\n' < "$WORK/it/after-restore.out")" = "ttttttttt" ] || { echo "restored database misbehaves"; exit 1; }
 echo "dump/restore ok"

@@ -7,9 +7,9 @@
 # connection per boolean column runs SELECT * FROM view WHERE column LIMIT 1,
 # as a BI tool filters. Each connection first checks that the library is not
 # loaded (its settings are not defined yet). The views are filled first (demo
-# events, a small retail demo loaded into the warehouse), so every column is
-# computed for some row. As a superuser, and as a login of analytics_reader
-# for the views that role may read.
+# events, a small retail demo loaded into the warehouse, the KPI summaries
+# refreshed), so every column is computed for some row. As a superuser, and
+# as a login of analytics_reader for the views that role may read.
 # Runs against the cluster make test started (PGHOST/PGPORT exported).
 source "$(dirname "$0")/../lib.sh"
 PSQL="$PGBIN/psql -X -q -v ON_ERROR_STOP=1 -At"
@@ -39,6 +39,7 @@ END $$;
 SELECT analytics.generate_demo_events(30, 28, 1, '2026-11-21');
 SELECT count(*) FROM analytics.generate_demo_sales(60, 20, 1, '2026-09-01', 200, 50, 50);
 SELECT count(*) FROM analytics.load_warehouse();
+SELECT count(*) FROM analytics.refresh_retail_summaries();
 CREATE VIEW public.fresh_probe AS
 SELECT current_setting('analytics.anomaly_threshold')::float8 AS threshold, true AS flag;
 ALTER EXTENSION analytics ADD VIEW public.fresh_probe;

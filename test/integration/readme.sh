@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every ```sql block of README.md runs as shown against the demo database:
 # the database make demo builds (test/demo_events.sql, then 90 days of retail
-# demo data loaded through staging), in README order, each block in a
-# transaction of its own that is rolled back, so that no example depends on
-# another's leftovers. psql runs in test/data/warehouse, where the files the
+# demo data loaded through staging, the KPI summaries refreshed), in README
+# order, each block in a transaction of its own that is rolled back, so that
+# no example depends on another's leftovers. psql runs in test/data/warehouse, where the files the
 # loading example copies from are. A block preceded by a line
 # "<!-- not run: reason -->" is skipped (installation steps that the demo
 # database has already taken); the reason is printed.
@@ -19,7 +19,8 @@ rm -f "$out"/readme-*
 $PSQL -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
 $PSQL -d "$db" -f "$ROOT/test/demo_events.sql"
 $PSQL -d "$db" -c "SELECT count(*) FROM analytics.generate_demo_sales(days => 90)" \
-	-c "SELECT count(*) FROM analytics.load_warehouse()" >/dev/null
+	-c "SELECT count(*) FROM analytics.load_warehouse()" \
+	-c "SELECT count(*) FROM analytics.refresh_retail_summaries()" >/dev/null
 
 # Split README.md into numbered blocks: readme-NNN.sql, with its first line
 # "-- README.md line N", or readme-NNN.skip holding the reason.
