@@ -379,7 +379,8 @@ SELECT p.oid::regprocedure, p.prosecdef, p.proconfig, p.provolatile, p.proparall
 	has_function_privilege('public', p.oid, 'EXECUTE') AS public_executes,
 	has_function_privilege('analytics_admin', p.oid, 'EXECUTE') AS admin_executes,
 	has_function_privilege('analytics_reader', p.oid, 'EXECUTE') AS reader_executes
-FROM pg_proc p WHERE p.pronamespace = 'analytics'::regnamespace AND p.proname ~ '^(generate_demo_sales|_demo_)'
+FROM pg_proc p WHERE p.pronamespace IN ('analytics'::regnamespace, 'analytics_internal'::regnamespace)
+	AND p.proname ~ '^(generate_demo_sales|_demo_)'
 ORDER BY p.proname;
 CREATE ROLE retail_demo_ops IN ROLE analytics_admin;
 CREATE ROLE retail_demo_bi IN ROLE analytics_reader;

@@ -461,15 +461,15 @@ SELECT v, p, s, analytics.try_numeric(v, p, s) FROM (VALUES ('-0.005', 5, 2), ('
 -- plain table: temporary ones are not scanned in parallel).
 CREATE TABLE repeat_keys AS SELECT i % 90000 AS k FROM generate_series(0, 99999) i;
 ANALYZE repeat_keys;
-SELECT cardinality(analytics._repeated_rows(hashint4extended(k, 0), ctid)) AS repeated FROM repeat_keys;
+SELECT cardinality(analytics_internal._repeated_rows(hashint4extended(k, 0), ctid)) AS repeated FROM repeat_keys;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
-SELECT pg_temp.plan_mentions('SELECT analytics._repeated_rows(hashint4extended(k, 0), ctid) FROM repeat_keys',
+SELECT pg_temp.plan_mentions('SELECT analytics_internal._repeated_rows(hashint4extended(k, 0), ctid) FROM repeat_keys',
 	'Partial Aggregate') AS partial;
 CREATE TEMP TABLE repeated_parallel AS
-SELECT unnest(analytics._repeated_rows(hashint4extended(k, 0), ctid)) AS row_address FROM repeat_keys;
+SELECT unnest(analytics_internal._repeated_rows(hashint4extended(k, 0), ctid)) AS row_address FROM repeat_keys;
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
@@ -483,8 +483,8 @@ SELECT analytics.date_key('2025-01-20 23:30:00-05:00') AS next_day, analytics.da
 SELECT analytics.date_key('infinity');
 -- the loader's missing value: whitespace around (the same the parsers skip)
 -- dropped, nothing left = NULL, inner spaces kept
-SELECT analytics._trim_or_null(E'\t P1 \n') = 'P1' AS trimmed, analytics._trim_or_null(E' \t ') IS NULL AS blank,
-	analytics._trim_or_null('a b') = 'a b' AS inner_kept, analytics._trim_or_null('') IS NULL AS empty;
+SELECT analytics_internal._trim_or_null(E'\t P1 \n') = 'P1' AS trimmed, analytics_internal._trim_or_null(E' \t ') IS NULL AS blank,
+	analytics_internal._trim_or_null('a b') = 'a b' AS inner_kept, analytics_internal._trim_or_null('') IS NULL AS empty;
 SELECT v, analytics.try_bool(v) FROM (VALUES ('true'), ('F'), ('yes'), ('off'), ('1'), (' t '), ('maybe'), ('')) t(v);
 
 -- Roles: admins load; readers cannot read staging or rejects, nor load.

@@ -25,32 +25,32 @@
 -- A uniform number in [0, 1) (32 random bits) for stream (0..1023) of seed,
 -- item n (0 <= n < 2^53). SQL-standard body: inlined into the calling
 -- query, names bound at creation.
-CREATE FUNCTION analytics._demo_u(seed int, stream int, n bigint)
+CREATE FUNCTION analytics_internal._demo_u(seed int, stream int, n bigint)
 RETURNS float8
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN (pg_catalog.hashint8extended(seed, n OPERATOR(pg_catalog.*) 1024 OPERATOR(pg_catalog.+) stream)
 	OPERATOR(pg_catalog.&) 4294967295)::float8 OPERATOR(pg_catalog./) 4294967296::float8;
-COMMENT ON FUNCTION analytics._demo_u(int, int, bigint) IS 'Internal to analytics.generate_demo_sales: a uniform pseudo-random number in [0, 1) hashed from seed, stream and n';
+COMMENT ON FUNCTION analytics_internal._demo_u(int, int, bigint) IS 'Internal to analytics.generate_demo_sales: a uniform pseudo-random number in [0, 1) hashed from seed, stream and n';
 
 -- A uniform integer in [0, k) from the same 32 bits (k at most a million:
 -- the modulo's bias stays below 0.03%).
-CREATE FUNCTION analytics._demo_i(seed int, stream int, n bigint, k bigint)
+CREATE FUNCTION analytics_internal._demo_i(seed int, stream int, n bigint, k bigint)
 RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN (pg_catalog.hashint8extended(seed, n OPERATOR(pg_catalog.*) 1024 OPERATOR(pg_catalog.+) stream)
 	OPERATOR(pg_catalog.&) 4294967295) OPERATOR(pg_catalog.%) k;
-COMMENT ON FUNCTION analytics._demo_i(int, int, bigint, bigint) IS 'Internal to analytics.generate_demo_sales: a uniform pseudo-random integer in [0, k) hashed from seed, stream and n';
+COMMENT ON FUNCTION analytics_internal._demo_i(int, int, bigint, bigint) IS 'Internal to analytics.generate_demo_sales: a uniform pseudo-random integer in [0, k) hashed from seed, stream and n';
 
 -- The list of 100 choices of a weights array summing to 100: each index as
 -- often as its weight, in order.
-CREATE FUNCTION analytics._demo_pick(weights int[])
+CREATE FUNCTION analytics_internal._demo_pick(weights int[])
 RETURNS int[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 BEGIN ATOMIC
 	SELECT pg_catalog.array_agg(k ORDER BY k)
 	FROM pg_catalog.generate_subscripts(weights, 1) k, pg_catalog.generate_series(1, weights[k]);
 END;
-COMMENT ON FUNCTION analytics._demo_pick(int[]) IS 'Internal to analytics.generate_demo_sales: a list in which each index of weights appears weights[index] times';
+COMMENT ON FUNCTION analytics_internal._demo_pick(int[]) IS 'Internal to analytics.generate_demo_sales: a list in which each index of weights appears weights[index] times';
 
 -- What one call appends (C = customers, P = products, O = days x
 -- orders_per_day, T = days x payments_per_day; count(r, m, N) = the numbers
@@ -192,16 +192,16 @@ DECLARE
 	status_weight CONSTANT int[] := ARRAY[75, 15, 10];
 	-- The same as lists of 100 choices, each as often as its weight: the
 	-- choice is list[1 + a uniform integer in 0..99].
-	city_pick int[] := analytics._demo_pick(city_weight);
-	hour_pick int[] := analytics._demo_pick(hour_weight);	-- hour + 1
-	sub_pick int[] := analytics._demo_pick(sub_weight);
-	segment_pick int[] := analytics._demo_pick(segment_weight);
-	sales_channel_pick int[] := analytics._demo_pick(sales_channel_weight);
-	payment_channel_pick int[] := analytics._demo_pick(payment_channel_weight);
-	lines_pick int[] := analytics._demo_pick(lines_weight);
-	quantity_pick int[] := analytics._demo_pick(quantity_weight);
-	type_pick int[] := analytics._demo_pick(interaction_weight);
-	status_pick int[] := analytics._demo_pick(status_weight);
+	city_pick int[] := analytics_internal._demo_pick(city_weight);
+	hour_pick int[] := analytics_internal._demo_pick(hour_weight);	-- hour + 1
+	sub_pick int[] := analytics_internal._demo_pick(sub_weight);
+	segment_pick int[] := analytics_internal._demo_pick(segment_weight);
+	sales_channel_pick int[] := analytics_internal._demo_pick(sales_channel_weight);
+	payment_channel_pick int[] := analytics_internal._demo_pick(payment_channel_weight);
+	lines_pick int[] := analytics_internal._demo_pick(lines_weight);
+	quantity_pick int[] := analytics_internal._demo_pick(quantity_weight);
+	type_pick int[] := analytics_internal._demo_pick(interaction_weight);
+	status_pick int[] := analytics_internal._demo_pick(status_weight);
 	customer_city int[];	-- home city of each customer number
 	product_sub int[];	-- subcategory of each product number
 	product_price numeric[];	-- list price of each product number
@@ -264,7 +264,7 @@ BEGIN
 	n_bad_customers := (customers + 999) / 1000;
 	n_bad_products := (products + 99) / 100;
 	n_interactions := (orders_per_day * 4 + 99) / 100;
-	customer_city := ARRAY(SELECT city_pick[1 + analytics._demo_i(seed, 2, c, 100)]
+	customer_city := ARRAY(SELECT city_pick[1 + analytics_internal._demo_i(seed, 2, c, 100)]
 		FROM generate_series(1, customers + n_bad_customers) c ORDER BY c);
 
 	-- Customers: first versions updated 1-730 days before start_date; a
@@ -274,26 +274,26 @@ BEGIN
 	INSERT INTO analytics.stg_customers (customer_id, first_name, last_name, email, phone, city,
 		state, region, country, segment, updated_at)
 	WITH v1 AS MATERIALIZED (
-		SELECT c, first_names[1 + analytics._demo_i(seed, 3, c, 40)] AS first_name,
-			last_names[1 + analytics._demo_i(seed, 4, c, 40)] AS last_name,
-			'+91 ' || (6 + analytics._demo_i(seed, 5, c, 4)) || lpad(analytics._demo_i(seed, 16, c, 100000)::text, 5, '0')
-				|| lpad(analytics._demo_i(seed, 17, c, 10000)::text, 4, '0') AS phone,
-			customer_city[c] AS city, segment_pick[1 + analytics._demo_i(seed, 1, c, 100)] AS segment,
-			(start_date - 1 - analytics._demo_i(seed, 6, c, 730)::int)::timestamp
-				+ analytics._demo_i(seed, 7, c, 86400) * interval '1 second' AS ts
+		SELECT c, first_names[1 + analytics_internal._demo_i(seed, 3, c, 40)] AS first_name,
+			last_names[1 + analytics_internal._demo_i(seed, 4, c, 40)] AS last_name,
+			'+91 ' || (6 + analytics_internal._demo_i(seed, 5, c, 4)) || lpad(analytics_internal._demo_i(seed, 16, c, 100000)::text, 5, '0')
+				|| lpad(analytics_internal._demo_i(seed, 17, c, 10000)::text, 4, '0') AS phone,
+			customer_city[c] AS city, segment_pick[1 + analytics_internal._demo_i(seed, 1, c, 100)] AS segment,
+			(start_date - 1 - analytics_internal._demo_i(seed, 6, c, 730)::int)::timestamp
+				+ analytics_internal._demo_i(seed, 7, c, 86400) * interval '1 second' AS ts
 		FROM generate_series(1, customers + n_bad_customers) c
 	), v2 AS MATERIALIZED (
 		SELECT c, first_name, last_name, phone,
-			CASE WHEN k < 0.4 THEN city ELSE 1 + (city + analytics._demo_i(seed, 10, c, 24)::int) % 25 END AS city,
-			CASE WHEN k >= 0.4 AND k < 0.8 THEN segment ELSE 1 + (segment + analytics._demo_i(seed, 9, c, 2)::int) % 3 END AS segment,
-			start_date + floor((0.1 + 0.4 * analytics._demo_u(seed, 11, c)) * days * 86400) * interval '1 second' AS ts
-		FROM (SELECT v1.*, analytics._demo_u(seed, 8, c) AS k FROM v1 WHERE c % 50 = 0 AND c <= customers OFFSET 0) x
+			CASE WHEN k < 0.4 THEN city ELSE 1 + (city + analytics_internal._demo_i(seed, 10, c, 24)::int) % 25 END AS city,
+			CASE WHEN k >= 0.4 AND k < 0.8 THEN segment ELSE 1 + (segment + analytics_internal._demo_i(seed, 9, c, 2)::int) % 3 END AS segment,
+			start_date + floor((0.1 + 0.4 * analytics_internal._demo_u(seed, 11, c)) * days * 86400) * interval '1 second' AS ts
+		FROM (SELECT v1.*, analytics_internal._demo_u(seed, 8, c) AS k FROM v1 WHERE c % 50 = 0 AND c <= customers OFFSET 0) x
 	), v3 AS (
 		SELECT c, first_name, last_name, phone,
-			CASE WHEN k < 0.4 THEN city ELSE 1 + (city + analytics._demo_i(seed, 14, c, 24)::int) % 25 END AS city,
-			CASE WHEN k >= 0.4 AND k < 0.8 THEN segment ELSE 1 + (segment + analytics._demo_i(seed, 13, c, 2)::int) % 3 END AS segment,
-			start_date + floor((0.6 + 0.3 * analytics._demo_u(seed, 15, c)) * days * 86400) * interval '1 second' AS ts
-		FROM (SELECT v2.*, analytics._demo_u(seed, 12, c) AS k FROM v2 WHERE c % 500 = 0 OFFSET 0) x
+			CASE WHEN k < 0.4 THEN city ELSE 1 + (city + analytics_internal._demo_i(seed, 14, c, 24)::int) % 25 END AS city,
+			CASE WHEN k >= 0.4 AND k < 0.8 THEN segment ELSE 1 + (segment + analytics_internal._demo_i(seed, 13, c, 2)::int) % 3 END AS segment,
+			start_date + floor((0.6 + 0.3 * analytics_internal._demo_u(seed, 15, c)) * days * 86400) * interval '1 second' AS ts
+		FROM (SELECT v2.*, analytics_internal._demo_u(seed, 12, c) AS k FROM v2 WHERE c % 500 = 0 OFFSET 0) x
 	)
 	SELECT 'C' || lpad(c::text, 6, '0'), first_name, last_name,
 		lower((first_name || '.' || last_name) COLLATE "C") || c || '@example.com', phone,
@@ -318,26 +318,26 @@ BEGIN
 		array_agg(round(price * (1 - margin / 100)::numeric, 2) ORDER BY p)
 	INTO product_sub, product_price, product_cost
 	FROM (
-		SELECT p, s, sub_margin_low[s] + (sub_margin_high[s] - sub_margin_low[s]) * analytics._demo_u(seed, 23, p) AS margin,
+		SELECT p, s, sub_margin_low[s] + (sub_margin_high[s] - sub_margin_low[s]) * analytics_internal._demo_u(seed, 23, p) AS margin,
 			(CASE WHEN x < 100 THEN round(x) ELSE round(x / 10) * 10 - 1 END)::numeric(12, 2) AS price
 		FROM (
-			SELECT p, s, exp(ln(sub_low[s]) + ln(sub_high[s] / sub_low[s]) * analytics._demo_u(seed, 22, p)) AS x
-			FROM (SELECT p, sub_pick[1 + analytics._demo_i(seed, 21, p, 100)] AS s
+			SELECT p, s, exp(ln(sub_low[s]) + ln(sub_high[s] / sub_low[s]) * analytics_internal._demo_u(seed, 22, p)) AS x
+			FROM (SELECT p, sub_pick[1 + analytics_internal._demo_i(seed, 21, p, 100)] AS s
 				FROM generate_series(1, products + n_bad_products) p OFFSET 0) a
 		) b
 	) c;
 	INSERT INTO analytics.stg_products (product_id, product_name, category, subcategory, unit_cost,
 		unit_price, supplier_id, active)
 	SELECT 'P' || lpad(p::text, 4, '0'),
-		brands[1 + analytics._demo_i(seed, 24, p, 12)] || ' ' || sub_item[s] || ' '
-			|| chr(65 + analytics._demo_i(seed, 25, p, 26)::int) || (10 + analytics._demo_i(seed, 26, p, 90)),
+		brands[1 + analytics_internal._demo_i(seed, 24, p, 12)] || ' ' || sub_item[s] || ' '
+			|| chr(65 + analytics_internal._demo_i(seed, 25, p, 26)::int) || (10 + analytics_internal._demo_i(seed, 26, p, 90)),
 		sub_category[s], sub_name[s], product_cost[p]::text,
 		CASE WHEN p <= products THEN product_price[p]::text
 			WHEN (p - products) % 2 = 1 THEN 'n/a'
 			ELSE (-product_price[p])::text END,
 		-- two suppliers per subcategory
-		'SUP' || lpad((2 * s - 1 + analytics._demo_i(seed, 27, p, 2))::text, 3, '0'),
-		CASE WHEN analytics._demo_u(seed, 28, p) < 0.97 THEN 'true' ELSE 'false' END
+		'SUP' || lpad((2 * s - 1 + analytics_internal._demo_i(seed, 27, p, 2))::text, 3, '0'),
+		CASE WHEN analytics_internal._demo_u(seed, 28, p) < 0.97 THEN 'true' ELSE 'false' END
 	FROM (SELECT p, product_sub[p] AS s FROM generate_series(1, products + n_bad_products) p) x,
 		generate_series(1, CASE WHEN p % 100 = 37 AND p <= products THEN 2 ELSE 1 END)
 	ORDER BY p;
@@ -393,18 +393,18 @@ BEGIN
 				bad, 'C' || lpad(cust::text, 6, '0') AS customer_id,
 				'S' || lpad((CASE WHEN home AND cust % 2 = 0 THEN city_store1[customer_city[cust]]
 					WHEN home THEN city_store2[customer_city[cust]]
-					ELSE 1 + analytics._demo_i(seed, 33, ono, 15)::int END)::text, 3, '0') AS store_id,
+					ELSE 1 + analytics_internal._demo_i(seed, 33, ono, 15)::int END)::text, 3, '0') AS store_id,
 				channel, cancelled, n_lines,
 				-- a product id that exists nowhere (beyond the bad products)
 				products + n_bad_products + 1 + ono / 1000 % 10 AS unknown
 			FROM (
-				SELECT ono, 1 + analytics._demo_i(seed, 31, ono, customers)::int AS cust,
-					(start_date + d)::timestamp + ((hour_pick[1 + analytics._demo_i(seed, 36, ono, 100)] - 1) * 3600
-						+ analytics._demo_i(seed, 37, ono, 3600)) * interval '1 second' AS t,
-					analytics._demo_u(seed, 32, ono) < 0.85 AS home,
-					sales_channel_pick[1 + analytics._demo_i(seed, 34, ono, 100)] AS channel,
-					analytics._demo_u(seed, 35, ono) < 0.04 AS cancelled,
-					lines_pick[1 + analytics._demo_i(seed, 38, ono, 100)] AS n_lines,
+				SELECT ono, 1 + analytics_internal._demo_i(seed, 31, ono, customers)::int AS cust,
+					(start_date + d)::timestamp + ((hour_pick[1 + analytics_internal._demo_i(seed, 36, ono, 100)] - 1) * 3600
+						+ analytics_internal._demo_i(seed, 37, ono, 3600)) * interval '1 second' AS t,
+					analytics_internal._demo_u(seed, 32, ono) < 0.85 AS home,
+					sales_channel_pick[1 + analytics_internal._demo_i(seed, 34, ono, 100)] AS channel,
+					analytics_internal._demo_u(seed, 35, ono) < 0.04 AS cancelled,
+					lines_pick[1 + analytics_internal._demo_i(seed, 38, ono, 100)] AS n_lines,
 					CASE WHEN ono % 100 = 0 AND ono % 1000 BETWEEN 100 AND 600 THEN (ono % 1000 / 100)::int ELSE 0 END AS bad
 				FROM (
 					SELECT d, floor(n_orders::numeric * (cum - wt) / total)::bigint AS o_before,
@@ -421,11 +421,11 @@ BEGIN
 		) o,
 		LATERAL (
 			SELECT j, line_no,
-				1 + least(products - 1, floor(products * power(analytics._demo_u(seed, 100 + 10 * line_no, ono), 1.5))::int) AS product,
-				quantity_pick[1 + analytics._demo_i(seed, 101 + 10 * line_no, ono, 100)] AS quantity,
-				CASE WHEN analytics._demo_u(seed, 102 + 10 * line_no, ono) < 0.25
-					THEN 5 * (1 + analytics._demo_i(seed, 103 + 10 * line_no, ono, 5)::int) ELSE 0 END AS pct,
-				analytics._demo_u(seed, 104 + 10 * line_no, ono) < 0.06 AS returned
+				1 + least(products - 1, floor(products * power(analytics_internal._demo_u(seed, 100 + 10 * line_no, ono), 1.5))::int) AS product,
+				quantity_pick[1 + analytics_internal._demo_i(seed, 101 + 10 * line_no, ono, 100)] AS quantity,
+				CASE WHEN analytics_internal._demo_u(seed, 102 + 10 * line_no, ono) < 0.25
+					THEN 5 * (1 + analytics_internal._demo_i(seed, 103 + 10 * line_no, ono, 5)::int) ELSE 0 END AS pct,
+				analytics_internal._demo_u(seed, 104 + 10 * line_no, ono) < 0.06 AS returned
 			FROM generate_series(1, o.n_lines + CASE WHEN o.bad = 1 THEN 1 ELSE 0 END) j,
 				LATERAL (SELECT CASE WHEN j > o.n_lines THEN 1 ELSE j END AS line_no) n
 		) l
@@ -444,21 +444,21 @@ BEGIN
 			WHEN t / 1000 % 3 = 0 THEN to_char(ts, 'YYYY') || '-02-30 ' || to_char(ts, 'HH24:MI:SS')
 			WHEN t / 1000 % 3 = 1 THEN 'yesterday-ish' ELSE '' END,
 		'C' || lpad(cust::text, 6, '0'), 'CH' || channel,
-		city_name[CASE WHEN analytics._demo_u(seed, 203, t) < 0.9 THEN customer_city[cust]
-			ELSE 1 + analytics._demo_i(seed, 204, t, 25)::int END],
+		city_name[CASE WHEN analytics_internal._demo_u(seed, 203, t) < 0.9 THEN customer_city[cust]
+			ELSE 1 + analytics_internal._demo_i(seed, 204, t, 25)::int END],
 		CASE WHEN t % 1000 <> 350 THEN amount::text WHEN t / 1000 % 2 = 0 THEN '0.00' ELSE (-amount)::text END,
-		CASE WHEN t % 1000 = 750 THEN 'pending' WHEN analytics._demo_u(seed, 206, t) < 0.9 THEN 'success'
+		CASE WHEN t % 1000 = 750 THEN 'pending' WHEN analytics_internal._demo_u(seed, 206, t) < 0.9 THEN 'success'
 			ELSE 'failed' END,
 		round((CASE WHEN v < 0.75 THEN 0.2 + 1.7 * w WHEN v < 0.95 THEN 2 + 2.9 * w
 			ELSE 5.5 + 24.5 * w * w END)::numeric, 3)::text
 	FROM (
-		SELECT t, 1 + analytics._demo_i(seed, 201, t, customers)::int AS cust,
-			payment_channel_pick[1 + analytics._demo_i(seed, 202, t, 100)] AS channel,
-			round(exp(ln(50) + ln(1000) * power(analytics._demo_u(seed, 205, t), 1.6))::numeric, 2) AS amount,
-			analytics._demo_u(seed, 207, t) AS v, analytics._demo_u(seed, 208, t) AS w,
+		SELECT t, 1 + analytics_internal._demo_i(seed, 201, t, customers)::int AS cust,
+			payment_channel_pick[1 + analytics_internal._demo_i(seed, 202, t, 100)] AS channel,
+			round(exp(ln(50) + ln(1000) * power(analytics_internal._demo_u(seed, 205, t), 1.6))::numeric, 2) AS amount,
+			analytics_internal._demo_u(seed, 207, t) AS v, analytics_internal._demo_u(seed, 208, t) AS w,
 			(start_date + ((t - 1) / payments_per_day)::int)::timestamp
-				+ ((hour_pick[1 + analytics._demo_i(seed, 209, t, 100)] - 1) * 3600
-					+ analytics._demo_i(seed, 210, t, 3600)) * interval '1 second' AS ts
+				+ ((hour_pick[1 + analytics_internal._demo_i(seed, 209, t, 100)] - 1) * 3600
+					+ analytics_internal._demo_i(seed, 210, t, 3600)) * interval '1 second' AS ts
 		FROM generate_series(1, days::bigint * payments_per_day) t
 		OFFSET 0
 	) p, generate_series(1, CASE WHEN t % 1000 = 150 THEN 2 ELSE 1 END);
@@ -472,17 +472,17 @@ BEGIN
 	INSERT INTO analytics.stg_interactions (interaction_id, customer_id, channel_id,
 		interaction_type, interaction_ts, duration, status)
 	SELECT 'I' || lpad(n::text, 10, '0'),
-		'C' || lpad((1 + analytics._demo_i(seed, 301, n, customers))::text, 6, '0'),
-		'CH' || sales_channel_pick[1 + analytics._demo_i(seed, 302, n, 100)],
+		'C' || lpad((1 + analytics_internal._demo_i(seed, 301, n, customers))::text, 6, '0'),
+		'CH' || sales_channel_pick[1 + analytics_internal._demo_i(seed, 302, n, 100)],
 		interaction_type[ty],
 		to_char((start_date + ((n - 1) / n_interactions)::int)::timestamp
-			+ ((hour_pick[1 + analytics._demo_i(seed, 304, n, 100)] - 1) * 3600
-				+ analytics._demo_i(seed, 305, n, 3600)) * interval '1 second', 'YYYY-MM-DD HH24:MI:SS'),
+			+ ((hour_pick[1 + analytics_internal._demo_i(seed, 304, n, 100)] - 1) * 3600
+				+ analytics_internal._demo_i(seed, 305, n, 3600)) * interval '1 second', 'YYYY-MM-DD HH24:MI:SS'),
 		(interaction_low[ty] + floor((interaction_high[ty] - interaction_low[ty])
-			* power(analytics._demo_u(seed, 306, n), 2))::int)::text,
-		interaction_status[status_pick[1 + analytics._demo_i(seed, 307, n, 100)]]
+			* power(analytics_internal._demo_u(seed, 306, n), 2))::int)::text,
+		interaction_status[status_pick[1 + analytics_internal._demo_i(seed, 307, n, 100)]]
 	FROM (
-		SELECT n, type_pick[1 + analytics._demo_i(seed, 303, n, 100)] AS ty
+		SELECT n, type_pick[1 + analytics_internal._demo_i(seed, 303, n, 100)] AS ty
 		FROM generate_series(1, days::bigint * n_interactions) n
 		OFFSET 0
 	) x;
@@ -497,7 +497,7 @@ COMMENT ON FUNCTION analytics.generate_demo_sales(int, int, int, date, int, int,
 -- Admins load staging; the helpers are called (and inlined) in its queries.
 REVOKE ALL ON FUNCTION analytics.generate_demo_sales(int, int, int, date, int, int, int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics.generate_demo_sales(int, int, int, date, int, int, int) TO analytics_admin;
-REVOKE ALL ON FUNCTION analytics._demo_u(int, int, bigint), analytics._demo_i(int, int, bigint, bigint),
-	analytics._demo_pick(int[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION analytics._demo_u(int, int, bigint), analytics._demo_i(int, int, bigint, bigint),
-	analytics._demo_pick(int[]) TO analytics_admin;
+REVOKE ALL ON FUNCTION analytics_internal._demo_u(int, int, bigint), analytics_internal._demo_i(int, int, bigint, bigint),
+	analytics_internal._demo_pick(int[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics_internal._demo_u(int, int, bigint), analytics_internal._demo_i(int, int, bigint, bigint),
+	analytics_internal._demo_pick(int[]) TO analytics_admin;

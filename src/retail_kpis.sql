@@ -98,7 +98,7 @@ DECLARE
 	hi_key int := CASE WHEN to_date < '0001-01-01' THEN -2147483648 WHEN to_date > '9999-12-31' THEN 2147483647
 		ELSE to_char(to_date, 'YYYYMMDD')::int END;
 BEGIN
-	PERFORM analytics._require_day_range('refresh_retail_summaries', from_date, to_date);
+	PERFORM analytics_internal._require_day_range('refresh_retail_summaries', from_date, to_date);
 	LOCK TABLE analytics.retail_daily_totals, analytics.customer_first_purchase IN SHARE ROW EXCLUSIVE MODE;
 
 	DELETE FROM analytics.retail_daily_totals t WHERE t.day >= from_date AND t.day <= to_date;

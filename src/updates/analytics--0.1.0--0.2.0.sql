@@ -6,17 +6,90 @@
 
 \echo Use "ALTER EXTENSION analytics UPDATE TO '0.2.0'" to load this file. \quit
 
--- analytics._now(): the time every time-dependent function takes as now (the
+-- Internal objects (helpers named _*, aggregates' support functions, type I/O
+-- functions) move to the schema analytics_internal; the rest of this script
+-- names them there. Views, aggregates, types and defaults refer to them by
+-- OID and follow; the functions whose bodies name them are replaced below.
+CREATE SCHEMA analytics_internal;
+COMMENT ON SCHEMA analytics_internal IS 'Internal objects of the analytics extension (helpers, aggregate support functions); not an interface, names may change between versions';
+GRANT USAGE ON SCHEMA analytics_internal TO analytics_writer, analytics_reader, analytics_admin;
+ALTER FUNCTION analytics._cron_schedule(text,text,text) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._demo_i(integer,integer,bigint,bigint) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._demo_pick(integer[]) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._demo_u(integer,integer,bigint) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._dim_date_add(date[]) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._index_event_partition(text) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._ingest(jsonb,timestamp with time zone[]) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._load_customers(bigint) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._load_merge(text,regclass,text,text[],text[],boolean) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._load_stage(bigint,text,text[]) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._month_start(timestamp with time zone) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._partition_start(name) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._record_failed_run(bigint,timestamp with time zone,text) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._repeated_rows_combine(internal,internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._repeated_rows_deserialize(bytea,internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._repeated_rows_final(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._repeated_rows_serialize(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._repeated_rows_trans(internal,bigint,tid) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._require_day_range(text,date,date) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._require_pg_cron() SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._trim_or_null(text) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.detect_season_final(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.detect_season_trans(internal,timestamp with time zone,double precision,interval) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.forecast_combine(internal,internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.forecast_deserialize(bytea,internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.forecast_serialize(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.funnel_combine(internal,internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.funnel_deserialize(bytea,internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.funnel_dropoff_combine(bigint[],bigint[]) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.funnel_dropoff_trans(bigint[],integer,integer) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.funnel_level_final(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.funnel_serialize(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.funnel_times_final(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.funnel_trans(internal,timestamp with time zone,integer,interval) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.funnel_trans(internal,timestamp with time zone,integer,interval,text) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.linear_forecast_final(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.linear_forecast_trans(internal,timestamp with time zone,double precision,integer,interval) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.linear_forecast_trans(internal,timestamp with time zone,double precision,integer,interval,double precision,integer) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.ols_combine(double precision[],double precision[]) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.ols_final(double precision[]) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.ols_trans(double precision[],double precision,double precision[]) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.ols_trans(double precision[],double precision,double precision[],boolean) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.robust_zscore_final(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.robust_zscore_inv(internal,double precision) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.robust_zscore_trans(internal,double precision) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.screen_seconds_combine(internal,internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.screen_seconds_deserialize(bytea,internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.screen_seconds_final(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.screen_seconds_serialize(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.screen_seconds_trans(internal,timestamp with time zone,text) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.screen_seconds_trans(internal,timestamp with time zone,text,bigint,interval) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.screen_seconds_trans(internal,timestamp with time zone,text,interval) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.screen_time_in(cstring) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.screen_time_out(analytics.screen_time) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.trend_summary_combine(double precision[],double precision[]) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.trend_summary_final(double precision[]) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.trend_summary_trans(double precision[],timestamp with time zone,double precision,interval) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.zscore_anomaly_final(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.zscore_final(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.zscore_inv(internal,double precision) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.zscore_inv(internal,double precision,double precision) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.zscore_trans(internal,double precision) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.zscore_trans(internal,double precision,double precision) SET SCHEMA analytics_internal;
+ALTER AGGREGATE analytics._repeated_rows(bigint,tid) SET SCHEMA analytics_internal;
+ALTER VIEW analytics._customer_validity SET SCHEMA analytics_internal;
+
+-- analytics_internal._now(): the time every time-dependent function takes as now (the
 -- setting analytics.mock_now when a test sets it).
-CREATE FUNCTION analytics._now()
+CREATE FUNCTION analytics_internal._now()
 RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'analytics_now'
 LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics._now() IS 'now(), or the setting analytics.mock_now when set (for tests)';
+COMMENT ON FUNCTION analytics_internal._now() IS 'now(), or the setting analytics.mock_now when set (for tests)';
 
-ALTER TABLE analytics.events ALTER COLUMN received_at SET DEFAULT analytics._now();
-ALTER TABLE analytics.events_default ALTER COLUMN received_at SET DEFAULT analytics._now();
-ALTER TABLE analytics.rejected_events ALTER COLUMN received_at SET DEFAULT analytics._now();
+ALTER TABLE analytics.events ALTER COLUMN received_at SET DEFAULT analytics_internal._now();
+ALTER TABLE analytics.events_default ALTER COLUMN received_at SET DEFAULT analytics_internal._now();
+ALTER TABLE analytics.rejected_events ALTER COLUMN received_at SET DEFAULT analytics_internal._now();
 
 CREATE OR REPLACE FUNCTION analytics.drop_partitions(older_than interval)
 RETURNS TABLE (partition_name text, dropped_events bigint)
@@ -33,12 +106,12 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	-- Whole months only: a month goes when all of it is older than the cutoff.
-	cutoff := analytics._month_start(analytics._now() - older_than);
+	cutoff := analytics_internal._month_start(analytics_internal._now() - older_than);
 	FOR p IN
 		SELECT c.relname::text AS name
 		FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
 		WHERE i.inhparent = 'analytics.events'::regclass AND c.relname ~ '^events_p[0-9]{6}$'
-			AND analytics._partition_start(c.relname) < cutoff
+			AND analytics_internal._partition_start(c.relname) < cutoff
 		ORDER BY 1
 	LOOP
 		partition_name := p.name;
@@ -59,7 +132,7 @@ COMMENT ON FUNCTION analytics.drop_partitions(interval) IS 'Retention: drops the
 CREATE OR REPLACE FUNCTION analytics.track(
 	event_name text,
 	props jsonb DEFAULT '{}',
-	occurred_at timestamptz DEFAULT analytics._now(),
+	occurred_at timestamptz DEFAULT analytics_internal._now(),
 	session_id text DEFAULT NULL,
 	device_id text DEFAULT NULL,
 	user_id text DEFAULT NULL,
@@ -106,7 +179,7 @@ END
 $$;
 COMMENT ON FUNCTION analytics.track(text, jsonb, timestamptz, text, text, text, text, bigint, uuid) IS 'Stores one event; re-sending the same (event_id, occurred_at) stores nothing new';
 
-CREATE OR REPLACE FUNCTION analytics._ingest(events jsonb, received timestamptz[] DEFAULT NULL,
+CREATE OR REPLACE FUNCTION analytics_internal._ingest(events jsonb, received timestamptz[] DEFAULT NULL,
 	OUT accepted int, OUT duplicates int, OUT rejected int)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -121,7 +194,7 @@ BEGIN
 	WITH parsed AS MATERIALIZED (
 		SELECT e.ord, e.payload, r.received_at, p.*
 		FROM pg_catalog.jsonb_array_elements(events) WITH ORDINALITY AS e(payload, ord)
-		CROSS JOIN LATERAL (SELECT coalesce(received[e.ord], analytics._now()) AS received_at) r
+		CROSS JOIN LATERAL (SELECT coalesce(received[e.ord], analytics_internal._now()) AS received_at) r
 		CROSS JOIN LATERAL analytics.event_parse(e.payload, r.received_at) p
 	),
 	firsts AS (
@@ -190,7 +263,7 @@ BEGIN
 	END IF;
 END
 $$;
-REVOKE ALL ON FUNCTION analytics._ingest(jsonb, timestamptz[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._ingest(jsonb, timestamptz[]) FROM PUBLIC;
 
 CREATE OR REPLACE VIEW analytics.event_anomalies AS
 WITH scored AS (
@@ -198,7 +271,7 @@ WITH scored AS (
 		analytics.zscore(x.events::pg_catalog.float8) OVER (PARTITION BY x.event_name ORDER BY x.day
 			ROWS BETWEEN 28 PRECEDING AND CURRENT ROW) AS zscore
 	FROM analytics.event_counts_filled x
-	WHERE x.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics._now()))::date
+	WHERE x.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics_internal._now()))::date
 )
 SELECT s.day, s.event_name, s.events, s.zscore,
 	pg_catalog.abs(s.zscore) OPERATOR(pg_catalog.>)
@@ -210,7 +283,7 @@ CREATE OR REPLACE VIEW analytics.event_forecast AS
 WITH complete AS (
 	SELECT c.event_name, c.day, c.events
 	FROM analytics.event_counts_filled c
-	WHERE c.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics._now()))::date
+	WHERE c.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics_internal._now()))::date
 ),
 fits AS (
 	-- a 24-hour step: the day after a UTC midnight, whatever the session's zone
@@ -231,14 +304,14 @@ COMMENT ON VIEW analytics.event_forecast IS 'Daily event counts forecast for the
 
 
 -- The loader's internal aggregate and its support functions: not for PUBLIC.
-REVOKE ALL ON FUNCTION analytics._repeated_rows_trans(internal, bigint, tid),
-	analytics._repeated_rows_combine(internal, internal), analytics._repeated_rows_serialize(internal),
-	analytics._repeated_rows_deserialize(bytea, internal), analytics._repeated_rows_final(internal),
-	analytics._repeated_rows(bigint, tid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._repeated_rows_trans(internal, bigint, tid),
+	analytics_internal._repeated_rows_combine(internal, internal), analytics_internal._repeated_rows_serialize(internal),
+	analytics_internal._repeated_rows_deserialize(bytea, internal), analytics_internal._repeated_rows_final(internal),
+	analytics_internal._repeated_rows(bigint, tid) FROM PUBLIC;
 
 -- data_quality_checks in named steps; the loader's _customer_validity without a window
 -- function, and used by the checks instead of a copy of it.
-CREATE OR REPLACE VIEW analytics._customer_validity AS
+CREATE OR REPLACE VIEW analytics_internal._customer_validity AS
 SELECT d.customer_id, d.customer_key,
 	CASE WHEN d.valid_from OPERATOR(pg_catalog.=) e.first_from
 		THEN '-infinity'::timestamptz ELSE d.valid_from END AS lo,
@@ -246,12 +319,12 @@ SELECT d.customer_id, d.customer_key,
 FROM analytics.dim_customer d
 	LEFT JOIN (SELECT c.customer_id, pg_catalog.min(c.valid_from) AS first_from
 		FROM analytics.dim_customer c GROUP BY c.customer_id) e ON e.customer_id OPERATOR(pg_catalog.=) d.customer_id;
-COMMENT ON VIEW analytics._customer_validity IS 'Internal: the time range [lo, hi) in which each customer version applies to facts, the first version reaching back to -infinity';
+COMMENT ON VIEW analytics_internal._customer_validity IS 'Internal: the time range [lo, hi) in which each customer version applies to facts, the first version reaching back to -infinity';
 
 -- The UTC day each date_key covers (day_start inclusive, day_end
 -- exclusive), one row per key; a date outside years 1-214747 has no int
 -- YYYYMMDD key (and after 294276 no timestamp), so it covers nothing.
-CREATE VIEW analytics._dq_day_bounds AS
+CREATE VIEW analytics_internal._dq_day_bounds AS
 SELECT days.date_key, pg_catalog.min(days.day_start) AS day_start, pg_catalog.max(days.day_end) AS day_end
 FROM (SELECT d.date_key,
 		CASE WHEN d.full_date OPERATOR(pg_catalog.>=) '0001-01-01' AND d.full_date OPERATOR(pg_catalog.<) '214748-01-01'
@@ -260,20 +333,20 @@ FROM (SELECT d.date_key,
 			THEN pg_catalog.timezone('UTC', d.full_date::timestamp OPERATOR(pg_catalog.+) interval '1 day') END AS day_end
 	FROM analytics.dim_date d) days
 GROUP BY days.date_key;
-COMMENT ON VIEW analytics._dq_day_bounds IS 'Internal to analytics.data_quality_checks: the UTC day [day_start, day_end) each date_key covers, one row per key';
+COMMENT ON VIEW analytics_internal._dq_day_bounds IS 'Internal to analytics.data_quality_checks: the UTC day [day_start, day_end) each date_key covers, one row per key';
 
 -- The times each customer key covers: the validity the loader gives its
--- version (analytics._customer_validity), one row per key, so that a
+-- version (analytics_internal._customer_validity), one row per key, so that a
 -- duplicated key cannot count a fact twice.
-CREATE VIEW analytics._dq_customer_coverage AS
+CREATE VIEW analytics_internal._dq_customer_coverage AS
 SELECT v.customer_key, pg_catalog.min(v.lo) AS covers_from, pg_catalog.max(v.hi) AS covers_to
-FROM analytics._customer_validity v
+FROM analytics_internal._customer_validity v
 GROUP BY v.customer_key;
-COMMENT ON VIEW analytics._dq_customer_coverage IS 'Internal to analytics.data_quality_checks: the time range [covers_from, covers_to) each customer key covers, one row per key';
+COMMENT ON VIEW analytics_internal._dq_customer_coverage IS 'Internal to analytics.data_quality_checks: the time range [covers_from, covers_to) each customer key covers, one row per key';
 
 -- The dimensions' checks (the calendar, customer versions, the type 1
 -- dimensions), in order.
-CREATE FUNCTION analytics._dq_dimensions()
+CREATE FUNCTION analytics_internal._dq_dimensions()
 RETURNS TABLE (check_name text, entity text, failing_rows bigint, status text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -429,7 +502,7 @@ BEGIN
 	ORDER BY v.ord;
 END
 $$;
-COMMENT ON FUNCTION analytics._dq_dimensions() IS 'Internal step of analytics.data_quality_checks: the checks of the dimensions, in order';
+COMMENT ON FUNCTION analytics_internal._dq_dimensions() IS 'Internal step of analytics.data_quality_checks: the checks of the dimensions, in order';
 
 -- Facts: one pass each, joining every dimension by hash, returned as
 -- soon as counted. A dimension joins as one row per key (DISTINCT, GROUP
@@ -439,14 +512,14 @@ COMMENT ON FUNCTION analytics._dq_dimensions() IS 'Internal step of analytics.da
 -- wrongly (this equals comparing date_key with the timestamp's UTC date
 -- as YYYYMMDD when invalid_calendar is ok, and is much cheaper than
 -- formatting every timestamp); a date without a YYYYMMDD key covers
--- nothing (analytics._dq_day_bounds). Customers join with the times each
+-- nothing (analytics_internal._dq_day_bounds). Customers join with the times each
 -- version covers: its validity, from -infinity for its customer's earliest
 -- version (which covers the facts before any version), as the loader
 -- assigns versions to sales, payments and interactions alike
--- (analytics._dq_customer_coverage over the loader's
--- analytics._customer_validity). Both views are built by join and
+-- (analytics_internal._dq_customer_coverage over the loader's
+-- analytics_internal._customer_validity). Both views are built by join and
 -- aggregate, not window functions, so that the passes may run in parallel.
-CREATE FUNCTION analytics._dq_sales()
+CREATE FUNCTION analytics_internal._dq_sales()
 RETURNS TABLE (check_name text, entity text, failing_rows bigint, status text)
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
@@ -474,10 +547,10 @@ FROM (SELECT
 		pg_catalog.count(*) FILTER (WHERE NOT (f.sale_ts >= d.day_start AND f.sale_ts < d.day_end)) AS date_mismatch,
 		pg_catalog.count(*) FILTER (WHERE NOT (f.sale_ts >= c.covers_from
 			AND f.sale_ts < c.covers_to)) AS version_mismatch,
-		pg_catalog.count(*) FILTER (WHERE f.sale_ts > analytics._now()) AS future
+		pg_catalog.count(*) FILTER (WHERE f.sale_ts > analytics_internal._now()) AS future
 	FROM analytics.fact_sales f
-		LEFT JOIN analytics._dq_day_bounds d ON d.date_key = f.date_key
-		LEFT JOIN analytics._dq_customer_coverage c ON c.customer_key = f.customer_key
+		LEFT JOIN analytics_internal._dq_day_bounds d ON d.date_key = f.date_key
+		LEFT JOIN analytics_internal._dq_customer_coverage c ON c.customer_key = f.customer_key
 		LEFT JOIN (SELECT DISTINCT product_key FROM analytics.dim_product) p ON p.product_key = f.product_key
 		LEFT JOIN (SELECT DISTINCT store_key FROM analytics.dim_store) s ON s.store_key = f.store_key
 		LEFT JOIN (SELECT DISTINCT channel_key FROM analytics.dim_channel) ch ON ch.channel_key = f.channel_key
@@ -505,13 +578,13 @@ FROM (SELECT
 	) AS v(ord, check_name, entity, failing_rows, soft)
 ORDER BY v.ord;
 END;
-COMMENT ON FUNCTION analytics._dq_sales() IS 'Internal step of analytics.data_quality_checks: the checks of fact_sales, in order';
+COMMENT ON FUNCTION analytics_internal._dq_sales() IS 'Internal step of analytics.data_quality_checks: the checks of fact_sales, in order';
 
 -- Revenue is stored in numeric(14, 4), which rounds amount x fee / 100
 -- to 4 places, with the fee the payment was loaded with (the channel's
 -- may have changed since). A successful payment without a fee has no
 -- revenue that could be right.
-CREATE FUNCTION analytics._dq_payments()
+CREATE FUNCTION analytics_internal._dq_payments()
 RETURNS TABLE (check_name text, entity text, failing_rows bigint, status text)
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
@@ -540,10 +613,10 @@ FROM (SELECT
 		pg_catalog.count(*) FILTER (WHERE NOT (f.txn_ts >= d.day_start AND f.txn_ts < d.day_end)) AS date_mismatch,
 		pg_catalog.count(*) FILTER (WHERE NOT (f.txn_ts >= c.covers_from
 			AND f.txn_ts < c.covers_to)) AS version_mismatch,
-		pg_catalog.count(*) FILTER (WHERE f.txn_ts > analytics._now()) AS future
+		pg_catalog.count(*) FILTER (WHERE f.txn_ts > analytics_internal._now()) AS future
 	FROM analytics.fact_payments f
-		LEFT JOIN analytics._dq_day_bounds d ON d.date_key = f.date_key
-		LEFT JOIN analytics._dq_customer_coverage c ON c.customer_key = f.customer_key
+		LEFT JOIN analytics_internal._dq_day_bounds d ON d.date_key = f.date_key
+		LEFT JOIN analytics_internal._dq_customer_coverage c ON c.customer_key = f.customer_key
 		LEFT JOIN (SELECT DISTINCT channel_key FROM analytics.dim_channel) ch ON ch.channel_key = f.channel_key
 		LEFT JOIN (SELECT DISTINCT city_key FROM analytics.dim_city) ci ON ci.city_key = f.city_key
 	) a,
@@ -567,9 +640,9 @@ FROM (SELECT
 	) AS v(ord, check_name, entity, failing_rows, soft)
 ORDER BY v.ord;
 END;
-COMMENT ON FUNCTION analytics._dq_payments() IS 'Internal step of analytics.data_quality_checks: the checks of fact_payments, in order';
+COMMENT ON FUNCTION analytics_internal._dq_payments() IS 'Internal step of analytics.data_quality_checks: the checks of fact_payments, in order';
 
-CREATE FUNCTION analytics._dq_interactions()
+CREATE FUNCTION analytics_internal._dq_interactions()
 RETURNS TABLE (check_name text, entity text, failing_rows bigint, status text)
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
@@ -587,10 +660,10 @@ FROM (SELECT
 			AND f.interaction_ts < d.day_end)) AS date_mismatch,
 		pg_catalog.count(*) FILTER (WHERE NOT (f.interaction_ts >= c.covers_from
 			AND f.interaction_ts < c.covers_to)) AS version_mismatch,
-		pg_catalog.count(*) FILTER (WHERE f.interaction_ts > analytics._now()) AS future
+		pg_catalog.count(*) FILTER (WHERE f.interaction_ts > analytics_internal._now()) AS future
 	FROM analytics.fact_interactions f
-		LEFT JOIN analytics._dq_day_bounds d ON d.date_key = f.date_key
-		LEFT JOIN analytics._dq_customer_coverage c ON c.customer_key = f.customer_key
+		LEFT JOIN analytics_internal._dq_day_bounds d ON d.date_key = f.date_key
+		LEFT JOIN analytics_internal._dq_customer_coverage c ON c.customer_key = f.customer_key
 		LEFT JOIN (SELECT DISTINCT channel_key FROM analytics.dim_channel) ch ON ch.channel_key = f.channel_key
 	) a,
 	(SELECT coalesce(pg_catalog.sum(n), 0)::bigint AS duplicate_id
@@ -609,7 +682,7 @@ FROM (SELECT
 	) AS v(ord, check_name, entity, failing_rows, soft)
 ORDER BY v.ord;
 END;
-COMMENT ON FUNCTION analytics._dq_interactions() IS 'Internal step of analytics.data_quality_checks: the checks of fact_interactions, in order';
+COMMENT ON FUNCTION analytics_internal._dq_interactions() IS 'Internal step of analytics.data_quality_checks: the checks of fact_interactions, in order';
 
 CREATE OR REPLACE FUNCTION analytics.data_quality_checks()
 RETURNS TABLE (check_name text, entity text, failing_rows bigint, status text)
@@ -622,19 +695,19 @@ BEGIN
 	-- its own RETURN QUERY (which may run in parallel, unlike SELECT INTO)
 	-- and frees its hash tables before the next.
 
-	RETURN QUERY SELECT * FROM analytics._dq_dimensions();
-	RETURN QUERY SELECT * FROM analytics._dq_sales();
-	RETURN QUERY SELECT * FROM analytics._dq_payments();
-	RETURN QUERY SELECT * FROM analytics._dq_interactions();
+	RETURN QUERY SELECT * FROM analytics_internal._dq_dimensions();
+	RETURN QUERY SELECT * FROM analytics_internal._dq_sales();
+	RETURN QUERY SELECT * FROM analytics_internal._dq_payments();
+	RETURN QUERY SELECT * FROM analytics_internal._dq_interactions();
 END
 $$;
 COMMENT ON FUNCTION analytics.data_quality_checks() IS 'Checks the warehouse''s invariants over its rows (nulls, duplicate and orphan keys, the calendar, customer versions, amounts, revenue, delay buckets, date keys): one row per check and entity with the failing rows and ok, warn or fail';
 
-REVOKE ALL ON FUNCTION analytics._dq_dimensions(), analytics._dq_sales(), analytics._dq_payments(),
-	analytics._dq_interactions() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION analytics._dq_dimensions(), analytics._dq_sales(), analytics._dq_payments(),
-	analytics._dq_interactions() TO analytics_admin, analytics_reader;
-GRANT SELECT ON analytics._dq_day_bounds, analytics._dq_customer_coverage TO analytics_admin, analytics_reader;
+REVOKE ALL ON FUNCTION analytics_internal._dq_dimensions(), analytics_internal._dq_sales(), analytics_internal._dq_payments(),
+	analytics_internal._dq_interactions() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics_internal._dq_dimensions(), analytics_internal._dq_sales(), analytics_internal._dq_payments(),
+	analytics_internal._dq_interactions() TO analytics_admin, analytics_reader;
+GRANT SELECT ON analytics_internal._dq_day_bounds, analytics_internal._dq_customer_coverage TO analytics_admin, analytics_reader;
 -- Column comments of every view (issue 13, section 5)
 COMMENT ON COLUMN analytics.event_counts_daily.day IS 'UTC calendar day of occurred_at';
 COMMENT ON COLUMN analytics.event_counts_daily.event_name IS 'Event name as tracked';
@@ -649,15 +722,15 @@ COMMENT ON COLUMN analytics.event_forecast.event_name IS 'Event name as tracked;
 COMMENT ON COLUMN analytics.event_forecast.forecast IS 'Forecast events that day: linear trend plus the detected seasonal terms (analytics.linear_forecast, season -1) over the complete days of event_counts_filled, clamped at 0';
 COMMENT ON COLUMN analytics.event_forecast.lower IS 'Lower bound of the 95% prediction interval of the forecast, clamped at 0';
 COMMENT ON COLUMN analytics.event_forecast.upper IS 'Upper bound of the 95% prediction interval of the forecast, clamped at 0';
-COMMENT ON COLUMN analytics.event_anomalies.day IS 'UTC calendar day, every day from the event name''s first day with events to its last day with events before the current UTC day (analytics._now()); the current day is left out';
+COMMENT ON COLUMN analytics.event_anomalies.day IS 'UTC calendar day, every day from the event name''s first day with events to its last day with events before the current UTC day (analytics_internal._now()); the current day is left out';
 COMMENT ON COLUMN analytics.event_anomalies.event_name IS 'Event name as tracked';
 COMMENT ON COLUMN analytics.event_anomalies.events IS 'Events that occurred that UTC day; 0 on a day without events';
 COMMENT ON COLUMN analytics.event_anomalies.zscore IS 'analytics.zscore of the day''s count against the event name''s up to 28 days before it (ROWS 28 PRECEDING): (events - their mean) / their sample standard deviation; NULL with fewer than 2 days before it or when those days all have the same count';
 COMMENT ON COLUMN analytics.event_anomalies.is_anomaly IS '|zscore| > the analytics.anomaly_threshold setting (default 3), read when the query runs; NULL when zscore is NULL';
-COMMENT ON COLUMN analytics._customer_validity.customer_id IS 'Source customer id (dim_customer.customer_id)';
-COMMENT ON COLUMN analytics._customer_validity.customer_key IS 'Surrogate key of the customer version (dim_customer.customer_key)';
-COMMENT ON COLUMN analytics._customer_validity.lo IS 'Start of the range the version applies to facts (inclusive): valid_from, -infinity for the customer''s first version';
-COMMENT ON COLUMN analytics._customer_validity.hi IS 'End of that range (exclusive): valid_to, infinity for the current version';
+COMMENT ON COLUMN analytics_internal._customer_validity.customer_id IS 'Source customer id (dim_customer.customer_id)';
+COMMENT ON COLUMN analytics_internal._customer_validity.customer_key IS 'Surrogate key of the customer version (dim_customer.customer_key)';
+COMMENT ON COLUMN analytics_internal._customer_validity.lo IS 'Start of the range the version applies to facts (inclusive): valid_from, -infinity for the customer''s first version';
+COMMENT ON COLUMN analytics_internal._customer_validity.hi IS 'End of that range (exclusive): valid_to, infinity for the current version';
 COMMENT ON COLUMN analytics.kpi_daily.day IS 'UTC calendar day with at least one completed order line (dim_date.full_date)';
 COMMENT ON COLUMN analytics.kpi_daily.revenue IS 'Sum of total_amount (quantity x unit_price - discount) over the completed lines; currency of the data, 2 decimals';
 COMMENT ON COLUMN analytics.kpi_daily.orders IS 'Distinct order_id with a completed line that day';
@@ -835,7 +908,7 @@ COMMENT ON COLUMN analytics.schedule_import_summary.highest_dropoff_step IS 'The
 -- Column comments of every table (issue 13, section 5)
 COMMENT ON COLUMN analytics.events.event_id IS 'Event identifier (UUID), sent by the app or generated; with occurred_at the idempotency key: the same (event_id, occurred_at) is stored once';
 COMMENT ON COLUMN analytics.events.occurred_at IS 'When the event happened, as stamped by the app (default: the time of receipt); at most analytics.max_clock_skew after received_at; the monthly partition key (UTC months)';
-COMMENT ON COLUMN analytics.events.received_at IS 'When the database received the event (analytics._now() at ingestion; an event stored by analytics.retry_rejected keeps its original receipt time)';
+COMMENT ON COLUMN analytics.events.received_at IS 'When the database received the event (analytics_internal._now() at ingestion; an event stored by analytics.retry_rejected keeps its original receipt time)';
 COMMENT ON COLUMN analytics.events.event_name IS 'Event name, 1 to 200 characters, not blank';
 COMMENT ON COLUMN analytics.events.session_id IS 'App session the event belongs to (at most 1000 characters); NULL when the app sent none';
 COMMENT ON COLUMN analytics.events.device_id IS 'Device that sent the event (at most 1000 characters); NULL when the app sent none';
@@ -844,7 +917,7 @@ COMMENT ON COLUMN analytics.events.screen IS 'Screen shown, for a screen view (o
 COMMENT ON COLUMN analytics.events.duration_ms IS 'Time the app measured on the screen, in milliseconds (0 or more); NULL when not measured';
 COMMENT ON COLUMN analytics.events.props IS 'Event properties: a JSON object of at most 64 kB, {} when none were sent';
 COMMENT ON COLUMN analytics.rejected_events.id IS 'Identity, in order of rejection';
-COMMENT ON COLUMN analytics.rejected_events.received_at IS 'When the database received the event (analytics._now() at ingestion); kept when analytics.retry_rejected stores it';
+COMMENT ON COLUMN analytics.rejected_events.received_at IS 'When the database received the event (analytics_internal._now() at ingestion); kept when analytics.retry_rejected stores it';
 COMMENT ON COLUMN analytics.rejected_events.payload IS 'The event object exactly as sent to analytics.track_batch';
 COMMENT ON COLUMN analytics.rejected_events.reason IS 'Why the event was refused: its first problem (for example: event_name is empty)';
 COMMENT ON COLUMN analytics.stg_customers.customer_id IS 'Column customer_id of the customers CSV as text: the customer''s natural key (required)';
@@ -1046,19 +1119,19 @@ COMMENT ON COLUMN analytics.customer_first_purchase.customer_id IS 'Source custo
 COMMENT ON COLUMN analytics.customer_first_purchase.first_day IS 'UTC day of the customer''s first completed order line';
 -- analytics.screen_time: binary send and receive (binary COPY, clients that
 -- read binary results, binary logical replication).
-CREATE FUNCTION analytics.screen_time_recv(internal)
+CREATE FUNCTION analytics_internal.screen_time_recv(internal)
 RETURNS analytics.screen_time
 AS 'MODULE_PATHNAME', 'screen_time_recv'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION analytics.screen_time_recv(internal) IS 'Binary input of analytics.screen_time (binary COPY, clients reading binary results, binary logical replication): version word, screen count, then per screen its name, microseconds and views; every length and count checked';
+COMMENT ON FUNCTION analytics_internal.screen_time_recv(internal) IS 'Binary input of analytics.screen_time (binary COPY, clients reading binary results, binary logical replication): version word, screen count, then per screen its name, microseconds and views; every length and count checked';
 
-CREATE FUNCTION analytics.screen_time_send(analytics.screen_time)
+CREATE FUNCTION analytics_internal.screen_time_send(analytics.screen_time)
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'screen_time_send'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION analytics.screen_time_send(analytics.screen_time) IS 'Binary output of analytics.screen_time, screens in byte order of their names';
+COMMENT ON FUNCTION analytics_internal.screen_time_send(analytics.screen_time) IS 'Binary output of analytics.screen_time, screens in byte order of their names';
 
-ALTER TYPE analytics.screen_time SET (SEND = analytics.screen_time_send, RECEIVE = analytics.screen_time_recv);
+ALTER TYPE analytics.screen_time SET (SEND = analytics_internal.screen_time_send, RECEIVE = analytics_internal.screen_time_recv);
 -- Issue 13 (aggregate correctness). The C changes need no SQL: funnel
 -- timestamps must be finite; screen_seconds' final function sorts a copy
 -- (the aggregates were and stay FINALFUNC_MODIFY = READ_ONLY, now spelled
@@ -1308,7 +1381,7 @@ WITH scored AS (
 		analytics.zscore(x.events::pg_catalog.float8) OVER (PARTITION BY x.event_name ORDER BY x.day
 			ROWS BETWEEN 28 PRECEDING AND CURRENT ROW) AS zscore
 	FROM analytics.event_counts_filled x
-	WHERE x.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics._now()))::date
+	WHERE x.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics_internal._now()))::date
 )
 SELECT s.day, s.event_name, s.events, s.zscore,
 	pg_catalog.abs(s.zscore) OPERATOR(pg_catalog.>)
@@ -1316,29 +1389,29 @@ SELECT s.day, s.event_name, s.events, s.zscore,
 FROM scored s;
 COMMENT ON VIEW analytics.event_anomalies IS 'Events per event_name and UTC day (days without events count 0), with the z-score of each day against the 28 days before it and is_anomaly = |zscore| > analytics.anomaly_threshold; complete days only (the current UTC day is left out)';
 
-COMMENT ON COLUMN analytics._dq_day_bounds.date_key IS 'A date_key of analytics.dim_date (YYYYMMDD)';
-COMMENT ON COLUMN analytics._dq_day_bounds.day_start IS 'Start of the UTC day the key covers, inclusive; NULL for a date outside years 1-214747';
-COMMENT ON COLUMN analytics._dq_day_bounds.day_end IS 'End of the UTC day the key covers, exclusive; NULL for a date outside years 1-214747';
-COMMENT ON COLUMN analytics._dq_customer_coverage.customer_key IS 'A customer_key of analytics.dim_customer';
-COMMENT ON COLUMN analytics._dq_customer_coverage.covers_from IS 'Earliest time a fact may have to belong to this key, inclusive: -infinity for the customer''s first version';
-COMMENT ON COLUMN analytics._dq_customer_coverage.covers_to IS 'Time from which facts belong to a later version, exclusive (infinity for the current version)';
+COMMENT ON COLUMN analytics_internal._dq_day_bounds.date_key IS 'A date_key of analytics.dim_date (YYYYMMDD)';
+COMMENT ON COLUMN analytics_internal._dq_day_bounds.day_start IS 'Start of the UTC day the key covers, inclusive; NULL for a date outside years 1-214747';
+COMMENT ON COLUMN analytics_internal._dq_day_bounds.day_end IS 'End of the UTC day the key covers, exclusive; NULL for a date outside years 1-214747';
+COMMENT ON COLUMN analytics_internal._dq_customer_coverage.customer_key IS 'A customer_key of analytics.dim_customer';
+COMMENT ON COLUMN analytics_internal._dq_customer_coverage.covers_from IS 'Earliest time a fact may have to belong to this key, inclusive: -infinity for the customer''s first version';
+COMMENT ON COLUMN analytics_internal._dq_customer_coverage.covers_to IS 'Time from which facts belong to a later version, exclusive (infinity for the current version)';
 -- The event contract (issue 13): one definition in C, enforced by track,
 -- track_batch and retry_rejected, its rules that do not depend on now also
 -- by a CHECK constraint on analytics.events.
-CREATE FUNCTION analytics._event_contract(occurred_at timestamptz, received_at timestamptz,
+CREATE FUNCTION analytics_internal._event_contract(occurred_at timestamptz, received_at timestamptz,
 	event_name text, session_id text, device_id text, user_id text, screen text, duration_ms bigint)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'event_contract'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics._event_contract(timestamptz, timestamptz, text, text, text, text, text, bigint) IS 'Internal: the CHECK constraint of analytics.events; raises the first rule of the event contract a row breaks (none that depends on now), else true';
+COMMENT ON FUNCTION analytics_internal._event_contract(timestamptz, timestamptz, text, text, text, text, text, bigint) IS 'Internal: the CHECK constraint of analytics.events; raises the first rule of the event contract a row breaks (none that depends on now), else true';
 
 
-CREATE FUNCTION analytics._event_problem(occurred_at timestamptz, received_at timestamptz,
+CREATE FUNCTION analytics_internal._event_problem(occurred_at timestamptz, received_at timestamptz,
 	event_name text, session_id text, device_id text, user_id text, screen text, duration_ms bigint)
 RETURNS text
 AS 'MODULE_PATHNAME', 'event_problem'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics._event_problem(timestamptz, timestamptz, text, text, text, text, text, bigint) IS 'Internal: the first rule of the event contract a stored row breaks (none that depends on now), as a sentence; NULL when it keeps them all';
+COMMENT ON FUNCTION analytics_internal._event_problem(timestamptz, timestamptz, text, text, text, text, text, bigint) IS 'Internal: the first rule of the event contract a stored row breaks (none that depends on now), as a sentence; NULL when it keeps them all';
 
 
 -- Events 0.1.0 stored against the contract (a time of -infinity, a
@@ -1347,20 +1420,20 @@ COMMENT ON FUNCTION analytics._event_problem(timestamptz, timestamptz, text, tex
 -- the constraint can be added.
 WITH moved AS (
 	DELETE FROM analytics.events e
-	WHERE analytics._event_problem(e.occurred_at, e.received_at, e.event_name, e.session_id, e.device_id,
+	WHERE analytics_internal._event_problem(e.occurred_at, e.received_at, e.event_name, e.session_id, e.device_id,
 		e.user_id, e.screen, e.duration_ms) IS NOT NULL
 	RETURNING e.*
 )
 INSERT INTO analytics.rejected_events (received_at, payload, reason)
-SELECT CASE WHEN pg_catalog.isfinite(m.received_at) THEN m.received_at ELSE analytics._now() END,
+SELECT CASE WHEN pg_catalog.isfinite(m.received_at) THEN m.received_at ELSE analytics_internal._now() END,
 	pg_catalog.to_jsonb(m) OPERATOR(pg_catalog.-) 'received_at',
 	'stored before 0.2.0, against the event contract: ' OPERATOR(pg_catalog.||)
-		analytics._event_problem(m.occurred_at, m.received_at, m.event_name, m.session_id, m.device_id,
+		analytics_internal._event_problem(m.occurred_at, m.received_at, m.event_name, m.session_id, m.device_id,
 			m.user_id, m.screen, m.duration_ms)
 FROM moved m
 ORDER BY m.received_at, m.event_id;
 
-ALTER TABLE analytics.events ADD CONSTRAINT events_contract CHECK (analytics._event_contract(occurred_at, received_at, event_name,
+ALTER TABLE analytics.events ADD CONSTRAINT events_contract CHECK (analytics_internal._event_contract(occurred_at, received_at, event_name,
 	session_id, device_id, user_id, screen, duration_ms));
 
 -- A hash index holds a rejected user_id of any length.
@@ -1400,14 +1473,14 @@ BEGIN
 	LOCK TABLE analytics.events_default IN SHARE ROW EXCLUSIVE MODE;
 
 	SELECT LEAST(
-			(SELECT analytics._month_start(pg_catalog.min(d.occurred_at)) FROM analytics.events_default d),
-			(SELECT pg_catalog.min(analytics._partition_start(c.relname))
+			(SELECT analytics_internal._month_start(pg_catalog.min(d.occurred_at)) FROM analytics.events_default d),
+			(SELECT pg_catalog.min(analytics_internal._partition_start(c.relname))
 			 FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
 			 WHERE i.inhparent = 'analytics.events'::regclass AND c.relname ~ '^events_p[0-9]{6}$'),
-			analytics._month_start(analytics._now()))
+			analytics_internal._month_start(analytics_internal._now()))
 	INTO first_month;
-	first_month := analytics._month_start(first_month);
-	last_month := analytics._month_start(analytics._now() + ahead);
+	first_month := analytics_internal._month_start(first_month);
+	last_month := analytics_internal._month_start(analytics_internal._now() + ahead);
 
 	-- A wrong date far back must not make thousands of tables: count the
 	-- months without a partition first.
@@ -1419,7 +1492,7 @@ BEGIN
 		- (SELECT pg_catalog.count(*)
 		   FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
 		   WHERE i.inhparent = 'analytics.events'::regclass AND c.relname ~ '^events_p[0-9]{6}$'
-			   AND analytics._partition_start(c.relname) BETWEEN first_month AND last_month)
+			   AND analytics_internal._partition_start(c.relname) BETWEEN first_month AND last_month)
 	INTO missing;
 	IF missing > allowed THEN
 		RAISE EXCEPTION 'ensure_partitions would create % partitions, more than analytics.max_new_partitions (%)',
@@ -1436,7 +1509,7 @@ BEGIN
 	m := first_month;
 	WHILE m <= last_month LOOP
 		part := 'events_p' || pg_catalog.to_char(pg_catalog.timezone('UTC', m), 'YYYYMM');
-		next_month := analytics._month_start(m + interval '32 days');
+		next_month := analytics_internal._month_start(m + interval '32 days');
 		IF pg_catalog.to_regclass('analytics.' || part) IS NULL THEN
 			-- The month's table is made apart with its indexes, filled with its parked
 			-- events, then attached. No temporary table: this runs
@@ -1444,7 +1517,7 @@ BEGIN
 			-- first (with a trigger of theirs on it).
 			EXECUTE pg_catalog.format(
 				'CREATE TABLE analytics.%I (LIKE analytics.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part);
-			PERFORM analytics._index_event_partition(part);
+			PERFORM analytics_internal._index_event_partition(part);
 			EXECUTE pg_catalog.format(
 				'WITH moved AS (DELETE FROM analytics.events_default d
 					WHERE d.occurred_at >= $1 AND d.occurred_at < $2 RETURNING d.*)
@@ -1466,11 +1539,11 @@ COMMENT ON FUNCTION analytics.ensure_partitions(interval) IS 'Creates monthly ev
 
 -- The warehouse loader refuses a key or name longer than an index entry
 -- holds, as a reject with the reason.
-CREATE FUNCTION analytics._too_long(field text, value text)
+CREATE FUNCTION analytics_internal._too_long(field text, value text)
 RETURNS text
 AS 'MODULE_PATHNAME', 'too_long'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics._too_long(text, text) IS 'Internal: NULL when value (a key or name the warehouse indexes) fits an index entry, else the loader''s reason naming field';
+COMMENT ON FUNCTION analytics_internal._too_long(text, text) IS 'Internal: NULL when value (a key or name the warehouse indexes) fits an index entry, else the loader''s reason naming field';
 
 
 -- tests branch: a load cancelled (statement_timeout, pg_cancel_backend) is
@@ -1479,13 +1552,13 @@ COMMENT ON FUNCTION analytics._too_long(text, text) IS 'Internal: NULL when valu
 ALTER TABLE analytics.load_runs DROP CONSTRAINT load_runs_status_check,
 	ADD CONSTRAINT load_runs_status_check CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'succeeded', 'failed', 'cancelled']));
 COMMENT ON TABLE analytics.load_runs IS 'One row per analytics.load_warehouse call: its status, counts and, for a failed or cancelled run, the error';
-DROP FUNCTION analytics._record_failed_run(bigint, timestamptz, text);
-CREATE OR REPLACE FUNCTION analytics._record_failed_run(run_id bigint, started_at timestamptz, error text, cancelled boolean DEFAULT false)
+DROP FUNCTION analytics_internal._record_failed_run(bigint, timestamptz, text);
+CREATE OR REPLACE FUNCTION analytics_internal._record_failed_run(run_id bigint, started_at timestamptz, error text, cancelled boolean DEFAULT false)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'record_failed_run'
 LANGUAGE C STRICT;
-COMMENT ON FUNCTION analytics._record_failed_run(bigint, timestamptz, text, boolean) IS 'Internal step of analytics.load_warehouse: records the run as failed (cancelled when the last argument is true) in analytics.load_runs, committed by a background worker whatever becomes of the caller''s transaction; false when no worker could';
-REVOKE ALL ON FUNCTION analytics._record_failed_run(bigint, timestamptz, text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION analytics_internal._record_failed_run(bigint, timestamptz, text, boolean) IS 'Internal step of analytics.load_warehouse: records the run as failed (cancelled when the last argument is true) in analytics.load_runs, committed by a background worker whatever becomes of the caller''s transaction; false when no worker could';
+REVOKE ALL ON FUNCTION analytics_internal._record_failed_run(bigint, timestamptz, text, boolean) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION analytics.load_warehouse()
 RETURNS TABLE (entity text, rows_in int, inserted int, updated int, unchanged int, duplicates int, rejected int)
@@ -1531,24 +1604,24 @@ BEGIN
 		CREATE TEMP TABLE load_products ON COMMIT DROP AS
 		SELECT x.*, CASE
 				WHEN x.product_id IS NULL THEN 'missing product_id'
-				WHEN analytics._too_long('product_id', x.product_id) IS NOT NULL THEN analytics._too_long('product_id', x.product_id)
-				WHEN x.unit_cost IS NULL THEN CASE WHEN analytics._trim_or_null(s.unit_cost) IS NULL THEN 'missing unit_cost'
+				WHEN analytics_internal._too_long('product_id', x.product_id) IS NOT NULL THEN analytics_internal._too_long('product_id', x.product_id)
+				WHEN x.unit_cost IS NULL THEN CASE WHEN analytics_internal._trim_or_null(s.unit_cost) IS NULL THEN 'missing unit_cost'
 					ELSE format('unit_cost %L is not a number up to 9999999999.99', s.unit_cost) END
-				WHEN x.unit_price IS NULL THEN CASE WHEN analytics._trim_or_null(s.unit_price) IS NULL THEN 'missing unit_price'
+				WHEN x.unit_price IS NULL THEN CASE WHEN analytics_internal._trim_or_null(s.unit_price) IS NULL THEN 'missing unit_price'
 					ELSE format('unit_price %L is not a number up to 9999999999.99', s.unit_price) END
 				WHEN x.unit_cost < 0 THEN format('unit_cost %s is negative', x.unit_cost)
 				WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
-				WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+				WHEN x.active IS NULL AND analytics_internal._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
 			END AS reason
 		FROM analytics.stg_products s,
-			LATERAL (SELECT s.source_row, analytics._trim_or_null(s.product_id) AS product_id,
-				analytics._trim_or_null(s.product_name) AS product_name, analytics._trim_or_null(s.category) AS category,
-				analytics._trim_or_null(s.subcategory) AS subcategory, analytics.try_numeric(s.unit_cost, 12, 2) AS unit_cost,
-				analytics.try_numeric(s.unit_price, 12, 2) AS unit_price, analytics._trim_or_null(s.supplier_id) AS supplier_id,
+			LATERAL (SELECT s.source_row, analytics_internal._trim_or_null(s.product_id) AS product_id,
+				analytics_internal._trim_or_null(s.product_name) AS product_name, analytics_internal._trim_or_null(s.category) AS category,
+				analytics_internal._trim_or_null(s.subcategory) AS subcategory, analytics.try_numeric(s.unit_cost, 12, 2) AS unit_cost,
+				analytics.try_numeric(s.unit_price, 12, 2) AS unit_price, analytics_internal._trim_or_null(s.supplier_id) AS supplier_id,
 				analytics.try_bool(s.active) AS active) x
 		ORDER BY s.source_row;
-		st := analytics._load_stage(run, 'products', '{product_id}');
-		mg := analytics._load_merge('pg_temp.load_products', 'analytics.dim_product', 'product_id',
+		st := analytics_internal._load_stage(run, 'products', '{product_id}');
+		mg := analytics_internal._load_merge('pg_temp.load_products', 'analytics.dim_product', 'product_id',
 			'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}',
 			'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}');
 		counts := counts || jsonb_build_object('products', st || mg);
@@ -1556,22 +1629,22 @@ BEGIN
 		CREATE TEMP TABLE load_stores ON COMMIT DROP AS
 		SELECT x.*, CASE
 				WHEN x.store_id IS NULL THEN 'missing store_id'
-				WHEN analytics._too_long('store_id', x.store_id) IS NOT NULL THEN analytics._too_long('store_id', x.store_id)
-				WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
-				WHEN x.open_date IS NULL AND analytics._trim_or_null(s.open_date) IS NOT NULL
+				WHEN analytics_internal._too_long('store_id', x.store_id) IS NOT NULL THEN analytics_internal._too_long('store_id', x.store_id)
+				WHEN analytics_internal._too_long('city', x.city) IS NOT NULL THEN analytics_internal._too_long('city', x.city)
+				WHEN x.open_date IS NULL AND analytics_internal._trim_or_null(s.open_date) IS NOT NULL
 					THEN format('open_date %L is not a date', s.open_date) || iso
-				WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+				WHEN x.active IS NULL AND analytics_internal._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
 			END AS reason
 		FROM analytics.stg_stores s,
-			LATERAL (SELECT s.source_row, analytics._trim_or_null(s.store_id) AS store_id,
-				analytics._trim_or_null(s.store_name) AS store_name, analytics._trim_or_null(s.city) AS city,
-				analytics._trim_or_null(s.state) AS state, analytics._trim_or_null(s.region) AS region,
-				analytics._trim_or_null(s.country) AS country, analytics._trim_or_null(s.manager) AS manager,
+			LATERAL (SELECT s.source_row, analytics_internal._trim_or_null(s.store_id) AS store_id,
+				analytics_internal._trim_or_null(s.store_name) AS store_name, analytics_internal._trim_or_null(s.city) AS city,
+				analytics_internal._trim_or_null(s.state) AS state, analytics_internal._trim_or_null(s.region) AS region,
+				analytics_internal._trim_or_null(s.country) AS country, analytics_internal._trim_or_null(s.manager) AS manager,
 				(analytics.try_timestamptz(s.open_date) AT TIME ZONE 'UTC')::date AS open_date,
 				analytics.try_bool(s.active) AS active) x
 		ORDER BY s.source_row;
-		st := analytics._load_stage(run, 'stores', '{store_id}');
-		mg := analytics._load_merge('pg_temp.load_stores', 'analytics.dim_store', 'store_id',
+		st := analytics_internal._load_stage(run, 'stores', '{store_id}');
+		mg := analytics_internal._load_merge('pg_temp.load_stores', 'analytics.dim_store', 'store_id',
 			'{store_name,city,state,region,country,manager,open_date,active}',
 			'{store_name,city,state,region,country,manager,open_date,active}');
 		counts := counts || jsonb_build_object('stores', st || mg);
@@ -1579,19 +1652,19 @@ BEGIN
 		CREATE TEMP TABLE load_channels ON COMMIT DROP AS
 		SELECT x.*, CASE
 				WHEN x.channel_id IS NULL THEN 'missing channel_id'
-				WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
-				WHEN x.fee_percent IS NULL AND analytics._trim_or_null(s.fee_percent) IS NULL THEN 'missing fee_percent'
+				WHEN analytics_internal._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics_internal._too_long('channel_id', x.channel_id)
+				WHEN x.fee_percent IS NULL AND analytics_internal._trim_or_null(s.fee_percent) IS NULL THEN 'missing fee_percent'
 				WHEN x.fee_percent IS NULL OR x.fee_percent < 0 OR x.fee_percent > 100
 					THEN format('fee_percent %L is not a number from 0 to 100', s.fee_percent)
-				WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+				WHEN x.active IS NULL AND analytics_internal._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
 			END AS reason
 		FROM analytics.stg_channels s,
-			LATERAL (SELECT s.source_row, analytics._trim_or_null(s.channel_id) AS channel_id,
-				analytics._trim_or_null(s.channel_name) AS channel_name, analytics._trim_or_null(s.channel_type) AS channel_type,
+			LATERAL (SELECT s.source_row, analytics_internal._trim_or_null(s.channel_id) AS channel_id,
+				analytics_internal._trim_or_null(s.channel_name) AS channel_name, analytics_internal._trim_or_null(s.channel_type) AS channel_type,
 				analytics.try_numeric(s.fee_percent, 5, 2) AS fee_percent, analytics.try_bool(s.active) AS active) x
 		ORDER BY s.source_row;
-		st := analytics._load_stage(run, 'channels', '{channel_id}');
-		mg := analytics._load_merge('pg_temp.load_channels', 'analytics.dim_channel', 'channel_id',
+		st := analytics_internal._load_stage(run, 'channels', '{channel_id}');
+		mg := analytics_internal._load_merge('pg_temp.load_channels', 'analytics.dim_channel', 'channel_id',
 			'{channel_name,channel_type,fee_percent,active}', '{channel_name,channel_type,fee_percent,active}');
 		counts := counts || jsonb_build_object('channels', st || mg);
 
@@ -1599,21 +1672,21 @@ BEGIN
 		CREATE TEMP TABLE load_customers ON COMMIT DROP AS
 		SELECT x.*, CASE
 				WHEN x.customer_id IS NULL THEN 'missing customer_id'
-				WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
-				WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
-				WHEN analytics._trim_or_null(s.updated_at) IS NULL THEN 'missing updated_at'
+				WHEN analytics_internal._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics_internal._too_long('customer_id', x.customer_id)
+				WHEN analytics_internal._too_long('city', x.city) IS NOT NULL THEN analytics_internal._too_long('city', x.city)
+				WHEN analytics_internal._trim_or_null(s.updated_at) IS NULL THEN 'missing updated_at'
 				WHEN x.updated_at IS NULL THEN format('updated_at %L is not a date or timestamp', s.updated_at) || iso
 			END AS reason
 		FROM analytics.stg_customers s,
-			LATERAL (SELECT s.source_row, analytics._trim_or_null(s.customer_id) AS customer_id,
-				nullif(concat_ws(' ', analytics._trim_or_null(s.first_name), analytics._trim_or_null(s.last_name)), '') AS full_name,
-				analytics._trim_or_null(s.email) AS email, analytics._trim_or_null(s.phone) AS phone,
-				analytics._trim_or_null(s.city) AS city, analytics._trim_or_null(s.state) AS state,
-				analytics._trim_or_null(s.region) AS region, analytics._trim_or_null(s.country) AS country,
-				analytics._trim_or_null(s.segment) AS segment, analytics.try_timestamptz(s.updated_at) AS updated_at) x
+			LATERAL (SELECT s.source_row, analytics_internal._trim_or_null(s.customer_id) AS customer_id,
+				nullif(concat_ws(' ', analytics_internal._trim_or_null(s.first_name), analytics_internal._trim_or_null(s.last_name)), '') AS full_name,
+				analytics_internal._trim_or_null(s.email) AS email, analytics_internal._trim_or_null(s.phone) AS phone,
+				analytics_internal._trim_or_null(s.city) AS city, analytics_internal._trim_or_null(s.state) AS state,
+				analytics_internal._trim_or_null(s.region) AS region, analytics_internal._trim_or_null(s.country) AS country,
+				analytics_internal._trim_or_null(s.segment) AS segment, analytics.try_timestamptz(s.updated_at) AS updated_at) x
 		ORDER BY s.source_row;
-		st := analytics._load_stage(run, 'customers', '{customer_id,updated_at}');
-		mg := analytics._load_customers(run);
+		st := analytics_internal._load_stage(run, 'customers', '{customer_id,updated_at}');
+		mg := analytics_internal._load_customers(run);
 		counts := counts || jsonb_build_object('customers', st || mg);
 
 		-- Cities: from customers and stores (type 1: the newest customer
@@ -1629,7 +1702,7 @@ BEGIN
 		WHERE (c.state, c.region, c.country) IS DISTINCT FROM (excluded.state, excluded.region, excluded.country);
 
 		-- The customer version valid at a time, for keying the facts
-		CREATE TEMP TABLE load_versions ON COMMIT DROP AS SELECT * FROM analytics._customer_validity;
+		CREATE TEMP TABLE load_versions ON COMMIT DROP AS SELECT * FROM analytics_internal._customer_validity;
 		ANALYZE pg_temp.load_versions;
 
 		-- Sales. Each value is parsed once, in the scan of staging (y), and
@@ -1666,25 +1739,25 @@ BEGIN
 					AND (x.store_id IS NULL OR x.store_key IS NOT NULL)
 					AND (x.channel_id IS NULL OR x.channel_key IS NOT NULL)
 					AND (x.quantity < 100 OR x.quantity * x.unit_cost < 1e12)
-					AND analytics._too_long(NULL, x.sale_id) IS NULL AND analytics._too_long(NULL, x.order_id) IS NULL
-					AND analytics._too_long(NULL, x.payment_method) IS NULL THEN NULL
+					AND analytics_internal._too_long(NULL, x.sale_id) IS NULL AND analytics_internal._too_long(NULL, x.order_id) IS NULL
+					AND analytics_internal._too_long(NULL, x.payment_method) IS NULL THEN NULL
 				WHEN x.sale_id IS NULL THEN 'missing sale_id'
 				WHEN x.order_id IS NULL THEN 'missing order_id'
 				WHEN x.customer_id IS NULL THEN 'missing customer_id'
 				WHEN x.product_id IS NULL THEN 'missing product_id'
-				WHEN analytics._too_long('sale_id', x.sale_id) IS NOT NULL THEN analytics._too_long('sale_id', x.sale_id)
-				WHEN analytics._too_long('order_id', x.order_id) IS NOT NULL THEN analytics._too_long('order_id', x.order_id)
-				WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
-				WHEN analytics._too_long('product_id', x.product_id) IS NOT NULL THEN analytics._too_long('product_id', x.product_id)
-				WHEN analytics._too_long('store_id', x.store_id) IS NOT NULL THEN analytics._too_long('store_id', x.store_id)
-				WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
-				WHEN analytics._too_long('payment_method', x.payment_method) IS NOT NULL THEN analytics._too_long('payment_method', x.payment_method)
-				WHEN analytics._trim_or_null(x.raw_sale_ts) IS NULL THEN 'missing sale_ts'
+				WHEN analytics_internal._too_long('sale_id', x.sale_id) IS NOT NULL THEN analytics_internal._too_long('sale_id', x.sale_id)
+				WHEN analytics_internal._too_long('order_id', x.order_id) IS NOT NULL THEN analytics_internal._too_long('order_id', x.order_id)
+				WHEN analytics_internal._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics_internal._too_long('customer_id', x.customer_id)
+				WHEN analytics_internal._too_long('product_id', x.product_id) IS NOT NULL THEN analytics_internal._too_long('product_id', x.product_id)
+				WHEN analytics_internal._too_long('store_id', x.store_id) IS NOT NULL THEN analytics_internal._too_long('store_id', x.store_id)
+				WHEN analytics_internal._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics_internal._too_long('channel_id', x.channel_id)
+				WHEN analytics_internal._too_long('payment_method', x.payment_method) IS NOT NULL THEN analytics_internal._too_long('payment_method', x.payment_method)
+				WHEN analytics_internal._trim_or_null(x.raw_sale_ts) IS NULL THEN 'missing sale_ts'
 				WHEN x.sale_ts IS NULL THEN format('sale_ts %L is not a date or timestamp', x.raw_sale_ts) || iso
-				WHEN analytics._trim_or_null(x.raw_quantity) IS NULL THEN 'missing quantity'
+				WHEN analytics_internal._trim_or_null(x.raw_quantity) IS NULL THEN 'missing quantity'
 				WHEN x.quantity IS NULL THEN format('quantity %L is not a whole number', x.raw_quantity)
 				WHEN x.quantity <= 0 THEN format('quantity %s is not above 0', x.quantity)
-				WHEN analytics._trim_or_null(x.raw_unit_price) IS NULL THEN 'missing unit_price'
+				WHEN analytics_internal._trim_or_null(x.raw_unit_price) IS NULL THEN 'missing unit_price'
 				WHEN x.unit_price IS NULL THEN format('unit_price %L is not a number up to 9999999999.99', x.raw_unit_price)
 				WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
 				WHEN x.discount IS NULL THEN format('discount %L is not a number up to 9999999999.99', x.raw_discount)
@@ -1693,7 +1766,7 @@ BEGIN
 					THEN format('discount %s exceeds quantity x unit_price (%s)', x.discount, x.gross)
 				WHEN x.gross >= 1e12
 					THEN format('quantity x unit_price (%s) is too large: amounts go up to 999999999999.99', x.gross)
-				WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+				WHEN analytics_internal._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
 				WHEN x.status NOT IN ('completed', 'returned', 'cancelled')
 					THEN format('status %L is not one of completed, returned, cancelled', x.raw_status)
 				WHEN v.customer_key IS NULL THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
@@ -1706,25 +1779,25 @@ BEGIN
 					THEN format('quantity x unit_cost (%s) is too large: amounts go up to 999999999999.99', x.quantity * x.unit_cost)
 			END AS reason
 		FROM (SELECT y.*, y.quantity * y.unit_price AS gross
-			FROM (SELECT s.sale_ts AS raw_sale_ts, s.quantity AS raw_quantity, s.unit_price AS raw_unit_price, s.discount AS raw_discount, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.sale_id) AS sale_id, analytics._trim_or_null(s.order_id) AS order_id,
-				analytics.try_timestamptz(s.sale_ts) AS sale_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
-				analytics._trim_or_null(s.product_id) AS product_id, analytics._trim_or_null(s.store_id) AS store_id,
-				analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.payment_method) AS payment_method,
+			FROM (SELECT s.sale_ts AS raw_sale_ts, s.quantity AS raw_quantity, s.unit_price AS raw_unit_price, s.discount AS raw_discount, s.status AS raw_status, s.source_row, analytics_internal._trim_or_null(s.sale_id) AS sale_id, analytics_internal._trim_or_null(s.order_id) AS order_id,
+				analytics.try_timestamptz(s.sale_ts) AS sale_ts, analytics_internal._trim_or_null(s.customer_id) AS customer_id,
+				analytics_internal._trim_or_null(s.product_id) AS product_id, analytics_internal._trim_or_null(s.store_id) AS store_id,
+				analytics_internal._trim_or_null(s.channel_id) AS channel_id, analytics_internal._trim_or_null(s.payment_method) AS payment_method,
 				analytics.try_int(s.quantity) AS quantity, analytics.try_numeric(s.unit_price, 12, 2) AS unit_price,
-				CASE WHEN analytics._trim_or_null(s.discount) IS NULL THEN 0 ELSE analytics.try_numeric(s.discount, 12, 2) END AS discount,
+				CASE WHEN analytics_internal._trim_or_null(s.discount) IS NULL THEN 0 ELSE analytics.try_numeric(s.discount, 12, 2) END AS discount,
 				-- lower() costs 0.3 s on 2M lines, most of them already in shape
 				CASE WHEN s.status IN ('completed', 'returned', 'cancelled') THEN s.status
-					ELSE lower(analytics._trim_or_null(s.status)) END AS status,
+					ELSE lower(analytics_internal._trim_or_null(s.status)) END AS status,
 				p.product_key, p.unit_cost, sto.store_key, ch.channel_key
 				FROM analytics.stg_sales s
-				LEFT JOIN analytics.dim_product p ON p.product_id = analytics._trim_or_null(s.product_id)
-				LEFT JOIN analytics.dim_store sto ON sto.store_id = analytics._trim_or_null(s.store_id)
-				LEFT JOIN analytics.dim_channel ch ON ch.channel_id = analytics._trim_or_null(s.channel_id)
+				LEFT JOIN analytics.dim_product p ON p.product_id = analytics_internal._trim_or_null(s.product_id)
+				LEFT JOIN analytics.dim_store sto ON sto.store_id = analytics_internal._trim_or_null(s.store_id)
+				LEFT JOIN analytics.dim_channel ch ON ch.channel_id = analytics_internal._trim_or_null(s.channel_id)
 				OFFSET 0) y
 			OFFSET 0) x
 		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.sale_ts >= v.lo AND x.sale_ts < v.hi;
 		PERFORM set_config('parallel_tuple_cost', tuple_cost, true);
-		st := analytics._load_stage(run, 'sales', '{sale_id}');
+		st := analytics_internal._load_stage(run, 'sales', '{sale_id}');
 		-- payment methods and days in one pass (date_key is the UTC day of
 		-- sale_ts), grouped by both at once: one hash lookup per line instead
 		-- of one per grouping set (2M lines: 0.5-0.6 s instead of 0.7-1 s)
@@ -1737,14 +1810,14 @@ BEGIN
 		INSERT INTO analytics.dim_payment (payment_method)
 		SELECT m FROM unnest(methods) AS u(m)
 		ON CONFLICT (payment_method) DO NOTHING;
-		PERFORM analytics._dim_date_add(days);
+		PERFORM analytics_internal._dim_date_add(days);
 		-- the days whose sales change (for the KPI summaries): the new days and,
 		-- for corrected sales, the old ones
 		CREATE TEMP TABLE load_days ON COMMIT DROP AS
 		SELECT f.date_key FROM analytics.fact_sales f JOIN pg_temp.load_sales l ON l.sale_id = f.sale_id
 		WHERE f.date_key <> l.date_key;
 		INSERT INTO pg_temp.load_days SELECT to_char(d, 'YYYYMMDD')::int FROM unnest(days) AS u(d);
-		mg := analytics._load_merge('(SELECT l.*, d.payment_key FROM pg_temp.load_sales l
+		mg := analytics_internal._load_merge('(SELECT l.*, d.payment_key FROM pg_temp.load_sales l
 			LEFT JOIN analytics.dim_payment d ON d.payment_method = l.payment_method)', 'analytics.fact_sales', 'sale_id',
 			'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,cost_amount,status}',
 			'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,status}',
@@ -1764,44 +1837,44 @@ BEGIN
 			CASE
 				WHEN x.transaction_id IS NULL THEN 'missing transaction_id'
 				WHEN x.channel_id IS NULL THEN 'missing channel_id'
-				WHEN analytics._too_long('transaction_id', x.transaction_id) IS NOT NULL THEN analytics._too_long('transaction_id', x.transaction_id)
-				WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
-				WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
-				WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
-				WHEN analytics._trim_or_null(x.raw_txn_ts) IS NULL THEN 'missing txn_ts'
+				WHEN analytics_internal._too_long('transaction_id', x.transaction_id) IS NOT NULL THEN analytics_internal._too_long('transaction_id', x.transaction_id)
+				WHEN analytics_internal._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics_internal._too_long('customer_id', x.customer_id)
+				WHEN analytics_internal._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics_internal._too_long('channel_id', x.channel_id)
+				WHEN analytics_internal._too_long('city', x.city) IS NOT NULL THEN analytics_internal._too_long('city', x.city)
+				WHEN analytics_internal._trim_or_null(x.raw_txn_ts) IS NULL THEN 'missing txn_ts'
 				WHEN x.txn_ts IS NULL THEN format('txn_ts %L is not a date or timestamp', x.raw_txn_ts) || iso
-				WHEN analytics._trim_or_null(x.raw_amount) IS NULL THEN 'missing amount'
+				WHEN analytics_internal._trim_or_null(x.raw_amount) IS NULL THEN 'missing amount'
 				WHEN x.amount IS NULL THEN format('amount %L is not a number up to 999999999999.99', x.raw_amount)
 				WHEN x.amount <= 0 THEN format('amount %s is not above 0', x.amount)
-				WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+				WHEN analytics_internal._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
 				WHEN x.status NOT IN ('success', 'failed') THEN format('status %L is not one of success, failed', x.raw_status)
-				WHEN x.processing_time IS NULL AND analytics._trim_or_null(x.raw_processing_time) IS NOT NULL
+				WHEN x.processing_time IS NULL AND analytics_internal._trim_or_null(x.raw_processing_time) IS NOT NULL
 					THEN format('processing_time %L is not a number of seconds up to 9999999.999', x.raw_processing_time)
 				WHEN x.processing_time < 0 THEN format('processing_time %s is negative', x.processing_time)
 				WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
 					THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
 				WHEN ch.channel_key IS NULL THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
 			END AS reason
-		FROM (SELECT s.txn_ts AS raw_txn_ts, s.amount AS raw_amount, s.status AS raw_status, s.processing_time AS raw_processing_time, s.source_row, analytics._trim_or_null(s.transaction_id) AS transaction_id,
-				analytics.try_timestamptz(s.txn_ts) AS txn_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
-				analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.city) AS city,
-				analytics.try_numeric(s.amount, 14, 2) AS amount, lower(analytics._trim_or_null(s.status)) AS status,
+		FROM (SELECT s.txn_ts AS raw_txn_ts, s.amount AS raw_amount, s.status AS raw_status, s.processing_time AS raw_processing_time, s.source_row, analytics_internal._trim_or_null(s.transaction_id) AS transaction_id,
+				analytics.try_timestamptz(s.txn_ts) AS txn_ts, analytics_internal._trim_or_null(s.customer_id) AS customer_id,
+				analytics_internal._trim_or_null(s.channel_id) AS channel_id, analytics_internal._trim_or_null(s.city) AS city,
+				analytics.try_numeric(s.amount, 14, 2) AS amount, lower(analytics_internal._trim_or_null(s.status)) AS status,
 				analytics.try_numeric(s.processing_time, 10, 3) AS processing_time
 				FROM analytics.stg_payments s
 				OFFSET 0) x
 		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.txn_ts >= v.lo AND x.txn_ts < v.hi
 		LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
 		PERFORM set_config('parallel_tuple_cost', tuple_cost, true);
-		st := analytics._load_stage(run, 'payments', '{transaction_id}');
+		st := analytics_internal._load_stage(run, 'payments', '{transaction_id}');
 		INSERT INTO analytics.dim_city (city)
 		SELECT DISTINCT city FROM pg_temp.load_payments WHERE city IS NOT NULL
 		ON CONFLICT (city) DO NOTHING;
-		PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (txn_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_payments));
+		PERFORM analytics_internal._dim_date_add(ARRAY(SELECT DISTINCT (txn_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_payments));
 		INSERT INTO pg_temp.load_days
 		SELECT f.date_key FROM analytics.fact_payments f JOIN pg_temp.load_payments l ON l.transaction_id = f.transaction_id
 		WHERE f.date_key <> l.date_key
 		UNION SELECT date_key FROM pg_temp.load_payments;
-		mg := analytics._load_merge('(SELECT l.*, d.city_key FROM pg_temp.load_payments l
+		mg := analytics_internal._load_merge('(SELECT l.*, d.city_key FROM pg_temp.load_payments l
 			LEFT JOIN analytics.dim_city d ON d.city = l.city)', 'analytics.fact_payments', 'transaction_id',
 			'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket,fee_percent,revenue}',
 			'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket}', true);
@@ -1815,15 +1888,15 @@ BEGIN
 			v.customer_key, ch.channel_key, x.interaction_type, x.duration_seconds, x.status,
 			CASE
 				WHEN x.interaction_id IS NULL THEN 'missing interaction_id'
-				WHEN analytics._too_long('interaction_id', x.interaction_id) IS NOT NULL THEN analytics._too_long('interaction_id', x.interaction_id)
-				WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
-				WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
-				WHEN analytics._trim_or_null(x.raw_interaction_ts) IS NULL THEN 'missing interaction_ts'
+				WHEN analytics_internal._too_long('interaction_id', x.interaction_id) IS NOT NULL THEN analytics_internal._too_long('interaction_id', x.interaction_id)
+				WHEN analytics_internal._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics_internal._too_long('customer_id', x.customer_id)
+				WHEN analytics_internal._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics_internal._too_long('channel_id', x.channel_id)
+				WHEN analytics_internal._trim_or_null(x.raw_interaction_ts) IS NULL THEN 'missing interaction_ts'
 				WHEN x.interaction_ts IS NULL THEN format('interaction_ts %L is not a date or timestamp', x.raw_interaction_ts) || iso
-				WHEN x.duration_seconds IS NULL AND analytics._trim_or_null(x.raw_duration) IS NOT NULL
+				WHEN x.duration_seconds IS NULL AND analytics_internal._trim_or_null(x.raw_duration) IS NOT NULL
 					THEN format('duration %L is not a number of seconds up to 999999999.999', x.raw_duration)
 				WHEN x.duration_seconds < 0 THEN format('duration %s is negative', x.duration_seconds)
-				WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+				WHEN analytics_internal._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
 				WHEN x.status NOT IN ('resolved', 'unresolved', 'abandoned')
 					THEN format('status %L is not one of resolved, unresolved, abandoned', x.raw_status)
 				WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
@@ -1831,18 +1904,18 @@ BEGIN
 				WHEN x.channel_id IS NOT NULL AND ch.channel_key IS NULL
 					THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
 			END AS reason
-		FROM (SELECT s.interaction_ts AS raw_interaction_ts, s.duration AS raw_duration, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.interaction_id) AS interaction_id,
-				analytics.try_timestamptz(s.interaction_ts) AS interaction_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
-				analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.interaction_type) AS interaction_type,
-				analytics.try_numeric(s.duration, 12, 3) AS duration_seconds, lower(analytics._trim_or_null(s.status)) AS status
+		FROM (SELECT s.interaction_ts AS raw_interaction_ts, s.duration AS raw_duration, s.status AS raw_status, s.source_row, analytics_internal._trim_or_null(s.interaction_id) AS interaction_id,
+				analytics.try_timestamptz(s.interaction_ts) AS interaction_ts, analytics_internal._trim_or_null(s.customer_id) AS customer_id,
+				analytics_internal._trim_or_null(s.channel_id) AS channel_id, analytics_internal._trim_or_null(s.interaction_type) AS interaction_type,
+				analytics.try_numeric(s.duration, 12, 3) AS duration_seconds, lower(analytics_internal._trim_or_null(s.status)) AS status
 				FROM analytics.stg_interactions s
 				OFFSET 0) x
 		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.interaction_ts >= v.lo AND x.interaction_ts < v.hi
 		LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
 		PERFORM set_config('parallel_tuple_cost', tuple_cost, true);
-		st := analytics._load_stage(run, 'interactions', '{interaction_id}');
-		PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (interaction_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_interactions));
-		mg := analytics._load_merge('pg_temp.load_interactions', 'analytics.fact_interactions', 'interaction_id',
+		st := analytics_internal._load_stage(run, 'interactions', '{interaction_id}');
+		PERFORM analytics_internal._dim_date_add(ARRAY(SELECT DISTINCT (interaction_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_interactions));
+		mg := analytics_internal._load_merge('pg_temp.load_interactions', 'analytics.fact_interactions', 'interaction_id',
 			'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}',
 			'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}', true);
 		counts := counts || jsonb_build_object('interactions', st || mg);
@@ -1883,7 +1956,7 @@ BEGIN
 			err_hint = PG_EXCEPTION_HINT, err_state = RETURNED_SQLSTATE, err_schema = SCHEMA_NAME,
 			err_table = TABLE_NAME, err_column = COLUMN_NAME, err_constraint = CONSTRAINT_NAME,
 			err_datatype = PG_DATATYPE_NAME;
-		recorded := analytics._record_failed_run(run, started,
+		recorded := analytics_internal._record_failed_run(run, started,
 			format('%s (SQLSTATE %s)', err_message, err_state) || coalesce(': ' || nullif(err_detail, ''), ''),
 			err_state = '57014');
 		-- the error as it was (fields included), naming the run
@@ -1913,13 +1986,13 @@ $$;
 COMMENT ON FUNCTION analytics.load_warehouse() IS 'Validates, deduplicates and loads everything in the staging tables into the warehouse in one transaction (dimensions first, customers as SCD type 2), files bad rows in analytics.load_rejects, records the run in analytics.load_runs, empties staging; returns the counts per entity';
 REVOKE ALL ON FUNCTION analytics.load_warehouse() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics.load_warehouse() TO analytics_admin;
-REVOKE ALL ON FUNCTION analytics._load_stage(bigint, text, text[]) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_merge(text, regclass, text, text[], text[], boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_customers(bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION analytics._dim_date_add(date[]) TO analytics_admin;
+REVOKE ALL ON FUNCTION analytics_internal._load_stage(bigint, text, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_merge(text, regclass, text, text[], text[], boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_customers(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics_internal._dim_date_add(date[]) TO analytics_admin;
 
--- tests branch: demo data's default until is the UTC day before analytics._now().
-CREATE OR REPLACE FUNCTION analytics.demo_events(users int, days int, seed int, until date DEFAULT pg_catalog.timezone('UTC', analytics._now())::date - 1)
+-- tests branch: demo data's default until is the UTC day before analytics_internal._now().
+CREATE OR REPLACE FUNCTION analytics.demo_events(users int, days int, seed int, until date DEFAULT pg_catalog.timezone('UTC', analytics_internal._now())::date - 1)
 RETURNS SETOF analytics.events
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -2043,7 +2116,7 @@ $$;
 COMMENT ON FUNCTION analytics.demo_events(int, int, int, date) IS 'The deterministic demo events of analytics.generate_demo_events, as rows';
 REVOKE ALL ON FUNCTION analytics.demo_events(int, int, int, date) FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION analytics.generate_demo_events(users int, days int, seed int, until date DEFAULT pg_catalog.timezone('UTC', analytics._now())::date - 1)
+CREATE OR REPLACE FUNCTION analytics.generate_demo_events(users int, days int, seed int, until date DEFAULT pg_catalog.timezone('UTC', analytics_internal._now())::date - 1)
 RETURNS bigint
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -2067,3 +2140,800 @@ GRANT EXECUTE ON FUNCTION analytics.generate_demo_events(int, int, int, date) TO
 COMMENT ON COLUMN analytics.load_runs.finished_at IS 'When the run finished, failed or was cancelled (clock time); NULL while it runs';
 COMMENT ON COLUMN analytics.load_runs.status IS 'running, succeeded, failed or cancelled';
 COMMENT ON COLUMN analytics.load_runs.error IS 'For a failed or cancelled run, the error message with its SQLSTATE and detail; NULL otherwise';
+
+-- Functions of 0.1.0 not replaced above whose bodies name objects that moved
+-- to analytics_internal: their bodies as they are now.
+CREATE OR REPLACE FUNCTION analytics.fill_dim_date(from_date date, to_date date)
+RETURNS int
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM analytics_internal._require_day_range('fill_dim_date', from_date, to_date);
+	IF to_date - from_date > 366 * 200 THEN
+		RAISE EXCEPTION 'fill_dim_date range of % days is too long', to_date - from_date
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Fill at most 200 years at a time.';
+	END IF;
+	RETURN analytics_internal._dim_date_add(ARRAY(SELECT g.t::date
+		FROM generate_series(from_date::timestamp, to_date::timestamp, interval '1 day') AS g(t)));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION analytics.generate_demo_sales(days int DEFAULT 365, orders_per_day int DEFAULT 100,
+	seed int DEFAULT 1, start_date date DEFAULT '2025-01-01', customers int DEFAULT 2000,
+	products int DEFAULT 200, payments_per_day int DEFAULT 500)
+RETURNS TABLE (entity text, rows bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	-- Cities, with their state or union territory and region; weight: the
+	-- percentage of customers living there; store1, store2: the stores they
+	-- shop at (the city's own, else the nearest).
+	city_name CONSTANT text[] := ARRAY['Mumbai', 'Delhi', 'Bengaluru', 'Hyderabad', 'Chennai',
+		'Kolkata', 'Pune', 'Ahmedabad', 'Jaipur', 'Lucknow', 'Surat', 'Kanpur', 'Nagpur', 'Indore',
+		'Bhopal', 'Patna', 'Vadodara', 'Ludhiana', 'Coimbatore', 'Kochi', 'Visakhapatnam',
+		'Bhubaneswar', 'Chandigarh', 'Guwahati', 'Raipur'];
+	city_state CONSTANT text[] := ARRAY['Maharashtra', 'Delhi', 'Karnataka', 'Telangana', 'Tamil Nadu',
+		'West Bengal', 'Maharashtra', 'Gujarat', 'Rajasthan', 'Uttar Pradesh', 'Gujarat',
+		'Uttar Pradesh', 'Maharashtra', 'Madhya Pradesh', 'Madhya Pradesh', 'Bihar', 'Gujarat',
+		'Punjab', 'Tamil Nadu', 'Kerala', 'Andhra Pradesh', 'Odisha', 'Chandigarh', 'Assam',
+		'Chhattisgarh'];
+	city_region CONSTANT text[] := ARRAY['West', 'North', 'South', 'South', 'South', 'East', 'West',
+		'West', 'North', 'North', 'West', 'North', 'West', 'Central', 'Central', 'East', 'West',
+		'North', 'South', 'South', 'South', 'East', 'North', 'Northeast', 'Central'];
+	city_weight CONSTANT int[] := ARRAY[10, 10, 9, 7, 7, 7, 5, 5, 4, 4, 3, 2, 2, 3, 2, 2, 2, 2, 2, 3,
+		2, 2, 2, 2, 1];
+	city_store1 CONSTANT int[] := ARRAY[1, 3, 5, 7, 8, 9, 10, 11, 12, 13, 11, 13, 15, 15, 15, 9, 11,
+		3, 14, 14, 7, 9, 4, 9, 15];
+	city_store2 CONSTANT int[] := ARRAY[2, 4, 6, 7, 8, 9, 10, 11, 12, 13, 11, 13, 15, 15, 15, 9, 11,
+		3, 14, 14, 7, 9, 4, 9, 15];
+	-- Stores: name, city, manager, opened this many days before start_date.
+	store_name CONSTANT text[] := ARRAY['Mumbai Andheri', 'Mumbai Lower Parel',
+		'Delhi Connaught Place', 'Delhi Saket', 'Bengaluru Indiranagar', 'Bengaluru Whitefield',
+		'Hyderabad Banjara Hills', 'Chennai T. Nagar', 'Kolkata Park Street', 'Pune Koregaon Park',
+		'Ahmedabad Navrangpura', 'Jaipur MI Road', 'Lucknow Hazratganj', 'Kochi Marine Drive',
+		'Indore Vijay Nagar'];
+	store_city CONSTANT int[] := ARRAY[1, 1, 2, 2, 3, 3, 4, 5, 6, 7, 8, 9, 10, 20, 14];
+	store_manager CONSTANT text[] := ARRAY['Rakesh Kulkarni', 'Nisha Shetty', 'Harpreet Kaur',
+		'Amit Malhotra', 'Deepa Rao', 'Kiran Hegde', 'Srinivas Reddy', 'Lakshmi Subramanian',
+		'Sourav Ghosh', 'Manasi Deshpande', 'Hardik Patel', 'Ritu Rathore', 'Faisal Siddiqui',
+		'Anjali Menon', 'Vivek Jain'];
+	store_age CONSTANT int[] := ARRAY[3650, 2210, 3400, 1460, 2900, 940, 2500, 3100, 3900, 1800,
+		2050, 1300, 1100, 760, 610];
+	channel_name CONSTANT text[] := ARRAY['Credit Card', 'Debit Card', 'UPI', 'Net Banking'];
+	channel_type CONSTANT text[] := ARRAY['card', 'card', 'upi', 'net_banking'];
+	channel_fee CONSTANT text[] := ARRAY['2.00', '1.00', '0.00', '1.50'];
+	segment_name CONSTANT text[] := ARRAY['consumer', 'corporate', 'vip'];
+	first_names CONSTANT text[] := ARRAY['Aarav', 'Vivaan', 'Aditya', 'Arjun', 'Sai', 'Reyansh',
+		'Krishna', 'Ishaan', 'Rohan', 'Kabir', 'Rahul', 'Vikram', 'Anil', 'Sanjay', 'Amit', 'Rajesh',
+		'Suresh', 'Karthik', 'Imran', 'Farhan', 'Joseph', 'Gurpreet', 'Ananya', 'Diya', 'Aadhya',
+		'Saanvi', 'Priya', 'Kavya', 'Isha', 'Meera', 'Pooja', 'Neha', 'Sneha', 'Lakshmi', 'Divya',
+		'Fatima', 'Ayesha', 'Maria', 'Simran', 'Riya'];
+	last_names CONSTANT text[] := ARRAY['Sharma', 'Verma', 'Gupta', 'Singh', 'Kumar', 'Patel', 'Shah',
+		'Mehta', 'Joshi', 'Desai', 'Reddy', 'Rao', 'Naidu', 'Iyer', 'Nair', 'Menon', 'Pillai', 'Das',
+		'Banerjee', 'Chatterjee', 'Mukherjee', 'Bose', 'Ghosh', 'Sen', 'Khan', 'Ahmed', 'Qureshi',
+		'Fernandes', 'Pereira', 'Gill', 'Sandhu', 'Yadav', 'Mishra', 'Pandey', 'Tiwari', 'Chauhan',
+		'Kulkarni', 'Jain', 'Agarwal', 'Bhat'];
+	-- Product subcategories: category, item, list price range in rupees,
+	-- margin range in percent of the price, weight (percentage of products).
+	sub_name CONSTANT text[] := ARRAY['Mobiles', 'Laptops', 'Audio', 'Accessories', 'Cookware',
+		'Appliances', 'Furniture', 'Decor', 'Men''s Clothing', 'Women''s Clothing', 'Footwear',
+		'Watches', 'Staples', 'Beverages', 'Snacks', 'Personal Care', 'Books', 'Stationery',
+		'Fitness', 'Outdoor'];
+	sub_category CONSTANT text[] := ARRAY['Electronics', 'Electronics', 'Electronics', 'Electronics',
+		'Home & Kitchen', 'Home & Kitchen', 'Home & Kitchen', 'Home & Kitchen', 'Fashion', 'Fashion',
+		'Fashion', 'Fashion', 'Grocery', 'Grocery', 'Grocery', 'Grocery', 'Books & Stationery',
+		'Books & Stationery', 'Sports & Fitness', 'Sports & Fitness'];
+	sub_item CONSTANT text[] := ARRAY['Smartphone', 'Laptop', 'Headphones', 'Power Bank',
+		'Pressure Cooker', 'Mixer Grinder', 'Study Table', 'Wall Clock', 'Cotton Shirt', 'Silk Saree',
+		'Running Shoes', 'Analog Watch', 'Basmati Rice', 'Assam Tea', 'Namkeen', 'Herbal Shampoo',
+		'Novel', 'Notebook Pack', 'Yoga Mat', 'Cricket Bat'];
+	sub_low CONSTANT float8[] := ARRAY[7999, 29999, 499, 299, 499, 1499, 2999, 199, 399, 599, 499,
+		999, 60, 40, 20, 50, 149, 20, 299, 499];
+	sub_high CONSTANT float8[] := ARRAY[79999, 149999, 24999, 4999, 4999, 24999, 39999, 2999, 3999,
+		9999, 7999, 19999, 1200, 800, 400, 900, 1499, 799, 19999, 9999];
+	sub_margin_low CONSTANT float8[] := ARRAY[6, 5, 15, 25, 25, 15, 30, 40, 45, 45, 40, 30, 8, 10, 15,
+		20, 20, 30, 25, 25];
+	sub_margin_high CONSTANT float8[] := ARRAY[12, 10, 30, 45, 40, 25, 45, 60, 60, 60, 55, 50, 15, 20,
+		25, 35, 35, 50, 40, 40];
+	sub_weight CONSTANT int[] := ARRAY[5, 3, 5, 5, 5, 5, 3, 4, 6, 6, 5, 4, 7, 5, 6, 6, 5, 5, 5, 5];
+	brands CONSTANT text[] := ARRAY['Aarohi', 'Nova', 'Zenith', 'Kiran', 'Vega', 'Tara', 'Orion',
+		'Lotus', 'Sagar', 'Indus', 'Meru', 'Prism'];
+	-- Orders by ISO weekday (Monday first), in percent of an average day.
+	dow_weight CONSTANT int[] := ARRAY[92, 88, 90, 95, 105, 125, 115];
+	-- Percentage of orders, payments and interactions in each hour (UTC) 0..23.
+	hour_weight CONSTANT int[] := ARRAY[1, 1, 0, 0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 7, 6, 5, 5, 6, 8, 9,
+		9, 7, 5, 2];
+	-- Shares in percent (weights summing to 100) of: segments; channels of
+	-- orders, of payments; lines per order (1-5); units per line (1-5).
+	segment_weight CONSTANT int[] := ARRAY[70, 22, 8];
+	sales_channel_weight CONSTANT int[] := ARRAY[30, 20, 40, 10];
+	payment_channel_weight CONSTANT int[] := ARRAY[25, 20, 45, 10];
+	lines_weight CONSTANT int[] := ARRAY[35, 25, 20, 12, 8];
+	quantity_weight CONSTANT int[] := ARRAY[60, 22, 10, 5, 3];
+	-- Interactions: types, their share, their handling time range in seconds;
+	-- statuses and their share.
+	interaction_type CONSTANT text[] := ARRAY['support_call', 'chat', 'email', 'social_media'];
+	interaction_weight CONSTANT int[] := ARRAY[30, 35, 25, 10];
+	interaction_low CONSTANT int[] := ARRAY[60, 120, 60, 30];
+	interaction_high CONSTANT int[] := ARRAY[1800, 2400, 900, 600];
+	interaction_status CONSTANT text[] := ARRAY['resolved', 'unresolved', 'abandoned'];
+	status_weight CONSTANT int[] := ARRAY[75, 15, 10];
+	-- The same as lists of 100 choices, each as often as its weight: the
+	-- choice is list[1 + a uniform integer in 0..99].
+	city_pick int[] := analytics_internal._demo_pick(city_weight);
+	hour_pick int[] := analytics_internal._demo_pick(hour_weight);	-- hour + 1
+	sub_pick int[] := analytics_internal._demo_pick(sub_weight);
+	segment_pick int[] := analytics_internal._demo_pick(segment_weight);
+	sales_channel_pick int[] := analytics_internal._demo_pick(sales_channel_weight);
+	payment_channel_pick int[] := analytics_internal._demo_pick(payment_channel_weight);
+	lines_pick int[] := analytics_internal._demo_pick(lines_weight);
+	quantity_pick int[] := analytics_internal._demo_pick(quantity_weight);
+	type_pick int[] := analytics_internal._demo_pick(interaction_weight);
+	status_pick int[] := analytics_internal._demo_pick(status_weight);
+	customer_city int[];	-- home city of each customer number
+	product_sub int[];	-- subcategory of each product number
+	product_price numeric[];	-- list price of each product number
+	product_cost numeric[];	-- unit cost of each product number
+	n_orders bigint;
+	n_bad_customers int;
+	n_bad_products int;
+	n_interactions int;	-- a day
+	added bigint;
+BEGIN
+	-- Arguments
+	IF days IS NULL OR orders_per_day IS NULL OR seed IS NULL OR start_date IS NULL
+		OR customers IS NULL OR products IS NULL OR payments_per_day IS NULL THEN
+		RAISE EXCEPTION '% must not be null',
+			CASE WHEN days IS NULL THEN 'days' WHEN orders_per_day IS NULL THEN 'orders_per_day'
+				WHEN seed IS NULL THEN 'seed' WHEN start_date IS NULL THEN 'start_date'
+				WHEN customers IS NULL THEN 'customers' WHEN products IS NULL THEN 'products'
+				ELSE 'payments_per_day' END
+			USING ERRCODE = 'null_value_not_allowed',
+				HINT = 'Leave the argument out to use its default.';
+	END IF;
+	IF days < 1 OR days > 3660 THEN
+		RAISE EXCEPTION 'days must be between 1 and 3660'
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = format('days is %s.', days),
+				HINT = 'One call generates at most ten years of data.';
+	END IF;
+	IF orders_per_day < 0 OR orders_per_day > 1000000 THEN
+		RAISE EXCEPTION 'orders_per_day must be between 0 and 1000000'
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = format('orders_per_day is %s.', orders_per_day);
+	END IF;
+	IF payments_per_day < 0 OR payments_per_day > 1000000 THEN
+		RAISE EXCEPTION 'payments_per_day must be between 0 and 1000000'
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = format('payments_per_day is %s.', payments_per_day);
+	END IF;
+	IF customers < 1 OR customers > 999000 THEN
+		RAISE EXCEPTION 'customers must be between 1 and 999000'
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = format('customers is %s.', customers),
+				HINT = 'Customer ids have six digits, and the bad customers are numbered after the others.';
+	END IF;
+	IF products < 1 OR products > 9900 THEN
+		RAISE EXCEPTION 'products must be between 1 and 9900'
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = format('products is %s.', products),
+				HINT = 'Product ids have four digits, and the bad products are numbered after the others.';
+	END IF;
+	IF NOT (start_date BETWEEN '1900-01-01'::date AND '2999-12-31'::date) THEN
+		RAISE EXCEPTION 'start_date must be between 1900-01-01 and 2999-12-31'
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = format('start_date is %s.', start_date);
+	END IF;
+
+	-- can't happen: every list of weights sums to 100
+	IF EXISTS (SELECT FROM unnest(ARRAY[cardinality(city_pick), cardinality(hour_pick),
+			cardinality(sub_pick), cardinality(segment_pick), cardinality(sales_channel_pick),
+			cardinality(payment_channel_pick), cardinality(lines_pick), cardinality(quantity_pick),
+			cardinality(type_pick), cardinality(status_pick)]) c WHERE c <> 100) THEN
+		RAISE EXCEPTION 'generate_demo_sales has weights that do not sum to 100'
+			USING ERRCODE = 'internal_error';
+	END IF;
+
+	n_orders := days::bigint * orders_per_day;
+	n_bad_customers := (customers + 999) / 1000;
+	n_bad_products := (products + 99) / 100;
+	n_interactions := (orders_per_day * 4 + 99) / 100;
+	customer_city := ARRAY(SELECT city_pick[1 + analytics_internal._demo_i(seed, 2, c, 100)]
+		FROM generate_series(1, customers + n_bad_customers) c ORDER BY c);
+
+	-- Customers: first versions updated 1-730 days before start_date; a
+	-- second version for customer numbers that are multiples of 50, a third
+	-- for multiples of 500, each changing the segment (40%), the city (40%)
+	-- or both (20%).
+	INSERT INTO analytics.stg_customers (customer_id, first_name, last_name, email, phone, city,
+		state, region, country, segment, updated_at)
+	WITH v1 AS MATERIALIZED (
+		SELECT c, first_names[1 + analytics_internal._demo_i(seed, 3, c, 40)] AS first_name,
+			last_names[1 + analytics_internal._demo_i(seed, 4, c, 40)] AS last_name,
+			'+91 ' || (6 + analytics_internal._demo_i(seed, 5, c, 4)) || lpad(analytics_internal._demo_i(seed, 16, c, 100000)::text, 5, '0')
+				|| lpad(analytics_internal._demo_i(seed, 17, c, 10000)::text, 4, '0') AS phone,
+			customer_city[c] AS city, segment_pick[1 + analytics_internal._demo_i(seed, 1, c, 100)] AS segment,
+			(start_date - 1 - analytics_internal._demo_i(seed, 6, c, 730)::int)::timestamp
+				+ analytics_internal._demo_i(seed, 7, c, 86400) * interval '1 second' AS ts
+		FROM generate_series(1, customers + n_bad_customers) c
+	), v2 AS MATERIALIZED (
+		SELECT c, first_name, last_name, phone,
+			CASE WHEN k < 0.4 THEN city ELSE 1 + (city + analytics_internal._demo_i(seed, 10, c, 24)::int) % 25 END AS city,
+			CASE WHEN k >= 0.4 AND k < 0.8 THEN segment ELSE 1 + (segment + analytics_internal._demo_i(seed, 9, c, 2)::int) % 3 END AS segment,
+			start_date + floor((0.1 + 0.4 * analytics_internal._demo_u(seed, 11, c)) * days * 86400) * interval '1 second' AS ts
+		FROM (SELECT v1.*, analytics_internal._demo_u(seed, 8, c) AS k FROM v1 WHERE c % 50 = 0 AND c <= customers OFFSET 0) x
+	), v3 AS (
+		SELECT c, first_name, last_name, phone,
+			CASE WHEN k < 0.4 THEN city ELSE 1 + (city + analytics_internal._demo_i(seed, 14, c, 24)::int) % 25 END AS city,
+			CASE WHEN k >= 0.4 AND k < 0.8 THEN segment ELSE 1 + (segment + analytics_internal._demo_i(seed, 13, c, 2)::int) % 3 END AS segment,
+			start_date + floor((0.6 + 0.3 * analytics_internal._demo_u(seed, 15, c)) * days * 86400) * interval '1 second' AS ts
+		FROM (SELECT v2.*, analytics_internal._demo_u(seed, 12, c) AS k FROM v2 WHERE c % 500 = 0 OFFSET 0) x
+	)
+	SELECT 'C' || lpad(c::text, 6, '0'), first_name, last_name,
+		lower((first_name || '.' || last_name) COLLATE "C") || c || '@example.com', phone,
+		city_name[city], city_state[city], city_region[city], 'India', segment_name[segment],
+		CASE WHEN c <= customers THEN to_char(ts, 'YYYY-MM-DD HH24:MI:SS')
+			WHEN (c - customers) % 2 = 1 THEN to_char(ts, 'YYYY') || '-02-30 ' || to_char(ts, 'HH24:MI:SS')
+			ELSE 'yesterday-ish' END
+	FROM (
+		SELECT 1 AS version, * FROM v1
+		UNION ALL SELECT 1, * FROM v1 WHERE c % 1000 = 7 AND c <= customers
+		UNION ALL SELECT 2, * FROM v2
+		UNION ALL SELECT 3, * FROM v3
+	) x
+	ORDER BY c, version;
+	GET DIAGNOSTICS added = ROW_COUNT;
+	entity := 'customers'; rows := added; RETURN NEXT;
+
+	-- Products: the list price log-uniform in the subcategory's range,
+	-- rounded to whole rupees (ending in 9 from 100 up); the cost = price x
+	-- (1 - margin), the margin uniform in the subcategory's range.
+	SELECT array_agg(s ORDER BY p), array_agg(price ORDER BY p),
+		array_agg(round(price * (1 - margin / 100)::numeric, 2) ORDER BY p)
+	INTO product_sub, product_price, product_cost
+	FROM (
+		SELECT p, s, sub_margin_low[s] + (sub_margin_high[s] - sub_margin_low[s]) * analytics_internal._demo_u(seed, 23, p) AS margin,
+			(CASE WHEN x < 100 THEN round(x) ELSE round(x / 10) * 10 - 1 END)::numeric(12, 2) AS price
+		FROM (
+			SELECT p, s, exp(ln(sub_low[s]) + ln(sub_high[s] / sub_low[s]) * analytics_internal._demo_u(seed, 22, p)) AS x
+			FROM (SELECT p, sub_pick[1 + analytics_internal._demo_i(seed, 21, p, 100)] AS s
+				FROM generate_series(1, products + n_bad_products) p OFFSET 0) a
+		) b
+	) c;
+	INSERT INTO analytics.stg_products (product_id, product_name, category, subcategory, unit_cost,
+		unit_price, supplier_id, active)
+	SELECT 'P' || lpad(p::text, 4, '0'),
+		brands[1 + analytics_internal._demo_i(seed, 24, p, 12)] || ' ' || sub_item[s] || ' '
+			|| chr(65 + analytics_internal._demo_i(seed, 25, p, 26)::int) || (10 + analytics_internal._demo_i(seed, 26, p, 90)),
+		sub_category[s], sub_name[s], product_cost[p]::text,
+		CASE WHEN p <= products THEN product_price[p]::text
+			WHEN (p - products) % 2 = 1 THEN 'n/a'
+			ELSE (-product_price[p])::text END,
+		-- two suppliers per subcategory
+		'SUP' || lpad((2 * s - 1 + analytics_internal._demo_i(seed, 27, p, 2))::text, 3, '0'),
+		CASE WHEN analytics_internal._demo_u(seed, 28, p) < 0.97 THEN 'true' ELSE 'false' END
+	FROM (SELECT p, product_sub[p] AS s FROM generate_series(1, products + n_bad_products) p) x,
+		generate_series(1, CASE WHEN p % 100 = 37 AND p <= products THEN 2 ELSE 1 END)
+	ORDER BY p;
+	GET DIAGNOSTICS added = ROW_COUNT;
+	entity := 'products'; rows := added; RETURN NEXT;
+
+	-- Stores
+	INSERT INTO analytics.stg_stores (store_id, store_name, city, state, region, country, manager,
+		open_date, active)
+	SELECT 'S' || lpad(k::text, 3, '0'), store_name[k], city_name[store_city[k]],
+		city_state[store_city[k]], city_region[store_city[k]], 'India', store_manager[k],
+		to_char(start_date - store_age[k], 'YYYY-MM-DD'), 'true'
+	FROM generate_series(1, 15) k ORDER BY k;
+	GET DIAGNOSTICS added = ROW_COUNT;
+	entity := 'stores'; rows := added; RETURN NEXT;
+
+	-- Channels
+	INSERT INTO analytics.stg_channels (channel_id, channel_name, channel_type, fee_percent, active)
+	SELECT 'CH' || k, channel_name[k], channel_type[k], channel_fee[k], 'true'
+	FROM generate_series(1, 4) k ORDER BY k;
+	GET DIAGNOSTICS added = ROW_COUNT;
+	entity := 'channels'; rows := added; RETURN NEXT;
+
+	-- Sales: order o's day is the one whose share of the cumulated weights
+	-- (weekday x linear growth, +15% a year) reaches o / n_orders, so orders
+	-- are numbered in day order and the total is exact. Each order has a
+	-- customer, a time, a channel (its payment method), a store (85% the one
+	-- of the customer's home city, else any), 4% are cancelled, and 1-5 lines
+	-- (35/25/20/12/8%) of a product (popular ones more often), 1-5 units, 25%
+	-- discounted by 5-25%, 6% of the others returned.
+	INSERT INTO analytics.stg_sales (sale_id, order_id, sale_ts, customer_id, product_id, store_id,
+		channel_id, payment_method, quantity, unit_price, discount, status)
+	SELECT order_id || '-' || line_no, order_id,
+		CASE WHEN j = 1 AND bad = 5 THEN bad_ts ELSE ts END,
+		customer_id,
+		CASE WHEN j = 1 AND bad = 4 THEN 'P' || CASE WHEN unknown < 10000 THEN lpad(unknown::text, 4, '0') ELSE unknown::text END
+			ELSE 'P' || lpad(product::text, 4, '0') END,
+		store_id, 'CH' || channel, channel_name[channel],
+		CASE WHEN j = 1 AND bad = 3 THEN '0' ELSE quantity::text END,
+		CASE WHEN j = 1 AND bad = 2 THEN (-price)::text ELSE price::text END,
+		CASE WHEN pct = 0 OR (j = 1 AND bad IN (2, 3)) THEN '0.00'
+			ELSE round(quantity * price * pct / 100, 2)::text END,
+		CASE WHEN j = 1 AND bad = 6 THEN 'shipped' WHEN cancelled THEN 'cancelled'
+			WHEN returned THEN 'returned' ELSE 'completed' END
+	FROM (
+		SELECT o.*, l.j, l.line_no, product_price[l.product] AS price,
+			l.product, l.quantity, l.pct, l.returned
+		FROM (
+			SELECT ono, 'O' || lpad(ono::text, 10, '0') AS order_id, to_char(t, 'YYYY-MM-DD HH24:MI:SS') AS ts,
+				CASE WHEN bad = 5 THEN
+					CASE ono / 1000 % 3 WHEN 0 THEN to_char(t, 'YYYY') || '-02-30 ' || to_char(t, 'HH24:MI:SS')
+						WHEN 1 THEN 'yesterday-ish' ELSE '' END END AS bad_ts,
+				bad, 'C' || lpad(cust::text, 6, '0') AS customer_id,
+				'S' || lpad((CASE WHEN home AND cust % 2 = 0 THEN city_store1[customer_city[cust]]
+					WHEN home THEN city_store2[customer_city[cust]]
+					ELSE 1 + analytics_internal._demo_i(seed, 33, ono, 15)::int END)::text, 3, '0') AS store_id,
+				channel, cancelled, n_lines,
+				-- a product id that exists nowhere (beyond the bad products)
+				products + n_bad_products + 1 + ono / 1000 % 10 AS unknown
+			FROM (
+				SELECT ono, 1 + analytics_internal._demo_i(seed, 31, ono, customers)::int AS cust,
+					(start_date + d)::timestamp + ((hour_pick[1 + analytics_internal._demo_i(seed, 36, ono, 100)] - 1) * 3600
+						+ analytics_internal._demo_i(seed, 37, ono, 3600)) * interval '1 second' AS t,
+					analytics_internal._demo_u(seed, 32, ono) < 0.85 AS home,
+					sales_channel_pick[1 + analytics_internal._demo_i(seed, 34, ono, 100)] AS channel,
+					analytics_internal._demo_u(seed, 35, ono) < 0.04 AS cancelled,
+					lines_pick[1 + analytics_internal._demo_i(seed, 38, ono, 100)] AS n_lines,
+					CASE WHEN ono % 100 = 0 AND ono % 1000 BETWEEN 100 AND 600 THEN (ono % 1000 / 100)::int ELSE 0 END AS bad
+				FROM (
+					SELECT d, floor(n_orders::numeric * (cum - wt) / total)::bigint AS o_before,
+						floor(n_orders::numeric * cum / total)::bigint AS o_last
+					FROM (
+						SELECT d, wt, sum(wt) OVER (ORDER BY d) AS cum, sum(wt) OVER () AS total
+						FROM (SELECT d, dow_weight[extract(isodow FROM start_date + d)::int] * (7300 + 3 * d) AS wt
+							FROM generate_series(0, days - 1) d) w
+					) c
+				) b, generate_series(b.o_before + 1, b.o_last) ono
+				OFFSET 0
+			) r
+			OFFSET 0
+		) o,
+		LATERAL (
+			SELECT j, line_no,
+				1 + least(products - 1, floor(products * power(analytics_internal._demo_u(seed, 100 + 10 * line_no, ono), 1.5))::int) AS product,
+				quantity_pick[1 + analytics_internal._demo_i(seed, 101 + 10 * line_no, ono, 100)] AS quantity,
+				CASE WHEN analytics_internal._demo_u(seed, 102 + 10 * line_no, ono) < 0.25
+					THEN 5 * (1 + analytics_internal._demo_i(seed, 103 + 10 * line_no, ono, 5)::int) ELSE 0 END AS pct,
+				analytics_internal._demo_u(seed, 104 + 10 * line_no, ono) < 0.06 AS returned
+			FROM generate_series(1, o.n_lines + CASE WHEN o.bad = 1 THEN 1 ELSE 0 END) j,
+				LATERAL (SELECT CASE WHEN j > o.n_lines THEN 1 ELSE j END AS line_no) n
+		) l
+		OFFSET 0
+	) x;
+	GET DIAGNOSTICS added = ROW_COUNT;
+	entity := 'sales'; rows := added; RETURN NEXT;
+
+	-- Payments: payments_per_day a day, 90% successful, by customer (90% in
+	-- their home city), amounts log-spread from 50 to 50,000 rupees (median
+	-- about 500), processing 0.2-1.9 s (75%), 2.0-4.9 s (20%), 5.5-30 s (5%).
+	INSERT INTO analytics.stg_payments (transaction_id, txn_ts, customer_id, channel_id, city,
+		amount, status, processing_time)
+	SELECT 'T' || lpad(t::text, 10, '0'),
+		CASE WHEN t % 1000 <> 550 THEN to_char(ts, 'YYYY-MM-DD HH24:MI:SS')
+			WHEN t / 1000 % 3 = 0 THEN to_char(ts, 'YYYY') || '-02-30 ' || to_char(ts, 'HH24:MI:SS')
+			WHEN t / 1000 % 3 = 1 THEN 'yesterday-ish' ELSE '' END,
+		'C' || lpad(cust::text, 6, '0'), 'CH' || channel,
+		city_name[CASE WHEN analytics_internal._demo_u(seed, 203, t) < 0.9 THEN customer_city[cust]
+			ELSE 1 + analytics_internal._demo_i(seed, 204, t, 25)::int END],
+		CASE WHEN t % 1000 <> 350 THEN amount::text WHEN t / 1000 % 2 = 0 THEN '0.00' ELSE (-amount)::text END,
+		CASE WHEN t % 1000 = 750 THEN 'pending' WHEN analytics_internal._demo_u(seed, 206, t) < 0.9 THEN 'success'
+			ELSE 'failed' END,
+		round((CASE WHEN v < 0.75 THEN 0.2 + 1.7 * w WHEN v < 0.95 THEN 2 + 2.9 * w
+			ELSE 5.5 + 24.5 * w * w END)::numeric, 3)::text
+	FROM (
+		SELECT t, 1 + analytics_internal._demo_i(seed, 201, t, customers)::int AS cust,
+			payment_channel_pick[1 + analytics_internal._demo_i(seed, 202, t, 100)] AS channel,
+			round(exp(ln(50) + ln(1000) * power(analytics_internal._demo_u(seed, 205, t), 1.6))::numeric, 2) AS amount,
+			analytics_internal._demo_u(seed, 207, t) AS v, analytics_internal._demo_u(seed, 208, t) AS w,
+			(start_date + ((t - 1) / payments_per_day)::int)::timestamp
+				+ ((hour_pick[1 + analytics_internal._demo_i(seed, 209, t, 100)] - 1) * 3600
+					+ analytics_internal._demo_i(seed, 210, t, 3600)) * interval '1 second' AS ts
+		FROM generate_series(1, days::bigint * payments_per_day) t
+		OFFSET 0
+	) p, generate_series(1, CASE WHEN t % 1000 = 150 THEN 2 ELSE 1 END);
+	GET DIAGNOSTICS added = ROW_COUNT;
+	entity := 'payments'; rows := added; RETURN NEXT;
+
+	-- Interactions: 4 a day per 100 orders a day (rounded up), about a
+	-- customer and a channel: support calls, chats, emails and social media
+	-- messages of a type-dependent handling time in seconds, 75% resolved,
+	-- 15% unresolved, 10% abandoned.
+	INSERT INTO analytics.stg_interactions (interaction_id, customer_id, channel_id,
+		interaction_type, interaction_ts, duration, status)
+	SELECT 'I' || lpad(n::text, 10, '0'),
+		'C' || lpad((1 + analytics_internal._demo_i(seed, 301, n, customers))::text, 6, '0'),
+		'CH' || sales_channel_pick[1 + analytics_internal._demo_i(seed, 302, n, 100)],
+		interaction_type[ty],
+		to_char((start_date + ((n - 1) / n_interactions)::int)::timestamp
+			+ ((hour_pick[1 + analytics_internal._demo_i(seed, 304, n, 100)] - 1) * 3600
+				+ analytics_internal._demo_i(seed, 305, n, 3600)) * interval '1 second', 'YYYY-MM-DD HH24:MI:SS'),
+		(interaction_low[ty] + floor((interaction_high[ty] - interaction_low[ty])
+			* power(analytics_internal._demo_u(seed, 306, n), 2))::int)::text,
+		interaction_status[status_pick[1 + analytics_internal._demo_i(seed, 307, n, 100)]]
+	FROM (
+		SELECT n, type_pick[1 + analytics_internal._demo_i(seed, 303, n, 100)] AS ty
+		FROM generate_series(1, days::bigint * n_interactions) n
+		OFFSET 0
+	) x;
+	GET DIAGNOSTICS added = ROW_COUNT;
+	entity := 'interactions'; rows := added; RETURN NEXT;
+
+	RETURN;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION analytics.refresh_retail_summaries(from_date date, to_date date)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	-- the range as date_keys (YYYYMMDD, for the years 1 to 9999)
+	lo_key int := CASE WHEN from_date < '0001-01-01' THEN -2147483648 WHEN from_date > '9999-12-31' THEN 2147483647
+		ELSE to_char(from_date, 'YYYYMMDD')::int END;
+	hi_key int := CASE WHEN to_date < '0001-01-01' THEN -2147483648 WHEN to_date > '9999-12-31' THEN 2147483647
+		ELSE to_char(to_date, 'YYYYMMDD')::int END;
+BEGIN
+	PERFORM analytics_internal._require_day_range('refresh_retail_summaries', from_date, to_date);
+	LOCK TABLE analytics.retail_daily_totals, analytics.customer_first_purchase IN SHARE ROW EXCLUSIVE MODE;
+
+	DELETE FROM analytics.retail_daily_totals t WHERE t.day >= from_date AND t.day <= to_date;
+	INSERT INTO analytics.retail_daily_totals (day, sales_revenue, payment_revenue, payments, failed_payments,
+		processing_seconds, timed_payments)
+	SELECT d.full_date, COALESCE(s.revenue, 0), COALESCE(p.revenue, 0), p.payments, p.failed,
+		COALESCE(p.seconds, 0), p.timed
+	FROM analytics.dim_date d
+	CROSS JOIN LATERAL (
+		SELECT sum(f.total_amount) AS revenue
+		FROM analytics.fact_sales f
+		WHERE f.date_key = d.date_key AND f.status = 'completed'
+	) s
+	CROSS JOIN LATERAL (
+		SELECT sum(f.revenue) AS revenue, count(*) AS payments,
+			count(*) FILTER (WHERE f.status = 'failed') AS failed,
+			sum(f.processing_time) AS seconds, count(f.processing_time) AS timed
+		FROM analytics.fact_payments f
+		WHERE f.date_key = d.date_key
+	) p
+	WHERE d.full_date >= from_date AND d.full_date <= to_date
+		AND (s.revenue IS NOT NULL OR p.payments > 0);
+
+	-- First purchases change for the customers with a completed line in the
+	-- range (unless an earlier first purchase stands) and for those whose
+	-- first purchase lies in it: their first day is the earliest of their
+	-- completed lines, found in the range by the same pass (inside) and out
+	-- of it by another (outside), which the date index answers at once when
+	-- the range holds all the data. The range is taken on date_key
+	-- (YYYYMMDD, in the order of days), lines are grouped by customer_key
+	-- before meeting dim_customer, and the summary rows are inserted plainly
+	-- (the lock keeps other writers out): one pass over a year of 2M lines
+	-- instead of two, each joining every line to its customer and grouping
+	-- by customer_id, and 100k speculative inserts (4-6 s, now 1-2 s).
+	WITH inside AS MATERIALIZED (
+		SELECT c.customer_id, min(k.first_key) AS first_key
+		FROM (SELECT f.customer_key, min(f.date_key) AS first_key
+			FROM analytics.fact_sales f
+			WHERE f.date_key >= lo_key AND f.date_key <= hi_key AND f.status = 'completed'
+			GROUP BY f.customer_key) k
+		JOIN analytics.dim_customer c ON c.customer_key = k.customer_key
+		GROUP BY c.customer_id
+	),
+	affected AS MATERIALIZED (
+		SELECT i.customer_id
+		FROM inside i
+		WHERE NOT EXISTS (SELECT FROM analytics.customer_first_purchase p
+			WHERE p.customer_id = i.customer_id AND p.first_day < from_date)
+		UNION
+		SELECT p.customer_id
+		FROM analytics.customer_first_purchase p
+		WHERE p.first_day >= from_date AND p.first_day <= to_date
+	),
+	outside AS MATERIALIZED (
+		SELECT c.customer_id, min(f.date_key) AS first_key
+		FROM analytics.dim_customer c
+		JOIN analytics.fact_sales f ON f.customer_key = c.customer_key
+		WHERE c.customer_id IN (SELECT a.customer_id FROM affected a) AND f.status = 'completed'
+			AND (f.date_key < lo_key OR f.date_key > hi_key)
+		GROUP BY c.customer_id
+	),
+	firsts AS MATERIALIZED (
+		SELECT a.customer_id, least(i.first_key, o.first_key) AS first_key
+		FROM affected a
+		LEFT JOIN inside i ON i.customer_id = a.customer_id
+		LEFT JOIN outside o ON o.customer_id = a.customer_id
+		WHERE i.first_key IS NOT NULL OR o.first_key IS NOT NULL
+	),
+	gone AS (
+		DELETE FROM analytics.customer_first_purchase p
+		WHERE p.customer_id IN (SELECT a.customer_id FROM affected a)
+			AND NOT EXISTS (SELECT FROM firsts x WHERE x.customer_id = p.customer_id)
+	),
+	changed AS (
+		UPDATE analytics.customer_first_purchase p SET first_day = d.full_date
+		FROM firsts x JOIN analytics.dim_date d ON d.date_key = x.first_key
+		WHERE p.customer_id = x.customer_id AND p.first_day IS DISTINCT FROM d.full_date
+	)
+	INSERT INTO analytics.customer_first_purchase (customer_id, first_day)
+	SELECT x.customer_id, d.full_date
+	FROM firsts x JOIN analytics.dim_date d ON d.date_key = x.first_key
+	WHERE NOT EXISTS (SELECT FROM analytics.customer_first_purchase p WHERE p.customer_id = x.customer_id);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION analytics.retry_rejected()
+RETURNS TABLE (accepted int, duplicates int, still_rejected int)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	last_id bigint;
+	max_id bigint;
+	batch jsonb;
+	recv timestamptz[];
+	r record;
+BEGIN
+	accepted := 0;
+	duplicates := 0;
+	still_rejected := 0;
+	-- Those still refused come back with new ids: stop at today's last one.
+	SELECT pg_catalog.max(id) INTO max_id FROM analytics.rejected_events;
+	last_id := 0;
+	WHILE last_id < max_id LOOP
+		WITH taken AS (
+			DELETE FROM analytics.rejected_events x
+			WHERE x.id IN (SELECT y.id FROM analytics.rejected_events y
+						   WHERE y.id > last_id AND y.id <= max_id ORDER BY y.id LIMIT 10000)
+			RETURNING x.id, x.received_at, x.payload
+		)
+		SELECT pg_catalog.jsonb_agg(t.payload ORDER BY t.id), pg_catalog.array_agg(t.received_at ORDER BY t.id),
+			pg_catalog.max(t.id)
+		INTO batch, recv, last_id
+		FROM taken t;
+		EXIT WHEN batch IS NULL;
+		SELECT * INTO r FROM analytics_internal._ingest(batch, recv);
+		accepted := accepted + r.accepted;
+		duplicates := duplicates + r.duplicates;
+		still_rejected := still_rejected + r.rejected;
+	END LOOP;
+	RETURN NEXT;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION analytics.schedule_maintenance(schedule text DEFAULT '7 0 * * *')
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM analytics_internal._require_pg_cron();
+	-- A named job: scheduling again replaces it instead of adding another.
+	RETURN analytics_internal._cron_schedule('analytics_ensure_partitions', schedule,
+		'SELECT pg_catalog.count(*) FROM analytics.ensure_partitions()');
+END
+$$;
+
+CREATE OR REPLACE FUNCTION analytics.track_batch(events jsonb)
+RETURNS TABLE (accepted int, duplicates int, rejected int)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF events IS NULL OR pg_catalog.jsonb_typeof(events) <> 'array' THEN
+		RAISE EXCEPTION 'events must be a JSON array'
+			USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = pg_catalog.format('The payload is %s.', coalesce('a JSON ' || pg_catalog.jsonb_typeof(events), 'NULL')),
+				HINT = 'Send the events as an array of objects, such as [{"event_name": "open_screen"}].';
+	END IF;
+	RETURN QUERY SELECT i.accepted, i.duplicates, i.rejected FROM analytics_internal._ingest(events) i;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION analytics_internal._load_customers(run_id bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	total bigint;
+	inserted bigint;
+	updated bigint;
+	fact text;
+	role text := current_setting('session_replication_role');
+BEGIN
+	SELECT count(*) INTO total FROM pg_temp.load_customers;
+
+	-- Rows stored exactly so already change nothing.
+	DELETE FROM pg_temp.load_customers t
+	USING analytics.customer_source_rows s
+	WHERE s.customer_id = t.customer_id AND s.updated_at = t.updated_at
+		AND (s.full_name, s.email, s.phone, s.city, s.state, s.region, s.country, s.segment)
+			IS NOT DISTINCT FROM (t.full_name, t.email, t.phone, t.city, t.state, t.region, t.country, t.segment);
+
+	CREATE TEMP TABLE load_customer_rows ON COMMIT DROP AS
+	SELECT t.customer_id, t.updated_at, s.customer_id IS NOT NULL AS correction
+	FROM pg_temp.load_customers t
+	LEFT JOIN analytics.customer_source_rows s ON s.customer_id = t.customer_id AND s.updated_at = t.updated_at;
+
+	-- A version of these customers without a row at its start gets one.
+	INSERT INTO analytics.customer_source_rows (customer_id, updated_at, full_name, email, phone, city, state,
+		region, country, segment, run_id)
+	SELECT d.customer_id, d.valid_from, d.full_name, d.email, d.phone, d.city, d.state, d.region, d.country,
+		d.segment, _load_customers.run_id
+	FROM analytics.dim_customer d
+	WHERE d.customer_id IN (SELECT r.customer_id FROM pg_temp.load_customer_rows r)
+		AND NOT EXISTS (SELECT FROM analytics.customer_source_rows s
+			WHERE s.customer_id = d.customer_id AND s.updated_at = d.valid_from);
+
+	INSERT INTO analytics.customer_source_rows AS s (customer_id, updated_at, full_name, email, phone, city, state,
+		region, country, segment, run_id)
+	SELECT t.customer_id, t.updated_at, t.full_name, t.email, t.phone, t.city, t.state, t.region, t.country,
+		t.segment, _load_customers.run_id
+	FROM pg_temp.load_customers t
+	ON CONFLICT (customer_id, updated_at) DO UPDATE SET full_name = excluded.full_name, email = excluded.email,
+		phone = excluded.phone, city = excluded.city, state = excluded.state, region = excluded.region,
+		country = excluded.country, segment = excluded.segment, run_id = excluded.run_id;
+
+	-- Every row of the touched customers, in time order: does it begin a
+	-- version, is it the newest, and what did the row before it say in name,
+	-- email and phone; with its customer's type 1 values and newest updated_at.
+	CREATE TEMP TABLE load_customer_history ON COMMIT DROP AS
+	SELECT s.customer_id, s.updated_at, s.city, s.state, s.region, s.country, s.segment,
+		row_number() OVER w = 1 OR (s.segment, s.city, s.state, s.region, s.country) IS DISTINCT FROM
+			(lag(s.segment) OVER w, lag(s.city) OVER w, lag(s.state) OVER w, lag(s.region) OVER w, lag(s.country) OVER w)
+			AS begins_version,
+		s.updated_at = max(s.updated_at) OVER wall AS is_newest,
+		row_number() OVER w > 1 AND (s.full_name, s.email, s.phone) IS DISTINCT FROM
+			(lag(s.full_name) OVER w, lag(s.email) OVER w, lag(s.phone) OVER w) AS type1_differs_from_previous,
+		last_value(s.full_name) OVER wall AS full_name,
+		last_value(s.email) OVER wall AS email,
+		last_value(s.phone) OVER wall AS phone,
+		max(s.updated_at) OVER wall AS newest
+	FROM analytics.customer_source_rows s
+	WHERE s.customer_id IN (SELECT r.customer_id FROM pg_temp.load_customer_rows r)
+	WINDOW w AS (PARTITION BY s.customer_id ORDER BY s.updated_at),
+		wall AS (PARTITION BY s.customer_id ORDER BY s.updated_at ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING);
+
+	-- The rebuilt versions, each with the old version whose key it keeps:
+	-- same (nothing to do), in_place (same validity, other values) or
+	-- neither (replaced, or new when there is no old one).
+	CREATE TEMP TABLE load_customer_versions ON COMMIT DROP AS
+	SELECT n.*, o.customer_key, o.valid_from AS old_valid_from,
+		(o.segment, o.city, o.state, o.region, o.country) IS DISTINCT FROM (n.segment, n.city, n.state, n.region, n.country)
+			AS versioned_values_change,
+		o.customer_key IS NOT NULL AND (o.valid_from, o.valid_to) = (n.valid_from, n.valid_to) AS in_place,
+		o.customer_key IS NOT NULL AND (o.full_name, o.email, o.phone, o.city, o.state, o.region, o.country, o.segment,
+			o.valid_from, o.valid_to, o.updated_at) IS NOT DISTINCT FROM (n.full_name, n.email, n.phone, n.city, n.state,
+			n.region, n.country, n.segment, n.valid_from, n.valid_to, n.newest) AS same
+	FROM (SELECT h.*, h.updated_at AS valid_from,
+			coalesce(lead(h.updated_at) OVER (PARTITION BY h.customer_id ORDER BY h.updated_at), 'infinity') AS valid_to
+		FROM pg_temp.load_customer_history h WHERE h.begins_version) n
+	LEFT JOIN LATERAL (SELECT d.* FROM analytics.dim_customer d
+		WHERE d.customer_id = n.customer_id AND d.valid_from >= n.valid_from AND d.valid_from < n.valid_to
+		ORDER BY d.valid_from LIMIT 1) o ON true;
+
+	SELECT count(*) FILTER (WHERE v.valid_from IS NOT NULL AND v.customer_key IS NULL),
+		count(*) FILTER (WHERE NOT (v.valid_from IS NOT NULL AND v.customer_key IS NULL)
+			AND (r.correction
+				OR (v.valid_from IS NOT NULL AND (v.old_valid_from <> v.valid_from OR v.versioned_values_change))
+				OR (h.is_newest AND CASE WHEN cur.customer_key IS NULL THEN h.type1_differs_from_previous
+					ELSE (cur.full_name, cur.email, cur.phone) IS DISTINCT FROM (h.full_name, h.email, h.phone) END)))
+	INTO inserted, updated
+	FROM pg_temp.load_customer_rows r
+	JOIN pg_temp.load_customer_history h ON h.customer_id = r.customer_id AND h.updated_at = r.updated_at
+	LEFT JOIN pg_temp.load_customer_versions v ON v.customer_id = r.customer_id AND v.valid_from = r.updated_at
+	LEFT JOIN analytics.dim_customer cur ON cur.customer_id = r.customer_id AND cur.is_current;
+
+	-- Versions whose validity stays: changed in place.
+	UPDATE analytics.dim_customer d SET full_name = v.full_name, email = v.email, phone = v.phone, city = v.city,
+		state = v.state, region = v.region, country = v.country, segment = v.segment, updated_at = v.newest
+	FROM pg_temp.load_customer_versions v
+	WHERE d.customer_key = v.customer_key AND v.in_place AND NOT v.same;
+
+	-- The old versions of customers whose versions begin or end elsewhere:
+	-- a version new or replaced, or an old one left without a match (a new
+	-- first version also ends the old first one's reach back in time).
+	CREATE TEMP TABLE load_customer_old ON COMMIT DROP AS
+	SELECT d.customer_key, d.customer_id FROM analytics.dim_customer d
+	WHERE d.customer_id IN (SELECT v.customer_id FROM pg_temp.load_customer_versions v WHERE NOT v.in_place)
+		OR d.customer_id IN (SELECT v.customer_id FROM pg_temp.load_customer_versions v GROUP BY v.customer_id
+			HAVING count(*) < (SELECT count(*) FROM analytics.dim_customer o WHERE o.customer_id = v.customer_id));
+
+	IF EXISTS (SELECT FROM pg_temp.load_customer_old) THEN
+		-- Replace them; facts pointing at removed ones move below, within
+		-- this transaction, so the foreign key triggers (which would refuse
+		-- the interim) are skipped here.
+		PERFORM set_config('session_replication_role', 'replica', true);
+		DELETE FROM analytics.dim_customer d USING pg_temp.load_customer_old o
+		WHERE d.customer_key = o.customer_key
+			AND NOT EXISTS (SELECT FROM pg_temp.load_customer_versions v WHERE v.customer_key = d.customer_key AND v.in_place);
+		INSERT INTO analytics.dim_customer (customer_key, customer_id, full_name, email, phone, city, state, region,
+			country, segment, valid_from, valid_to, is_current, updated_at)
+		SELECT v.customer_key, v.customer_id, v.full_name, v.email, v.phone, v.city, v.state, v.region, v.country,
+			v.segment, v.valid_from, v.valid_to, v.valid_to = 'infinity', v.newest
+		FROM pg_temp.load_customer_versions v WHERE v.customer_key IS NOT NULL AND NOT v.in_place;
+	END IF;
+	-- new versions, new keys
+	INSERT INTO analytics.dim_customer (customer_id, full_name, email, phone, city, state, region, country,
+		segment, valid_from, valid_to, is_current, updated_at)
+	SELECT v.customer_id, v.full_name, v.email, v.phone, v.city, v.state, v.region, v.country,
+		v.segment, v.valid_from, v.valid_to, v.valid_to = 'infinity', v.newest
+	FROM pg_temp.load_customer_versions v WHERE v.customer_key IS NULL
+	ORDER BY v.customer_id, v.valid_from;
+
+	IF EXISTS (SELECT FROM pg_temp.load_customer_old) THEN
+		-- Facts of those customers belong to the version valid at their time.
+		CREATE TEMP TABLE load_moved ON COMMIT DROP AS
+		SELECT cv.* FROM analytics_internal._customer_validity cv
+		WHERE cv.customer_id IN (SELECT o.customer_id FROM pg_temp.load_customer_old o);
+		FOREACH fact IN ARRAY ARRAY['fact_sales:sale_ts', 'fact_payments:txn_ts', 'fact_interactions:interaction_ts'] LOOP
+			EXECUTE format('UPDATE analytics.%1$I f SET customer_key = m.customer_key
+				FROM pg_temp.load_customer_old o, pg_temp.load_moved m
+				WHERE o.customer_key = f.customer_key AND m.customer_id = o.customer_id
+					AND f.%2$I >= m.lo AND f.%2$I < m.hi AND f.customer_key <> m.customer_key',
+				split_part(fact, ':', 1), split_part(fact, ':', 2));
+		END LOOP;
+		PERFORM set_config('session_replication_role', role, true);
+		DROP TABLE pg_temp.load_moved;
+	END IF;
+	DROP TABLE pg_temp.load_customer_rows, pg_temp.load_customer_history, pg_temp.load_customer_versions,
+		pg_temp.load_customer_old;
+	RETURN ARRAY[inserted, updated, total - inserted - updated];
+END
+$$;
+
+CREATE OR REPLACE FUNCTION analytics_internal._load_stage(run_id bigint, entity text, natural_key text[])
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET default_statistics_target = 10
+AS $$
+DECLARE
+	tmp text := 'load_' || entity;
+	key_list text := (SELECT string_agg(format('t.%I', k), ', ') FROM unnest(natural_key) AS k);
+	hash text;
+	rows_in bigint;
+	rejects tid[];
+	suspects tid[];
+	earlier tid[] := '{}';
+BEGIN
+	EXECUTE format('ANALYZE pg_temp.%I', tmp);
+	-- the hash of one text key is hashtextextended's, cheaper than that of
+	-- a row of key columns
+	IF cardinality(natural_key) = 1 AND (SELECT a.atttypid FROM pg_attribute a
+			WHERE a.attrelid = format('pg_temp.%I', tmp)::regclass AND a.attname = natural_key[1]) = 'text'::regtype THEN
+		hash := format('pg_catalog.hashtextextended(t.%I, 0)', natural_key[1]);
+	ELSE
+		hash := format('pg_catalog.hash_record_extended(ROW(%s), 0)', key_list);
+	END IF;
+	EXECUTE format('SELECT count(*), coalesce(array_agg(t.ctid) FILTER (WHERE t.reason IS NOT NULL), ''{}''),
+			analytics_internal._repeated_rows(%s, t.ctid) FILTER (WHERE t.reason IS NULL)
+		FROM pg_temp.%I t', hash, tmp)
+		INTO rows_in, rejects, suspects;
+	-- valid rows always have their key: among the suspects, the rows of a
+	-- key but its last
+	IF cardinality(suspects) > 0 THEN
+		EXECUTE format('SELECT coalesce(array_agg(s.ctid), ''{}'')
+			FROM (SELECT t.ctid, t.source_row < max(t.source_row) OVER (PARTITION BY %s) AS earlier
+				FROM pg_temp.%I t WHERE t.ctid = ANY ($1)) s
+			WHERE s.earlier', key_list, tmp)
+			INTO earlier USING suspects;
+	END IF;
+	-- both leave; the rejects are filed with their staged row
+	EXECUTE format('WITH d AS (DELETE FROM pg_temp.%I t WHERE t.ctid = ANY ($3) RETURNING t.source_row, t.reason)
+		INSERT INTO analytics.load_rejects (run_id, entity, source_row, payload, reason)
+		SELECT $1, $2, d.source_row,
+			(SELECT pg_catalog.to_jsonb(s) FROM analytics.%I s WHERE s.source_row = d.source_row), d.reason
+		FROM d WHERE d.reason IS NOT NULL', tmp, 'stg_' || entity)
+		USING run_id, entity, rejects || earlier;
+	-- the statistics still hold when under a tenth of the rows went
+	IF cardinality(rejects) + cardinality(earlier) > 0.1 * rows_in THEN
+		EXECUTE format('ANALYZE pg_temp.%I', tmp);
+	END IF;
+	RETURN ARRAY[rows_in, cardinality(rejects), cardinality(earlier)];
+END
+$$;
