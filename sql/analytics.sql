@@ -7,7 +7,8 @@ CREATE EXTENSION analytics;
 DROP SCHEMA analytics;
 CREATE EXTENSION analytics;
 
--- Not relocatable, not trusted, needs a superuser, objects in schema analytics.
+-- Not relocatable, not trusted, needs a superuser, objects in the schemas
+-- analytics and analytics_internal.
 SELECT e.extname, e.extrelocatable, e.extnamespace::regnamespace AS extschema,
 	v.trusted, v.superuser, v.version = e.extversion AS current
 FROM pg_extension e JOIN pg_available_extension_versions v ON v.name = e.extname AND v.version = e.extversion
@@ -16,7 +17,36 @@ SELECT count(*) AS objects_outside_analytics
 FROM pg_depend d JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
 WHERE d.refclassid = 'pg_extension'::regclass
 	AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'analytics')
-	AND p.pronamespace <> 'analytics'::regnamespace;
+	AND p.pronamespace NOT IN ('analytics'::regnamespace, 'analytics_internal'::regnamespace);
+
+-- The schema analytics holds only what users call (\df analytics.*, a BI
+-- tool's navigator): no helper named _*, no support function of an aggregate
+-- or a type. screen_time_merge, the state function of rollup, stays: it
+-- merges two screen_time values, and users call it.
+SELECT p.oid::regprocedure::text AS internal_in_analytics
+FROM pg_proc p
+WHERE p.pronamespace = 'analytics'::regnamespace
+	AND (p.proname LIKE '\_%'
+		OR p.oid IN (SELECT unnest(ARRAY[a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn,
+				a.aggdeserialfn, a.aggmtransfn, a.aggminvtransfn, a.aggmfinalfn]::oid[]) FROM pg_aggregate a)
+		OR p.oid IN (SELECT unnest(ARRAY[t.typinput, t.typoutput, t.typreceive, t.typsend]::oid[]) FROM pg_type t
+			WHERE t.typnamespace = 'analytics'::regnamespace))
+	AND p.oid <> 'analytics.screen_time_merge(analytics.screen_time, analytics.screen_time)'::regprocedure
+UNION ALL
+SELECT c.oid::regclass::text FROM pg_class c
+WHERE c.relnamespace = 'analytics'::regnamespace AND c.relname LIKE '\_%'
+ORDER BY 1;
+-- and what moved is there: the helpers, and support functions such as funnel's
+SELECT to_regprocedure('analytics_internal._now()') IS NOT NULL AS now_moved,
+	to_regprocedure('analytics' || '._now()') IS NULL AS now_gone,
+	(SELECT count(*) FROM pg_proc p
+	 WHERE p.pronamespace = 'analytics_internal'::regnamespace AND p.proname LIKE 'funnel\_%') AS funnel_support;
+-- Nobody but the three roles may even look inside.
+SELECT r.rolname, has_schema_privilege(r.rolname, 'analytics_internal', 'USAGE') AS internal_usage
+FROM (VALUES ('analytics_writer'), ('analytics_reader'), ('analytics_admin')) r(rolname)
+UNION ALL SELECT 'public', EXISTS (SELECT FROM pg_namespace n, aclexplode(n.nspacl) x
+	WHERE n.nspname = 'analytics_internal' AND x.grantee = 0)
+ORDER BY 1;
 
 -- The three group roles exist and cannot log in.
 SELECT rolname, rolcanlogin, rolsuper FROM pg_roles WHERE rolname LIKE 'analytics\_%' ORDER BY 1;
@@ -30,18 +60,18 @@ SET analytics.no_such_setting = 1;
 SELECT p.oid::regprocedure AS definer_function,
 	'search_path=pg_catalog, pg_temp' = ANY (p.proconfig) AS pinned_search_path,
 	has_function_privilege('public', p.oid, 'EXECUTE') AS public_can_execute
-FROM pg_proc p WHERE p.pronamespace = 'analytics'::regnamespace AND p.prosecdef
+FROM pg_proc p WHERE p.pronamespace IN ('analytics'::regnamespace, 'analytics_internal'::regnamespace) AND p.prosecdef
 ORDER BY p.proname;
 
 -- Every user-facing object has a comment (internal helpers start with "_").
 SELECT 'function ' || p.oid::regprocedure AS missing_comment
 FROM pg_proc p
-WHERE p.pronamespace = 'analytics'::regnamespace AND p.proname NOT LIKE '\_%'
+WHERE p.pronamespace IN ('analytics'::regnamespace, 'analytics_internal'::regnamespace) AND p.proname NOT LIKE '\_%'
 	AND obj_description(p.oid, 'pg_proc') IS NULL
 UNION ALL
 SELECT 'relation ' || c.oid::regclass
 FROM pg_class c
-WHERE c.relnamespace = 'analytics'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
+WHERE c.relnamespace IN ('analytics'::regnamespace, 'analytics_internal'::regnamespace) AND c.relkind IN ('r', 'p', 'v', 'm')
 	AND obj_description(c.oid, 'pg_class') IS NULL
 -- and every column of every view and table, internal ones included (Power
 -- BI's navigator and psql's \d+ show them); the partitions of analytics.events
@@ -51,7 +81,7 @@ UNION ALL
 SELECT 'column ' || c.oid::regclass || '.' || quote_ident(a.attname)
 FROM pg_class c
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-WHERE c.relnamespace = 'analytics'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
+WHERE c.relnamespace IN ('analytics'::regnamespace, 'analytics_internal'::regnamespace) AND c.relkind IN ('r', 'p', 'v', 'm')
 	AND NOT c.relispartition
 	AND col_description(c.oid, a.attnum) IS NULL
 ORDER BY 1;
@@ -103,7 +133,7 @@ RESET ROLE;
 CREATE FUNCTION public.planted_names() RETURNS SETOF text LANGUAGE sql AS $$
 	SELECT DISTINCT m[1] FROM pg_proc p,
 		regexp_matches(p.prosrc, '(?:pg_temp\.|TEMP(?:ORARY)? TABLE (?:IF NOT EXISTS )?)([a-z_][a-z0-9_]*)', 'gi') m
-	WHERE p.pronamespace = 'analytics'::regnamespace
+	WHERE p.pronamespace IN ('analytics'::regnamespace, 'analytics_internal'::regnamespace)
 	UNION SELECT 'load_' || e FROM unnest('{products,stores,channels,customers,sales,payments,interactions}'::text[]) e
 	ORDER BY 1
 $$;
@@ -125,7 +155,7 @@ INSERT INTO public.privileged_calls VALUES
 	('analytics.load_warehouse()', $c$SELECT count(*) FROM analytics.load_warehouse()$c$);
 -- every SECURITY DEFINER function is attacked (a new one must be added above)
 SELECT p.oid::regprocedure AS definer_function_not_attacked
-FROM pg_proc p WHERE p.pronamespace = 'analytics'::regnamespace AND p.prosecdef
+FROM pg_proc p WHERE p.pronamespace IN ('analytics'::regnamespace, 'analytics_internal'::regnamespace) AND p.prosecdef
 	AND p.oid NOT IN (SELECT fn FROM public.privileged_calls);
 -- a parked event and a staged row, so that partitions are carved and a load runs
 SET analytics.mock_now = '2026-11-20 12:00:00+00';
@@ -223,12 +253,12 @@ FROM pg_aggregate a
 	JOIN pg_proc p ON p.oid = a.aggfnoid
 	CROSS JOIN LATERAL unnest(ARRAY[a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn,
 		a.aggdeserialfn, a.aggmtransfn, a.aggminvtransfn, a.aggmfinalfn]::oid[]) f
-WHERE p.pronamespace = 'analytics'::regnamespace AND f <> 0
+WHERE p.pronamespace IN ('analytics'::regnamespace, 'analytics_internal'::regnamespace) AND f <> 0
 	AND 'internal'::regtype IN (a.aggtranstype, a.aggmtranstype)
 	AND has_function_privilege('public', f, 'EXECUTE')
 UNION ALL
 SELECT p.oid::regprocedure FROM pg_proc p
-WHERE p.pronamespace = 'analytics'::regnamespace AND p.prokind = 'a' AND p.proname LIKE '\_%'
+WHERE p.pronamespace IN ('analytics'::regnamespace, 'analytics_internal'::regnamespace) AND p.prokind = 'a' AND p.proname LIKE '\_%'
 	AND has_function_privilege('public', p.oid, 'EXECUTE')
 ORDER BY 1;
 -- Those of concrete states (float8[], bigint[], screen_time) are callable by
@@ -236,7 +266,7 @@ ORDER BY 1;
 -- every state it is given (the feature tests feed them broken states).
 SELECT DISTINCT a.aggfnoid::regprocedure AS aggregate, a.aggtranstype::regtype AS state
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
-WHERE p.pronamespace = 'analytics'::regnamespace AND a.aggtranstype <> 'internal'::regtype
+WHERE p.pronamespace IN ('analytics'::regnamespace, 'analytics_internal'::regnamespace) AND a.aggtranstype <> 'internal'::regtype
 ORDER BY 1;
 
 -- Planted shadows: public functions and operators that would change results

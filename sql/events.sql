@@ -6,7 +6,7 @@ CREATE EXTENSION analytics;
 -- Time is injected: every rule that depends on now reads analytics.mock_now,
 -- so this test gives the same output on any day.
 SET analytics.mock_now = '2026-11-20 12:00:00+00';
-SELECT analytics._now();
+SELECT analytics_internal._now();
 
 -- analytics.track: every validation rule, with its SQLSTATE
 \set VERBOSITY default
@@ -17,8 +17,8 @@ SELECT analytics.track('   ');
 SELECT analytics.track(repeat('x', 201));
 SELECT analytics.track(repeat('é', 200), occurred_at => '2026-11-03 10:00Z') IS NOT NULL AS two_hundred_chars_ok;
 SELECT analytics.track('e', occurred_at => NULL);
-SELECT analytics.track('e', occurred_at => analytics._now() + interval '1 day 1 second');
-SELECT analytics.track('e', occurred_at => analytics._now() + interval '1 day') IS NOT NULL AS skew_limit_inclusive;
+SELECT analytics.track('e', occurred_at => analytics_internal._now() + interval '1 day 1 second');
+SELECT analytics.track('e', occurred_at => analytics_internal._now() + interval '1 day') IS NOT NULL AS skew_limit_inclusive;
 SELECT analytics.track('e', duration_ms => -1);
 SELECT analytics.track('e', occurred_at => '2026-11-03 10:00Z', duration_ms => 0) IS NOT NULL AS zero_duration_ok;
 SELECT analytics.track('e', props => '[1, 2]');
@@ -36,7 +36,7 @@ DECLARE
 		$c$SELECT analytics.track(NULL)$c$,
 		$c$SELECT analytics.track('')$c$,
 		$c$SELECT analytics.track(repeat('x', 201))$c$,
-		$c$SELECT analytics.track('e', occurred_at => analytics._now() + interval '2 days')$c$,
+		$c$SELECT analytics.track('e', occurred_at => analytics_internal._now() + interval '2 days')$c$,
 		$c$SELECT analytics.track('e', duration_ms => -5)$c$,
 		$c$SELECT analytics.track('e', props => '[]')$c$,
 		$c$SELECT analytics.track('e', props => jsonb_build_object('big', repeat('x', 65536)))$c$,
@@ -63,7 +63,7 @@ $$;
 
 -- The skew limit follows the GUC (superuser-only).
 SET analytics.max_clock_skew = '1h';
-SELECT analytics.track('e', occurred_at => analytics._now() + interval '2 hours');
+SELECT analytics.track('e', occurred_at => analytics_internal._now() + interval '2 hours');
 RESET analytics.max_clock_skew;
 
 -- The event contract (issue 13). now is 2026-11-20 12:00 UTC; the default
@@ -79,7 +79,7 @@ SELECT analytics.track('contract', occurred_at => '2016-11-22 11:59:59Z', user_i
 SELECT analytics.track('contract', occurred_at => '2016-11-22 12:00Z', user_id => 'uc') IS NOT NULL AS horizon_inclusive;
 -- the horizon follows the setting (superuser-only): 2 hours = 7200 s > 3600 s
 SET analytics.max_event_age = '1h';
-SELECT analytics.track('contract', occurred_at => analytics._now() - interval '2 hours', user_id => 'uc');
+SELECT analytics.track('contract', occurred_at => analytics_internal._now() - interval '2 hours', user_id => 'uc');
 RESET analytics.max_event_age;
 -- durations up to 2^31 - 1 = 2147483647 ms, what screen_seconds takes
 -- (0.1.0 took 3e9, then screen_time_stats failed for every reader)
@@ -307,7 +307,7 @@ INSERT INTO analytics.events_default (event_id, occurred_at, event_name)
 VALUES ('30000000-0000-4000-8000-000000000001', '2020-03-10 00:00Z', 'ancient');
 SELECT count(*) FILTER (WHERE dropped_events > 0) AS months_with_events,
 	sum(dropped_events) AS dropped
-FROM analytics.drop_partitions((analytics._now() - '2026-02-01 00:00Z') - interval '1 day');
+FROM analytics.drop_partitions((analytics_internal._now() - '2026-02-01 00:00Z') - interval '1 day');
 SELECT to_regclass('analytics.events_p202601') IS NULL AS january_dropped,
 	to_regclass('analytics.events_p202602') IS NOT NULL AS february_kept;
 SELECT event_name, occurred_at FROM analytics.events WHERE user_id = 'u5' OR event_name = 'ancient' ORDER BY 2;

@@ -725,17 +725,17 @@ RESET max_parallel_workers_per_gather;
 -- trend_summary's state is a float8[] that can be stored and moved as
 -- text: states of two halves through their text form, combined, give the
 -- summary of the whole; a state made by hand is checked, not trusted.
-CREATE AGGREGATE trend_state(timestamptz, float8, interval) (sfunc = analytics.trend_summary_trans, stype = float8[]);
+CREATE AGGREGATE trend_state(timestamptz, float8, interval) (sfunc = analytics_internal.trend_summary_trans, stype = float8[]);
 SET extra_float_digits = 1;
 CREATE TABLE half_states AS
 SELECT (g <= 50) AS first_half, trend_state(ts, value, '1 day')::text AS state FROM big GROUP BY g <= 50;
 SET extra_float_digits = 0;
-SELECT trend_close(analytics.trend_summary_final(analytics.trend_summary_combine(
+SELECT trend_close(analytics_internal.trend_summary_final(analytics_internal.trend_summary_combine(
 		(SELECT state FROM half_states WHERE first_half)::float8[],
 		(SELECT state FROM half_states WHERE NOT first_half)::float8[])),
 	(SELECT analytics.trend_summary(ts, value, '1 day') FROM big)) AS text_states_combine;
-SELECT analytics.trend_summary_final('{1, 2, 3}');
-SELECT analytics.trend_summary_combine((SELECT state FROM half_states WHERE first_half)::float8[], '{1, 2, NULL}');
+SELECT analytics_internal.trend_summary_final('{1, 2, 3}');
+SELECT analytics_internal.trend_summary_combine((SELECT state FROM half_states WHERE first_half)::float8[], '{1, 2, NULL}');
 
 -- Errors.
 CREATE TABLE few AS SELECT i, ts, value FROM series WHERE name = 'monthly' AND i < 13;

@@ -131,8 +131,8 @@ SELECT analytics.funnel_dropoff(level, 3) FROM (VALUES (1)) v(level) WHERE false
 SELECT analytics.funnel_dropoff(level, n) FROM (VALUES (1, 3), (1, 4)) v(level, n);
 SELECT analytics.funnel_dropoff(-1, 3);
 SELECT analytics.funnel_dropoff(1, 0);
-SELECT analytics.funnel_dropoff_combine('{1,2}', '{1,2,3}');
-SELECT analytics.funnel_dropoff_combine('{{1,2}}', '{1,2}');
+SELECT analytics_internal.funnel_dropoff_combine('{1,2}', '{1,2,3}');
+SELECT analytics_internal.funnel_dropoff_combine('{{1,2}}', '{1,2}');
 
 -- funnel_report: 10 -> 6 -> 3: conversion 0.6 and 0.5, drop-off 4 (40 %) and
 -- 3 (50 %), from the first 0.6 and 0.3
@@ -403,7 +403,7 @@ EXPLAIN (COSTS OFF) SELECT analytics.funnel_dropoff(step, 4) FROM big;
 SELECT (SELECT counts FROM serial_dropoff) = analytics.funnel_dropoff(step, 4) AS parallel_equals_serial,
 	(SELECT counts FROM serial_dropoff) AS counts
 FROM big;
-SELECT analytics.funnel_dropoff_combine(s1::text::bigint[], s2::text::bigint[]) = (SELECT counts FROM serial_dropoff)
+SELECT analytics_internal.funnel_dropoff_combine(s1::text::bigint[], s2::text::bigint[]) = (SELECT counts FROM serial_dropoff)
 	AS text_round_trip_combines
 FROM (SELECT analytics.funnel_dropoff(step, 4) FILTER (WHERE u % 2 = 0) AS s1,
 		analytics.funnel_dropoff(step, 4) FILTER (WHERE u % 2 = 1) AS s2 FROM big) x;

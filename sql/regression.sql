@@ -481,27 +481,27 @@ RESET max_parallel_workers_per_gather;
 -- The state is a float8[] that can be stored and moved as text: states of
 -- two halves, through their text form (every digit kept), combined, give
 -- the fit of the whole.
-CREATE AGGREGATE ols_state(float8, float8[]) (sfunc = analytics.ols_trans, stype = float8[]);
+CREATE AGGREGATE ols_state(float8, float8[]) (sfunc = analytics_internal.ols_trans, stype = float8[]);
 SET extra_float_digits = 1;
 CREATE TABLE half_states AS
 SELECT (g < 2) AS first_half, ols_state(y, ARRAY[x1, x2])::text AS state FROM big GROUP BY g < 2;
 SET extra_float_digits = 0;
 SELECT (SELECT bool_and(pg_temp.close_to(a.value, b.value)) FROM ols_items(c.fit) a JOIN ols_items(w.fit) b USING (item))
 	AS text_states_combine
-FROM (SELECT analytics.ols_final(analytics.ols_combine(
+FROM (SELECT analytics_internal.ols_final(analytics_internal.ols_combine(
 		(SELECT state FROM half_states WHERE first_half)::float8[],
 		(SELECT state FROM half_states WHERE NOT first_half)::float8[])) AS fit) c,
 	(SELECT analytics.ols(y, ARRAY[x1, x2]) AS fit FROM big) w;
 -- a state made by hand is checked, not trusted
-SELECT analytics.ols_final('{1, 2, 3}');
-SELECT analytics.ols_final('{2, 2, 1, 10, 0, 0, 0, 0, 0, 0, 0, 0}');
-SELECT analytics.ols_final(ARRAY[1, 1e9, 1, 10, 0, 0, 0]::float8[]);
-SELECT analytics.ols_combine((SELECT state FROM half_states WHERE first_half)::float8[], '{1, 2, NULL}');
+SELECT analytics_internal.ols_final('{1, 2, 3}');
+SELECT analytics_internal.ols_final('{2, 2, 1, 10, 0, 0, 0, 0, 0, 0, 0, 0}');
+SELECT analytics_internal.ols_final(ARRAY[1, 1e9, 1, 10, 0, 0, 0]::float8[]);
+SELECT analytics_internal.ols_combine((SELECT state FROM half_states WHERE first_half)::float8[], '{1, 2, NULL}');
 -- found in review: a row count that is infinite or beyond 2^53, and an
 -- intercept-only state with a negative sum of squared deviations
-SELECT analytics.ols_final('{1, 1, 1, Infinity, 0, 0, 0, 1, 0, 0}');
-SELECT analytics.ols_final('{1, 1, 1, 1e300, 0, 0, 0, 1, 0, 0}');
-SELECT analytics.ols_final('{1, 1, 1, 5, 0, -1, 0, 1, 0, 0}');
+SELECT analytics_internal.ols_final('{1, 1, 1, Infinity, 0, 0, 0, 1, 0, 0}');
+SELECT analytics_internal.ols_final('{1, 1, 1, 1e300, 0, 0, 0, 1, 0, 0}');
+SELECT analytics_internal.ols_final('{1, 1, 1, 5, 0, -1, 0, 1, 0, 0}');
 -- y near 1e155: the sum of y^2 overflows, but with an intercept it is not
 -- used: the fit of a constant is that constant, with a slope of zero up to
 -- rounding (relative to y)

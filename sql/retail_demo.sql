@@ -379,7 +379,8 @@ SELECT p.oid::regprocedure, p.prosecdef, p.proconfig, p.provolatile, p.proparall
 	has_function_privilege('public', p.oid, 'EXECUTE') AS public_executes,
 	has_function_privilege('analytics_admin', p.oid, 'EXECUTE') AS admin_executes,
 	has_function_privilege('analytics_reader', p.oid, 'EXECUTE') AS reader_executes
-FROM pg_proc p WHERE p.pronamespace = 'analytics'::regnamespace AND p.proname ~ '^(generate_demo_sales|_demo_)'
+FROM pg_proc p WHERE p.pronamespace IN ('analytics'::regnamespace, 'analytics_internal'::regnamespace)
+	AND p.proname ~ '^(generate_demo_sales|_demo_)'
 ORDER BY p.proname;
 -- Its vocabulary: tables of fixed data, filled by the install script (so
 -- pg_dump leaves them out), readable by admins, who run the generator:
@@ -391,15 +392,15 @@ SELECT c.relname, (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) A
 	c.oid = ANY ((SELECT extconfig FROM pg_extension WHERE extname = 'analytics')::oid[]) AS dumped,
 	has_table_privilege('analytics_admin', c.oid, 'SELECT') AS admin_reads,
 	has_table_privilege('analytics_reader', c.oid, 'SELECT') AS reader_reads
-FROM pg_class c WHERE c.relnamespace = 'analytics'::regnamespace AND c.relkind = 'r' AND c.relname LIKE 'demo\_%'
+FROM pg_class c WHERE c.relnamespace = 'analytics_internal'::regnamespace AND c.relkind = 'r' AND c.relname LIKE 'demo\_%'
 ORDER BY 1;
 -- each list of choices sums to 100 but the weekdays' (in percent of an
 -- average day: 92 + 88 + 90 + 95 + 105 + 125 + 115 = 710); names have none
-SELECT kind, count(*) AS items, sum(weight) AS weights FROM analytics.demo_vocabulary GROUP BY kind ORDER BY kind;
+SELECT kind, count(*) AS items, sum(weight) AS weights FROM analytics_internal.demo_vocabulary GROUP BY kind ORDER BY kind;
 -- a list of weights that does not sum to 100 is refused (the fixed data
 -- changed by a superuser)
 BEGIN;
-UPDATE analytics.demo_vocabulary SET weight = 71 WHERE kind = 'segment' AND n = 1;
+UPDATE analytics_internal.demo_vocabulary SET weight = 71 WHERE kind = 'segment' AND n = 1;
 SELECT pg_temp.error_of('SELECT analytics.generate_demo_sales(days => 1)') AS error;
 ROLLBACK;
 CREATE ROLE retail_demo_ops IN ROLE analytics_admin;

@@ -409,7 +409,7 @@ SELECT count(*) AS kpi_days FROM analytics.kpi_daily;
 -- the refresh of the loads' days: no load ran here (the facts were
 -- inserted by hand), so it refreshes nothing, and the watermark stays at 0
 SELECT * FROM analytics.refresh_retail_summaries();
-SELECT last_run_id, refreshed_at FROM analytics.retail_summaries_watermark;
+SELECT last_run_id, refreshed_at FROM analytics_internal.retail_summaries_watermark;
 SELECT analytics.schedule_kpi_refresh();
 RESET ROLE;
 SELECT r.rolname, has_function_privilege(r.rolname, 'analytics.refresh_retail_summaries(date, date)', 'EXECUTE') AS refresh,
@@ -430,7 +430,7 @@ DROP EXTENSION pg_cron;
 -- The summary tables and the watermark keep their rows through pg_dump.
 SELECT c.relname, c.oid = ANY ((SELECT extconfig FROM pg_extension WHERE extname = 'analytics')::oid[]) AS dumped
 FROM pg_class c WHERE c.oid IN ('analytics.retail_daily_totals'::regclass, 'analytics.customer_first_purchase'::regclass,
-	'analytics.retail_summaries_watermark'::regclass)
+	'analytics_internal.retail_summaries_watermark'::regclass)
 ORDER BY 1;
 
 -- Index use: a year of generated order lines (2024, 80 a day, in time

@@ -189,7 +189,7 @@ SELECT channel_id, channel_name, fee_percent FROM analytics.dim_channel ORDER BY
 -- (L5), 2025-01-15 (L1, L2), 2025-01-21 (L6, 04:30 UTC), 2025-02-10 (L3)
 -- and 2025-03-05 (L4), its valid payments on Jan 15, Feb 10 and Mar 5.
 SELECT run_id, day FROM analytics.load_run_days ORDER BY run_id, day;
-SELECT * FROM analytics.retail_summaries_watermark;
+SELECT * FROM analytics_internal.retail_summaries_watermark;
 -- Until the refresh the summaries know nothing of the load: kpi_daily's
 -- revenue comes from the facts, but nobody is new and the 7-day averages
 -- see no sales (0.00).
@@ -199,7 +199,7 @@ SELECT count(*) AS summary_days FROM analytics.retail_daily_totals;
 -- consecutive days: these five are apart, so five ranges of a day each;
 -- the watermark moves to run 1.
 SELECT * FROM analytics.refresh_retail_summaries();
-SELECT last_run_id, refreshed_at IS NOT NULL AS refreshed FROM analytics.retail_summaries_watermark;
+SELECT last_run_id, refreshed_at IS NOT NULL AS refreshed FROM analytics_internal.retail_summaries_watermark;
 -- Now C1's first completed purchase is Jan 15 (1 new customer that day),
 -- and the 7-day averages divide by 7 (the data starts on 2024-12-20 with
 -- L5, more than 6 days before): Jan 15 25.00 / 7 = 3.57, Feb 10 160.00 / 7
@@ -215,7 +215,7 @@ SELECT day, sales_revenue, payment_revenue, payments, failed_payments FROM analy
 SELECT * FROM analytics.customer_first_purchase ORDER BY customer_id;
 -- A second call finds no run since: it refreshes nothing.
 SELECT * FROM analytics.refresh_retail_summaries();
-SELECT last_run_id FROM analytics.retail_summaries_watermark;
+SELECT last_run_id FROM analytics_internal.retail_summaries_watermark;
 -- every fact's day is in the calendar, and only those days were added
 SELECT count(*) AS calendar_days, string_agg(date_key::text, ' ' ORDER BY date_key) FROM analytics.dim_date;
 
@@ -274,7 +274,7 @@ SELECT day, revenue, revenue_7d_avg FROM analytics.kpi_daily WHERE day = '2025-0
 -- L1's day): the same five ranges; then Jan 15 is 27.50 in the summaries
 -- and its average 27.50 / 7 = 3.93; the others are as they were.
 SELECT * FROM analytics.refresh_retail_summaries();
-SELECT last_run_id FROM analytics.retail_summaries_watermark;
+SELECT last_run_id FROM analytics_internal.retail_summaries_watermark;
 SELECT day, sales_revenue FROM analytics.retail_daily_totals WHERE day = '2025-01-15';
 SELECT day, revenue, new_customers, revenue_7d_avg FROM analytics.kpi_daily ORDER BY day;
 SELECT * FROM analytics.refresh_retail_summaries();
@@ -496,15 +496,15 @@ SELECT v, p, s, analytics.try_numeric(v, p, s) FROM (VALUES ('-0.005', 5, 2), ('
 -- plain table: temporary ones are not scanned in parallel).
 CREATE TABLE repeat_keys AS SELECT i % 90000 AS k FROM generate_series(0, 99999) i;
 ANALYZE repeat_keys;
-SELECT cardinality(analytics._repeated_rows(hashint4extended(k, 0), ctid)) AS repeated FROM repeat_keys;
+SELECT cardinality(analytics_internal._repeated_rows(hashint4extended(k, 0), ctid)) AS repeated FROM repeat_keys;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
-SELECT pg_temp.plan_mentions('SELECT analytics._repeated_rows(hashint4extended(k, 0), ctid) FROM repeat_keys',
+SELECT pg_temp.plan_mentions('SELECT analytics_internal._repeated_rows(hashint4extended(k, 0), ctid) FROM repeat_keys',
 	'Partial Aggregate') AS partial;
 CREATE TEMP TABLE repeated_parallel AS
-SELECT unnest(analytics._repeated_rows(hashint4extended(k, 0), ctid)) AS row_address FROM repeat_keys;
+SELECT unnest(analytics_internal._repeated_rows(hashint4extended(k, 0), ctid)) AS row_address FROM repeat_keys;
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
@@ -518,8 +518,8 @@ SELECT analytics.date_key('2025-01-20 23:30:00-05:00') AS next_day, analytics.da
 SELECT analytics.date_key('infinity');
 -- the loader's missing value: whitespace around (the same the parsers skip)
 -- dropped, nothing left = NULL, inner spaces kept
-SELECT analytics._trim_or_null(E'\t P1 \n') = 'P1' AS trimmed, analytics._trim_or_null(E' \t ') IS NULL AS blank,
-	analytics._trim_or_null('a b') = 'a b' AS inner_kept, analytics._trim_or_null('') IS NULL AS empty;
+SELECT analytics_internal._trim_or_null(E'\t P1 \n') = 'P1' AS trimmed, analytics_internal._trim_or_null(E' \t ') IS NULL AS blank,
+	analytics_internal._trim_or_null('a b') = 'a b' AS inner_kept, analytics_internal._trim_or_null('') IS NULL AS empty;
 SELECT v, analytics.try_bool(v) FROM (VALUES ('true'), ('F'), ('yes'), ('off'), ('1'), (' t '), ('maybe'), ('')) t(v);
 
 -- Roles: admins load; readers cannot read staging or rejects, nor load.

@@ -211,7 +211,7 @@ AnalyticsTextBytesOver(text *t)
 	return bytes > ANALYTICS_TEXT_MAX_BYTES ? bytes : 0;
 }
 
-/* SQL: analytics._now() */
+/* SQL: analytics_internal._now() */
 PG_FUNCTION_INFO_V1(analytics_now);
 Datum
 analytics_now(PG_FUNCTION_ARGS)

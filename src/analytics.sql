@@ -4,18 +4,30 @@
 \echo Use "CREATE EXTENSION analytics" to load this file. \quit
 
 DO $guard$
+DECLARE
+	s text;
 BEGIN
-	IF EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname OPERATOR(pg_catalog.=) 'analytics') THEN
-		RAISE EXCEPTION 'schema "analytics" already exists'
-			USING ERRCODE = 'duplicate_schema',
-				DETAIL = 'The analytics extension keeps its objects in a schema of its own named "analytics".',
-				HINT = 'Rename or drop the existing schema, then run CREATE EXTENSION analytics again.';
-	END IF;
+	FOREACH s IN ARRAY ARRAY['analytics', 'analytics_internal']
+	LOOP
+		IF EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname OPERATOR(pg_catalog.=) s) THEN
+			RAISE EXCEPTION 'schema "%" already exists', s
+				USING ERRCODE = 'duplicate_schema',
+					DETAIL = 'The analytics extension keeps its objects in two schemas of its own, "analytics" and "analytics_internal".',
+					HINT = 'Rename or drop the existing schema, then run CREATE EXTENSION analytics again.';
+		END IF;
+	END LOOP;
 END
 $guard$;
 
 CREATE SCHEMA analytics;
 COMMENT ON SCHEMA analytics IS 'Objects of the analytics extension';
+
+-- What users do not call (helpers named _*, aggregates' support functions,
+-- type I/O functions) lives in a schema of its own, as timescaledb's
+-- _timescaledb_internal: \df analytics.* and a BI tool's navigator show only
+-- what users call. Names in it may change between versions.
+CREATE SCHEMA analytics_internal;
+COMMENT ON SCHEMA analytics_internal IS 'Internal objects of the analytics extension (helpers, aggregate support functions); not an interface, names may change between versions';
 
 -- Group roles (NOLOGIN), created if absent; logins are granted them.
 DO $roles$
@@ -31,12 +43,12 @@ BEGIN
 END
 $roles$;
 
-GRANT USAGE ON SCHEMA analytics TO analytics_writer, analytics_reader, analytics_admin;
+GRANT USAGE ON SCHEMA analytics, analytics_internal TO analytics_writer, analytics_reader, analytics_admin;
 
 -- The time every time-dependent function of the extension takes as now:
 -- the setting analytics.mock_now when a test sets it, else now().
-CREATE FUNCTION analytics._now()
+CREATE FUNCTION analytics_internal._now()
 RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'analytics_now'
 LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics._now() IS 'now(), or the setting analytics.mock_now when set (for tests)';
+COMMENT ON FUNCTION analytics_internal._now() IS 'now(), or the setting analytics.mock_now when set (for tests)';

@@ -16,71 +16,71 @@
 
 -- analytics.zscore and analytics.zscore_anomaly: support functions
 
-CREATE FUNCTION analytics.zscore_trans(internal, float8)
+CREATE FUNCTION analytics_internal.zscore_trans(internal, float8)
 RETURNS internal
 AS 'MODULE_PATHNAME', 'zscore_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics.zscore_trans(internal, float8) IS 'Transition function of analytics.zscore: adds a value to the exact sums';
+COMMENT ON FUNCTION analytics_internal.zscore_trans(internal, float8) IS 'Transition function of analytics.zscore: adds a value to the exact sums';
 
-CREATE FUNCTION analytics.zscore_inv(internal, float8)
+CREATE FUNCTION analytics_internal.zscore_inv(internal, float8)
 RETURNS internal
 AS 'MODULE_PATHNAME', 'zscore_inv'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics.zscore_inv(internal, float8) IS 'Inverse transition function of analytics.zscore: removes a value from the exact sums';
+COMMENT ON FUNCTION analytics_internal.zscore_inv(internal, float8) IS 'Inverse transition function of analytics.zscore: removes a value from the exact sums';
 
-CREATE FUNCTION analytics.zscore_final(internal)
+CREATE FUNCTION analytics_internal.zscore_final(internal)
 RETURNS float8
 AS 'MODULE_PATHNAME', 'zscore_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics.zscore_final(internal) IS 'Final function of analytics.zscore: the z-score of the last value against the others; leaves the state as it was';
+COMMENT ON FUNCTION analytics_internal.zscore_final(internal) IS 'Final function of analytics.zscore: the z-score of the last value against the others; leaves the state as it was';
 
-CREATE FUNCTION analytics.zscore_trans(internal, float8, float8)
+CREATE FUNCTION analytics_internal.zscore_trans(internal, float8, float8)
 RETURNS internal
 AS 'MODULE_PATHNAME', 'zscore_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics.zscore_trans(internal, float8, float8) IS 'Transition function of analytics.zscore_anomaly: checks the threshold, adds a value to the exact sums';
+COMMENT ON FUNCTION analytics_internal.zscore_trans(internal, float8, float8) IS 'Transition function of analytics.zscore_anomaly: checks the threshold, adds a value to the exact sums';
 
-CREATE FUNCTION analytics.zscore_inv(internal, float8, float8)
+CREATE FUNCTION analytics_internal.zscore_inv(internal, float8, float8)
 RETURNS internal
 AS 'MODULE_PATHNAME', 'zscore_inv'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics.zscore_inv(internal, float8, float8) IS 'Inverse transition function of analytics.zscore_anomaly: removes a value from the exact sums';
+COMMENT ON FUNCTION analytics_internal.zscore_inv(internal, float8, float8) IS 'Inverse transition function of analytics.zscore_anomaly: removes a value from the exact sums';
 
-CREATE FUNCTION analytics.zscore_anomaly_final(internal)
+CREATE FUNCTION analytics_internal.zscore_anomaly_final(internal)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'zscore_anomaly_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics.zscore_anomaly_final(internal) IS 'Final function of analytics.zscore_anomaly: whether |z-score| exceeds the threshold; leaves the state as it was';
+COMMENT ON FUNCTION analytics_internal.zscore_anomaly_final(internal) IS 'Final function of analytics.zscore_anomaly: whether |z-score| exceeds the threshold; leaves the state as it was';
 
 -- analytics.zscore and analytics.zscore_anomaly: the aggregates
 
 CREATE AGGREGATE analytics.zscore(value float8) (
-	SFUNC = analytics.zscore_trans,
+	SFUNC = analytics_internal.zscore_trans,
 	STYPE = internal,
 	SSPACE = 1360,
-	FINALFUNC = analytics.zscore_final,
+	FINALFUNC = analytics_internal.zscore_final,
 	FINALFUNC_MODIFY = READ_ONLY,
-	MSFUNC = analytics.zscore_trans,
-	MINVFUNC = analytics.zscore_inv,
+	MSFUNC = analytics_internal.zscore_trans,
+	MINVFUNC = analytics_internal.zscore_inv,
 	MSTYPE = internal,
 	MSSPACE = 1360,
-	MFINALFUNC = analytics.zscore_final,
+	MFINALFUNC = analytics_internal.zscore_final,
 	MFINALFUNC_MODIFY = READ_ONLY,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE analytics.zscore(float8) IS 'Z-score of the window frame''s last value against the frame''s other values (their mean and sample standard deviation); NULL with fewer than 2 others or zero deviation';
 
 CREATE AGGREGATE analytics.zscore_anomaly(value float8, threshold float8) (
-	SFUNC = analytics.zscore_trans,
+	SFUNC = analytics_internal.zscore_trans,
 	STYPE = internal,
 	SSPACE = 1360,
-	FINALFUNC = analytics.zscore_anomaly_final,
+	FINALFUNC = analytics_internal.zscore_anomaly_final,
 	FINALFUNC_MODIFY = READ_ONLY,
-	MSFUNC = analytics.zscore_trans,
-	MINVFUNC = analytics.zscore_inv,
+	MSFUNC = analytics_internal.zscore_trans,
+	MINVFUNC = analytics_internal.zscore_inv,
 	MSTYPE = internal,
 	MSSPACE = 1360,
-	MFINALFUNC = analytics.zscore_anomaly_final,
+	MFINALFUNC = analytics_internal.zscore_anomaly_final,
 	MFINALFUNC_MODIFY = READ_ONLY,
 	PARALLEL = SAFE
 );
@@ -88,35 +88,35 @@ COMMENT ON AGGREGATE analytics.zscore_anomaly(float8, float8) IS 'Whether the ab
 
 -- analytics.robust_zscore
 
-CREATE FUNCTION analytics.robust_zscore_trans(internal, float8)
+CREATE FUNCTION analytics_internal.robust_zscore_trans(internal, float8)
 RETURNS internal
 AS 'MODULE_PATHNAME', 'robust_zscore_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics.robust_zscore_trans(internal, float8) IS 'Transition function of analytics.robust_zscore: inserts a value in the sorted frame';
+COMMENT ON FUNCTION analytics_internal.robust_zscore_trans(internal, float8) IS 'Transition function of analytics.robust_zscore: inserts a value in the sorted frame';
 
-CREATE FUNCTION analytics.robust_zscore_inv(internal, float8)
+CREATE FUNCTION analytics_internal.robust_zscore_inv(internal, float8)
 RETURNS internal
 AS 'MODULE_PATHNAME', 'robust_zscore_inv'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics.robust_zscore_inv(internal, float8) IS 'Inverse transition function of analytics.robust_zscore: removes a value from the sorted frame';
+COMMENT ON FUNCTION analytics_internal.robust_zscore_inv(internal, float8) IS 'Inverse transition function of analytics.robust_zscore: removes a value from the sorted frame';
 
-CREATE FUNCTION analytics.robust_zscore_final(internal)
+CREATE FUNCTION analytics_internal.robust_zscore_final(internal)
 RETURNS float8
 AS 'MODULE_PATHNAME', 'robust_zscore_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics.robust_zscore_final(internal) IS 'Final function of analytics.robust_zscore: median and MAD of the others, O(frame); leaves the state as it was';
+COMMENT ON FUNCTION analytics_internal.robust_zscore_final(internal) IS 'Final function of analytics.robust_zscore: median and MAD of the others, O(frame); leaves the state as it was';
 
 CREATE AGGREGATE analytics.robust_zscore(value float8) (
-	SFUNC = analytics.robust_zscore_trans,
+	SFUNC = analytics_internal.robust_zscore_trans,
 	STYPE = internal,
 	SSPACE = 300,
-	FINALFUNC = analytics.robust_zscore_final,
+	FINALFUNC = analytics_internal.robust_zscore_final,
 	FINALFUNC_MODIFY = READ_ONLY,
-	MSFUNC = analytics.robust_zscore_trans,
-	MINVFUNC = analytics.robust_zscore_inv,
+	MSFUNC = analytics_internal.robust_zscore_trans,
+	MINVFUNC = analytics_internal.robust_zscore_inv,
 	MSTYPE = internal,
 	MSSPACE = 300,
-	MFINALFUNC = analytics.robust_zscore_final,
+	MFINALFUNC = analytics_internal.robust_zscore_final,
 	MFINALFUNC_MODIFY = READ_ONLY,
 	PARALLEL = SAFE
 );
@@ -154,14 +154,14 @@ WITH scored AS (
 		analytics.zscore(x.events::pg_catalog.float8) OVER (PARTITION BY x.event_name ORDER BY x.day
 			ROWS BETWEEN 28 PRECEDING AND CURRENT ROW) AS zscore
 	FROM analytics.event_counts_filled x
-	WHERE x.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics._now()))::date
+	WHERE x.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics_internal._now()))::date
 )
 SELECT s.day, s.event_name, s.events, s.zscore,
 	pg_catalog.abs(s.zscore) OPERATOR(pg_catalog.>)
 		analytics.anomaly_threshold() AS is_anomaly
 FROM scored s;
 COMMENT ON VIEW analytics.event_anomalies IS 'Events per event_name and UTC day (days without events count 0), with the z-score of each day against the 28 days before it and is_anomaly = |zscore| > analytics.anomaly_threshold; complete days only (the current UTC day is left out)';
-COMMENT ON COLUMN analytics.event_anomalies.day IS 'UTC calendar day, every day from the event name''s first day with events to its last day with events before the current UTC day (analytics._now()); the current day is left out';
+COMMENT ON COLUMN analytics.event_anomalies.day IS 'UTC calendar day, every day from the event name''s first day with events to its last day with events before the current UTC day (analytics_internal._now()); the current day is left out';
 COMMENT ON COLUMN analytics.event_anomalies.event_name IS 'Event name as tracked';
 COMMENT ON COLUMN analytics.event_anomalies.events IS 'Events that occurred that UTC day; 0 on a day without events';
 COMMENT ON COLUMN analytics.event_anomalies.zscore IS 'analytics.zscore of the day''s count against the event name''s up to 28 days before it (ROWS 28 PRECEDING): (events - their mean) / their sample standard deviation; NULL with fewer than 2 days before it or when those days all have the same count';
@@ -173,12 +173,12 @@ GRANT SELECT ON analytics.event_anomalies TO analytics_reader;
 -- one fed another aggregate's state (in a hand-made aggregate) would read it
 -- as its own. The aggregates still run for everyone (PostgreSQL checks the
 -- aggregate owner's right to call them).
-REVOKE EXECUTE ON FUNCTION analytics.robust_zscore_final(internal) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.robust_zscore_inv(internal,double precision) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.robust_zscore_trans(internal,double precision) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.zscore_anomaly_final(internal) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.zscore_final(internal) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.zscore_inv(internal,double precision) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.zscore_inv(internal,double precision,double precision) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.zscore_trans(internal,double precision) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.zscore_trans(internal,double precision,double precision) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.robust_zscore_final(internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.robust_zscore_inv(internal,double precision) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.robust_zscore_trans(internal,double precision) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.zscore_anomaly_final(internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.zscore_final(internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.zscore_inv(internal,double precision) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.zscore_inv(internal,double precision,double precision) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.zscore_trans(internal,double precision) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.zscore_trans(internal,double precision,double precision) FROM PUBLIC;

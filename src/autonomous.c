@@ -2,7 +2,7 @@
  *
  * autonomous.c
  *	  The record of a failed warehouse load that survives its rollback:
- *	  analytics._record_failed_run and the background worker that writes
+ *	  analytics_internal._record_failed_run and the background worker that writes
  *	  the record in a transaction of its own.
  *
  * A load that fails must leave the warehouse and staging as they were, and

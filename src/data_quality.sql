@@ -22,7 +22,7 @@
 -- The UTC day each date_key covers (day_start inclusive, day_end
 -- exclusive), one row per key; a date outside years 1-214747 has no int
 -- YYYYMMDD key (and after 294276 no timestamp), so it covers nothing.
-CREATE VIEW analytics._dq_day_bounds AS
+CREATE VIEW analytics_internal._dq_day_bounds AS
 SELECT days.date_key, pg_catalog.min(days.day_start) AS day_start, pg_catalog.max(days.day_end) AS day_end
 FROM (SELECT d.date_key,
 		CASE WHEN d.full_date OPERATOR(pg_catalog.>=) '0001-01-01' AND d.full_date OPERATOR(pg_catalog.<) '214748-01-01'
@@ -31,26 +31,26 @@ FROM (SELECT d.date_key,
 			THEN pg_catalog.timezone('UTC', d.full_date::timestamp OPERATOR(pg_catalog.+) interval '1 day') END AS day_end
 	FROM analytics.dim_date d) days
 GROUP BY days.date_key;
-COMMENT ON VIEW analytics._dq_day_bounds IS 'Internal to analytics.data_quality_checks: the UTC day [day_start, day_end) each date_key covers, one row per key';
-COMMENT ON COLUMN analytics._dq_day_bounds.date_key IS 'A date_key of analytics.dim_date (YYYYMMDD)';
-COMMENT ON COLUMN analytics._dq_day_bounds.day_start IS 'Start of the UTC day the key covers, inclusive; NULL for a date outside years 1-214747';
-COMMENT ON COLUMN analytics._dq_day_bounds.day_end IS 'End of the UTC day the key covers, exclusive; NULL for a date outside years 1-214747';
+COMMENT ON VIEW analytics_internal._dq_day_bounds IS 'Internal to analytics.data_quality_checks: the UTC day [day_start, day_end) each date_key covers, one row per key';
+COMMENT ON COLUMN analytics_internal._dq_day_bounds.date_key IS 'A date_key of analytics.dim_date (YYYYMMDD)';
+COMMENT ON COLUMN analytics_internal._dq_day_bounds.day_start IS 'Start of the UTC day the key covers, inclusive; NULL for a date outside years 1-214747';
+COMMENT ON COLUMN analytics_internal._dq_day_bounds.day_end IS 'End of the UTC day the key covers, exclusive; NULL for a date outside years 1-214747';
 
 -- The times each customer key covers: the validity the loader gives its
--- version (analytics._customer_validity), one row per key, so that a
+-- version (analytics_internal._customer_validity), one row per key, so that a
 -- duplicated key cannot count a fact twice.
-CREATE VIEW analytics._dq_customer_coverage AS
+CREATE VIEW analytics_internal._dq_customer_coverage AS
 SELECT v.customer_key, pg_catalog.min(v.lo) AS covers_from, pg_catalog.max(v.hi) AS covers_to
-FROM analytics._customer_validity v
+FROM analytics_internal._customer_validity v
 GROUP BY v.customer_key;
-COMMENT ON VIEW analytics._dq_customer_coverage IS 'Internal to analytics.data_quality_checks: the time range [covers_from, covers_to) each customer key covers, one row per key';
-COMMENT ON COLUMN analytics._dq_customer_coverage.customer_key IS 'A customer_key of analytics.dim_customer';
-COMMENT ON COLUMN analytics._dq_customer_coverage.covers_from IS 'Earliest time a fact may have to belong to this key, inclusive: -infinity for the customer''s first version';
-COMMENT ON COLUMN analytics._dq_customer_coverage.covers_to IS 'Time from which facts belong to a later version, exclusive (infinity for the current version)';
+COMMENT ON VIEW analytics_internal._dq_customer_coverage IS 'Internal to analytics.data_quality_checks: the time range [covers_from, covers_to) each customer key covers, one row per key';
+COMMENT ON COLUMN analytics_internal._dq_customer_coverage.customer_key IS 'A customer_key of analytics.dim_customer';
+COMMENT ON COLUMN analytics_internal._dq_customer_coverage.covers_from IS 'Earliest time a fact may have to belong to this key, inclusive: -infinity for the customer''s first version';
+COMMENT ON COLUMN analytics_internal._dq_customer_coverage.covers_to IS 'Time from which facts belong to a later version, exclusive (infinity for the current version)';
 
 -- The dimensions' checks (the calendar, customer versions, the type 1
 -- dimensions), in order.
-CREATE FUNCTION analytics._dq_dimensions()
+CREATE FUNCTION analytics_internal._dq_dimensions()
 RETURNS TABLE (check_name text, entity text, failing_rows bigint, status text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -206,7 +206,7 @@ BEGIN
 	ORDER BY v.ord;
 END
 $$;
-COMMENT ON FUNCTION analytics._dq_dimensions() IS 'Internal step of analytics.data_quality_checks: the checks of the dimensions, in order';
+COMMENT ON FUNCTION analytics_internal._dq_dimensions() IS 'Internal step of analytics.data_quality_checks: the checks of the dimensions, in order';
 
 -- Facts: one pass each, joining every dimension by hash, returned as
 -- soon as counted. A dimension joins as one row per key (DISTINCT, GROUP
@@ -216,14 +216,14 @@ COMMENT ON FUNCTION analytics._dq_dimensions() IS 'Internal step of analytics.da
 -- wrongly (this equals comparing date_key with the timestamp's UTC date
 -- as YYYYMMDD when invalid_calendar is ok, and is much cheaper than
 -- formatting every timestamp); a date without a YYYYMMDD key covers
--- nothing (analytics._dq_day_bounds). Customers join with the times each
+-- nothing (analytics_internal._dq_day_bounds). Customers join with the times each
 -- version covers: its validity, from -infinity for its customer's earliest
 -- version (which covers the facts before any version), as the loader
 -- assigns versions to sales, payments and interactions alike
--- (analytics._dq_customer_coverage over the loader's
--- analytics._customer_validity). Both views are built by join and
+-- (analytics_internal._dq_customer_coverage over the loader's
+-- analytics_internal._customer_validity). Both views are built by join and
 -- aggregate, not window functions, so that the passes may run in parallel.
-CREATE FUNCTION analytics._dq_sales()
+CREATE FUNCTION analytics_internal._dq_sales()
 RETURNS TABLE (check_name text, entity text, failing_rows bigint, status text)
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
@@ -251,10 +251,10 @@ FROM (SELECT
 		pg_catalog.count(*) FILTER (WHERE NOT (f.sale_ts >= d.day_start AND f.sale_ts < d.day_end)) AS date_mismatch,
 		pg_catalog.count(*) FILTER (WHERE NOT (f.sale_ts >= c.covers_from
 			AND f.sale_ts < c.covers_to)) AS version_mismatch,
-		pg_catalog.count(*) FILTER (WHERE f.sale_ts > analytics._now()) AS future
+		pg_catalog.count(*) FILTER (WHERE f.sale_ts > analytics_internal._now()) AS future
 	FROM analytics.fact_sales f
-		LEFT JOIN analytics._dq_day_bounds d ON d.date_key = f.date_key
-		LEFT JOIN analytics._dq_customer_coverage c ON c.customer_key = f.customer_key
+		LEFT JOIN analytics_internal._dq_day_bounds d ON d.date_key = f.date_key
+		LEFT JOIN analytics_internal._dq_customer_coverage c ON c.customer_key = f.customer_key
 		LEFT JOIN (SELECT DISTINCT product_key FROM analytics.dim_product) p ON p.product_key = f.product_key
 		LEFT JOIN (SELECT DISTINCT store_key FROM analytics.dim_store) s ON s.store_key = f.store_key
 		LEFT JOIN (SELECT DISTINCT channel_key FROM analytics.dim_channel) ch ON ch.channel_key = f.channel_key
@@ -282,13 +282,13 @@ FROM (SELECT
 	) AS v(ord, check_name, entity, failing_rows, soft)
 ORDER BY v.ord;
 END;
-COMMENT ON FUNCTION analytics._dq_sales() IS 'Internal step of analytics.data_quality_checks: the checks of fact_sales, in order';
+COMMENT ON FUNCTION analytics_internal._dq_sales() IS 'Internal step of analytics.data_quality_checks: the checks of fact_sales, in order';
 
 -- Revenue is stored in numeric(14, 4), which rounds amount x fee / 100
 -- to 4 places, with the fee the payment was loaded with (the channel's
 -- may have changed since). A successful payment without a fee has no
 -- revenue that could be right.
-CREATE FUNCTION analytics._dq_payments()
+CREATE FUNCTION analytics_internal._dq_payments()
 RETURNS TABLE (check_name text, entity text, failing_rows bigint, status text)
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
@@ -317,10 +317,10 @@ FROM (SELECT
 		pg_catalog.count(*) FILTER (WHERE NOT (f.txn_ts >= d.day_start AND f.txn_ts < d.day_end)) AS date_mismatch,
 		pg_catalog.count(*) FILTER (WHERE NOT (f.txn_ts >= c.covers_from
 			AND f.txn_ts < c.covers_to)) AS version_mismatch,
-		pg_catalog.count(*) FILTER (WHERE f.txn_ts > analytics._now()) AS future
+		pg_catalog.count(*) FILTER (WHERE f.txn_ts > analytics_internal._now()) AS future
 	FROM analytics.fact_payments f
-		LEFT JOIN analytics._dq_day_bounds d ON d.date_key = f.date_key
-		LEFT JOIN analytics._dq_customer_coverage c ON c.customer_key = f.customer_key
+		LEFT JOIN analytics_internal._dq_day_bounds d ON d.date_key = f.date_key
+		LEFT JOIN analytics_internal._dq_customer_coverage c ON c.customer_key = f.customer_key
 		LEFT JOIN (SELECT DISTINCT channel_key FROM analytics.dim_channel) ch ON ch.channel_key = f.channel_key
 		LEFT JOIN (SELECT DISTINCT city_key FROM analytics.dim_city) ci ON ci.city_key = f.city_key
 	) a,
@@ -344,9 +344,9 @@ FROM (SELECT
 	) AS v(ord, check_name, entity, failing_rows, soft)
 ORDER BY v.ord;
 END;
-COMMENT ON FUNCTION analytics._dq_payments() IS 'Internal step of analytics.data_quality_checks: the checks of fact_payments, in order';
+COMMENT ON FUNCTION analytics_internal._dq_payments() IS 'Internal step of analytics.data_quality_checks: the checks of fact_payments, in order';
 
-CREATE FUNCTION analytics._dq_interactions()
+CREATE FUNCTION analytics_internal._dq_interactions()
 RETURNS TABLE (check_name text, entity text, failing_rows bigint, status text)
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
@@ -364,10 +364,10 @@ FROM (SELECT
 			AND f.interaction_ts < d.day_end)) AS date_mismatch,
 		pg_catalog.count(*) FILTER (WHERE NOT (f.interaction_ts >= c.covers_from
 			AND f.interaction_ts < c.covers_to)) AS version_mismatch,
-		pg_catalog.count(*) FILTER (WHERE f.interaction_ts > analytics._now()) AS future
+		pg_catalog.count(*) FILTER (WHERE f.interaction_ts > analytics_internal._now()) AS future
 	FROM analytics.fact_interactions f
-		LEFT JOIN analytics._dq_day_bounds d ON d.date_key = f.date_key
-		LEFT JOIN analytics._dq_customer_coverage c ON c.customer_key = f.customer_key
+		LEFT JOIN analytics_internal._dq_day_bounds d ON d.date_key = f.date_key
+		LEFT JOIN analytics_internal._dq_customer_coverage c ON c.customer_key = f.customer_key
 		LEFT JOIN (SELECT DISTINCT channel_key FROM analytics.dim_channel) ch ON ch.channel_key = f.channel_key
 	) a,
 	(SELECT coalesce(pg_catalog.sum(n), 0)::bigint AS duplicate_id
@@ -386,7 +386,7 @@ FROM (SELECT
 	) AS v(ord, check_name, entity, failing_rows, soft)
 ORDER BY v.ord;
 END;
-COMMENT ON FUNCTION analytics._dq_interactions() IS 'Internal step of analytics.data_quality_checks: the checks of fact_interactions, in order';
+COMMENT ON FUNCTION analytics_internal._dq_interactions() IS 'Internal step of analytics.data_quality_checks: the checks of fact_interactions, in order';
 
 CREATE FUNCTION analytics.data_quality_checks()
 RETURNS TABLE (check_name text, entity text, failing_rows bigint, status text)
@@ -399,18 +399,18 @@ BEGIN
 	-- its own RETURN QUERY (which may run in parallel, unlike SELECT INTO)
 	-- and frees its hash tables before the next.
 
-	RETURN QUERY SELECT * FROM analytics._dq_dimensions();
-	RETURN QUERY SELECT * FROM analytics._dq_sales();
-	RETURN QUERY SELECT * FROM analytics._dq_payments();
-	RETURN QUERY SELECT * FROM analytics._dq_interactions();
+	RETURN QUERY SELECT * FROM analytics_internal._dq_dimensions();
+	RETURN QUERY SELECT * FROM analytics_internal._dq_sales();
+	RETURN QUERY SELECT * FROM analytics_internal._dq_payments();
+	RETURN QUERY SELECT * FROM analytics_internal._dq_interactions();
 END
 $$;
 COMMENT ON FUNCTION analytics.data_quality_checks() IS 'Checks the warehouse''s invariants over its rows (nulls, duplicate and orphan keys, the calendar, customer versions, amounts, revenue, delay buckets, date keys): one row per check and entity with the failing rows and ok, warn or fail';
 
 REVOKE ALL ON FUNCTION analytics.data_quality_checks() FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._dq_dimensions(), analytics._dq_sales(), analytics._dq_payments(),
-	analytics._dq_interactions() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION analytics._dq_dimensions(), analytics._dq_sales(), analytics._dq_payments(),
-	analytics._dq_interactions() TO analytics_admin, analytics_reader;
+REVOKE ALL ON FUNCTION analytics_internal._dq_dimensions(), analytics_internal._dq_sales(), analytics_internal._dq_payments(),
+	analytics_internal._dq_interactions() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics_internal._dq_dimensions(), analytics_internal._dq_sales(), analytics_internal._dq_payments(),
+	analytics_internal._dq_interactions() TO analytics_admin, analytics_reader;
 GRANT EXECUTE ON FUNCTION analytics.data_quality_checks() TO analytics_admin, analytics_reader;
-GRANT SELECT ON analytics._dq_day_bounds, analytics._dq_customer_coverage TO analytics_admin, analytics_reader;
+GRANT SELECT ON analytics_internal._dq_day_bounds, analytics_internal._dq_customer_coverage TO analytics_admin, analytics_reader;

@@ -2,10 +2,10 @@
 -- src/demo.sql: deterministic demo data for the seed's student app.
 
 -- The demo events of users x days ending on until (UTC, default yesterday: the
--- last complete UTC day before analytics._now(), whatever the session's time
+-- last complete UTC day before analytics_internal._now(), whatever the session's time
 -- zone; tests set analytics.mock_now), as rows of
 -- analytics.events. Deterministic: identical arguments give identical rows.
-CREATE FUNCTION analytics.demo_events(users int, days int, seed int, until date DEFAULT pg_catalog.timezone('UTC', analytics._now())::date - 1)
+CREATE FUNCTION analytics.demo_events(users int, days int, seed int, until date DEFAULT pg_catalog.timezone('UTC', analytics_internal._now())::date - 1)
 RETURNS SETOF analytics.events
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -129,7 +129,7 @@ $$;
 COMMENT ON FUNCTION analytics.demo_events(int, int, int, date) IS 'The deterministic demo events of analytics.generate_demo_events, as rows';
 REVOKE ALL ON FUNCTION analytics.demo_events(int, int, int, date) FROM PUBLIC;
 
-CREATE FUNCTION analytics.generate_demo_events(users int, days int, seed int, until date DEFAULT pg_catalog.timezone('UTC', analytics._now())::date - 1)
+CREATE FUNCTION analytics.generate_demo_events(users int, days int, seed int, until date DEFAULT pg_catalog.timezone('UTC', analytics_internal._now())::date - 1)
 RETURNS bigint
 LANGUAGE plpgsql
 SECURITY DEFINER

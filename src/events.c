@@ -287,7 +287,7 @@ StoredEventProblem(FunctionCallInfo fcinfo, EventProblemInfo *p)
 }
 
 /*
- * analytics._event_contract(occurred_at, received_at, event_name,
+ * analytics_internal._event_contract(occurred_at, received_at, event_name,
  *		session_id, device_id, user_id, screen, duration_ms)
  *
  * The CHECK constraint of analytics.events: raises a row's problem (see
@@ -310,7 +310,7 @@ event_contract(PG_FUNCTION_ARGS)
 }
 
 /*
- * analytics._event_problem(the same arguments): a row's problem as one
+ * analytics_internal._event_problem(the same arguments): a row's problem as one
  * sentence, NULL when it has none.
  */
 PG_FUNCTION_INFO_V1(event_problem);

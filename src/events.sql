@@ -17,24 +17,24 @@
 -- (analytics.max_event_age, analytics.max_clock_skew) are ingestion's only:
 -- a constraint that read the clock would refuse, in a restore years later,
 -- the old events it once took, and the restore would lose them.
-CREATE FUNCTION analytics._event_contract(occurred_at timestamptz, received_at timestamptz,
+CREATE FUNCTION analytics_internal._event_contract(occurred_at timestamptz, received_at timestamptz,
 	event_name text, session_id text, device_id text, user_id text, screen text, duration_ms bigint)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'event_contract'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics._event_contract(timestamptz, timestamptz, text, text, text, text, text, bigint) IS 'Internal: the CHECK constraint of analytics.events; raises the first rule of the event contract a row breaks (none that depends on now), else true';
+COMMENT ON FUNCTION analytics_internal._event_contract(timestamptz, timestamptz, text, text, text, text, text, bigint) IS 'Internal: the CHECK constraint of analytics.events; raises the first rule of the event contract a row breaks (none that depends on now), else true';
 
-CREATE FUNCTION analytics._event_problem(occurred_at timestamptz, received_at timestamptz,
+CREATE FUNCTION analytics_internal._event_problem(occurred_at timestamptz, received_at timestamptz,
 	event_name text, session_id text, device_id text, user_id text, screen text, duration_ms bigint)
 RETURNS text
 AS 'MODULE_PATHNAME', 'event_problem'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics._event_problem(timestamptz, timestamptz, text, text, text, text, text, bigint) IS 'Internal: the first rule of the event contract a stored row breaks (none that depends on now), as a sentence; NULL when it keeps them all';
+COMMENT ON FUNCTION analytics_internal._event_problem(timestamptz, timestamptz, text, text, text, text, text, bigint) IS 'Internal: the first rule of the event contract a stored row breaks (none that depends on now), as a sentence; NULL when it keeps them all';
 
 CREATE TABLE analytics.events (
 	event_id uuid NOT NULL,
 	occurred_at timestamptz NOT NULL,
-	received_at timestamptz NOT NULL DEFAULT analytics._now(),
+	received_at timestamptz NOT NULL DEFAULT analytics_internal._now(),
 	event_name text NOT NULL,
 	session_id text,
 	device_id text,
@@ -42,13 +42,13 @@ CREATE TABLE analytics.events (
 	screen text,
 	duration_ms bigint,
 	props jsonb NOT NULL DEFAULT '{}'::jsonb,
-	CONSTRAINT events_contract CHECK (analytics._event_contract(occurred_at, received_at, event_name,
+	CONSTRAINT events_contract CHECK (analytics_internal._event_contract(occurred_at, received_at, event_name,
 		session_id, device_id, user_id, screen, duration_ms))
 ) PARTITION BY RANGE (occurred_at);
 COMMENT ON TABLE analytics.events IS 'Collected app events, partitioned by month of occurred_at; written through analytics.track and analytics.track_batch';
 COMMENT ON COLUMN analytics.events.event_id IS 'Event identifier (UUID), sent by the app or generated; with occurred_at the idempotency key: the same (event_id, occurred_at) is stored once';
 COMMENT ON COLUMN analytics.events.occurred_at IS 'When the event happened, as stamped by the app (default: the time of receipt); at most analytics.max_clock_skew after received_at; the monthly partition key (UTC months)';
-COMMENT ON COLUMN analytics.events.received_at IS 'When the database received the event (analytics._now() at ingestion; an event stored by analytics.retry_rejected keeps its original receipt time)';
+COMMENT ON COLUMN analytics.events.received_at IS 'When the database received the event (analytics_internal._now() at ingestion; an event stored by analytics.retry_rejected keeps its original receipt time)';
 COMMENT ON COLUMN analytics.events.event_name IS 'Event name, 1 to 200 characters, not blank';
 COMMENT ON COLUMN analytics.events.session_id IS 'App session the event belongs to (at most 1000 characters); NULL when the app sent none';
 COMMENT ON COLUMN analytics.events.device_id IS 'Device that sent the event (at most 1000 characters); NULL when the app sent none';
@@ -62,7 +62,7 @@ COMMENT ON TABLE analytics.events_default IS 'Events whose month has no partitio
 
 CREATE TABLE analytics.rejected_events (
 	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	received_at timestamptz NOT NULL DEFAULT analytics._now(),
+	received_at timestamptz NOT NULL DEFAULT analytics_internal._now(),
 	payload jsonb NOT NULL,
 	reason text NOT NULL
 );
@@ -71,7 +71,7 @@ CREATE TABLE analytics.rejected_events (
 CREATE INDEX rejected_events_user_idx ON analytics.rejected_events USING hash ((payload OPERATOR(pg_catalog.->>) 'user_id'));
 COMMENT ON TABLE analytics.rejected_events IS 'Events refused by analytics.track_batch, kept whole with the reason; analytics.retry_rejected tries them again';
 COMMENT ON COLUMN analytics.rejected_events.id IS 'Identity, in order of rejection';
-COMMENT ON COLUMN analytics.rejected_events.received_at IS 'When the database received the event (analytics._now() at ingestion); kept when analytics.retry_rejected stores it';
+COMMENT ON COLUMN analytics.rejected_events.received_at IS 'When the database received the event (analytics_internal._now() at ingestion); kept when analytics.retry_rejected stores it';
 COMMENT ON COLUMN analytics.rejected_events.payload IS 'The event object exactly as sent to analytics.track_batch';
 COMMENT ON COLUMN analytics.rejected_events.reason IS 'Why the event was refused: its first problem (for example: event_name is empty)';
 
@@ -113,7 +113,7 @@ COMMENT ON FUNCTION analytics.event_parse(jsonb, timestamptz) IS 'Parses and val
 
 -- Indexes of one partition: idempotency key, time range, per-event, per-user
 -- and per-session access.
-CREATE FUNCTION analytics._index_event_partition(part text)
+CREATE FUNCTION analytics_internal._index_event_partition(part text)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -126,18 +126,18 @@ BEGIN
 	EXECUTE pg_catalog.format('CREATE INDEX %I ON analytics.%I (session_id, occurred_at)', part || '_session_time', part);
 END
 $$;
-REVOKE ALL ON FUNCTION analytics._index_event_partition(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._index_event_partition(text) FROM PUBLIC;
 
-SELECT analytics._index_event_partition('events_default');
+SELECT analytics_internal._index_event_partition('events_default');
 
 -- First instant of the UTC month holding ts
-CREATE FUNCTION analytics._month_start(ts timestamptz)
+CREATE FUNCTION analytics_internal._month_start(ts timestamptz)
 RETURNS timestamptz
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN pg_catalog.timezone('UTC', pg_catalog.date_trunc('month', pg_catalog.timezone('UTC', ts)));
 
 -- Start of the month an events_pYYYYMM partition holds
-CREATE FUNCTION analytics._partition_start(part name)
+CREATE FUNCTION analytics_internal._partition_start(part name)
 RETURNS timestamptz
 LANGUAGE sql STABLE PARALLEL SAFE
 RETURN pg_catalog.timezone('UTC', pg_catalog.to_date(pg_catalog.substr(part, 9), 'YYYYMM')::timestamp);
@@ -171,14 +171,14 @@ BEGIN
 	LOCK TABLE analytics.events_default IN SHARE ROW EXCLUSIVE MODE;
 
 	SELECT LEAST(
-			(SELECT analytics._month_start(pg_catalog.min(d.occurred_at)) FROM analytics.events_default d),
-			(SELECT pg_catalog.min(analytics._partition_start(c.relname))
+			(SELECT analytics_internal._month_start(pg_catalog.min(d.occurred_at)) FROM analytics.events_default d),
+			(SELECT pg_catalog.min(analytics_internal._partition_start(c.relname))
 			 FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
 			 WHERE i.inhparent = 'analytics.events'::regclass AND c.relname ~ '^events_p[0-9]{6}$'),
-			analytics._month_start(analytics._now()))
+			analytics_internal._month_start(analytics_internal._now()))
 	INTO first_month;
-	first_month := analytics._month_start(first_month);
-	last_month := analytics._month_start(analytics._now() + ahead);
+	first_month := analytics_internal._month_start(first_month);
+	last_month := analytics_internal._month_start(analytics_internal._now() + ahead);
 
 	-- A wrong date far back must not make thousands of tables: count the
 	-- months without a partition first.
@@ -190,7 +190,7 @@ BEGIN
 		- (SELECT pg_catalog.count(*)
 		   FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
 		   WHERE i.inhparent = 'analytics.events'::regclass AND c.relname ~ '^events_p[0-9]{6}$'
-			   AND analytics._partition_start(c.relname) BETWEEN first_month AND last_month)
+			   AND analytics_internal._partition_start(c.relname) BETWEEN first_month AND last_month)
 	INTO missing;
 	IF missing > allowed THEN
 		RAISE EXCEPTION 'ensure_partitions would create % partitions, more than analytics.max_new_partitions (%)',
@@ -207,7 +207,7 @@ BEGIN
 	m := first_month;
 	WHILE m <= last_month LOOP
 		part := 'events_p' || pg_catalog.to_char(pg_catalog.timezone('UTC', m), 'YYYYMM');
-		next_month := analytics._month_start(m + interval '32 days');
+		next_month := analytics_internal._month_start(m + interval '32 days');
 		IF pg_catalog.to_regclass('analytics.' || part) IS NULL THEN
 			-- The month's table is made apart with its indexes, filled with its parked
 			-- events, then attached. No temporary table: this runs
@@ -215,7 +215,7 @@ BEGIN
 			-- first (with a trigger of theirs on it).
 			EXECUTE pg_catalog.format(
 				'CREATE TABLE analytics.%I (LIKE analytics.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part);
-			PERFORM analytics._index_event_partition(part);
+			PERFORM analytics_internal._index_event_partition(part);
 			EXECUTE pg_catalog.format(
 				'WITH moved AS (DELETE FROM analytics.events_default d
 					WHERE d.occurred_at >= $1 AND d.occurred_at < $2 RETURNING d.*)
@@ -249,12 +249,12 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	-- Whole months only: a month goes when all of it is older than the cutoff.
-	cutoff := analytics._month_start(analytics._now() - older_than);
+	cutoff := analytics_internal._month_start(analytics_internal._now() - older_than);
 	FOR p IN
 		SELECT c.relname::text AS name
 		FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
 		WHERE i.inhparent = 'analytics.events'::regclass AND c.relname ~ '^events_p[0-9]{6}$'
-			AND analytics._partition_start(c.relname) < cutoff
+			AND analytics_internal._partition_start(c.relname) < cutoff
 		ORDER BY 1
 	LOOP
 		partition_name := p.name;
@@ -277,7 +277,7 @@ COMMENT ON FUNCTION analytics.drop_partitions(interval) IS 'Retention: drops the
 CREATE FUNCTION analytics.track(
 	event_name text,
 	props jsonb DEFAULT '{}',
-	occurred_at timestamptz DEFAULT analytics._now(),
+	occurred_at timestamptz DEFAULT analytics_internal._now(),
 	session_id text DEFAULT NULL,
 	device_id text DEFAULT NULL,
 	user_id text DEFAULT NULL,
@@ -327,7 +327,7 @@ COMMENT ON FUNCTION analytics.track(text, jsonb, timestamptz, text, text, text, 
 -- Ingests a JSON array of event objects; received[i] is when element i
 -- arrived (now() when NULL). Valid new events are stored, repeats counted,
 -- everything else kept in analytics.rejected_events with its reason.
-CREATE FUNCTION analytics._ingest(events jsonb, received timestamptz[] DEFAULT NULL,
+CREATE FUNCTION analytics_internal._ingest(events jsonb, received timestamptz[] DEFAULT NULL,
 	OUT accepted int, OUT duplicates int, OUT rejected int)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -342,7 +342,7 @@ BEGIN
 	WITH parsed AS MATERIALIZED (
 		SELECT e.ord, e.payload, r.received_at, p.*
 		FROM pg_catalog.jsonb_array_elements(events) WITH ORDINALITY AS e(payload, ord)
-		CROSS JOIN LATERAL (SELECT coalesce(received[e.ord], analytics._now()) AS received_at) r
+		CROSS JOIN LATERAL (SELECT coalesce(received[e.ord], analytics_internal._now()) AS received_at) r
 		CROSS JOIN LATERAL analytics.event_parse(e.payload, r.received_at) p
 	),
 	firsts AS (
@@ -411,7 +411,7 @@ BEGIN
 	END IF;
 END
 $$;
-REVOKE ALL ON FUNCTION analytics._ingest(jsonb, timestamptz[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._ingest(jsonb, timestamptz[]) FROM PUBLIC;
 
 CREATE FUNCTION analytics.track_batch(events jsonb)
 RETURNS TABLE (accepted int, duplicates int, rejected int)
@@ -426,7 +426,7 @@ BEGIN
 				DETAIL = pg_catalog.format('The payload is %s.', coalesce('a JSON ' || pg_catalog.jsonb_typeof(events), 'NULL')),
 				HINT = 'Send the events as an array of objects, such as [{"event_name": "open_screen"}].';
 	END IF;
-	RETURN QUERY SELECT i.accepted, i.duplicates, i.rejected FROM analytics._ingest(events) i;
+	RETURN QUERY SELECT i.accepted, i.duplicates, i.rejected FROM analytics_internal._ingest(events) i;
 END
 $$;
 COMMENT ON FUNCTION analytics.track_batch(jsonb) IS 'Stores a JSON array of events; invalid ones go to analytics.rejected_events, none is lost';
@@ -465,7 +465,7 @@ BEGIN
 		INTO batch, recv, last_id
 		FROM taken t;
 		EXIT WHEN batch IS NULL;
-		SELECT * INTO r FROM analytics._ingest(batch, recv);
+		SELECT * INTO r FROM analytics_internal._ingest(batch, recv);
 		accepted := accepted + r.accepted;
 		duplicates := duplicates + r.duplicates;
 		still_rejected := still_rejected + r.rejected;
@@ -499,7 +499,7 @@ COMMENT ON FUNCTION analytics.forget_user(text) IS 'Right to erasure: deletes a 
 
 -- Scheduling (needs pg_cron in this database)
 
-CREATE FUNCTION analytics._require_pg_cron()
+CREATE FUNCTION analytics_internal._require_pg_cron()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -513,10 +513,10 @@ BEGIN
 	END IF;
 END
 $$;
-REVOKE ALL ON FUNCTION analytics._require_pg_cron() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._require_pg_cron() FROM PUBLIC;
 
 -- cron.schedule through dynamic SQL: the extension must install without pg_cron.
-CREATE FUNCTION analytics._cron_schedule(job_name text, schedule text, command text)
+CREATE FUNCTION analytics_internal._cron_schedule(job_name text, schedule text, command text)
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -528,7 +528,7 @@ BEGIN
 	RETURN job;
 END
 $$;
-REVOKE ALL ON FUNCTION analytics._cron_schedule(text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._cron_schedule(text, text, text) FROM PUBLIC;
 
 CREATE FUNCTION analytics.schedule_maintenance(schedule text DEFAULT '7 0 * * *')
 RETURNS bigint
@@ -537,9 +537,9 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	PERFORM analytics._require_pg_cron();
+	PERFORM analytics_internal._require_pg_cron();
 	-- A named job: scheduling again replaces it instead of adding another.
-	RETURN analytics._cron_schedule('analytics_ensure_partitions', schedule,
+	RETURN analytics_internal._cron_schedule('analytics_ensure_partitions', schedule,
 		'SELECT pg_catalog.count(*) FROM analytics.ensure_partitions()');
 END
 $$;

@@ -28,88 +28,88 @@ CREATE TYPE analytics.season AS (
 COMMENT ON TYPE analytics.season IS 'Result of detect_season: the period in steps (0 for none) and its autocorrelation';
 
 -- linear_forecast and detect_season keep every observation (internal state)
-CREATE FUNCTION analytics.linear_forecast_trans(internal, timestamptz, float8, int, interval)
+CREATE FUNCTION analytics_internal.linear_forecast_trans(internal, timestamptz, float8, int, interval)
 RETURNS internal AS 'MODULE_PATHNAME', 'linear_forecast_trans' LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION analytics.linear_forecast_trans(internal, timestamptz, float8, int, interval, float8, int)
+CREATE FUNCTION analytics_internal.linear_forecast_trans(internal, timestamptz, float8, int, interval, float8, int)
 RETURNS internal AS 'MODULE_PATHNAME', 'linear_forecast_trans' LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION analytics.detect_season_trans(internal, timestamptz, float8, interval)
+CREATE FUNCTION analytics_internal.detect_season_trans(internal, timestamptz, float8, interval)
 RETURNS internal AS 'MODULE_PATHNAME', 'detect_season_trans' LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION analytics.forecast_combine(internal, internal)
+CREATE FUNCTION analytics_internal.forecast_combine(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'forecast_combine' LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION analytics.forecast_serialize(internal)
+CREATE FUNCTION analytics_internal.forecast_serialize(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'forecast_serialize' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION analytics.forecast_deserialize(bytea, internal)
+CREATE FUNCTION analytics_internal.forecast_deserialize(bytea, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'forecast_deserialize' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION analytics.linear_forecast_final(internal)
+CREATE FUNCTION analytics_internal.linear_forecast_final(internal)
 RETURNS analytics.forecast_point[] AS 'MODULE_PATHNAME', 'linear_forecast_final' LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION analytics.detect_season_final(internal)
+CREATE FUNCTION analytics_internal.detect_season_final(internal)
 RETURNS analytics.season AS 'MODULE_PATHNAME', 'detect_season_final' LANGUAGE C PARALLEL SAFE;
 
-COMMENT ON FUNCTION analytics.linear_forecast_trans(internal, timestamptz, float8, int, interval) IS 'Transition function of linear_forecast';
-COMMENT ON FUNCTION analytics.linear_forecast_trans(internal, timestamptz, float8, int, interval, float8, int) IS 'Transition function of linear_forecast with confidence and season';
-COMMENT ON FUNCTION analytics.detect_season_trans(internal, timestamptz, float8, interval) IS 'Transition function of detect_season';
-COMMENT ON FUNCTION analytics.forecast_combine(internal, internal) IS 'Combine function of linear_forecast and detect_season';
-COMMENT ON FUNCTION analytics.forecast_serialize(internal) IS 'Serialize function of linear_forecast and detect_season';
-COMMENT ON FUNCTION analytics.forecast_deserialize(bytea, internal) IS 'Deserialize function of linear_forecast and detect_season; checks the header and every observation';
-COMMENT ON FUNCTION analytics.linear_forecast_final(internal) IS 'Final function of linear_forecast';
-COMMENT ON FUNCTION analytics.detect_season_final(internal) IS 'Final function of detect_season';
+COMMENT ON FUNCTION analytics_internal.linear_forecast_trans(internal, timestamptz, float8, int, interval) IS 'Transition function of linear_forecast';
+COMMENT ON FUNCTION analytics_internal.linear_forecast_trans(internal, timestamptz, float8, int, interval, float8, int) IS 'Transition function of linear_forecast with confidence and season';
+COMMENT ON FUNCTION analytics_internal.detect_season_trans(internal, timestamptz, float8, interval) IS 'Transition function of detect_season';
+COMMENT ON FUNCTION analytics_internal.forecast_combine(internal, internal) IS 'Combine function of linear_forecast and detect_season';
+COMMENT ON FUNCTION analytics_internal.forecast_serialize(internal) IS 'Serialize function of linear_forecast and detect_season';
+COMMENT ON FUNCTION analytics_internal.forecast_deserialize(bytea, internal) IS 'Deserialize function of linear_forecast and detect_season; checks the header and every observation';
+COMMENT ON FUNCTION analytics_internal.linear_forecast_final(internal) IS 'Final function of linear_forecast';
+COMMENT ON FUNCTION analytics_internal.detect_season_final(internal) IS 'Final function of detect_season';
 
 -- The final functions sort the observations in place: the state stays
 -- valid, so it may be shared (FINALFUNC_MODIFY = SHAREABLE).
 CREATE AGGREGATE analytics.linear_forecast(ts timestamptz, value float8, horizon int, step interval) (
-	SFUNC = analytics.linear_forecast_trans,
+	SFUNC = analytics_internal.linear_forecast_trans,
 	STYPE = internal,
-	FINALFUNC = analytics.linear_forecast_final,
+	FINALFUNC = analytics_internal.linear_forecast_final,
 	FINALFUNC_MODIFY = SHAREABLE,
-	COMBINEFUNC = analytics.forecast_combine,
-	SERIALFUNC = analytics.forecast_serialize,
-	DESERIALFUNC = analytics.forecast_deserialize,
+	COMBINEFUNC = analytics_internal.forecast_combine,
+	SERIALFUNC = analytics_internal.forecast_serialize,
+	DESERIALFUNC = analytics_internal.forecast_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE analytics.linear_forecast(timestamptz, float8, int, interval) IS 'Least-squares linear trend forecast for steps 1..horizon after the last observation, with 95% prediction intervals';
 
 CREATE AGGREGATE analytics.linear_forecast(ts timestamptz, value float8, horizon int, step interval,
 										   confidence float8, season int) (
-	SFUNC = analytics.linear_forecast_trans,
+	SFUNC = analytics_internal.linear_forecast_trans,
 	STYPE = internal,
-	FINALFUNC = analytics.linear_forecast_final,
+	FINALFUNC = analytics_internal.linear_forecast_final,
 	FINALFUNC_MODIFY = SHAREABLE,
-	COMBINEFUNC = analytics.forecast_combine,
-	SERIALFUNC = analytics.forecast_serialize,
-	DESERIALFUNC = analytics.forecast_deserialize,
+	COMBINEFUNC = analytics_internal.forecast_combine,
+	SERIALFUNC = analytics_internal.forecast_serialize,
+	DESERIALFUNC = analytics_internal.forecast_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE analytics.linear_forecast(timestamptz, float8, int, interval, float8, int) IS 'Linear trend forecast with additive seasonal terms (season: period in steps, 0 none, -1 detect) and prediction intervals at the given confidence';
 
 CREATE AGGREGATE analytics.detect_season(ts timestamptz, value float8, step interval) (
-	SFUNC = analytics.detect_season_trans,
+	SFUNC = analytics_internal.detect_season_trans,
 	STYPE = internal,
-	FINALFUNC = analytics.detect_season_final,
+	FINALFUNC = analytics_internal.detect_season_final,
 	FINALFUNC_MODIFY = SHAREABLE,
-	COMBINEFUNC = analytics.forecast_combine,
-	SERIALFUNC = analytics.forecast_serialize,
-	DESERIALFUNC = analytics.forecast_deserialize,
+	COMBINEFUNC = analytics_internal.forecast_combine,
+	SERIALFUNC = analytics_internal.forecast_serialize,
+	DESERIALFUNC = analytics_internal.forecast_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE analytics.detect_season(timestamptz, float8, interval) IS 'Period (in steps) of the strongest cycle in the detrended series'' autocorrelation, and its strength';
 
 -- trend_summary: O(1) state of a concrete type (float8[])
-CREATE FUNCTION analytics.trend_summary_trans(float8[], timestamptz, float8, interval)
+CREATE FUNCTION analytics_internal.trend_summary_trans(float8[], timestamptz, float8, interval)
 RETURNS float8[] AS 'MODULE_PATHNAME', 'trend_summary_trans' LANGUAGE C STABLE PARALLEL SAFE;
-CREATE FUNCTION analytics.trend_summary_combine(float8[], float8[])
+CREATE FUNCTION analytics_internal.trend_summary_combine(float8[], float8[])
 RETURNS float8[] AS 'MODULE_PATHNAME', 'trend_summary_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION analytics.trend_summary_final(float8[])
+CREATE FUNCTION analytics_internal.trend_summary_final(float8[])
 RETURNS analytics.trend AS 'MODULE_PATHNAME', 'trend_summary_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-COMMENT ON FUNCTION analytics.trend_summary_trans(float8[], timestamptz, float8, interval) IS 'Transition function of trend_summary (Youngs-Cramer updates)';
-COMMENT ON FUNCTION analytics.trend_summary_combine(float8[], float8[]) IS 'Combine function of trend_summary';
-COMMENT ON FUNCTION analytics.trend_summary_final(float8[]) IS 'Final function of trend_summary';
+COMMENT ON FUNCTION analytics_internal.trend_summary_trans(float8[], timestamptz, float8, interval) IS 'Transition function of trend_summary (Youngs-Cramer updates)';
+COMMENT ON FUNCTION analytics_internal.trend_summary_combine(float8[], float8[]) IS 'Combine function of trend_summary';
+COMMENT ON FUNCTION analytics_internal.trend_summary_final(float8[]) IS 'Final function of trend_summary';
 
 CREATE AGGREGATE analytics.trend_summary(ts timestamptz, value float8, step interval) (
-	SFUNC = analytics.trend_summary_trans,
+	SFUNC = analytics_internal.trend_summary_trans,
 	STYPE = float8[],
-	FINALFUNC = analytics.trend_summary_final,
-	COMBINEFUNC = analytics.trend_summary_combine,
+	FINALFUNC = analytics_internal.trend_summary_final,
+	COMBINEFUNC = analytics_internal.trend_summary_combine,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE analytics.trend_summary(timestamptz, float8, interval) IS 'Least-squares trend per step: slope, intercept at the first observation, its test, direction and R-squared';
@@ -127,7 +127,7 @@ CREATE VIEW analytics.event_forecast AS
 WITH complete AS (
 	SELECT c.event_name, c.day, c.events
 	FROM analytics.event_counts_filled c
-	WHERE c.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics._now()))::date
+	WHERE c.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics_internal._now()))::date
 ),
 fits AS (
 	-- a 24-hour step: the day after a UTC midnight, whatever the session's zone
@@ -157,11 +157,11 @@ GRANT SELECT ON analytics.event_forecast TO analytics_reader;
 -- one fed another aggregate's state (in a hand-made aggregate) would read it
 -- as its own. The aggregates still run for everyone (PostgreSQL checks the
 -- aggregate owner's right to call them).
-REVOKE EXECUTE ON FUNCTION analytics.detect_season_final(internal) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.detect_season_trans(internal,timestamp with time zone,double precision,interval) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.forecast_combine(internal,internal) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.forecast_deserialize(bytea,internal) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.forecast_serialize(internal) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.linear_forecast_final(internal) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.linear_forecast_trans(internal,timestamp with time zone,double precision,integer,interval) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.linear_forecast_trans(internal,timestamp with time zone,double precision,integer,interval,double precision,integer) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.detect_season_final(internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.detect_season_trans(internal,timestamp with time zone,double precision,interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.forecast_combine(internal,internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.forecast_deserialize(bytea,internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.forecast_serialize(internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.linear_forecast_final(internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.linear_forecast_trans(internal,timestamp with time zone,double precision,integer,interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.linear_forecast_trans(internal,timestamp with time zone,double precision,integer,interval,double precision,integer) FROM PUBLIC;

@@ -1,28 +1,28 @@
 
 -- src/funnel.sql: funnels.
 
-CREATE FUNCTION analytics.funnel_trans(internal, timestamptz, int, interval)
+CREATE FUNCTION analytics_internal.funnel_trans(internal, timestamptz, int, interval)
 RETURNS internal AS 'MODULE_PATHNAME', 'funnel_trans' LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION analytics.funnel_trans(internal, timestamptz, int, interval, text)
+CREATE FUNCTION analytics_internal.funnel_trans(internal, timestamptz, int, interval, text)
 RETURNS internal AS 'MODULE_PATHNAME', 'funnel_trans' LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION analytics.funnel_combine(internal, internal)
+CREATE FUNCTION analytics_internal.funnel_combine(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'funnel_combine' LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION analytics.funnel_serialize(internal)
+CREATE FUNCTION analytics_internal.funnel_serialize(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'funnel_serialize' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION analytics.funnel_deserialize(bytea, internal)
+CREATE FUNCTION analytics_internal.funnel_deserialize(bytea, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'funnel_deserialize' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION analytics.funnel_level_final(internal)
+CREATE FUNCTION analytics_internal.funnel_level_final(internal)
 RETURNS int AS 'MODULE_PATHNAME', 'funnel_level_final' LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION analytics.funnel_times_final(internal)
+CREATE FUNCTION analytics_internal.funnel_times_final(internal)
 RETURNS timestamptz[] AS 'MODULE_PATHNAME', 'funnel_times_final' LANGUAGE C PARALLEL SAFE;
 
-COMMENT ON FUNCTION analytics.funnel_trans(internal, timestamptz, int, interval) IS 'Transition function of funnel_level and funnel_times';
-COMMENT ON FUNCTION analytics.funnel_trans(internal, timestamptz, int, interval, text) IS 'Transition function of funnel_level and funnel_times with modes';
-COMMENT ON FUNCTION analytics.funnel_combine(internal, internal) IS 'Combine function of funnel_level and funnel_times';
-COMMENT ON FUNCTION analytics.funnel_serialize(internal) IS 'Serialize function of funnel_level and funnel_times';
-COMMENT ON FUNCTION analytics.funnel_deserialize(bytea, internal) IS 'Deserialize function of funnel_level and funnel_times; checks every length and step';
-COMMENT ON FUNCTION analytics.funnel_level_final(internal) IS 'Final function of funnel_level';
-COMMENT ON FUNCTION analytics.funnel_times_final(internal) IS 'Final function of funnel_times';
+COMMENT ON FUNCTION analytics_internal.funnel_trans(internal, timestamptz, int, interval) IS 'Transition function of funnel_level and funnel_times';
+COMMENT ON FUNCTION analytics_internal.funnel_trans(internal, timestamptz, int, interval, text) IS 'Transition function of funnel_level and funnel_times with modes';
+COMMENT ON FUNCTION analytics_internal.funnel_combine(internal, internal) IS 'Combine function of funnel_level and funnel_times';
+COMMENT ON FUNCTION analytics_internal.funnel_serialize(internal) IS 'Serialize function of funnel_level and funnel_times';
+COMMENT ON FUNCTION analytics_internal.funnel_deserialize(bytea, internal) IS 'Deserialize function of funnel_level and funnel_times; checks every length and step';
+COMMENT ON FUNCTION analytics_internal.funnel_level_final(internal) IS 'Final function of funnel_level';
+COMMENT ON FUNCTION analytics_internal.funnel_times_final(internal) IS 'Final function of funnel_times';
 
 -- The final functions sort the kept events in place: the state stays valid,
 -- so it may be shared (FINALFUNC_MODIFY = SHAREABLE). SSPACE tells the
@@ -30,71 +30,71 @@ COMMENT ON FUNCTION analytics.funnel_times_final(internal) IS 'Final function of
 -- an entity with a few dozen kept events), so hash aggregation plans its
 -- memory instead of spilling to disk.
 CREATE AGGREGATE analytics.funnel_level(ts timestamptz, step int, "window" interval) (
-	SFUNC = analytics.funnel_trans,
+	SFUNC = analytics_internal.funnel_trans,
 	STYPE = internal,
 	SSPACE = 640,
-	FINALFUNC = analytics.funnel_level_final,
+	FINALFUNC = analytics_internal.funnel_level_final,
 	FINALFUNC_MODIFY = SHAREABLE,
-	COMBINEFUNC = analytics.funnel_combine,
-	SERIALFUNC = analytics.funnel_serialize,
-	DESERIALFUNC = analytics.funnel_deserialize,
+	COMBINEFUNC = analytics_internal.funnel_combine,
+	SERIALFUNC = analytics_internal.funnel_serialize,
+	DESERIALFUNC = analytics_internal.funnel_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE analytics.funnel_level(timestamptz, int, interval) IS 'Highest funnel step reached in order within the window of a step-1 event, over one entity''s events';
 
 CREATE AGGREGATE analytics.funnel_level(ts timestamptz, step int, "window" interval, mode text) (
-	SFUNC = analytics.funnel_trans,
+	SFUNC = analytics_internal.funnel_trans,
 	STYPE = internal,
 	SSPACE = 640,
-	FINALFUNC = analytics.funnel_level_final,
+	FINALFUNC = analytics_internal.funnel_level_final,
 	FINALFUNC_MODIFY = SHAREABLE,
-	COMBINEFUNC = analytics.funnel_combine,
-	SERIALFUNC = analytics.funnel_serialize,
-	DESERIALFUNC = analytics.funnel_deserialize,
+	COMBINEFUNC = analytics_internal.funnel_combine,
+	SERIALFUNC = analytics_internal.funnel_serialize,
+	DESERIALFUNC = analytics_internal.funnel_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE analytics.funnel_level(timestamptz, int, interval, text) IS 'funnel_level with modes strict_order, strict_deduplication, strict_increase (comma-separated)';
 
 CREATE AGGREGATE analytics.funnel_times(ts timestamptz, step int, "window" interval) (
-	SFUNC = analytics.funnel_trans,
+	SFUNC = analytics_internal.funnel_trans,
 	STYPE = internal,
 	SSPACE = 640,
-	FINALFUNC = analytics.funnel_times_final,
+	FINALFUNC = analytics_internal.funnel_times_final,
 	FINALFUNC_MODIFY = SHAREABLE,
-	COMBINEFUNC = analytics.funnel_combine,
-	SERIALFUNC = analytics.funnel_serialize,
-	DESERIALFUNC = analytics.funnel_deserialize,
+	COMBINEFUNC = analytics_internal.funnel_combine,
+	SERIALFUNC = analytics_internal.funnel_serialize,
+	DESERIALFUNC = analytics_internal.funnel_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE analytics.funnel_times(timestamptz, int, interval) IS 'Times at which each step was reached, in the first chain to reach the highest funnel level';
 
 CREATE AGGREGATE analytics.funnel_times(ts timestamptz, step int, "window" interval, mode text) (
-	SFUNC = analytics.funnel_trans,
+	SFUNC = analytics_internal.funnel_trans,
 	STYPE = internal,
 	SSPACE = 640,
-	FINALFUNC = analytics.funnel_times_final,
+	FINALFUNC = analytics_internal.funnel_times_final,
 	FINALFUNC_MODIFY = SHAREABLE,
-	COMBINEFUNC = analytics.funnel_combine,
-	SERIALFUNC = analytics.funnel_serialize,
-	DESERIALFUNC = analytics.funnel_deserialize,
+	COMBINEFUNC = analytics_internal.funnel_combine,
+	SERIALFUNC = analytics_internal.funnel_serialize,
+	DESERIALFUNC = analytics_internal.funnel_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE analytics.funnel_times(timestamptz, int, interval, text) IS 'funnel_times with modes strict_order, strict_deduplication, strict_increase (comma-separated)';
 
 -- Across entities: a plain bigint[] state, so Citus can push partial
 -- aggregation to its workers.
-CREATE FUNCTION analytics.funnel_dropoff_trans(bigint[], int, int)
+CREATE FUNCTION analytics_internal.funnel_dropoff_trans(bigint[], int, int)
 RETURNS bigint[] AS 'MODULE_PATHNAME', 'funnel_dropoff_trans' LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION analytics.funnel_dropoff_combine(bigint[], bigint[])
+CREATE FUNCTION analytics_internal.funnel_dropoff_combine(bigint[], bigint[])
 RETURNS bigint[] AS 'MODULE_PATHNAME', 'funnel_dropoff_combine' LANGUAGE C PARALLEL SAFE;
 
-COMMENT ON FUNCTION analytics.funnel_dropoff_trans(bigint[], int, int) IS 'Transition function of funnel_dropoff';
-COMMENT ON FUNCTION analytics.funnel_dropoff_combine(bigint[], bigint[]) IS 'Combine function of funnel_dropoff: adds the counts';
+COMMENT ON FUNCTION analytics_internal.funnel_dropoff_trans(bigint[], int, int) IS 'Transition function of funnel_dropoff';
+COMMENT ON FUNCTION analytics_internal.funnel_dropoff_combine(bigint[], bigint[]) IS 'Combine function of funnel_dropoff: adds the counts';
 
 CREATE AGGREGATE analytics.funnel_dropoff(level int, nsteps int) (
-	SFUNC = analytics.funnel_dropoff_trans,
+	SFUNC = analytics_internal.funnel_dropoff_trans,
 	STYPE = bigint[],
-	COMBINEFUNC = analytics.funnel_dropoff_combine,
+	COMBINEFUNC = analytics_internal.funnel_dropoff_combine,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE analytics.funnel_dropoff(int, int) IS 'For k = 1..nsteps, the number of entities whose funnel level is at least k';
@@ -327,10 +327,10 @@ COMMENT ON FUNCTION analytics.funnel(text[], interval, timestamptz, timestamptz,
 -- one fed another aggregate's state (in a hand-made aggregate) would read it
 -- as its own. The aggregates still run for everyone (PostgreSQL checks the
 -- aggregate owner's right to call them).
-REVOKE EXECUTE ON FUNCTION analytics.funnel_combine(internal,internal) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.funnel_deserialize(bytea,internal) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.funnel_level_final(internal) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.funnel_serialize(internal) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.funnel_times_final(internal) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.funnel_trans(internal,timestamp with time zone,integer,interval) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION analytics.funnel_trans(internal,timestamp with time zone,integer,interval,text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.funnel_combine(internal,internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.funnel_deserialize(bytea,internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.funnel_level_final(internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.funnel_serialize(internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.funnel_times_final(internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.funnel_trans(internal,timestamp with time zone,integer,interval) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION analytics_internal.funnel_trans(internal,timestamp with time zone,integer,interval,text) FROM PUBLIC;

@@ -32,7 +32,7 @@
 --     has no cost (a product without unit cost), and so are gross_profit =
 --     revenue - cost and profit_margin_pct = 100 x (revenue - cost) /
 --     revenue. The margin is also NULL when revenue <= 0, and when the cost
---     is over analytics._max_ratio() = 10^7 times the revenue (a margin
+--     is over analytics_internal._max_ratio() = 10^7 times the revenue (a margin
 --     below -999,999,900%).
 --   * avg_order_value = revenue / orders.
 -- Where a view reads customer_id only to count customers, it joins
@@ -99,7 +99,7 @@ DECLARE
 	hi_key int := CASE WHEN to_date < '0001-01-01' THEN -2147483648 WHEN to_date > '9999-12-31' THEN 2147483647
 		ELSE to_char(to_date, 'YYYYMMDD')::int END;
 BEGIN
-	PERFORM analytics._require_day_range('refresh_retail_summaries', from_date, to_date);
+	PERFORM analytics_internal._require_day_range('refresh_retail_summaries', from_date, to_date);
 	LOCK TABLE analytics.retail_daily_totals, analytics.customer_first_purchase IN SHARE ROW EXCLUSIVE MODE;
 
 	DELETE FROM analytics.retail_daily_totals t WHERE t.day >= from_date AND t.day <= to_date;
@@ -189,15 +189,15 @@ COMMENT ON FUNCTION analytics.refresh_retail_summaries(date, date) IS 'Recompute
 -- How far the summaries follow the loads: the last load run whose days
 -- analytics.refresh_retail_summaries() has refreshed. One row, made by the
 -- first such refresh (none before: nothing refreshed yet, run 0).
-CREATE TABLE analytics.retail_summaries_watermark (
+CREATE TABLE analytics_internal.retail_summaries_watermark (
 	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
 	last_run_id bigint NOT NULL,
 	refreshed_at timestamptz
 );
-COMMENT ON TABLE analytics.retail_summaries_watermark IS 'One row: the last load run (analytics.load_runs.run_id) whose days (analytics.load_run_days) analytics.refresh_retail_summaries() has refreshed, and when; no row before the first such refresh';
-COMMENT ON COLUMN analytics.retail_summaries_watermark.singleton IS 'Always true: the table holds one row';
-COMMENT ON COLUMN analytics.retail_summaries_watermark.last_run_id IS 'The summaries hold the days of every load run up to this run_id';
-COMMENT ON COLUMN analytics.retail_summaries_watermark.refreshed_at IS 'When a refresh last moved last_run_id (clock time, at the end of its work); NULL before any did';
+COMMENT ON TABLE analytics_internal.retail_summaries_watermark IS 'One row: the last load run (analytics.load_runs.run_id) whose days (analytics.load_run_days) analytics.refresh_retail_summaries() has refreshed, and when; no row before the first such refresh';
+COMMENT ON COLUMN analytics_internal.retail_summaries_watermark.singleton IS 'Always true: the table holds one row';
+COMMENT ON COLUMN analytics_internal.retail_summaries_watermark.last_run_id IS 'The summaries hold the days of every load run up to this run_id';
+COMMENT ON COLUMN analytics_internal.retail_summaries_watermark.refreshed_at IS 'When a refresh last moved last_run_id (clock time, at the end of its work); NULL before any did';
 
 -- Refreshes the days the loads changed since the last such refresh: the
 -- days analytics.load_run_days holds for the runs after the watermark, as
@@ -225,10 +225,10 @@ DECLARE
 	newest bigint;
 	r record;
 BEGIN
-	INSERT INTO analytics.retail_summaries_watermark (singleton, last_run_id, refreshed_at)
+	INSERT INTO analytics_internal.retail_summaries_watermark (singleton, last_run_id, refreshed_at)
 	VALUES (true, 0, NULL)
 	ON CONFLICT (singleton) DO NOTHING;
-	SELECT w.last_run_id INTO done FROM analytics.retail_summaries_watermark w FOR UPDATE;
+	SELECT w.last_run_id INTO done FROM analytics_internal.retail_summaries_watermark w FOR UPDATE;
 	SELECT max(d.run_id) INTO newest FROM analytics.load_run_days d WHERE d.run_id > done;
 	IF newest IS NULL THEN
 		RETURN;
@@ -246,10 +246,10 @@ BEGIN
 		to_date := r.hi;
 		RETURN NEXT;
 	END LOOP;
-	UPDATE analytics.retail_summaries_watermark w SET last_run_id = newest, refreshed_at = clock_timestamp();
+	UPDATE analytics_internal.retail_summaries_watermark w SET last_run_id = newest, refreshed_at = clock_timestamp();
 END
 $$;
-COMMENT ON FUNCTION analytics.refresh_retail_summaries() IS 'Refreshes analytics.retail_daily_totals and analytics.customer_first_purchase for the days the loads changed since its last call (analytics.load_run_days after analytics.retail_summaries_watermark), as runs of consecutive days; returns the ranges refreshed, none when no load came since';
+COMMENT ON FUNCTION analytics.refresh_retail_summaries() IS 'Refreshes analytics.retail_daily_totals and analytics.customer_first_purchase for the days the loads changed since its last call (analytics.load_run_days after analytics_internal.retail_summaries_watermark), as runs of consecutive days; returns the ranges refreshed, none when no load came since';
 
 -- The refresh above every few minutes (pg_cron needed in this database).
 CREATE FUNCTION analytics.schedule_kpi_refresh(schedule text DEFAULT '*/5 * * * *')
@@ -259,9 +259,9 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	PERFORM analytics._require_pg_cron();
+	PERFORM analytics_internal._require_pg_cron();
 	-- A named job: scheduling again replaces it instead of adding another.
-	RETURN analytics._cron_schedule('analytics_refresh_retail_summaries', schedule,
+	RETURN analytics_internal._cron_schedule('analytics_refresh_retail_summaries', schedule,
 		'SELECT pg_catalog.count(*) FROM analytics.refresh_retail_summaries()');
 END
 $$;
@@ -275,11 +275,11 @@ COMMENT ON FUNCTION analytics.schedule_kpi_refresh(text) IS 'Schedules analytics
 -- most 100 x 10^7 = 10^9% either way, which fit; 10^8 would let a growth
 -- reach 10^10%, which does not. SQL-standard body: inlined into the views
 -- as a constant.
-CREATE FUNCTION analytics._max_ratio()
+CREATE FUNCTION analytics_internal._max_ratio()
 RETURNS numeric
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN 10000000;
-COMMENT ON FUNCTION analytics._max_ratio() IS 'Internal to the KPI views: 10^7, the largest cost / revenue ratio a profit margin and the largest change / previous revenue ratio a growth percentage is computed for (beyond it the numeric(12, 2) percentage would not fit, and it is NULL)';
+COMMENT ON FUNCTION analytics_internal._max_ratio() IS 'Internal to the KPI views: 10^7, the largest cost / revenue ratio a profit margin and the largest change / previous revenue ratio a growth percentage is computed for (beyond it the numeric(12, 2) percentage would not fit, and it is NULL)';
 
 -- Daily KPIs
 --
@@ -300,7 +300,7 @@ SELECT g.day,
 	g.units,
 	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
 	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics_internal._max_ratio()
 		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
 	g.customers,
 	(SELECT pg_catalog.count(*) FROM analytics.customer_first_purchase p
@@ -390,10 +390,10 @@ SELECT g.month,
 		WHERE p.first_day >= g.month AND p.first_day < (g.month + '1 month'::interval)::date) AS new_customers,
 	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
 	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics_internal._max_ratio()
 		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
 	pm.revenue::numeric(16, 2) AS prev_month_revenue,
-	(CASE WHEN pm.revenue <> 0 AND pg_catalog.abs(g.revenue - pm.revenue) <= pg_catalog.abs(pm.revenue) * analytics._max_ratio()
+	(CASE WHEN pm.revenue <> 0 AND pg_catalog.abs(g.revenue - pm.revenue) <= pg_catalog.abs(pm.revenue) * analytics_internal._max_ratio()
 		THEN 100 * (g.revenue - pm.revenue) / pm.revenue END)::numeric(12, 2) AS mom_growth_pct
 FROM (
 	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month,
@@ -468,7 +468,7 @@ SELECT g.month, g.category, g.subcategory,
 	g.orders,
 	g.customers,
 	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics_internal._max_ratio()
 		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
 	(SELECT (CASE WHEN pg_catalog.sum(t.sales_revenue) > 0 AND g.revenue <= pg_catalog.sum(t.sales_revenue)
 			AND g.revenue >= 0
@@ -608,7 +608,7 @@ SELECT g.month, g.product_id, g.product_name, g.category, g.subcategory,
 	g.revenue::numeric(16, 2) AS revenue,
 	g.cost::numeric(16, 2) AS cost,
 	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics_internal._max_ratio()
 		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
 	g.discount::numeric(16, 2) AS discount,
 	g.lines,
@@ -672,7 +672,7 @@ SELECT g.month, g.discount_band, g.band_order,
 		THEN 100 * g.discount / g.gross_sales END)::numeric(7, 2) AS avg_discount_pct,
 	(g.units::numeric / g.lines)::numeric(12, 2) AS avg_units_per_line,
 	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics_internal._max_ratio()
 		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct
 FROM (
 	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month, b.discount_band, b.band_order,
@@ -917,7 +917,7 @@ COMMENT ON COLUMN analytics.interaction_summary.resolution_rate IS '100 x resolv
 
 SELECT pg_catalog.pg_extension_config_dump('analytics.retail_daily_totals', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.customer_first_purchase', '');
-SELECT pg_catalog.pg_extension_config_dump('analytics.retail_summaries_watermark', '');
+SELECT pg_catalog.pg_extension_config_dump('analytics_internal.retail_summaries_watermark', '');
 
 REVOKE ALL ON FUNCTION analytics.refresh_retail_summaries(date, date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics.refresh_retail_summaries(date, date) TO analytics_admin;
@@ -926,7 +926,7 @@ GRANT EXECUTE ON FUNCTION analytics.refresh_retail_summaries() TO analytics_admi
 REVOKE ALL ON FUNCTION analytics.schedule_kpi_refresh(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics.schedule_kpi_refresh(text) TO analytics_admin;
 GRANT INSERT, UPDATE, DELETE ON analytics.retail_daily_totals, analytics.customer_first_purchase TO analytics_admin;
-GRANT SELECT, INSERT, UPDATE ON analytics.retail_summaries_watermark TO analytics_admin;
+GRANT SELECT, INSERT, UPDATE ON analytics_internal.retail_summaries_watermark TO analytics_admin;
 GRANT SELECT ON analytics.retail_daily_totals, analytics.customer_first_purchase,
 	analytics.kpi_daily, analytics.sales_daily, analytics.sales_monthly, analytics.top_products,
 	analytics.category_sales, analytics.payment_methods, analytics.sales_geography,

@@ -153,7 +153,7 @@ COMMENT ON COLUMN analytics.dim_date.is_month_end IS 'true on the last day of th
 
 -- The calendar rows of the given days that are missing (used by
 -- fill_dim_date and the loader).
-CREATE FUNCTION analytics._dim_date_add(days date[])
+CREATE FUNCTION analytics_internal._dim_date_add(days date[])
 RETURNS int
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
@@ -172,10 +172,10 @@ AS $$
 	)
 	SELECT count(*)::int FROM added
 $$;
-COMMENT ON FUNCTION analytics._dim_date_add(date[]) IS 'Internal: adds the given days missing from analytics.dim_date; returns how many were added';
+COMMENT ON FUNCTION analytics_internal._dim_date_add(date[]) IS 'Internal: adds the given days missing from analytics.dim_date; returns how many were added';
 
 -- Refuses a missing or reversed range of days on behalf of caller.
-CREATE FUNCTION analytics._require_day_range(caller text, from_date date, to_date date)
+CREATE FUNCTION analytics_internal._require_day_range(caller text, from_date date, to_date date)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -191,7 +191,7 @@ BEGIN
 	END IF;
 END
 $$;
-COMMENT ON FUNCTION analytics._require_day_range(text, date, date) IS 'Internal: raises an error naming caller when a range of days is missing or reversed';
+COMMENT ON FUNCTION analytics_internal._require_day_range(text, date, date) IS 'Internal: raises an error naming caller when a range of days is missing or reversed';
 
 CREATE FUNCTION analytics.fill_dim_date(from_date date, to_date date)
 RETURNS int
@@ -199,13 +199,13 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	PERFORM analytics._require_day_range('fill_dim_date', from_date, to_date);
+	PERFORM analytics_internal._require_day_range('fill_dim_date', from_date, to_date);
 	IF to_date - from_date > 366 * 200 THEN
 		RAISE EXCEPTION 'fill_dim_date range of % days is too long', to_date - from_date
 			USING ERRCODE = 'invalid_parameter_value',
 				HINT = 'Fill at most 200 years at a time.';
 	END IF;
-	RETURN analytics._dim_date_add(ARRAY(SELECT g.t::date
+	RETURN analytics_internal._dim_date_add(ARRAY(SELECT g.t::date
 		FROM generate_series(from_date::timestamp, to_date::timestamp, interval '1 day') AS g(t)));
 END
 $$;
@@ -551,21 +551,21 @@ COMMENT ON FUNCTION analytics.try_bool(text) IS 'What boolean input accepts (tru
 
 -- Records a load run as failed (or cancelled) in a transaction of its own
 -- (a background worker's), so the record survives the rollback of the load.
-CREATE FUNCTION analytics._record_failed_run(run_id bigint, started_at timestamptz, error text, cancelled boolean DEFAULT false)
+CREATE FUNCTION analytics_internal._record_failed_run(run_id bigint, started_at timestamptz, error text, cancelled boolean DEFAULT false)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'record_failed_run'
 LANGUAGE C STRICT;
-COMMENT ON FUNCTION analytics._record_failed_run(bigint, timestamptz, text, boolean) IS 'Internal step of analytics.load_warehouse: records the run as failed (cancelled when the last argument is true) in analytics.load_runs, committed by a background worker whatever becomes of the caller''s transaction; false when no worker could';
-REVOKE ALL ON FUNCTION analytics._record_failed_run(bigint, timestamptz, text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION analytics_internal._record_failed_run(bigint, timestamptz, text, boolean) IS 'Internal step of analytics.load_warehouse: records the run as failed (cancelled when the last argument is true) in analytics.load_runs, committed by a background worker whatever becomes of the caller''s transaction; false when no worker could';
+REVOKE ALL ON FUNCTION analytics_internal._record_failed_run(bigint, timestamptz, text, boolean) FROM PUBLIC;
 
 -- Texts that land in an index (natural keys, order ids, payment methods,
 -- cities) go up to the bytes an index entry holds: a longer one is a
 -- reject with this reason, not a failed load.
-CREATE FUNCTION analytics._too_long(field text, value text)
+CREATE FUNCTION analytics_internal._too_long(field text, value text)
 RETURNS text
 AS 'MODULE_PATHNAME', 'too_long'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics._too_long(text, text) IS 'Internal: NULL when value (a key or name the warehouse indexes) fits an index entry, else the loader''s reason naming field';
+COMMENT ON FUNCTION analytics_internal._too_long(text, text) IS 'Internal: NULL when value (a key or name the warehouse indexes) fits an index entry, else the loader''s reason naming field';
 
 CREATE FUNCTION analytics.date_key(ts timestamptz)
 RETURNS int
@@ -573,45 +573,45 @@ AS 'MODULE_PATHNAME', 'date_key'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION analytics.date_key(timestamptz) IS 'The UTC calendar day of a timestamp as YYYYMMDD, the key of analytics.dim_date';
 
-CREATE FUNCTION analytics._trim_or_null(value text)
+CREATE FUNCTION analytics_internal._trim_or_null(value text)
 RETURNS text
 AS 'MODULE_PATHNAME', 'trim_or_null'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION analytics._trim_or_null(text) IS 'Internal: the text without surrounding whitespace, NULL when nothing is left (the loader''s notion of a missing value)';
+COMMENT ON FUNCTION analytics_internal._trim_or_null(text) IS 'Internal: the text without surrounding whitespace, NULL when nothing is left (the loader''s notion of a missing value)';
 
 -- The loader's search for repeated natural keys (see _load_stage): the
 -- addresses of the rows whose 64-bit key hash another row shares.
-CREATE FUNCTION analytics._repeated_rows_trans(internal, bigint, tid)
+CREATE FUNCTION analytics_internal._repeated_rows_trans(internal, bigint, tid)
 RETURNS internal AS 'MODULE_PATHNAME', 'repeated_rows_trans' LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION analytics._repeated_rows_combine(internal, internal)
+CREATE FUNCTION analytics_internal._repeated_rows_combine(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'repeated_rows_combine' LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION analytics._repeated_rows_serialize(internal)
+CREATE FUNCTION analytics_internal._repeated_rows_serialize(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'repeated_rows_serialize' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION analytics._repeated_rows_deserialize(bytea, internal)
+CREATE FUNCTION analytics_internal._repeated_rows_deserialize(bytea, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'repeated_rows_deserialize' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION analytics._repeated_rows_final(internal)
+CREATE FUNCTION analytics_internal._repeated_rows_final(internal)
 RETURNS tid[] AS 'MODULE_PATHNAME', 'repeated_rows_final' LANGUAGE C PARALLEL SAFE;
-CREATE AGGREGATE analytics._repeated_rows(hash bigint, row_address tid) (
-	SFUNC = analytics._repeated_rows_trans,
+CREATE AGGREGATE analytics_internal._repeated_rows(hash bigint, row_address tid) (
+	SFUNC = analytics_internal._repeated_rows_trans,
 	STYPE = internal,
-	FINALFUNC = analytics._repeated_rows_final,
+	FINALFUNC = analytics_internal._repeated_rows_final,
 	FINALFUNC_MODIFY = READ_WRITE,
-	COMBINEFUNC = analytics._repeated_rows_combine,
-	SERIALFUNC = analytics._repeated_rows_serialize,
-	DESERIALFUNC = analytics._repeated_rows_deserialize,
+	COMBINEFUNC = analytics_internal._repeated_rows_combine,
+	SERIALFUNC = analytics_internal._repeated_rows_serialize,
+	DESERIALFUNC = analytics_internal._repeated_rows_deserialize,
 	PARALLEL = SAFE
 );
-COMMENT ON FUNCTION analytics._repeated_rows_trans(internal, bigint, tid) IS 'Transition function of _repeated_rows';
-COMMENT ON FUNCTION analytics._repeated_rows_combine(internal, internal) IS 'Combine function of _repeated_rows';
-COMMENT ON FUNCTION analytics._repeated_rows_serialize(internal) IS 'Serialize function of _repeated_rows';
-COMMENT ON FUNCTION analytics._repeated_rows_deserialize(bytea, internal) IS 'Deserialize function of _repeated_rows; checks the header and every address';
-COMMENT ON FUNCTION analytics._repeated_rows_final(internal) IS 'Final function of _repeated_rows (sorts its state in place)';
-COMMENT ON AGGREGATE analytics._repeated_rows(bigint, tid) IS 'Internal: the addresses of the rows whose hash another row shares, ordered by hash and address (empty when none); rows with a NULL are left out';
+COMMENT ON FUNCTION analytics_internal._repeated_rows_trans(internal, bigint, tid) IS 'Transition function of _repeated_rows';
+COMMENT ON FUNCTION analytics_internal._repeated_rows_combine(internal, internal) IS 'Combine function of _repeated_rows';
+COMMENT ON FUNCTION analytics_internal._repeated_rows_serialize(internal) IS 'Serialize function of _repeated_rows';
+COMMENT ON FUNCTION analytics_internal._repeated_rows_deserialize(bytea, internal) IS 'Deserialize function of _repeated_rows; checks the header and every address';
+COMMENT ON FUNCTION analytics_internal._repeated_rows_final(internal) IS 'Final function of _repeated_rows (sorts its state in place)';
+COMMENT ON AGGREGATE analytics_internal._repeated_rows(bigint, tid) IS 'Internal: the addresses of the rows whose hash another row shares, ordered by hash and address (empty when none); rows with a NULL are left out';
 -- Internal: only the loader, running as the extension's owner, calls it.
-REVOKE ALL ON FUNCTION analytics._repeated_rows_trans(internal, bigint, tid),
-	analytics._repeated_rows_combine(internal, internal), analytics._repeated_rows_serialize(internal),
-	analytics._repeated_rows_deserialize(bytea, internal), analytics._repeated_rows_final(internal),
-	analytics._repeated_rows(bigint, tid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._repeated_rows_trans(internal, bigint, tid),
+	analytics_internal._repeated_rows_combine(internal, internal), analytics_internal._repeated_rows_serialize(internal),
+	analytics_internal._repeated_rows_deserialize(bytea, internal), analytics_internal._repeated_rows_final(internal),
+	analytics_internal._repeated_rows(bigint, tid) FROM PUBLIC;
 
 -- Loading, in steps shared by the entities. Each entity is first parsed
 -- into a temporary table pg_temp.load_<entity> (source_row, reason, payload
@@ -634,7 +634,7 @@ REVOKE ALL ON FUNCTION analytics._repeated_rows_trans(internal, bigint, tid),
 -- to plan the few statements that read these tables (by their size,
 -- mostly); the default 30,000 would cost ten times the sampling for no
 -- better plan.
-CREATE FUNCTION analytics._load_stage(run_id bigint, entity text, natural_key text[])
+CREATE FUNCTION analytics_internal._load_stage(run_id bigint, entity text, natural_key text[])
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -659,7 +659,7 @@ BEGIN
 		hash := format('pg_catalog.hash_record_extended(ROW(%s), 0)', key_list);
 	END IF;
 	EXECUTE format('SELECT count(*), coalesce(array_agg(t.ctid) FILTER (WHERE t.reason IS NOT NULL), ''{}''),
-			analytics._repeated_rows(%s, t.ctid) FILTER (WHERE t.reason IS NULL)
+			analytics_internal._repeated_rows(%s, t.ctid) FILTER (WHERE t.reason IS NULL)
 		FROM pg_temp.%I t', hash, tmp)
 		INTO rows_in, rejects, suspects;
 	-- valid rows always have their key: among the suspects, the rows of a
@@ -685,7 +685,7 @@ BEGIN
 	RETURN ARRAY[rows_in, cardinality(rejects), cardinality(earlier)];
 END
 $$;
-COMMENT ON FUNCTION analytics._load_stage(bigint, text, text[]) IS 'Internal step of analytics.load_warehouse: files rejected rows and drops them and the duplicates from pg_temp.load_<entity>; returns {rows_in, rejected, duplicates}';
+COMMENT ON FUNCTION analytics_internal._load_stage(bigint, text, text[]) IS 'Internal step of analytics.load_warehouse: files rejected rows and drops them and the duplicates from pg_temp.load_<entity>; returns {rows_in, rejected, duplicates}';
 
 -- Applies source (a relation expression over pg_temp.load_<entity>) to a
 -- table keyed by natural_key: new keys are inserted; existing keys whose
@@ -710,7 +710,7 @@ COMMENT ON FUNCTION analytics._load_stage(bigint, text, text[]) IS 'Internal ste
 -- is then analyzed, so that what reads it next (the rest of the load, the
 -- KPI refresh, dashboards) is planned for the rows it now holds, not for
 -- the table as it was (nested loops over millions of rows).
-CREATE FUNCTION analytics._load_merge(source text, target regclass, natural_key text, columns text[],
+CREATE FUNCTION analytics_internal._load_merge(source text, target regclass, natural_key text, columns text[],
 	compared text[], bulk boolean DEFAULT false)
 RETURNS bigint[]
 LANGUAGE plpgsql
@@ -820,7 +820,7 @@ BEGIN
 	RETURN ARRAY[inserted, updated, total - inserted - updated];
 END
 $$;
-COMMENT ON FUNCTION analytics._load_merge(text, regclass, text, text[], text[], boolean) IS 'Internal step of analytics.load_warehouse: inserts the new keys of source into target and updates those whose compared columns differ (bulk: facts, with the shortcuts described in the source); returns {inserted, updated, unchanged}';
+COMMENT ON FUNCTION analytics_internal._load_merge(text, regclass, text, text[], text[], boolean) IS 'Internal step of analytics.load_warehouse: inserts the new keys of source into target and updates those whose compared columns differ (bulk: facts, with the shortcuts described in the source); returns {inserted, updated, unchanged}';
 
 -- The customer version valid at a time t: the row with lo <= t < hi, the
 -- first version of a customer reaching back to -infinity (so that a fact
@@ -828,7 +828,7 @@ COMMENT ON FUNCTION analytics._load_merge(text, regclass, text, text[], text[], 
 -- and to move them when a history gains a version.
 -- (A join with each customer's first valid_from rather than a window
 -- function, so that the queries reading it may run in parallel.)
-CREATE VIEW analytics._customer_validity AS
+CREATE VIEW analytics_internal._customer_validity AS
 SELECT d.customer_id, d.customer_key,
 	CASE WHEN d.valid_from OPERATOR(pg_catalog.=) e.first_from
 		THEN '-infinity'::timestamptz ELSE d.valid_from END AS lo,
@@ -836,19 +836,19 @@ SELECT d.customer_id, d.customer_key,
 FROM analytics.dim_customer d
 	LEFT JOIN (SELECT c.customer_id, pg_catalog.min(c.valid_from) AS first_from
 		FROM analytics.dim_customer c GROUP BY c.customer_id) e ON e.customer_id OPERATOR(pg_catalog.=) d.customer_id;
-COMMENT ON VIEW analytics._customer_validity IS 'Internal: the time range [lo, hi) in which each customer version applies to facts, the first version reaching back to -infinity';
-COMMENT ON COLUMN analytics._customer_validity.customer_id IS 'Source customer id (dim_customer.customer_id)';
-COMMENT ON COLUMN analytics._customer_validity.customer_key IS 'Surrogate key of the customer version (dim_customer.customer_key)';
-COMMENT ON COLUMN analytics._customer_validity.lo IS 'Start of the range the version applies to facts (inclusive): valid_from, -infinity for the customer''s first version';
-COMMENT ON COLUMN analytics._customer_validity.hi IS 'End of that range (exclusive): valid_to, infinity for the current version';
+COMMENT ON VIEW analytics_internal._customer_validity IS 'Internal: the time range [lo, hi) in which each customer version applies to facts, the first version reaching back to -infinity';
+COMMENT ON COLUMN analytics_internal._customer_validity.customer_id IS 'Source customer id (dim_customer.customer_id)';
+COMMENT ON COLUMN analytics_internal._customer_validity.customer_key IS 'Surrogate key of the customer version (dim_customer.customer_key)';
+COMMENT ON COLUMN analytics_internal._customer_validity.lo IS 'Start of the range the version applies to facts (inclusive): valid_from, -infinity for the customer''s first version';
+COMMENT ON COLUMN analytics_internal._customer_validity.hi IS 'End of that range (exclusive): valid_to, infinity for the current version';
 
 -- The example every reason about an unparseable date or timestamp ends
 -- with, one text for all the loader's steps.
-CREATE FUNCTION analytics._iso8601_example()
+CREATE FUNCTION analytics_internal._iso8601_example()
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN ' (ISO 8601, for example 2025-03-01 or 2025-03-01 14:30:00)';
-COMMENT ON FUNCTION analytics._iso8601_example() IS 'Internal to analytics.load_warehouse: the ISO 8601 example that ends a reason about a date or timestamp that does not parse';
+COMMENT ON FUNCTION analytics_internal._iso8601_example() IS 'Internal to analytics.load_warehouse: the ISO 8601 example that ends a reason about a date or timestamp that does not parse';
 
 -- The loader's steps. analytics.load_warehouse calls them in this order, in
 -- its own transaction, holding the staging lock; each runs as the
@@ -863,7 +863,7 @@ COMMENT ON FUNCTION analytics._iso8601_example() IS 'Internal to analytics.load_
 -- updated, unchanged}.
 
 -- Products: a type 1 dimension.
-CREATE FUNCTION analytics._load_products(run_id bigint)
+CREATE FUNCTION analytics_internal._load_products(run_id bigint)
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -875,34 +875,34 @@ BEGIN
 	CREATE TEMP TABLE load_products ON COMMIT DROP AS
 	SELECT x.*, CASE
 			WHEN x.product_id IS NULL THEN 'missing product_id'
-			WHEN analytics._too_long('product_id', x.product_id) IS NOT NULL THEN analytics._too_long('product_id', x.product_id)
-			WHEN x.unit_cost IS NULL THEN CASE WHEN analytics._trim_or_null(s.unit_cost) IS NULL THEN 'missing unit_cost'
+			WHEN analytics_internal._too_long('product_id', x.product_id) IS NOT NULL THEN analytics_internal._too_long('product_id', x.product_id)
+			WHEN x.unit_cost IS NULL THEN CASE WHEN analytics_internal._trim_or_null(s.unit_cost) IS NULL THEN 'missing unit_cost'
 				ELSE format('unit_cost %L is not a number up to 9999999999.99', s.unit_cost) END
-			WHEN x.unit_price IS NULL THEN CASE WHEN analytics._trim_or_null(s.unit_price) IS NULL THEN 'missing unit_price'
+			WHEN x.unit_price IS NULL THEN CASE WHEN analytics_internal._trim_or_null(s.unit_price) IS NULL THEN 'missing unit_price'
 				ELSE format('unit_price %L is not a number up to 9999999999.99', s.unit_price) END
 			WHEN x.unit_cost < 0 THEN format('unit_cost %s is negative', x.unit_cost)
 			WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
-			WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+			WHEN x.active IS NULL AND analytics_internal._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
 		END AS reason
 	FROM analytics.stg_products s,
-		LATERAL (SELECT s.source_row, analytics._trim_or_null(s.product_id) AS product_id,
-			analytics._trim_or_null(s.product_name) AS product_name, analytics._trim_or_null(s.category) AS category,
-			analytics._trim_or_null(s.subcategory) AS subcategory, analytics.try_numeric(s.unit_cost, 12, 2) AS unit_cost,
-			analytics.try_numeric(s.unit_price, 12, 2) AS unit_price, analytics._trim_or_null(s.supplier_id) AS supplier_id,
+		LATERAL (SELECT s.source_row, analytics_internal._trim_or_null(s.product_id) AS product_id,
+			analytics_internal._trim_or_null(s.product_name) AS product_name, analytics_internal._trim_or_null(s.category) AS category,
+			analytics_internal._trim_or_null(s.subcategory) AS subcategory, analytics.try_numeric(s.unit_cost, 12, 2) AS unit_cost,
+			analytics.try_numeric(s.unit_price, 12, 2) AS unit_price, analytics_internal._trim_or_null(s.supplier_id) AS supplier_id,
 			analytics.try_bool(s.active) AS active) x
 	ORDER BY s.source_row;
-	st := analytics._load_stage(run_id, 'products', '{product_id}');
-	mg := analytics._load_merge('pg_temp.load_products', 'analytics.dim_product', 'product_id',
+	st := analytics_internal._load_stage(run_id, 'products', '{product_id}');
+	mg := analytics_internal._load_merge('pg_temp.load_products', 'analytics.dim_product', 'product_id',
 		'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}',
 		'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}');
 	DROP TABLE pg_temp.load_products;
 	RETURN st || mg;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_products(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged products into pg_temp.load_products, files the rejects, applies the rest to analytics.dim_product (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+COMMENT ON FUNCTION analytics_internal._load_products(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged products into pg_temp.load_products, files the rejects, applies the rest to analytics.dim_product (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
 
 -- Stores: a type 1 dimension.
-CREATE FUNCTION analytics._load_stores(run_id bigint)
+CREATE FUNCTION analytics_internal._load_stores(run_id bigint)
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -914,32 +914,32 @@ BEGIN
 	CREATE TEMP TABLE load_stores ON COMMIT DROP AS
 	SELECT x.*, CASE
 			WHEN x.store_id IS NULL THEN 'missing store_id'
-			WHEN analytics._too_long('store_id', x.store_id) IS NOT NULL THEN analytics._too_long('store_id', x.store_id)
-			WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
-			WHEN x.open_date IS NULL AND analytics._trim_or_null(s.open_date) IS NOT NULL
-				THEN format('open_date %L is not a date', s.open_date) || analytics._iso8601_example()
-			WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+			WHEN analytics_internal._too_long('store_id', x.store_id) IS NOT NULL THEN analytics_internal._too_long('store_id', x.store_id)
+			WHEN analytics_internal._too_long('city', x.city) IS NOT NULL THEN analytics_internal._too_long('city', x.city)
+			WHEN x.open_date IS NULL AND analytics_internal._trim_or_null(s.open_date) IS NOT NULL
+				THEN format('open_date %L is not a date', s.open_date) || analytics_internal._iso8601_example()
+			WHEN x.active IS NULL AND analytics_internal._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
 		END AS reason
 	FROM analytics.stg_stores s,
-		LATERAL (SELECT s.source_row, analytics._trim_or_null(s.store_id) AS store_id,
-			analytics._trim_or_null(s.store_name) AS store_name, analytics._trim_or_null(s.city) AS city,
-			analytics._trim_or_null(s.state) AS state, analytics._trim_or_null(s.region) AS region,
-			analytics._trim_or_null(s.country) AS country, analytics._trim_or_null(s.manager) AS manager,
+		LATERAL (SELECT s.source_row, analytics_internal._trim_or_null(s.store_id) AS store_id,
+			analytics_internal._trim_or_null(s.store_name) AS store_name, analytics_internal._trim_or_null(s.city) AS city,
+			analytics_internal._trim_or_null(s.state) AS state, analytics_internal._trim_or_null(s.region) AS region,
+			analytics_internal._trim_or_null(s.country) AS country, analytics_internal._trim_or_null(s.manager) AS manager,
 			(analytics.try_timestamptz(s.open_date) AT TIME ZONE 'UTC')::date AS open_date,
 			analytics.try_bool(s.active) AS active) x
 	ORDER BY s.source_row;
-	st := analytics._load_stage(run_id, 'stores', '{store_id}');
-	mg := analytics._load_merge('pg_temp.load_stores', 'analytics.dim_store', 'store_id',
+	st := analytics_internal._load_stage(run_id, 'stores', '{store_id}');
+	mg := analytics_internal._load_merge('pg_temp.load_stores', 'analytics.dim_store', 'store_id',
 		'{store_name,city,state,region,country,manager,open_date,active}',
 		'{store_name,city,state,region,country,manager,open_date,active}');
 	DROP TABLE pg_temp.load_stores;
 	RETURN st || mg;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_stores(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged stores into pg_temp.load_stores, files the rejects, applies the rest to analytics.dim_store (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+COMMENT ON FUNCTION analytics_internal._load_stores(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged stores into pg_temp.load_stores, files the rejects, applies the rest to analytics.dim_store (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
 
 -- Channels: a type 1 dimension.
-CREATE FUNCTION analytics._load_channels(run_id bigint)
+CREATE FUNCTION analytics_internal._load_channels(run_id bigint)
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -951,25 +951,25 @@ BEGIN
 	CREATE TEMP TABLE load_channels ON COMMIT DROP AS
 	SELECT x.*, CASE
 			WHEN x.channel_id IS NULL THEN 'missing channel_id'
-			WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
-			WHEN x.fee_percent IS NULL AND analytics._trim_or_null(s.fee_percent) IS NULL THEN 'missing fee_percent'
+			WHEN analytics_internal._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics_internal._too_long('channel_id', x.channel_id)
+			WHEN x.fee_percent IS NULL AND analytics_internal._trim_or_null(s.fee_percent) IS NULL THEN 'missing fee_percent'
 			WHEN x.fee_percent IS NULL OR x.fee_percent < 0 OR x.fee_percent > 100
 				THEN format('fee_percent %L is not a number from 0 to 100', s.fee_percent)
-			WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+			WHEN x.active IS NULL AND analytics_internal._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
 		END AS reason
 	FROM analytics.stg_channels s,
-		LATERAL (SELECT s.source_row, analytics._trim_or_null(s.channel_id) AS channel_id,
-			analytics._trim_or_null(s.channel_name) AS channel_name, analytics._trim_or_null(s.channel_type) AS channel_type,
+		LATERAL (SELECT s.source_row, analytics_internal._trim_or_null(s.channel_id) AS channel_id,
+			analytics_internal._trim_or_null(s.channel_name) AS channel_name, analytics_internal._trim_or_null(s.channel_type) AS channel_type,
 			analytics.try_numeric(s.fee_percent, 5, 2) AS fee_percent, analytics.try_bool(s.active) AS active) x
 	ORDER BY s.source_row;
-	st := analytics._load_stage(run_id, 'channels', '{channel_id}');
-	mg := analytics._load_merge('pg_temp.load_channels', 'analytics.dim_channel', 'channel_id',
+	st := analytics_internal._load_stage(run_id, 'channels', '{channel_id}');
+	mg := analytics_internal._load_merge('pg_temp.load_channels', 'analytics.dim_channel', 'channel_id',
 		'{channel_name,channel_type,fee_percent,active}', '{channel_name,channel_type,fee_percent,active}');
 	DROP TABLE pg_temp.load_channels;
 	RETURN st || mg;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_channels(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged channels into pg_temp.load_channels, files the rejects, applies the rest to analytics.dim_channel (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+COMMENT ON FUNCTION analytics_internal._load_channels(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged channels into pg_temp.load_channels, files the rejects, applies the rest to analytics.dim_channel (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
 
 -- Customers: SCD type 2, versions keyed by (customer_id, updated_at). The
 -- valid rows, one per (customer_id, updated_at), are applied to the
@@ -998,7 +998,7 @@ COMMENT ON FUNCTION analytics._load_channels(bigint) IS 'Internal step of analyt
 -- phone (from the current version's, or for a new customer from the row
 -- before it); otherwise unchanged (it repeats the version in effect at its
 -- time).
-CREATE FUNCTION analytics._load_customers(run_id bigint)
+CREATE FUNCTION analytics_internal._load_customers(run_id bigint)
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1011,29 +1011,29 @@ BEGIN
 	CREATE TEMP TABLE load_customers ON COMMIT DROP AS
 	SELECT x.*, CASE
 			WHEN x.customer_id IS NULL THEN 'missing customer_id'
-			WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
-			WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
-			WHEN analytics._trim_or_null(s.updated_at) IS NULL THEN 'missing updated_at'
-			WHEN x.updated_at IS NULL THEN format('updated_at %L is not a date or timestamp', s.updated_at) || analytics._iso8601_example()
+			WHEN analytics_internal._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics_internal._too_long('customer_id', x.customer_id)
+			WHEN analytics_internal._too_long('city', x.city) IS NOT NULL THEN analytics_internal._too_long('city', x.city)
+			WHEN analytics_internal._trim_or_null(s.updated_at) IS NULL THEN 'missing updated_at'
+			WHEN x.updated_at IS NULL THEN format('updated_at %L is not a date or timestamp', s.updated_at) || analytics_internal._iso8601_example()
 		END AS reason
 	FROM analytics.stg_customers s,
-		LATERAL (SELECT s.source_row, analytics._trim_or_null(s.customer_id) AS customer_id,
-			nullif(concat_ws(' ', analytics._trim_or_null(s.first_name), analytics._trim_or_null(s.last_name)), '') AS full_name,
-			analytics._trim_or_null(s.email) AS email, analytics._trim_or_null(s.phone) AS phone,
-			analytics._trim_or_null(s.city) AS city, analytics._trim_or_null(s.state) AS state,
-			analytics._trim_or_null(s.region) AS region, analytics._trim_or_null(s.country) AS country,
-			analytics._trim_or_null(s.segment) AS segment, analytics.try_timestamptz(s.updated_at) AS updated_at) x
+		LATERAL (SELECT s.source_row, analytics_internal._trim_or_null(s.customer_id) AS customer_id,
+			nullif(concat_ws(' ', analytics_internal._trim_or_null(s.first_name), analytics_internal._trim_or_null(s.last_name)), '') AS full_name,
+			analytics_internal._trim_or_null(s.email) AS email, analytics_internal._trim_or_null(s.phone) AS phone,
+			analytics_internal._trim_or_null(s.city) AS city, analytics_internal._trim_or_null(s.state) AS state,
+			analytics_internal._trim_or_null(s.region) AS region, analytics_internal._trim_or_null(s.country) AS country,
+			analytics_internal._trim_or_null(s.segment) AS segment, analytics.try_timestamptz(s.updated_at) AS updated_at) x
 	ORDER BY s.source_row;
-	st := analytics._load_stage(_load_customers.run_id, 'customers', '{customer_id,updated_at}');
-	total := analytics._load_customer_rows(_load_customers.run_id);
-	PERFORM analytics._load_customer_history();
-	changed := analytics._load_customer_counts();
-	PERFORM analytics._load_customer_replace();
+	st := analytics_internal._load_stage(_load_customers.run_id, 'customers', '{customer_id,updated_at}');
+	total := analytics_internal._load_customer_rows(_load_customers.run_id);
+	PERFORM analytics_internal._load_customer_history();
+	changed := analytics_internal._load_customer_counts();
+	PERFORM analytics_internal._load_customer_replace();
 	DROP TABLE pg_temp.load_customers;
 	RETURN st || changed || total - changed[1] - changed[2];
 END
 $$;
-COMMENT ON FUNCTION analytics._load_customers(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged customers into pg_temp.load_customers, files the rejects, keeps the rest in analytics.customer_source_rows, rebuilds the SCD type 2 versions of the customers it touches from all their rows and moves their facts to the version valid at their time; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+COMMENT ON FUNCTION analytics_internal._load_customers(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged customers into pg_temp.load_customers, files the rejects, keeps the rest in analytics.customer_source_rows, rebuilds the SCD type 2 versions of the customers it touches from all their rows and moves their facts to the version valid at their time; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
 
 -- The valid customer rows into analytics.customer_source_rows: those stored
 -- exactly so already leave pg_temp.load_customers (they change nothing);
@@ -1041,7 +1041,7 @@ COMMENT ON FUNCTION analytics._load_customers(bigint) IS 'Internal step of analy
 -- the touched customers' versions without a row at their start one. Makes
 -- pg_temp.load_customer_rows, the rows left and whether each corrects a
 -- stored one. Returns the number of valid rows it was given.
-CREATE FUNCTION analytics._load_customer_rows(run_id bigint)
+CREATE FUNCTION analytics_internal._load_customer_rows(run_id bigint)
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1084,12 +1084,12 @@ BEGIN
 	RETURN total;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_customer_rows(bigint) IS 'Internal step of analytics.load_warehouse (customers): keeps the valid rows of pg_temp.load_customers that change something in analytics.customer_source_rows, listing them in pg_temp.load_customer_rows; returns how many valid rows there were';
+COMMENT ON FUNCTION analytics_internal._load_customer_rows(bigint) IS 'Internal step of analytics.load_warehouse (customers): keeps the valid rows of pg_temp.load_customers that change something in analytics.customer_source_rows, listing them in pg_temp.load_customer_rows; returns how many valid rows there were';
 
 -- The touched customers' history and the versions rebuilt from it, with
 -- the old version whose key each keeps (pg_temp.load_customer_history,
 -- pg_temp.load_customer_versions).
-CREATE FUNCTION analytics._load_customer_history()
+CREATE FUNCTION analytics_internal._load_customer_history()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1134,11 +1134,11 @@ BEGIN
 		ORDER BY d.valid_from LIMIT 1) o ON true;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_customer_history() IS 'Internal step of analytics.load_warehouse (customers): every stored row of the customers in pg_temp.load_customer_rows in time order (pg_temp.load_customer_history) and the SCD type 2 versions rebuilt from them, each with the old version whose key it keeps (pg_temp.load_customer_versions)';
+COMMENT ON FUNCTION analytics_internal._load_customer_history() IS 'Internal step of analytics.load_warehouse (customers): every stored row of the customers in pg_temp.load_customer_rows in time order (pg_temp.load_customer_history) and the SCD type 2 versions rebuilt from them, each with the old version whose key it keeps (pg_temp.load_customer_versions)';
 
 -- The load's rows counted (see above), before the dimension changes:
 -- {inserted, updated}; the others are unchanged.
-CREATE FUNCTION analytics._load_customer_counts()
+CREATE FUNCTION analytics_internal._load_customer_counts()
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1161,13 +1161,13 @@ BEGIN
 	RETURN ARRAY[inserted, updated];
 END
 $$;
-COMMENT ON FUNCTION analytics._load_customer_counts() IS 'Internal step of analytics.load_warehouse (customers): of the rows in pg_temp.load_customer_rows, {inserted, updated} (the rest are unchanged), counted against the dimension as it is before the rebuild';
+COMMENT ON FUNCTION analytics_internal._load_customer_counts() IS 'Internal step of analytics.load_warehouse (customers): of the rows in pg_temp.load_customer_rows, {inserted, updated} (the rest are unchanged), counted against the dimension as it is before the rebuild';
 
 -- The rebuilt versions into analytics.dim_customer: in place when their
 -- validity stays, else replacing the old versions of their customer, whose
 -- facts then move to the version valid at their time. Drops the customer
 -- steps' tables.
-CREATE FUNCTION analytics._load_customer_replace()
+CREATE FUNCTION analytics_internal._load_customer_replace()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1216,7 +1216,7 @@ BEGIN
 	IF EXISTS (SELECT FROM pg_temp.load_customer_old) THEN
 		-- Facts of those customers belong to the version valid at their time.
 		CREATE TEMP TABLE load_moved ON COMMIT DROP AS
-		SELECT cv.* FROM analytics._customer_validity cv
+		SELECT cv.* FROM analytics_internal._customer_validity cv
 		WHERE cv.customer_id IN (SELECT o.customer_id FROM pg_temp.load_customer_old o);
 		FOREACH fact IN ARRAY ARRAY['fact_sales:sale_ts', 'fact_payments:txn_ts', 'fact_interactions:interaction_ts'] LOOP
 			EXECUTE format('UPDATE analytics.%1$I f SET customer_key = m.customer_key
@@ -1232,11 +1232,11 @@ BEGIN
 		pg_temp.load_customer_old;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_customer_replace() IS 'Internal step of analytics.load_warehouse (customers): applies pg_temp.load_customer_versions to analytics.dim_customer (in place, or replacing the old versions of the customer) and moves the facts of replaced versions to the version valid at their time';
+COMMENT ON FUNCTION analytics_internal._load_customer_replace() IS 'Internal step of analytics.load_warehouse (customers): applies pg_temp.load_customer_versions to analytics.dim_customer (in place, or replacing the old versions of the customer) and moves the facts of replaced versions to the version valid at their time';
 
 -- Cities: from customers and stores (type 1: the newest customer version,
 -- else a store, gives state, region and country).
-CREATE FUNCTION analytics._load_cities()
+CREATE FUNCTION analytics_internal._load_cities()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1253,22 +1253,22 @@ BEGIN
 	WHERE (c.state, c.region, c.country) IS DISTINCT FROM (excluded.state, excluded.region, excluded.country);
 END
 $$;
-COMMENT ON FUNCTION analytics._load_cities() IS 'Internal step of analytics.load_warehouse: adds the cities of customers and stores to analytics.dim_city, or updates their state, region and country (of the newest customer version there, else of a store)';
+COMMENT ON FUNCTION analytics_internal._load_cities() IS 'Internal step of analytics.load_warehouse: adds the cities of customers and stores to analytics.dim_city, or updates their state, region and country (of the newest customer version there, else of a store)';
 
 -- The customer version valid at a time, for keying the facts: a copy of
--- analytics._customer_validity as the dimensions now are
+-- analytics_internal._customer_validity as the dimensions now are
 -- (pg_temp.load_versions, read by the three fact steps).
-CREATE FUNCTION analytics._load_versions()
+CREATE FUNCTION analytics_internal._load_versions()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	CREATE TEMP TABLE load_versions ON COMMIT DROP AS SELECT * FROM analytics._customer_validity;
+	CREATE TEMP TABLE load_versions ON COMMIT DROP AS SELECT * FROM analytics_internal._customer_validity;
 	ANALYZE pg_temp.load_versions;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_versions() IS 'Internal step of analytics.load_warehouse: copies analytics._customer_validity into pg_temp.load_versions (analyzed), which the fact steps key the facts by';
+COMMENT ON FUNCTION analytics_internal._load_versions() IS 'Internal step of analytics.load_warehouse: copies analytics_internal._customer_validity into pg_temp.load_versions (analyzed), which the fact steps key the facts by';
 
 -- Sales, parsed. Each value is parsed once, in the scan of staging (y), and
 -- the gross amount quantity x unit_price computed once (x) for the checks
@@ -1281,7 +1281,7 @@ COMMENT ON FUNCTION analytics._load_versions() IS 'Internal step of analytics.lo
 -- cost of passing each row to the leader (parallel_tuple_cost 0.1) too high;
 -- with 0.01, for this step only, it passes them, so that the parsing, most
 -- of the work, is shared by the cores.
-CREATE FUNCTION analytics._load_parse_sales()
+CREATE FUNCTION analytics_internal._load_parse_sales()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1306,25 +1306,25 @@ BEGIN
 				AND (x.store_id IS NULL OR x.store_key IS NOT NULL)
 				AND (x.channel_id IS NULL OR x.channel_key IS NOT NULL)
 				AND (x.quantity < 100 OR x.quantity * x.unit_cost < 1e12)
-				AND analytics._too_long(NULL, x.sale_id) IS NULL AND analytics._too_long(NULL, x.order_id) IS NULL
-				AND analytics._too_long(NULL, x.payment_method) IS NULL THEN NULL
+				AND analytics_internal._too_long(NULL, x.sale_id) IS NULL AND analytics_internal._too_long(NULL, x.order_id) IS NULL
+				AND analytics_internal._too_long(NULL, x.payment_method) IS NULL THEN NULL
 			WHEN x.sale_id IS NULL THEN 'missing sale_id'
 			WHEN x.order_id IS NULL THEN 'missing order_id'
 			WHEN x.customer_id IS NULL THEN 'missing customer_id'
 			WHEN x.product_id IS NULL THEN 'missing product_id'
-			WHEN analytics._too_long('sale_id', x.sale_id) IS NOT NULL THEN analytics._too_long('sale_id', x.sale_id)
-			WHEN analytics._too_long('order_id', x.order_id) IS NOT NULL THEN analytics._too_long('order_id', x.order_id)
-			WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
-			WHEN analytics._too_long('product_id', x.product_id) IS NOT NULL THEN analytics._too_long('product_id', x.product_id)
-			WHEN analytics._too_long('store_id', x.store_id) IS NOT NULL THEN analytics._too_long('store_id', x.store_id)
-			WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
-			WHEN analytics._too_long('payment_method', x.payment_method) IS NOT NULL THEN analytics._too_long('payment_method', x.payment_method)
-			WHEN analytics._trim_or_null(x.raw_sale_ts) IS NULL THEN 'missing sale_ts'
-			WHEN x.sale_ts IS NULL THEN format('sale_ts %L is not a date or timestamp', x.raw_sale_ts) || analytics._iso8601_example()
-			WHEN analytics._trim_or_null(x.raw_quantity) IS NULL THEN 'missing quantity'
+			WHEN analytics_internal._too_long('sale_id', x.sale_id) IS NOT NULL THEN analytics_internal._too_long('sale_id', x.sale_id)
+			WHEN analytics_internal._too_long('order_id', x.order_id) IS NOT NULL THEN analytics_internal._too_long('order_id', x.order_id)
+			WHEN analytics_internal._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics_internal._too_long('customer_id', x.customer_id)
+			WHEN analytics_internal._too_long('product_id', x.product_id) IS NOT NULL THEN analytics_internal._too_long('product_id', x.product_id)
+			WHEN analytics_internal._too_long('store_id', x.store_id) IS NOT NULL THEN analytics_internal._too_long('store_id', x.store_id)
+			WHEN analytics_internal._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics_internal._too_long('channel_id', x.channel_id)
+			WHEN analytics_internal._too_long('payment_method', x.payment_method) IS NOT NULL THEN analytics_internal._too_long('payment_method', x.payment_method)
+			WHEN analytics_internal._trim_or_null(x.raw_sale_ts) IS NULL THEN 'missing sale_ts'
+			WHEN x.sale_ts IS NULL THEN format('sale_ts %L is not a date or timestamp', x.raw_sale_ts) || analytics_internal._iso8601_example()
+			WHEN analytics_internal._trim_or_null(x.raw_quantity) IS NULL THEN 'missing quantity'
 			WHEN x.quantity IS NULL THEN format('quantity %L is not a whole number', x.raw_quantity)
 			WHEN x.quantity <= 0 THEN format('quantity %s is not above 0', x.quantity)
-			WHEN analytics._trim_or_null(x.raw_unit_price) IS NULL THEN 'missing unit_price'
+			WHEN analytics_internal._trim_or_null(x.raw_unit_price) IS NULL THEN 'missing unit_price'
 			WHEN x.unit_price IS NULL THEN format('unit_price %L is not a number up to 9999999999.99', x.raw_unit_price)
 			WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
 			WHEN x.discount IS NULL THEN format('discount %L is not a number up to 9999999999.99', x.raw_discount)
@@ -1333,7 +1333,7 @@ BEGIN
 				THEN format('discount %s exceeds quantity x unit_price (%s)', x.discount, x.gross)
 			WHEN x.gross >= 1e12
 				THEN format('quantity x unit_price (%s) is too large: amounts go up to 999999999999.99', x.gross)
-			WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+			WHEN analytics_internal._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
 			WHEN x.status NOT IN ('completed', 'returned', 'cancelled')
 				THEN format('status %L is not one of completed, returned, cancelled', x.raw_status)
 			WHEN v.customer_key IS NULL THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
@@ -1346,31 +1346,31 @@ BEGIN
 				THEN format('quantity x unit_cost (%s) is too large: amounts go up to 999999999999.99', x.quantity * x.unit_cost)
 		END AS reason
 	FROM (SELECT y.*, y.quantity * y.unit_price AS gross
-		FROM (SELECT s.sale_ts AS raw_sale_ts, s.quantity AS raw_quantity, s.unit_price AS raw_unit_price, s.discount AS raw_discount, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.sale_id) AS sale_id, analytics._trim_or_null(s.order_id) AS order_id,
-			analytics.try_timestamptz(s.sale_ts) AS sale_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
-			analytics._trim_or_null(s.product_id) AS product_id, analytics._trim_or_null(s.store_id) AS store_id,
-			analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.payment_method) AS payment_method,
+		FROM (SELECT s.sale_ts AS raw_sale_ts, s.quantity AS raw_quantity, s.unit_price AS raw_unit_price, s.discount AS raw_discount, s.status AS raw_status, s.source_row, analytics_internal._trim_or_null(s.sale_id) AS sale_id, analytics_internal._trim_or_null(s.order_id) AS order_id,
+			analytics.try_timestamptz(s.sale_ts) AS sale_ts, analytics_internal._trim_or_null(s.customer_id) AS customer_id,
+			analytics_internal._trim_or_null(s.product_id) AS product_id, analytics_internal._trim_or_null(s.store_id) AS store_id,
+			analytics_internal._trim_or_null(s.channel_id) AS channel_id, analytics_internal._trim_or_null(s.payment_method) AS payment_method,
 			analytics.try_int(s.quantity) AS quantity, analytics.try_numeric(s.unit_price, 12, 2) AS unit_price,
-			CASE WHEN analytics._trim_or_null(s.discount) IS NULL THEN 0 ELSE analytics.try_numeric(s.discount, 12, 2) END AS discount,
+			CASE WHEN analytics_internal._trim_or_null(s.discount) IS NULL THEN 0 ELSE analytics.try_numeric(s.discount, 12, 2) END AS discount,
 			-- lower() only for a status not in shape already (few are)
 			CASE WHEN s.status IN ('completed', 'returned', 'cancelled') THEN s.status
-				ELSE lower(analytics._trim_or_null(s.status)) END AS status,
+				ELSE lower(analytics_internal._trim_or_null(s.status)) END AS status,
 			p.product_key, p.unit_cost, sto.store_key, ch.channel_key
 			FROM analytics.stg_sales s
-			LEFT JOIN analytics.dim_product p ON p.product_id = analytics._trim_or_null(s.product_id)
-			LEFT JOIN analytics.dim_store sto ON sto.store_id = analytics._trim_or_null(s.store_id)
-			LEFT JOIN analytics.dim_channel ch ON ch.channel_id = analytics._trim_or_null(s.channel_id)
+			LEFT JOIN analytics.dim_product p ON p.product_id = analytics_internal._trim_or_null(s.product_id)
+			LEFT JOIN analytics.dim_store sto ON sto.store_id = analytics_internal._trim_or_null(s.store_id)
+			LEFT JOIN analytics.dim_channel ch ON ch.channel_id = analytics_internal._trim_or_null(s.channel_id)
 			OFFSET 0) y
 		OFFSET 0) x
 	LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.sale_ts >= v.lo AND x.sale_ts < v.hi;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_parse_sales() IS 'Internal step of analytics.load_warehouse: parses and checks the staged sales into pg_temp.load_sales (in parallel workers), each with its keys and amounts, or the reason it is rejected';
+COMMENT ON FUNCTION analytics_internal._load_parse_sales() IS 'Internal step of analytics.load_warehouse: parses and checks the staged sales into pg_temp.load_sales (in parallel workers), each with its keys and amounts, or the reason it is rejected';
 
 -- Sales, loaded: rejects filed, payment methods and days added to their
 -- dimensions, the days noted (pg_temp.load_days), the lines applied to
 -- analytics.fact_sales.
-CREATE FUNCTION analytics._load_sales(run_id bigint)
+CREATE FUNCTION analytics_internal._load_sales(run_id bigint)
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1381,8 +1381,8 @@ DECLARE
 	methods text[];
 	days date[];
 BEGIN
-	PERFORM analytics._load_parse_sales();
-	st := analytics._load_stage(run_id, 'sales', '{sale_id}');
+	PERFORM analytics_internal._load_parse_sales();
+	st := analytics_internal._load_stage(run_id, 'sales', '{sale_id}');
 	-- payment methods and days in one pass (date_key is the UTC day of
 	-- sale_ts), grouped by both at once: one hash lookup per line instead
 	-- of one per grouping set
@@ -1395,14 +1395,14 @@ BEGIN
 	INSERT INTO analytics.dim_payment (payment_method)
 	SELECT m FROM unnest(methods) AS u(m)
 	ON CONFLICT (payment_method) DO NOTHING;
-	PERFORM analytics._dim_date_add(days);
+	PERFORM analytics_internal._dim_date_add(days);
 	-- the days whose sales change (recorded for the KPI refresh by
 	-- _load_days): the new days and, for corrected sales, the old ones
 	CREATE TEMP TABLE load_days ON COMMIT DROP AS
 	SELECT f.date_key FROM analytics.fact_sales f JOIN pg_temp.load_sales l ON l.sale_id = f.sale_id
 	WHERE f.date_key <> l.date_key;
 	INSERT INTO pg_temp.load_days SELECT to_char(d, 'YYYYMMDD')::int FROM unnest(days) AS u(d);
-	mg := analytics._load_merge('(SELECT l.*, d.payment_key FROM pg_temp.load_sales l
+	mg := analytics_internal._load_merge('(SELECT l.*, d.payment_key FROM pg_temp.load_sales l
 		LEFT JOIN analytics.dim_payment d ON d.payment_method = l.payment_method)', 'analytics.fact_sales', 'sale_id',
 		'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,cost_amount,status}',
 		'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,status}',
@@ -1411,10 +1411,10 @@ BEGIN
 	RETURN st || mg;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_sales(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged sales, files the rejects, adds payment methods and days to their dimensions, notes the days whose sales change in pg_temp.load_days and applies the lines to analytics.fact_sales; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+COMMENT ON FUNCTION analytics_internal._load_sales(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged sales, files the rejects, adds payment methods and days to their dimensions, notes the days whose sales change in pg_temp.load_days and applies the lines to analytics.fact_sales; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
 
 -- Payments, parsed in parallel as sales are.
-CREATE FUNCTION analytics._load_parse_payments()
+CREATE FUNCTION analytics_internal._load_parse_payments()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1432,28 +1432,28 @@ BEGIN
 		CASE
 			WHEN x.transaction_id IS NULL THEN 'missing transaction_id'
 			WHEN x.channel_id IS NULL THEN 'missing channel_id'
-			WHEN analytics._too_long('transaction_id', x.transaction_id) IS NOT NULL THEN analytics._too_long('transaction_id', x.transaction_id)
-			WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
-			WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
-			WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
-			WHEN analytics._trim_or_null(x.raw_txn_ts) IS NULL THEN 'missing txn_ts'
-			WHEN x.txn_ts IS NULL THEN format('txn_ts %L is not a date or timestamp', x.raw_txn_ts) || analytics._iso8601_example()
-			WHEN analytics._trim_or_null(x.raw_amount) IS NULL THEN 'missing amount'
+			WHEN analytics_internal._too_long('transaction_id', x.transaction_id) IS NOT NULL THEN analytics_internal._too_long('transaction_id', x.transaction_id)
+			WHEN analytics_internal._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics_internal._too_long('customer_id', x.customer_id)
+			WHEN analytics_internal._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics_internal._too_long('channel_id', x.channel_id)
+			WHEN analytics_internal._too_long('city', x.city) IS NOT NULL THEN analytics_internal._too_long('city', x.city)
+			WHEN analytics_internal._trim_or_null(x.raw_txn_ts) IS NULL THEN 'missing txn_ts'
+			WHEN x.txn_ts IS NULL THEN format('txn_ts %L is not a date or timestamp', x.raw_txn_ts) || analytics_internal._iso8601_example()
+			WHEN analytics_internal._trim_or_null(x.raw_amount) IS NULL THEN 'missing amount'
 			WHEN x.amount IS NULL THEN format('amount %L is not a number up to 999999999999.99', x.raw_amount)
 			WHEN x.amount <= 0 THEN format('amount %s is not above 0', x.amount)
-			WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+			WHEN analytics_internal._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
 			WHEN x.status NOT IN ('success', 'failed') THEN format('status %L is not one of success, failed', x.raw_status)
-			WHEN x.processing_time IS NULL AND analytics._trim_or_null(x.raw_processing_time) IS NOT NULL
+			WHEN x.processing_time IS NULL AND analytics_internal._trim_or_null(x.raw_processing_time) IS NOT NULL
 				THEN format('processing_time %L is not a number of seconds up to 9999999.999', x.raw_processing_time)
 			WHEN x.processing_time < 0 THEN format('processing_time %s is negative', x.processing_time)
 			WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
 				THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
 			WHEN ch.channel_key IS NULL THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
 		END AS reason
-	FROM (SELECT s.txn_ts AS raw_txn_ts, s.amount AS raw_amount, s.status AS raw_status, s.processing_time AS raw_processing_time, s.source_row, analytics._trim_or_null(s.transaction_id) AS transaction_id,
-			analytics.try_timestamptz(s.txn_ts) AS txn_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
-			analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.city) AS city,
-			analytics.try_numeric(s.amount, 14, 2) AS amount, lower(analytics._trim_or_null(s.status)) AS status,
+	FROM (SELECT s.txn_ts AS raw_txn_ts, s.amount AS raw_amount, s.status AS raw_status, s.processing_time AS raw_processing_time, s.source_row, analytics_internal._trim_or_null(s.transaction_id) AS transaction_id,
+			analytics.try_timestamptz(s.txn_ts) AS txn_ts, analytics_internal._trim_or_null(s.customer_id) AS customer_id,
+			analytics_internal._trim_or_null(s.channel_id) AS channel_id, analytics_internal._trim_or_null(s.city) AS city,
+			analytics.try_numeric(s.amount, 14, 2) AS amount, lower(analytics_internal._trim_or_null(s.status)) AS status,
 			analytics.try_numeric(s.processing_time, 10, 3) AS processing_time
 			FROM analytics.stg_payments s
 			OFFSET 0) x
@@ -1461,12 +1461,12 @@ BEGIN
 	LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_parse_payments() IS 'Internal step of analytics.load_warehouse: parses and checks the staged payments into pg_temp.load_payments (in parallel workers), each with its keys, delay bucket, fee and revenue, or the reason it is rejected';
+COMMENT ON FUNCTION analytics_internal._load_parse_payments() IS 'Internal step of analytics.load_warehouse: parses and checks the staged payments into pg_temp.load_payments (in parallel workers), each with its keys, delay bucket, fee and revenue, or the reason it is rejected';
 
 -- Payments, loaded: rejects filed, cities and days added to their
 -- dimensions, the days noted (pg_temp.load_days, made by _load_sales), the
 -- payments applied to analytics.fact_payments.
-CREATE FUNCTION analytics._load_payments(run_id bigint)
+CREATE FUNCTION analytics_internal._load_payments(run_id bigint)
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1475,17 +1475,17 @@ DECLARE
 	st bigint[];
 	mg bigint[];
 BEGIN
-	PERFORM analytics._load_parse_payments();
-	st := analytics._load_stage(run_id, 'payments', '{transaction_id}');
+	PERFORM analytics_internal._load_parse_payments();
+	st := analytics_internal._load_stage(run_id, 'payments', '{transaction_id}');
 	INSERT INTO analytics.dim_city (city)
 	SELECT DISTINCT city FROM pg_temp.load_payments WHERE city IS NOT NULL
 	ON CONFLICT (city) DO NOTHING;
-	PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (txn_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_payments));
+	PERFORM analytics_internal._dim_date_add(ARRAY(SELECT DISTINCT (txn_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_payments));
 	INSERT INTO pg_temp.load_days
 	SELECT f.date_key FROM analytics.fact_payments f JOIN pg_temp.load_payments l ON l.transaction_id = f.transaction_id
 	WHERE f.date_key <> l.date_key
 	UNION SELECT date_key FROM pg_temp.load_payments;
-	mg := analytics._load_merge('(SELECT l.*, d.city_key FROM pg_temp.load_payments l
+	mg := analytics_internal._load_merge('(SELECT l.*, d.city_key FROM pg_temp.load_payments l
 		LEFT JOIN analytics.dim_city d ON d.city = l.city)', 'analytics.fact_payments', 'transaction_id',
 		'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket,fee_percent,revenue}',
 		'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket}', true);
@@ -1493,10 +1493,10 @@ BEGIN
 	RETURN st || mg;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_payments(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged payments, files the rejects, adds cities and days to their dimensions, notes the days whose payments change in pg_temp.load_days and applies the payments to analytics.fact_payments; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+COMMENT ON FUNCTION analytics_internal._load_payments(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged payments, files the rejects, adds cities and days to their dimensions, notes the days whose payments change in pg_temp.load_days and applies the payments to analytics.fact_payments; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
 
 -- Interactions, parsed in parallel as sales are.
-CREATE FUNCTION analytics._load_parse_interactions()
+CREATE FUNCTION analytics_internal._load_parse_interactions()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1509,15 +1509,15 @@ BEGIN
 		v.customer_key, ch.channel_key, x.interaction_type, x.duration_seconds, x.status,
 		CASE
 			WHEN x.interaction_id IS NULL THEN 'missing interaction_id'
-			WHEN analytics._too_long('interaction_id', x.interaction_id) IS NOT NULL THEN analytics._too_long('interaction_id', x.interaction_id)
-			WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
-			WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
-			WHEN analytics._trim_or_null(x.raw_interaction_ts) IS NULL THEN 'missing interaction_ts'
-			WHEN x.interaction_ts IS NULL THEN format('interaction_ts %L is not a date or timestamp', x.raw_interaction_ts) || analytics._iso8601_example()
-			WHEN x.duration_seconds IS NULL AND analytics._trim_or_null(x.raw_duration) IS NOT NULL
+			WHEN analytics_internal._too_long('interaction_id', x.interaction_id) IS NOT NULL THEN analytics_internal._too_long('interaction_id', x.interaction_id)
+			WHEN analytics_internal._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics_internal._too_long('customer_id', x.customer_id)
+			WHEN analytics_internal._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics_internal._too_long('channel_id', x.channel_id)
+			WHEN analytics_internal._trim_or_null(x.raw_interaction_ts) IS NULL THEN 'missing interaction_ts'
+			WHEN x.interaction_ts IS NULL THEN format('interaction_ts %L is not a date or timestamp', x.raw_interaction_ts) || analytics_internal._iso8601_example()
+			WHEN x.duration_seconds IS NULL AND analytics_internal._trim_or_null(x.raw_duration) IS NOT NULL
 				THEN format('duration %L is not a number of seconds up to 999999999.999', x.raw_duration)
 			WHEN x.duration_seconds < 0 THEN format('duration %s is negative', x.duration_seconds)
-			WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+			WHEN analytics_internal._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
 			WHEN x.status NOT IN ('resolved', 'unresolved', 'abandoned')
 				THEN format('status %L is not one of resolved, unresolved, abandoned', x.raw_status)
 			WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
@@ -1525,22 +1525,22 @@ BEGIN
 			WHEN x.channel_id IS NOT NULL AND ch.channel_key IS NULL
 				THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
 		END AS reason
-	FROM (SELECT s.interaction_ts AS raw_interaction_ts, s.duration AS raw_duration, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.interaction_id) AS interaction_id,
-			analytics.try_timestamptz(s.interaction_ts) AS interaction_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
-			analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.interaction_type) AS interaction_type,
-			analytics.try_numeric(s.duration, 12, 3) AS duration_seconds, lower(analytics._trim_or_null(s.status)) AS status
+	FROM (SELECT s.interaction_ts AS raw_interaction_ts, s.duration AS raw_duration, s.status AS raw_status, s.source_row, analytics_internal._trim_or_null(s.interaction_id) AS interaction_id,
+			analytics.try_timestamptz(s.interaction_ts) AS interaction_ts, analytics_internal._trim_or_null(s.customer_id) AS customer_id,
+			analytics_internal._trim_or_null(s.channel_id) AS channel_id, analytics_internal._trim_or_null(s.interaction_type) AS interaction_type,
+			analytics.try_numeric(s.duration, 12, 3) AS duration_seconds, lower(analytics_internal._trim_or_null(s.status)) AS status
 			FROM analytics.stg_interactions s
 			OFFSET 0) x
 	LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.interaction_ts >= v.lo AND x.interaction_ts < v.hi
 	LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_parse_interactions() IS 'Internal step of analytics.load_warehouse: parses and checks the staged interactions into pg_temp.load_interactions (in parallel workers), each with its keys, or the reason it is rejected';
+COMMENT ON FUNCTION analytics_internal._load_parse_interactions() IS 'Internal step of analytics.load_warehouse: parses and checks the staged interactions into pg_temp.load_interactions (in parallel workers), each with its keys, or the reason it is rejected';
 
 -- Interactions, loaded: rejects filed, days added to the calendar, the
 -- interactions applied to analytics.fact_interactions (the KPI summaries do
 -- not read them: their days are not noted).
-CREATE FUNCTION analytics._load_interactions(run_id bigint)
+CREATE FUNCTION analytics_internal._load_interactions(run_id bigint)
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1549,17 +1549,17 @@ DECLARE
 	st bigint[];
 	mg bigint[];
 BEGIN
-	PERFORM analytics._load_parse_interactions();
-	st := analytics._load_stage(run_id, 'interactions', '{interaction_id}');
-	PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (interaction_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_interactions));
-	mg := analytics._load_merge('pg_temp.load_interactions', 'analytics.fact_interactions', 'interaction_id',
+	PERFORM analytics_internal._load_parse_interactions();
+	st := analytics_internal._load_stage(run_id, 'interactions', '{interaction_id}');
+	PERFORM analytics_internal._dim_date_add(ARRAY(SELECT DISTINCT (interaction_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_interactions));
+	mg := analytics_internal._load_merge('pg_temp.load_interactions', 'analytics.fact_interactions', 'interaction_id',
 		'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}',
 		'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}', true);
 	DROP TABLE pg_temp.load_interactions;
 	RETURN st || mg;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_interactions(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged interactions, files the rejects, adds their days to the calendar and applies them to analytics.fact_interactions; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+COMMENT ON FUNCTION analytics_internal._load_interactions(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged interactions, files the rejects, adds their days to the calendar and applies them to analytics.fact_interactions; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
 
 -- The days the run changed, recorded for the KPI refresh (see
 -- analytics.refresh_retail_summaries()): those in pg_temp.load_days, made
@@ -1568,7 +1568,7 @@ COMMENT ON FUNCTION analytics._load_interactions(bigint) IS 'Internal step of an
 -- all, is planned with its new days counted: planned for a calendar a few
 -- days long, a refresh of a year of new sales would run nested loops over
 -- every one of them.
-CREATE FUNCTION analytics._load_days(run_id bigint)
+CREATE FUNCTION analytics_internal._load_days(run_id bigint)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1581,12 +1581,12 @@ BEGIN
 	DROP TABLE pg_temp.load_days, pg_temp.load_versions;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_days(bigint) IS 'Internal step of analytics.load_warehouse: records the days in pg_temp.load_days in analytics.load_run_days for the KPI refresh, and analyzes the calendar';
+COMMENT ON FUNCTION analytics_internal._load_days(bigint) IS 'Internal step of analytics.load_warehouse: records the days in pg_temp.load_days in analytics.load_run_days for the KPI refresh, and analyzes the calendar';
 
 -- The end of a successful load: staging emptied, the run recorded with its
 -- counts (entity -> {rows_in, rejected, duplicates, inserted, updated,
 -- unchanged}).
-CREATE FUNCTION analytics._load_finish(run_id bigint, counts jsonb)
+CREATE FUNCTION analytics_internal._load_finish(run_id bigint, counts jsonb)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1605,7 +1605,7 @@ BEGIN
 	WHERE r.run_id = _load_finish.run_id;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_finish(bigint, jsonb) IS 'Internal step of analytics.load_warehouse: empties staging and records the run as succeeded in analytics.load_runs with the totals of counts';
+COMMENT ON FUNCTION analytics_internal._load_finish(bigint, jsonb) IS 'Internal step of analytics.load_warehouse: empties staging and records the run as succeeded in analytics.load_runs with the totals of counts';
 
 -- The loader: the steps above, in order, in one transaction.
 CREATE FUNCTION analytics.load_warehouse()
@@ -1645,17 +1645,17 @@ BEGIN
 		-- run's days behind it (its watermark is a run_id).
 		run := nextval('analytics.load_runs_run_id_seq');
 		INSERT INTO analytics.load_runs (run_id, started_at, status) VALUES (run, started, 'running');
-		counts := counts || jsonb_build_object('products', analytics._load_products(run));
-		counts := counts || jsonb_build_object('stores', analytics._load_stores(run));
-		counts := counts || jsonb_build_object('channels', analytics._load_channels(run));
-		counts := counts || jsonb_build_object('customers', analytics._load_customers(run));
-		PERFORM analytics._load_cities();
-		PERFORM analytics._load_versions();
-		counts := counts || jsonb_build_object('sales', analytics._load_sales(run));
-		counts := counts || jsonb_build_object('payments', analytics._load_payments(run));
-		counts := counts || jsonb_build_object('interactions', analytics._load_interactions(run));
-		PERFORM analytics._load_days(run);
-		PERFORM analytics._load_finish(run, counts);
+		counts := counts || jsonb_build_object('products', analytics_internal._load_products(run));
+		counts := counts || jsonb_build_object('stores', analytics_internal._load_stores(run));
+		counts := counts || jsonb_build_object('channels', analytics_internal._load_channels(run));
+		counts := counts || jsonb_build_object('customers', analytics_internal._load_customers(run));
+		PERFORM analytics_internal._load_cities();
+		PERFORM analytics_internal._load_versions();
+		counts := counts || jsonb_build_object('sales', analytics_internal._load_sales(run));
+		counts := counts || jsonb_build_object('payments', analytics_internal._load_payments(run));
+		counts := counts || jsonb_build_object('interactions', analytics_internal._load_interactions(run));
+		PERFORM analytics_internal._load_days(run);
+		PERFORM analytics_internal._load_finish(run, counts);
 	EXCEPTION WHEN OTHERS OR query_canceled THEN
 		-- Everything since BEGIN is rolled back, locks included: warehouse and
 		-- staging are as they were, and the run's row is gone. A background
@@ -1670,7 +1670,7 @@ BEGIN
 			err_datatype = PG_DATATYPE_NAME;
 		-- a run that failed or was cancelled before it held the lock
 		run := coalesce(run, nextval('analytics.load_runs_run_id_seq'));
-		recorded := analytics._record_failed_run(run, started,
+		recorded := analytics_internal._record_failed_run(run, started,
 			format('%s (SQLSTATE %s)', err_message, err_state) || coalesce(': ' || nullif(err_detail, ''), ''),
 			err_state = '57014');
 		-- the error as it was (fields included), naming the run
@@ -1700,27 +1700,27 @@ $$;
 COMMENT ON FUNCTION analytics.load_warehouse() IS 'Validates, deduplicates and loads everything in the staging tables into the warehouse in one transaction (dimensions first, customers as SCD type 2), files bad rows in analytics.load_rejects, records the run in analytics.load_runs, empties staging; returns the counts per entity';
 REVOKE ALL ON FUNCTION analytics.load_warehouse() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics.load_warehouse() TO analytics_admin;
-REVOKE ALL ON FUNCTION analytics._load_stage(bigint, text, text[]) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_merge(text, regclass, text, text[], text[], boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_products(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_stores(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_channels(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_customers(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_customer_rows(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_customer_history() FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_customer_counts() FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_customer_replace() FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_cities() FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_versions() FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_parse_sales() FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_sales(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_parse_payments() FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_payments(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_parse_interactions() FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_interactions(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_days(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_finish(bigint, jsonb) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION analytics._dim_date_add(date[]) TO analytics_admin;
+REVOKE ALL ON FUNCTION analytics_internal._load_stage(bigint, text, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_merge(text, regclass, text, text[], text[], boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_products(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_stores(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_channels(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_customers(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_customer_rows(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_customer_history() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_customer_counts() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_customer_replace() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_cities() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_versions() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_parse_sales() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_sales(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_parse_payments() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_payments(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_parse_interactions() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_interactions(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_days(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_finish(bigint, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics_internal._dim_date_add(date[]) TO analytics_admin;
 
 SELECT pg_catalog.pg_extension_config_dump('analytics.stg_customers', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.stg_customers_source_row_seq', '');
@@ -1760,9 +1760,9 @@ SELECT pg_catalog.pg_extension_config_dump('analytics.load_run_days', '');
 
 -- Staging is written by loaders (admins), the calendar read by BI.
 REVOKE ALL ON FUNCTION analytics.fill_dim_date(date, date) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._dim_date_add(date[]) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._require_day_range(text, date, date) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION analytics._require_day_range(text, date, date) TO analytics_admin;
+REVOKE ALL ON FUNCTION analytics_internal._dim_date_add(date[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._require_day_range(text, date, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics_internal._require_day_range(text, date, date) TO analytics_admin;
 GRANT EXECUTE ON FUNCTION analytics.fill_dim_date(date, date) TO analytics_admin;
 GRANT SELECT, INSERT, DELETE ON analytics.stg_customers, analytics.stg_products, analytics.stg_stores,
 	analytics.stg_channels, analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions

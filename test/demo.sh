@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make demo: packages, build, install, a throwaway cluster with pg_cron,
 # demo data, the answers, and how to connect. Safe to run again.
-# Its days are those before analytics._now(), in UTC (the views' days), so
+# Its days are those before analytics_internal._now(), in UTC (the views' days), so
 # PGOPTIONS='-c analytics.mock_now=2031-01-01' shows the demo of another date.
 source "$(dirname "$0")/lib.sh"
 
@@ -33,7 +33,7 @@ SELECT day,
 	sum(events) FILTER (WHERE event_name = 'schedule_import_step') AS schedule_import_step,
 	sum(events) AS all_events
 FROM analytics.event_counts_daily
-WHERE day > timezone('UTC', analytics._now())::date - 7
+WHERE day > timezone('UTC', analytics_internal._now())::date - 7
 GROUP BY day ORDER BY day;
 
 \echo 'Rejected events, kept with their reason (analytics.rejected_events)'
@@ -70,19 +70,19 @@ SELECT most_common_method, highest_dropoff_method, highest_dropoff_step FROM ana
 SELECT breakdown AS method, step, step_name, entities AS sessions,
 	round(conversion_from_previous::numeric, 3) AS conversion, dropoff_from_previous AS dropoff,
 	round(median_seconds_from_previous::numeric, 1) AS median_seconds
-FROM analytics.funnel('{started,file_selected,completed}', '1 hour', analytics._now() - interval '29 days', analytics._now(),
+FROM analytics.funnel('{started,file_selected,completed}', '1 hour', analytics_internal._now() - interval '29 days', analytics_internal._now(),
 	entity => 'session_id', event_name => 'schedule_import_step', step_property => 'step',
 	breakdown_property => 'method');
 
 \echo 'Events per day (analytics.event_counts_daily, last 3 days)'
 SELECT day, event_name, events, users, sessions FROM analytics.event_counts_daily
-WHERE day > timezone('UTC', analytics._now())::date - 3 ORDER BY day, event_name;
+WHERE day > timezone('UTC', analytics_internal._now())::date - 3 ORDER BY day, event_name;
 
 \echo 'Trend of each event''s daily count over the demo period (analytics.trend_summary)'
 SELECT event_name, (t).n AS days, round((t).slope_per_step::numeric, 2) AS change_per_day,
 	round((t).slope_p_value::numeric, 4) AS p_value, (t).direction, round((t).r_squared::numeric, 3) AS r_squared
 FROM (SELECT event_name, analytics.trend_summary(day::timestamp AT TIME ZONE 'UTC', events, '1 day') AS t
-	FROM analytics.event_counts_daily WHERE day < timezone('UTC', analytics._now())::date GROUP BY event_name) s
+	FROM analytics.event_counts_daily WHERE day < timezone('UTC', analytics_internal._now())::date GROUP BY event_name) s
 ORDER BY event_name;
 
 \echo 'Forecast of daily counts, next 7 days of the 2 most frequent events (analytics.event_forecast)'

@@ -6,17 +6,90 @@
 
 \echo Use "ALTER EXTENSION analytics UPDATE TO '0.2.0'" to load this file. \quit
 
--- analytics._now(): the time every time-dependent function takes as now (the
+-- Internal objects (helpers named _*, aggregates' support functions, type I/O
+-- functions) move to the schema analytics_internal; the rest of this script
+-- names them there. Views, aggregates, types and defaults refer to them by
+-- OID and follow; the functions whose bodies name them are replaced below.
+CREATE SCHEMA analytics_internal;
+COMMENT ON SCHEMA analytics_internal IS 'Internal objects of the analytics extension (helpers, aggregate support functions); not an interface, names may change between versions';
+GRANT USAGE ON SCHEMA analytics_internal TO analytics_writer, analytics_reader, analytics_admin;
+ALTER FUNCTION analytics._cron_schedule(text,text,text) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._demo_i(integer,integer,bigint,bigint) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._demo_pick(integer[]) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._demo_u(integer,integer,bigint) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._dim_date_add(date[]) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._index_event_partition(text) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._ingest(jsonb,timestamp with time zone[]) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._load_customers(bigint) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._load_merge(text,regclass,text,text[],text[],boolean) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._load_stage(bigint,text,text[]) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._month_start(timestamp with time zone) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._partition_start(name) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._record_failed_run(bigint,timestamp with time zone,text) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._repeated_rows_combine(internal,internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._repeated_rows_deserialize(bytea,internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._repeated_rows_final(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._repeated_rows_serialize(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._repeated_rows_trans(internal,bigint,tid) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._require_day_range(text,date,date) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._require_pg_cron() SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics._trim_or_null(text) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.detect_season_final(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.detect_season_trans(internal,timestamp with time zone,double precision,interval) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.forecast_combine(internal,internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.forecast_deserialize(bytea,internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.forecast_serialize(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.funnel_combine(internal,internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.funnel_deserialize(bytea,internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.funnel_dropoff_combine(bigint[],bigint[]) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.funnel_dropoff_trans(bigint[],integer,integer) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.funnel_level_final(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.funnel_serialize(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.funnel_times_final(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.funnel_trans(internal,timestamp with time zone,integer,interval) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.funnel_trans(internal,timestamp with time zone,integer,interval,text) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.linear_forecast_final(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.linear_forecast_trans(internal,timestamp with time zone,double precision,integer,interval) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.linear_forecast_trans(internal,timestamp with time zone,double precision,integer,interval,double precision,integer) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.ols_combine(double precision[],double precision[]) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.ols_final(double precision[]) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.ols_trans(double precision[],double precision,double precision[]) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.ols_trans(double precision[],double precision,double precision[],boolean) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.robust_zscore_final(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.robust_zscore_inv(internal,double precision) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.robust_zscore_trans(internal,double precision) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.screen_seconds_combine(internal,internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.screen_seconds_deserialize(bytea,internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.screen_seconds_final(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.screen_seconds_serialize(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.screen_seconds_trans(internal,timestamp with time zone,text) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.screen_seconds_trans(internal,timestamp with time zone,text,bigint,interval) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.screen_seconds_trans(internal,timestamp with time zone,text,interval) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.screen_time_in(cstring) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.screen_time_out(analytics.screen_time) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.trend_summary_combine(double precision[],double precision[]) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.trend_summary_final(double precision[]) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.trend_summary_trans(double precision[],timestamp with time zone,double precision,interval) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.zscore_anomaly_final(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.zscore_final(internal) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.zscore_inv(internal,double precision) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.zscore_inv(internal,double precision,double precision) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.zscore_trans(internal,double precision) SET SCHEMA analytics_internal;
+ALTER FUNCTION analytics.zscore_trans(internal,double precision,double precision) SET SCHEMA analytics_internal;
+ALTER AGGREGATE analytics._repeated_rows(bigint,tid) SET SCHEMA analytics_internal;
+ALTER VIEW analytics._customer_validity SET SCHEMA analytics_internal;
+
+-- analytics_internal._now(): the time every time-dependent function takes as now (the
 -- setting analytics.mock_now when a test sets it).
-CREATE FUNCTION analytics._now()
+CREATE FUNCTION analytics_internal._now()
 RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'analytics_now'
 LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics._now() IS 'now(), or the setting analytics.mock_now when set (for tests)';
+COMMENT ON FUNCTION analytics_internal._now() IS 'now(), or the setting analytics.mock_now when set (for tests)';
 
-ALTER TABLE analytics.events ALTER COLUMN received_at SET DEFAULT analytics._now();
-ALTER TABLE analytics.events_default ALTER COLUMN received_at SET DEFAULT analytics._now();
-ALTER TABLE analytics.rejected_events ALTER COLUMN received_at SET DEFAULT analytics._now();
+ALTER TABLE analytics.events ALTER COLUMN received_at SET DEFAULT analytics_internal._now();
+ALTER TABLE analytics.events_default ALTER COLUMN received_at SET DEFAULT analytics_internal._now();
+ALTER TABLE analytics.rejected_events ALTER COLUMN received_at SET DEFAULT analytics_internal._now();
 
 CREATE OR REPLACE FUNCTION analytics.drop_partitions(older_than interval)
 RETURNS TABLE (partition_name text, dropped_events bigint)
@@ -33,12 +106,12 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	-- Whole months only: a month goes when all of it is older than the cutoff.
-	cutoff := analytics._month_start(analytics._now() - older_than);
+	cutoff := analytics_internal._month_start(analytics_internal._now() - older_than);
 	FOR p IN
 		SELECT c.relname::text AS name
 		FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
 		WHERE i.inhparent = 'analytics.events'::regclass AND c.relname ~ '^events_p[0-9]{6}$'
-			AND analytics._partition_start(c.relname) < cutoff
+			AND analytics_internal._partition_start(c.relname) < cutoff
 		ORDER BY 1
 	LOOP
 		partition_name := p.name;
@@ -59,7 +132,7 @@ COMMENT ON FUNCTION analytics.drop_partitions(interval) IS 'Retention: drops the
 CREATE OR REPLACE FUNCTION analytics.track(
 	event_name text,
 	props jsonb DEFAULT '{}',
-	occurred_at timestamptz DEFAULT analytics._now(),
+	occurred_at timestamptz DEFAULT analytics_internal._now(),
 	session_id text DEFAULT NULL,
 	device_id text DEFAULT NULL,
 	user_id text DEFAULT NULL,
@@ -106,7 +179,7 @@ END
 $$;
 COMMENT ON FUNCTION analytics.track(text, jsonb, timestamptz, text, text, text, text, bigint, uuid) IS 'Stores one event; re-sending the same (event_id, occurred_at) stores nothing new';
 
-CREATE OR REPLACE FUNCTION analytics._ingest(events jsonb, received timestamptz[] DEFAULT NULL,
+CREATE OR REPLACE FUNCTION analytics_internal._ingest(events jsonb, received timestamptz[] DEFAULT NULL,
 	OUT accepted int, OUT duplicates int, OUT rejected int)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -121,7 +194,7 @@ BEGIN
 	WITH parsed AS MATERIALIZED (
 		SELECT e.ord, e.payload, r.received_at, p.*
 		FROM pg_catalog.jsonb_array_elements(events) WITH ORDINALITY AS e(payload, ord)
-		CROSS JOIN LATERAL (SELECT coalesce(received[e.ord], analytics._now()) AS received_at) r
+		CROSS JOIN LATERAL (SELECT coalesce(received[e.ord], analytics_internal._now()) AS received_at) r
 		CROSS JOIN LATERAL analytics.event_parse(e.payload, r.received_at) p
 	),
 	firsts AS (
@@ -190,7 +263,7 @@ BEGIN
 	END IF;
 END
 $$;
-REVOKE ALL ON FUNCTION analytics._ingest(jsonb, timestamptz[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._ingest(jsonb, timestamptz[]) FROM PUBLIC;
 
 CREATE OR REPLACE VIEW analytics.event_anomalies AS
 WITH scored AS (
@@ -198,7 +271,7 @@ WITH scored AS (
 		analytics.zscore(x.events::pg_catalog.float8) OVER (PARTITION BY x.event_name ORDER BY x.day
 			ROWS BETWEEN 28 PRECEDING AND CURRENT ROW) AS zscore
 	FROM analytics.event_counts_filled x
-	WHERE x.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics._now()))::date
+	WHERE x.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics_internal._now()))::date
 )
 SELECT s.day, s.event_name, s.events, s.zscore,
 	pg_catalog.abs(s.zscore) OPERATOR(pg_catalog.>)
@@ -210,7 +283,7 @@ CREATE OR REPLACE VIEW analytics.event_forecast AS
 WITH complete AS (
 	SELECT c.event_name, c.day, c.events
 	FROM analytics.event_counts_filled c
-	WHERE c.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics._now()))::date
+	WHERE c.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics_internal._now()))::date
 ),
 fits AS (
 	-- a 24-hour step: the day after a UTC midnight, whatever the session's zone
@@ -231,14 +304,14 @@ COMMENT ON VIEW analytics.event_forecast IS 'Daily event counts forecast for the
 
 
 -- The loader's internal aggregate and its support functions: not for PUBLIC.
-REVOKE ALL ON FUNCTION analytics._repeated_rows_trans(internal, bigint, tid),
-	analytics._repeated_rows_combine(internal, internal), analytics._repeated_rows_serialize(internal),
-	analytics._repeated_rows_deserialize(bytea, internal), analytics._repeated_rows_final(internal),
-	analytics._repeated_rows(bigint, tid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._repeated_rows_trans(internal, bigint, tid),
+	analytics_internal._repeated_rows_combine(internal, internal), analytics_internal._repeated_rows_serialize(internal),
+	analytics_internal._repeated_rows_deserialize(bytea, internal), analytics_internal._repeated_rows_final(internal),
+	analytics_internal._repeated_rows(bigint, tid) FROM PUBLIC;
 
 -- data_quality_checks in named steps; the loader's _customer_validity without a window
 -- function, and used by the checks instead of a copy of it.
-CREATE OR REPLACE VIEW analytics._customer_validity AS
+CREATE OR REPLACE VIEW analytics_internal._customer_validity AS
 SELECT d.customer_id, d.customer_key,
 	CASE WHEN d.valid_from OPERATOR(pg_catalog.=) e.first_from
 		THEN '-infinity'::timestamptz ELSE d.valid_from END AS lo,
@@ -246,12 +319,12 @@ SELECT d.customer_id, d.customer_key,
 FROM analytics.dim_customer d
 	LEFT JOIN (SELECT c.customer_id, pg_catalog.min(c.valid_from) AS first_from
 		FROM analytics.dim_customer c GROUP BY c.customer_id) e ON e.customer_id OPERATOR(pg_catalog.=) d.customer_id;
-COMMENT ON VIEW analytics._customer_validity IS 'Internal: the time range [lo, hi) in which each customer version applies to facts, the first version reaching back to -infinity';
+COMMENT ON VIEW analytics_internal._customer_validity IS 'Internal: the time range [lo, hi) in which each customer version applies to facts, the first version reaching back to -infinity';
 
 -- The UTC day each date_key covers (day_start inclusive, day_end
 -- exclusive), one row per key; a date outside years 1-214747 has no int
 -- YYYYMMDD key (and after 294276 no timestamp), so it covers nothing.
-CREATE VIEW analytics._dq_day_bounds AS
+CREATE VIEW analytics_internal._dq_day_bounds AS
 SELECT days.date_key, pg_catalog.min(days.day_start) AS day_start, pg_catalog.max(days.day_end) AS day_end
 FROM (SELECT d.date_key,
 		CASE WHEN d.full_date OPERATOR(pg_catalog.>=) '0001-01-01' AND d.full_date OPERATOR(pg_catalog.<) '214748-01-01'
@@ -260,20 +333,20 @@ FROM (SELECT d.date_key,
 			THEN pg_catalog.timezone('UTC', d.full_date::timestamp OPERATOR(pg_catalog.+) interval '1 day') END AS day_end
 	FROM analytics.dim_date d) days
 GROUP BY days.date_key;
-COMMENT ON VIEW analytics._dq_day_bounds IS 'Internal to analytics.data_quality_checks: the UTC day [day_start, day_end) each date_key covers, one row per key';
+COMMENT ON VIEW analytics_internal._dq_day_bounds IS 'Internal to analytics.data_quality_checks: the UTC day [day_start, day_end) each date_key covers, one row per key';
 
 -- The times each customer key covers: the validity the loader gives its
--- version (analytics._customer_validity), one row per key, so that a
+-- version (analytics_internal._customer_validity), one row per key, so that a
 -- duplicated key cannot count a fact twice.
-CREATE VIEW analytics._dq_customer_coverage AS
+CREATE VIEW analytics_internal._dq_customer_coverage AS
 SELECT v.customer_key, pg_catalog.min(v.lo) AS covers_from, pg_catalog.max(v.hi) AS covers_to
-FROM analytics._customer_validity v
+FROM analytics_internal._customer_validity v
 GROUP BY v.customer_key;
-COMMENT ON VIEW analytics._dq_customer_coverage IS 'Internal to analytics.data_quality_checks: the time range [covers_from, covers_to) each customer key covers, one row per key';
+COMMENT ON VIEW analytics_internal._dq_customer_coverage IS 'Internal to analytics.data_quality_checks: the time range [covers_from, covers_to) each customer key covers, one row per key';
 
 -- The dimensions' checks (the calendar, customer versions, the type 1
 -- dimensions), in order.
-CREATE FUNCTION analytics._dq_dimensions()
+CREATE FUNCTION analytics_internal._dq_dimensions()
 RETURNS TABLE (check_name text, entity text, failing_rows bigint, status text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -429,7 +502,7 @@ BEGIN
 	ORDER BY v.ord;
 END
 $$;
-COMMENT ON FUNCTION analytics._dq_dimensions() IS 'Internal step of analytics.data_quality_checks: the checks of the dimensions, in order';
+COMMENT ON FUNCTION analytics_internal._dq_dimensions() IS 'Internal step of analytics.data_quality_checks: the checks of the dimensions, in order';
 
 -- Facts: one pass each, joining every dimension by hash, returned as
 -- soon as counted. A dimension joins as one row per key (DISTINCT, GROUP
@@ -439,14 +512,14 @@ COMMENT ON FUNCTION analytics._dq_dimensions() IS 'Internal step of analytics.da
 -- wrongly (this equals comparing date_key with the timestamp's UTC date
 -- as YYYYMMDD when invalid_calendar is ok, and is much cheaper than
 -- formatting every timestamp); a date without a YYYYMMDD key covers
--- nothing (analytics._dq_day_bounds). Customers join with the times each
+-- nothing (analytics_internal._dq_day_bounds). Customers join with the times each
 -- version covers: its validity, from -infinity for its customer's earliest
 -- version (which covers the facts before any version), as the loader
 -- assigns versions to sales, payments and interactions alike
--- (analytics._dq_customer_coverage over the loader's
--- analytics._customer_validity). Both views are built by join and
+-- (analytics_internal._dq_customer_coverage over the loader's
+-- analytics_internal._customer_validity). Both views are built by join and
 -- aggregate, not window functions, so that the passes may run in parallel.
-CREATE FUNCTION analytics._dq_sales()
+CREATE FUNCTION analytics_internal._dq_sales()
 RETURNS TABLE (check_name text, entity text, failing_rows bigint, status text)
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
@@ -474,10 +547,10 @@ FROM (SELECT
 		pg_catalog.count(*) FILTER (WHERE NOT (f.sale_ts >= d.day_start AND f.sale_ts < d.day_end)) AS date_mismatch,
 		pg_catalog.count(*) FILTER (WHERE NOT (f.sale_ts >= c.covers_from
 			AND f.sale_ts < c.covers_to)) AS version_mismatch,
-		pg_catalog.count(*) FILTER (WHERE f.sale_ts > analytics._now()) AS future
+		pg_catalog.count(*) FILTER (WHERE f.sale_ts > analytics_internal._now()) AS future
 	FROM analytics.fact_sales f
-		LEFT JOIN analytics._dq_day_bounds d ON d.date_key = f.date_key
-		LEFT JOIN analytics._dq_customer_coverage c ON c.customer_key = f.customer_key
+		LEFT JOIN analytics_internal._dq_day_bounds d ON d.date_key = f.date_key
+		LEFT JOIN analytics_internal._dq_customer_coverage c ON c.customer_key = f.customer_key
 		LEFT JOIN (SELECT DISTINCT product_key FROM analytics.dim_product) p ON p.product_key = f.product_key
 		LEFT JOIN (SELECT DISTINCT store_key FROM analytics.dim_store) s ON s.store_key = f.store_key
 		LEFT JOIN (SELECT DISTINCT channel_key FROM analytics.dim_channel) ch ON ch.channel_key = f.channel_key
@@ -505,13 +578,13 @@ FROM (SELECT
 	) AS v(ord, check_name, entity, failing_rows, soft)
 ORDER BY v.ord;
 END;
-COMMENT ON FUNCTION analytics._dq_sales() IS 'Internal step of analytics.data_quality_checks: the checks of fact_sales, in order';
+COMMENT ON FUNCTION analytics_internal._dq_sales() IS 'Internal step of analytics.data_quality_checks: the checks of fact_sales, in order';
 
 -- Revenue is stored in numeric(14, 4), which rounds amount x fee / 100
 -- to 4 places, with the fee the payment was loaded with (the channel's
 -- may have changed since). A successful payment without a fee has no
 -- revenue that could be right.
-CREATE FUNCTION analytics._dq_payments()
+CREATE FUNCTION analytics_internal._dq_payments()
 RETURNS TABLE (check_name text, entity text, failing_rows bigint, status text)
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
@@ -540,10 +613,10 @@ FROM (SELECT
 		pg_catalog.count(*) FILTER (WHERE NOT (f.txn_ts >= d.day_start AND f.txn_ts < d.day_end)) AS date_mismatch,
 		pg_catalog.count(*) FILTER (WHERE NOT (f.txn_ts >= c.covers_from
 			AND f.txn_ts < c.covers_to)) AS version_mismatch,
-		pg_catalog.count(*) FILTER (WHERE f.txn_ts > analytics._now()) AS future
+		pg_catalog.count(*) FILTER (WHERE f.txn_ts > analytics_internal._now()) AS future
 	FROM analytics.fact_payments f
-		LEFT JOIN analytics._dq_day_bounds d ON d.date_key = f.date_key
-		LEFT JOIN analytics._dq_customer_coverage c ON c.customer_key = f.customer_key
+		LEFT JOIN analytics_internal._dq_day_bounds d ON d.date_key = f.date_key
+		LEFT JOIN analytics_internal._dq_customer_coverage c ON c.customer_key = f.customer_key
 		LEFT JOIN (SELECT DISTINCT channel_key FROM analytics.dim_channel) ch ON ch.channel_key = f.channel_key
 		LEFT JOIN (SELECT DISTINCT city_key FROM analytics.dim_city) ci ON ci.city_key = f.city_key
 	) a,
@@ -567,9 +640,9 @@ FROM (SELECT
 	) AS v(ord, check_name, entity, failing_rows, soft)
 ORDER BY v.ord;
 END;
-COMMENT ON FUNCTION analytics._dq_payments() IS 'Internal step of analytics.data_quality_checks: the checks of fact_payments, in order';
+COMMENT ON FUNCTION analytics_internal._dq_payments() IS 'Internal step of analytics.data_quality_checks: the checks of fact_payments, in order';
 
-CREATE FUNCTION analytics._dq_interactions()
+CREATE FUNCTION analytics_internal._dq_interactions()
 RETURNS TABLE (check_name text, entity text, failing_rows bigint, status text)
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
@@ -587,10 +660,10 @@ FROM (SELECT
 			AND f.interaction_ts < d.day_end)) AS date_mismatch,
 		pg_catalog.count(*) FILTER (WHERE NOT (f.interaction_ts >= c.covers_from
 			AND f.interaction_ts < c.covers_to)) AS version_mismatch,
-		pg_catalog.count(*) FILTER (WHERE f.interaction_ts > analytics._now()) AS future
+		pg_catalog.count(*) FILTER (WHERE f.interaction_ts > analytics_internal._now()) AS future
 	FROM analytics.fact_interactions f
-		LEFT JOIN analytics._dq_day_bounds d ON d.date_key = f.date_key
-		LEFT JOIN analytics._dq_customer_coverage c ON c.customer_key = f.customer_key
+		LEFT JOIN analytics_internal._dq_day_bounds d ON d.date_key = f.date_key
+		LEFT JOIN analytics_internal._dq_customer_coverage c ON c.customer_key = f.customer_key
 		LEFT JOIN (SELECT DISTINCT channel_key FROM analytics.dim_channel) ch ON ch.channel_key = f.channel_key
 	) a,
 	(SELECT coalesce(pg_catalog.sum(n), 0)::bigint AS duplicate_id
@@ -609,7 +682,7 @@ FROM (SELECT
 	) AS v(ord, check_name, entity, failing_rows, soft)
 ORDER BY v.ord;
 END;
-COMMENT ON FUNCTION analytics._dq_interactions() IS 'Internal step of analytics.data_quality_checks: the checks of fact_interactions, in order';
+COMMENT ON FUNCTION analytics_internal._dq_interactions() IS 'Internal step of analytics.data_quality_checks: the checks of fact_interactions, in order';
 
 CREATE OR REPLACE FUNCTION analytics.data_quality_checks()
 RETURNS TABLE (check_name text, entity text, failing_rows bigint, status text)
@@ -622,19 +695,19 @@ BEGIN
 	-- its own RETURN QUERY (which may run in parallel, unlike SELECT INTO)
 	-- and frees its hash tables before the next.
 
-	RETURN QUERY SELECT * FROM analytics._dq_dimensions();
-	RETURN QUERY SELECT * FROM analytics._dq_sales();
-	RETURN QUERY SELECT * FROM analytics._dq_payments();
-	RETURN QUERY SELECT * FROM analytics._dq_interactions();
+	RETURN QUERY SELECT * FROM analytics_internal._dq_dimensions();
+	RETURN QUERY SELECT * FROM analytics_internal._dq_sales();
+	RETURN QUERY SELECT * FROM analytics_internal._dq_payments();
+	RETURN QUERY SELECT * FROM analytics_internal._dq_interactions();
 END
 $$;
 COMMENT ON FUNCTION analytics.data_quality_checks() IS 'Checks the warehouse''s invariants over its rows (nulls, duplicate and orphan keys, the calendar, customer versions, amounts, revenue, delay buckets, date keys): one row per check and entity with the failing rows and ok, warn or fail';
 
-REVOKE ALL ON FUNCTION analytics._dq_dimensions(), analytics._dq_sales(), analytics._dq_payments(),
-	analytics._dq_interactions() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION analytics._dq_dimensions(), analytics._dq_sales(), analytics._dq_payments(),
-	analytics._dq_interactions() TO analytics_admin, analytics_reader;
-GRANT SELECT ON analytics._dq_day_bounds, analytics._dq_customer_coverage TO analytics_admin, analytics_reader;
+REVOKE ALL ON FUNCTION analytics_internal._dq_dimensions(), analytics_internal._dq_sales(), analytics_internal._dq_payments(),
+	analytics_internal._dq_interactions() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics_internal._dq_dimensions(), analytics_internal._dq_sales(), analytics_internal._dq_payments(),
+	analytics_internal._dq_interactions() TO analytics_admin, analytics_reader;
+GRANT SELECT ON analytics_internal._dq_day_bounds, analytics_internal._dq_customer_coverage TO analytics_admin, analytics_reader;
 -- Column comments of every view (issue 13, section 5)
 COMMENT ON COLUMN analytics.event_counts_daily.day IS 'UTC calendar day of occurred_at';
 COMMENT ON COLUMN analytics.event_counts_daily.event_name IS 'Event name as tracked';
@@ -649,15 +722,15 @@ COMMENT ON COLUMN analytics.event_forecast.event_name IS 'Event name as tracked;
 COMMENT ON COLUMN analytics.event_forecast.forecast IS 'Forecast events that day: linear trend plus the detected seasonal terms (analytics.linear_forecast, season -1) over the complete days of event_counts_filled, clamped at 0';
 COMMENT ON COLUMN analytics.event_forecast.lower IS 'Lower bound of the 95% prediction interval of the forecast, clamped at 0';
 COMMENT ON COLUMN analytics.event_forecast.upper IS 'Upper bound of the 95% prediction interval of the forecast, clamped at 0';
-COMMENT ON COLUMN analytics.event_anomalies.day IS 'UTC calendar day, every day from the event name''s first day with events to its last day with events before the current UTC day (analytics._now()); the current day is left out';
+COMMENT ON COLUMN analytics.event_anomalies.day IS 'UTC calendar day, every day from the event name''s first day with events to its last day with events before the current UTC day (analytics_internal._now()); the current day is left out';
 COMMENT ON COLUMN analytics.event_anomalies.event_name IS 'Event name as tracked';
 COMMENT ON COLUMN analytics.event_anomalies.events IS 'Events that occurred that UTC day; 0 on a day without events';
 COMMENT ON COLUMN analytics.event_anomalies.zscore IS 'analytics.zscore of the day''s count against the event name''s up to 28 days before it (ROWS 28 PRECEDING): (events - their mean) / their sample standard deviation; NULL with fewer than 2 days before it or when those days all have the same count';
 COMMENT ON COLUMN analytics.event_anomalies.is_anomaly IS '|zscore| > the analytics.anomaly_threshold setting (default 3), read when the query runs; NULL when zscore is NULL';
-COMMENT ON COLUMN analytics._customer_validity.customer_id IS 'Source customer id (dim_customer.customer_id)';
-COMMENT ON COLUMN analytics._customer_validity.customer_key IS 'Surrogate key of the customer version (dim_customer.customer_key)';
-COMMENT ON COLUMN analytics._customer_validity.lo IS 'Start of the range the version applies to facts (inclusive): valid_from, -infinity for the customer''s first version';
-COMMENT ON COLUMN analytics._customer_validity.hi IS 'End of that range (exclusive): valid_to, infinity for the current version';
+COMMENT ON COLUMN analytics_internal._customer_validity.customer_id IS 'Source customer id (dim_customer.customer_id)';
+COMMENT ON COLUMN analytics_internal._customer_validity.customer_key IS 'Surrogate key of the customer version (dim_customer.customer_key)';
+COMMENT ON COLUMN analytics_internal._customer_validity.lo IS 'Start of the range the version applies to facts (inclusive): valid_from, -infinity for the customer''s first version';
+COMMENT ON COLUMN analytics_internal._customer_validity.hi IS 'End of that range (exclusive): valid_to, infinity for the current version';
 COMMENT ON COLUMN analytics.kpi_daily.day IS 'UTC calendar day with at least one completed order line (dim_date.full_date)';
 COMMENT ON COLUMN analytics.kpi_daily.revenue IS 'Sum of total_amount (quantity x unit_price - discount) over the completed lines; currency of the data, 2 decimals';
 COMMENT ON COLUMN analytics.kpi_daily.orders IS 'Distinct order_id with a completed line that day';
@@ -835,7 +908,7 @@ COMMENT ON COLUMN analytics.schedule_import_summary.highest_dropoff_step IS 'The
 -- Column comments of every table (issue 13, section 5)
 COMMENT ON COLUMN analytics.events.event_id IS 'Event identifier (UUID), sent by the app or generated; with occurred_at the idempotency key: the same (event_id, occurred_at) is stored once';
 COMMENT ON COLUMN analytics.events.occurred_at IS 'When the event happened, as stamped by the app (default: the time of receipt); at most analytics.max_clock_skew after received_at; the monthly partition key (UTC months)';
-COMMENT ON COLUMN analytics.events.received_at IS 'When the database received the event (analytics._now() at ingestion; an event stored by analytics.retry_rejected keeps its original receipt time)';
+COMMENT ON COLUMN analytics.events.received_at IS 'When the database received the event (analytics_internal._now() at ingestion; an event stored by analytics.retry_rejected keeps its original receipt time)';
 COMMENT ON COLUMN analytics.events.event_name IS 'Event name, 1 to 200 characters, not blank';
 COMMENT ON COLUMN analytics.events.session_id IS 'App session the event belongs to (at most 1000 characters); NULL when the app sent none';
 COMMENT ON COLUMN analytics.events.device_id IS 'Device that sent the event (at most 1000 characters); NULL when the app sent none';
@@ -844,7 +917,7 @@ COMMENT ON COLUMN analytics.events.screen IS 'Screen shown, for a screen view (o
 COMMENT ON COLUMN analytics.events.duration_ms IS 'Time the app measured on the screen, in milliseconds (0 or more); NULL when not measured';
 COMMENT ON COLUMN analytics.events.props IS 'Event properties: a JSON object of at most 64 kB, {} when none were sent';
 COMMENT ON COLUMN analytics.rejected_events.id IS 'Identity, in order of rejection';
-COMMENT ON COLUMN analytics.rejected_events.received_at IS 'When the database received the event (analytics._now() at ingestion); kept when analytics.retry_rejected stores it';
+COMMENT ON COLUMN analytics.rejected_events.received_at IS 'When the database received the event (analytics_internal._now() at ingestion); kept when analytics.retry_rejected stores it';
 COMMENT ON COLUMN analytics.rejected_events.payload IS 'The event object exactly as sent to analytics.track_batch';
 COMMENT ON COLUMN analytics.rejected_events.reason IS 'Why the event was refused: its first problem (for example: event_name is empty)';
 COMMENT ON COLUMN analytics.stg_customers.customer_id IS 'Column customer_id of the customers CSV as text: the customer''s natural key (required)';
@@ -1046,19 +1119,19 @@ COMMENT ON COLUMN analytics.customer_first_purchase.customer_id IS 'Source custo
 COMMENT ON COLUMN analytics.customer_first_purchase.first_day IS 'UTC day of the customer''s first completed order line';
 -- analytics.screen_time: binary send and receive (binary COPY, clients that
 -- read binary results, binary logical replication).
-CREATE FUNCTION analytics.screen_time_recv(internal)
+CREATE FUNCTION analytics_internal.screen_time_recv(internal)
 RETURNS analytics.screen_time
 AS 'MODULE_PATHNAME', 'screen_time_recv'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION analytics.screen_time_recv(internal) IS 'Binary input of analytics.screen_time (binary COPY, clients reading binary results, binary logical replication): version word, screen count, then per screen its name, microseconds and views; every length and count checked';
+COMMENT ON FUNCTION analytics_internal.screen_time_recv(internal) IS 'Binary input of analytics.screen_time (binary COPY, clients reading binary results, binary logical replication): version word, screen count, then per screen its name, microseconds and views; every length and count checked';
 
-CREATE FUNCTION analytics.screen_time_send(analytics.screen_time)
+CREATE FUNCTION analytics_internal.screen_time_send(analytics.screen_time)
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'screen_time_send'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION analytics.screen_time_send(analytics.screen_time) IS 'Binary output of analytics.screen_time, screens in byte order of their names';
+COMMENT ON FUNCTION analytics_internal.screen_time_send(analytics.screen_time) IS 'Binary output of analytics.screen_time, screens in byte order of their names';
 
-ALTER TYPE analytics.screen_time SET (SEND = analytics.screen_time_send, RECEIVE = analytics.screen_time_recv);
+ALTER TYPE analytics.screen_time SET (SEND = analytics_internal.screen_time_send, RECEIVE = analytics_internal.screen_time_recv);
 -- Issue 13 (aggregate correctness). The C changes need no SQL: funnel
 -- timestamps must be finite; screen_seconds' final function sorts a copy
 -- (the aggregates were and stay FINALFUNC_MODIFY = READ_ONLY, now spelled
@@ -1308,7 +1381,7 @@ WITH scored AS (
 		analytics.zscore(x.events::pg_catalog.float8) OVER (PARTITION BY x.event_name ORDER BY x.day
 			ROWS BETWEEN 28 PRECEDING AND CURRENT ROW) AS zscore
 	FROM analytics.event_counts_filled x
-	WHERE x.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics._now()))::date
+	WHERE x.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics_internal._now()))::date
 )
 SELECT s.day, s.event_name, s.events, s.zscore,
 	pg_catalog.abs(s.zscore) OPERATOR(pg_catalog.>)
@@ -1316,29 +1389,29 @@ SELECT s.day, s.event_name, s.events, s.zscore,
 FROM scored s;
 COMMENT ON VIEW analytics.event_anomalies IS 'Events per event_name and UTC day (days without events count 0), with the z-score of each day against the 28 days before it and is_anomaly = |zscore| > analytics.anomaly_threshold; complete days only (the current UTC day is left out)';
 
-COMMENT ON COLUMN analytics._dq_day_bounds.date_key IS 'A date_key of analytics.dim_date (YYYYMMDD)';
-COMMENT ON COLUMN analytics._dq_day_bounds.day_start IS 'Start of the UTC day the key covers, inclusive; NULL for a date outside years 1-214747';
-COMMENT ON COLUMN analytics._dq_day_bounds.day_end IS 'End of the UTC day the key covers, exclusive; NULL for a date outside years 1-214747';
-COMMENT ON COLUMN analytics._dq_customer_coverage.customer_key IS 'A customer_key of analytics.dim_customer';
-COMMENT ON COLUMN analytics._dq_customer_coverage.covers_from IS 'Earliest time a fact may have to belong to this key, inclusive: -infinity for the customer''s first version';
-COMMENT ON COLUMN analytics._dq_customer_coverage.covers_to IS 'Time from which facts belong to a later version, exclusive (infinity for the current version)';
+COMMENT ON COLUMN analytics_internal._dq_day_bounds.date_key IS 'A date_key of analytics.dim_date (YYYYMMDD)';
+COMMENT ON COLUMN analytics_internal._dq_day_bounds.day_start IS 'Start of the UTC day the key covers, inclusive; NULL for a date outside years 1-214747';
+COMMENT ON COLUMN analytics_internal._dq_day_bounds.day_end IS 'End of the UTC day the key covers, exclusive; NULL for a date outside years 1-214747';
+COMMENT ON COLUMN analytics_internal._dq_customer_coverage.customer_key IS 'A customer_key of analytics.dim_customer';
+COMMENT ON COLUMN analytics_internal._dq_customer_coverage.covers_from IS 'Earliest time a fact may have to belong to this key, inclusive: -infinity for the customer''s first version';
+COMMENT ON COLUMN analytics_internal._dq_customer_coverage.covers_to IS 'Time from which facts belong to a later version, exclusive (infinity for the current version)';
 -- The event contract (issue 13): one definition in C, enforced by track,
 -- track_batch and retry_rejected, its rules that do not depend on now also
 -- by a CHECK constraint on analytics.events.
-CREATE FUNCTION analytics._event_contract(occurred_at timestamptz, received_at timestamptz,
+CREATE FUNCTION analytics_internal._event_contract(occurred_at timestamptz, received_at timestamptz,
 	event_name text, session_id text, device_id text, user_id text, screen text, duration_ms bigint)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'event_contract'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics._event_contract(timestamptz, timestamptz, text, text, text, text, text, bigint) IS 'Internal: the CHECK constraint of analytics.events; raises the first rule of the event contract a row breaks (none that depends on now), else true';
+COMMENT ON FUNCTION analytics_internal._event_contract(timestamptz, timestamptz, text, text, text, text, text, bigint) IS 'Internal: the CHECK constraint of analytics.events; raises the first rule of the event contract a row breaks (none that depends on now), else true';
 
 
-CREATE FUNCTION analytics._event_problem(occurred_at timestamptz, received_at timestamptz,
+CREATE FUNCTION analytics_internal._event_problem(occurred_at timestamptz, received_at timestamptz,
 	event_name text, session_id text, device_id text, user_id text, screen text, duration_ms bigint)
 RETURNS text
 AS 'MODULE_PATHNAME', 'event_problem'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics._event_problem(timestamptz, timestamptz, text, text, text, text, text, bigint) IS 'Internal: the first rule of the event contract a stored row breaks (none that depends on now), as a sentence; NULL when it keeps them all';
+COMMENT ON FUNCTION analytics_internal._event_problem(timestamptz, timestamptz, text, text, text, text, text, bigint) IS 'Internal: the first rule of the event contract a stored row breaks (none that depends on now), as a sentence; NULL when it keeps them all';
 
 
 -- Events 0.1.0 stored against the contract (a time of -infinity, a
@@ -1347,20 +1420,20 @@ COMMENT ON FUNCTION analytics._event_problem(timestamptz, timestamptz, text, tex
 -- the constraint can be added.
 WITH moved AS (
 	DELETE FROM analytics.events e
-	WHERE analytics._event_problem(e.occurred_at, e.received_at, e.event_name, e.session_id, e.device_id,
+	WHERE analytics_internal._event_problem(e.occurred_at, e.received_at, e.event_name, e.session_id, e.device_id,
 		e.user_id, e.screen, e.duration_ms) IS NOT NULL
 	RETURNING e.*
 )
 INSERT INTO analytics.rejected_events (received_at, payload, reason)
-SELECT CASE WHEN pg_catalog.isfinite(m.received_at) THEN m.received_at ELSE analytics._now() END,
+SELECT CASE WHEN pg_catalog.isfinite(m.received_at) THEN m.received_at ELSE analytics_internal._now() END,
 	pg_catalog.to_jsonb(m) OPERATOR(pg_catalog.-) 'received_at',
 	'stored before 0.2.0, against the event contract: ' OPERATOR(pg_catalog.||)
-		analytics._event_problem(m.occurred_at, m.received_at, m.event_name, m.session_id, m.device_id,
+		analytics_internal._event_problem(m.occurred_at, m.received_at, m.event_name, m.session_id, m.device_id,
 			m.user_id, m.screen, m.duration_ms)
 FROM moved m
 ORDER BY m.received_at, m.event_id;
 
-ALTER TABLE analytics.events ADD CONSTRAINT events_contract CHECK (analytics._event_contract(occurred_at, received_at, event_name,
+ALTER TABLE analytics.events ADD CONSTRAINT events_contract CHECK (analytics_internal._event_contract(occurred_at, received_at, event_name,
 	session_id, device_id, user_id, screen, duration_ms));
 
 -- A hash index holds a rejected user_id of any length.
@@ -1400,14 +1473,14 @@ BEGIN
 	LOCK TABLE analytics.events_default IN SHARE ROW EXCLUSIVE MODE;
 
 	SELECT LEAST(
-			(SELECT analytics._month_start(pg_catalog.min(d.occurred_at)) FROM analytics.events_default d),
-			(SELECT pg_catalog.min(analytics._partition_start(c.relname))
+			(SELECT analytics_internal._month_start(pg_catalog.min(d.occurred_at)) FROM analytics.events_default d),
+			(SELECT pg_catalog.min(analytics_internal._partition_start(c.relname))
 			 FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
 			 WHERE i.inhparent = 'analytics.events'::regclass AND c.relname ~ '^events_p[0-9]{6}$'),
-			analytics._month_start(analytics._now()))
+			analytics_internal._month_start(analytics_internal._now()))
 	INTO first_month;
-	first_month := analytics._month_start(first_month);
-	last_month := analytics._month_start(analytics._now() + ahead);
+	first_month := analytics_internal._month_start(first_month);
+	last_month := analytics_internal._month_start(analytics_internal._now() + ahead);
 
 	-- A wrong date far back must not make thousands of tables: count the
 	-- months without a partition first.
@@ -1419,7 +1492,7 @@ BEGIN
 		- (SELECT pg_catalog.count(*)
 		   FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
 		   WHERE i.inhparent = 'analytics.events'::regclass AND c.relname ~ '^events_p[0-9]{6}$'
-			   AND analytics._partition_start(c.relname) BETWEEN first_month AND last_month)
+			   AND analytics_internal._partition_start(c.relname) BETWEEN first_month AND last_month)
 	INTO missing;
 	IF missing > allowed THEN
 		RAISE EXCEPTION 'ensure_partitions would create % partitions, more than analytics.max_new_partitions (%)',
@@ -1436,7 +1509,7 @@ BEGIN
 	m := first_month;
 	WHILE m <= last_month LOOP
 		part := 'events_p' || pg_catalog.to_char(pg_catalog.timezone('UTC', m), 'YYYYMM');
-		next_month := analytics._month_start(m + interval '32 days');
+		next_month := analytics_internal._month_start(m + interval '32 days');
 		IF pg_catalog.to_regclass('analytics.' || part) IS NULL THEN
 			-- The month's table is made apart with its indexes, filled with its parked
 			-- events, then attached. No temporary table: this runs
@@ -1444,7 +1517,7 @@ BEGIN
 			-- first (with a trigger of theirs on it).
 			EXECUTE pg_catalog.format(
 				'CREATE TABLE analytics.%I (LIKE analytics.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part);
-			PERFORM analytics._index_event_partition(part);
+			PERFORM analytics_internal._index_event_partition(part);
 			EXECUTE pg_catalog.format(
 				'WITH moved AS (DELETE FROM analytics.events_default d
 					WHERE d.occurred_at >= $1 AND d.occurred_at < $2 RETURNING d.*)
@@ -1466,11 +1539,11 @@ COMMENT ON FUNCTION analytics.ensure_partitions(interval) IS 'Creates monthly ev
 
 -- The warehouse loader refuses a key or name longer than an index entry
 -- holds, as a reject with the reason.
-CREATE FUNCTION analytics._too_long(field text, value text)
+CREATE FUNCTION analytics_internal._too_long(field text, value text)
 RETURNS text
 AS 'MODULE_PATHNAME', 'too_long'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION analytics._too_long(text, text) IS 'Internal: NULL when value (a key or name the warehouse indexes) fits an index entry, else the loader''s reason naming field';
+COMMENT ON FUNCTION analytics_internal._too_long(text, text) IS 'Internal: NULL when value (a key or name the warehouse indexes) fits an index entry, else the loader''s reason naming field';
 
 
 -- tests branch: a load cancelled (statement_timeout, pg_cancel_backend) is
@@ -1479,13 +1552,13 @@ COMMENT ON FUNCTION analytics._too_long(text, text) IS 'Internal: NULL when valu
 ALTER TABLE analytics.load_runs DROP CONSTRAINT load_runs_status_check,
 	ADD CONSTRAINT load_runs_status_check CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'succeeded', 'failed', 'cancelled']));
 COMMENT ON TABLE analytics.load_runs IS 'One row per analytics.load_warehouse call: its status, counts and, for a failed or cancelled run, the error';
-DROP FUNCTION analytics._record_failed_run(bigint, timestamptz, text);
-CREATE OR REPLACE FUNCTION analytics._record_failed_run(run_id bigint, started_at timestamptz, error text, cancelled boolean DEFAULT false)
+DROP FUNCTION analytics_internal._record_failed_run(bigint, timestamptz, text);
+CREATE OR REPLACE FUNCTION analytics_internal._record_failed_run(run_id bigint, started_at timestamptz, error text, cancelled boolean DEFAULT false)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'record_failed_run'
 LANGUAGE C STRICT;
-COMMENT ON FUNCTION analytics._record_failed_run(bigint, timestamptz, text, boolean) IS 'Internal step of analytics.load_warehouse: records the run as failed (cancelled when the last argument is true) in analytics.load_runs, committed by a background worker whatever becomes of the caller''s transaction; false when no worker could';
-REVOKE ALL ON FUNCTION analytics._record_failed_run(bigint, timestamptz, text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION analytics_internal._record_failed_run(bigint, timestamptz, text, boolean) IS 'Internal step of analytics.load_warehouse: records the run as failed (cancelled when the last argument is true) in analytics.load_runs, committed by a background worker whatever becomes of the caller''s transaction; false when no worker could';
+REVOKE ALL ON FUNCTION analytics_internal._record_failed_run(bigint, timestamptz, text, boolean) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION analytics.load_warehouse()
 RETURNS TABLE (entity text, rows_in int, inserted int, updated int, unchanged int, duplicates int, rejected int)
@@ -1531,24 +1604,24 @@ BEGIN
 		CREATE TEMP TABLE load_products ON COMMIT DROP AS
 		SELECT x.*, CASE
 				WHEN x.product_id IS NULL THEN 'missing product_id'
-				WHEN analytics._too_long('product_id', x.product_id) IS NOT NULL THEN analytics._too_long('product_id', x.product_id)
-				WHEN x.unit_cost IS NULL THEN CASE WHEN analytics._trim_or_null(s.unit_cost) IS NULL THEN 'missing unit_cost'
+				WHEN analytics_internal._too_long('product_id', x.product_id) IS NOT NULL THEN analytics_internal._too_long('product_id', x.product_id)
+				WHEN x.unit_cost IS NULL THEN CASE WHEN analytics_internal._trim_or_null(s.unit_cost) IS NULL THEN 'missing unit_cost'
 					ELSE format('unit_cost %L is not a number up to 9999999999.99', s.unit_cost) END
-				WHEN x.unit_price IS NULL THEN CASE WHEN analytics._trim_or_null(s.unit_price) IS NULL THEN 'missing unit_price'
+				WHEN x.unit_price IS NULL THEN CASE WHEN analytics_internal._trim_or_null(s.unit_price) IS NULL THEN 'missing unit_price'
 					ELSE format('unit_price %L is not a number up to 9999999999.99', s.unit_price) END
 				WHEN x.unit_cost < 0 THEN format('unit_cost %s is negative', x.unit_cost)
 				WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
-				WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+				WHEN x.active IS NULL AND analytics_internal._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
 			END AS reason
 		FROM analytics.stg_products s,
-			LATERAL (SELECT s.source_row, analytics._trim_or_null(s.product_id) AS product_id,
-				analytics._trim_or_null(s.product_name) AS product_name, analytics._trim_or_null(s.category) AS category,
-				analytics._trim_or_null(s.subcategory) AS subcategory, analytics.try_numeric(s.unit_cost, 12, 2) AS unit_cost,
-				analytics.try_numeric(s.unit_price, 12, 2) AS unit_price, analytics._trim_or_null(s.supplier_id) AS supplier_id,
+			LATERAL (SELECT s.source_row, analytics_internal._trim_or_null(s.product_id) AS product_id,
+				analytics_internal._trim_or_null(s.product_name) AS product_name, analytics_internal._trim_or_null(s.category) AS category,
+				analytics_internal._trim_or_null(s.subcategory) AS subcategory, analytics.try_numeric(s.unit_cost, 12, 2) AS unit_cost,
+				analytics.try_numeric(s.unit_price, 12, 2) AS unit_price, analytics_internal._trim_or_null(s.supplier_id) AS supplier_id,
 				analytics.try_bool(s.active) AS active) x
 		ORDER BY s.source_row;
-		st := analytics._load_stage(run, 'products', '{product_id}');
-		mg := analytics._load_merge('pg_temp.load_products', 'analytics.dim_product', 'product_id',
+		st := analytics_internal._load_stage(run, 'products', '{product_id}');
+		mg := analytics_internal._load_merge('pg_temp.load_products', 'analytics.dim_product', 'product_id',
 			'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}',
 			'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}');
 		counts := counts || jsonb_build_object('products', st || mg);
@@ -1556,22 +1629,22 @@ BEGIN
 		CREATE TEMP TABLE load_stores ON COMMIT DROP AS
 		SELECT x.*, CASE
 				WHEN x.store_id IS NULL THEN 'missing store_id'
-				WHEN analytics._too_long('store_id', x.store_id) IS NOT NULL THEN analytics._too_long('store_id', x.store_id)
-				WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
-				WHEN x.open_date IS NULL AND analytics._trim_or_null(s.open_date) IS NOT NULL
+				WHEN analytics_internal._too_long('store_id', x.store_id) IS NOT NULL THEN analytics_internal._too_long('store_id', x.store_id)
+				WHEN analytics_internal._too_long('city', x.city) IS NOT NULL THEN analytics_internal._too_long('city', x.city)
+				WHEN x.open_date IS NULL AND analytics_internal._trim_or_null(s.open_date) IS NOT NULL
 					THEN format('open_date %L is not a date', s.open_date) || iso
-				WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+				WHEN x.active IS NULL AND analytics_internal._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
 			END AS reason
 		FROM analytics.stg_stores s,
-			LATERAL (SELECT s.source_row, analytics._trim_or_null(s.store_id) AS store_id,
-				analytics._trim_or_null(s.store_name) AS store_name, analytics._trim_or_null(s.city) AS city,
-				analytics._trim_or_null(s.state) AS state, analytics._trim_or_null(s.region) AS region,
-				analytics._trim_or_null(s.country) AS country, analytics._trim_or_null(s.manager) AS manager,
+			LATERAL (SELECT s.source_row, analytics_internal._trim_or_null(s.store_id) AS store_id,
+				analytics_internal._trim_or_null(s.store_name) AS store_name, analytics_internal._trim_or_null(s.city) AS city,
+				analytics_internal._trim_or_null(s.state) AS state, analytics_internal._trim_or_null(s.region) AS region,
+				analytics_internal._trim_or_null(s.country) AS country, analytics_internal._trim_or_null(s.manager) AS manager,
 				(analytics.try_timestamptz(s.open_date) AT TIME ZONE 'UTC')::date AS open_date,
 				analytics.try_bool(s.active) AS active) x
 		ORDER BY s.source_row;
-		st := analytics._load_stage(run, 'stores', '{store_id}');
-		mg := analytics._load_merge('pg_temp.load_stores', 'analytics.dim_store', 'store_id',
+		st := analytics_internal._load_stage(run, 'stores', '{store_id}');
+		mg := analytics_internal._load_merge('pg_temp.load_stores', 'analytics.dim_store', 'store_id',
 			'{store_name,city,state,region,country,manager,open_date,active}',
 			'{store_name,city,state,region,country,manager,open_date,active}');
 		counts := counts || jsonb_build_object('stores', st || mg);
@@ -1579,19 +1652,19 @@ BEGIN
 		CREATE TEMP TABLE load_channels ON COMMIT DROP AS
 		SELECT x.*, CASE
 				WHEN x.channel_id IS NULL THEN 'missing channel_id'
-				WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
-				WHEN x.fee_percent IS NULL AND analytics._trim_or_null(s.fee_percent) IS NULL THEN 'missing fee_percent'
+				WHEN analytics_internal._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics_internal._too_long('channel_id', x.channel_id)
+				WHEN x.fee_percent IS NULL AND analytics_internal._trim_or_null(s.fee_percent) IS NULL THEN 'missing fee_percent'
 				WHEN x.fee_percent IS NULL OR x.fee_percent < 0 OR x.fee_percent > 100
 					THEN format('fee_percent %L is not a number from 0 to 100', s.fee_percent)
-				WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+				WHEN x.active IS NULL AND analytics_internal._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
 			END AS reason
 		FROM analytics.stg_channels s,
-			LATERAL (SELECT s.source_row, analytics._trim_or_null(s.channel_id) AS channel_id,
-				analytics._trim_or_null(s.channel_name) AS channel_name, analytics._trim_or_null(s.channel_type) AS channel_type,
+			LATERAL (SELECT s.source_row, analytics_internal._trim_or_null(s.channel_id) AS channel_id,
+				analytics_internal._trim_or_null(s.channel_name) AS channel_name, analytics_internal._trim_or_null(s.channel_type) AS channel_type,
 				analytics.try_numeric(s.fee_percent, 5, 2) AS fee_percent, analytics.try_bool(s.active) AS active) x
 		ORDER BY s.source_row;
-		st := analytics._load_stage(run, 'channels', '{channel_id}');
-		mg := analytics._load_merge('pg_temp.load_channels', 'analytics.dim_channel', 'channel_id',
+		st := analytics_internal._load_stage(run, 'channels', '{channel_id}');
+		mg := analytics_internal._load_merge('pg_temp.load_channels', 'analytics.dim_channel', 'channel_id',
 			'{channel_name,channel_type,fee_percent,active}', '{channel_name,channel_type,fee_percent,active}');
 		counts := counts || jsonb_build_object('channels', st || mg);
 
@@ -1599,21 +1672,21 @@ BEGIN
 		CREATE TEMP TABLE load_customers ON COMMIT DROP AS
 		SELECT x.*, CASE
 				WHEN x.customer_id IS NULL THEN 'missing customer_id'
-				WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
-				WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
-				WHEN analytics._trim_or_null(s.updated_at) IS NULL THEN 'missing updated_at'
+				WHEN analytics_internal._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics_internal._too_long('customer_id', x.customer_id)
+				WHEN analytics_internal._too_long('city', x.city) IS NOT NULL THEN analytics_internal._too_long('city', x.city)
+				WHEN analytics_internal._trim_or_null(s.updated_at) IS NULL THEN 'missing updated_at'
 				WHEN x.updated_at IS NULL THEN format('updated_at %L is not a date or timestamp', s.updated_at) || iso
 			END AS reason
 		FROM analytics.stg_customers s,
-			LATERAL (SELECT s.source_row, analytics._trim_or_null(s.customer_id) AS customer_id,
-				nullif(concat_ws(' ', analytics._trim_or_null(s.first_name), analytics._trim_or_null(s.last_name)), '') AS full_name,
-				analytics._trim_or_null(s.email) AS email, analytics._trim_or_null(s.phone) AS phone,
-				analytics._trim_or_null(s.city) AS city, analytics._trim_or_null(s.state) AS state,
-				analytics._trim_or_null(s.region) AS region, analytics._trim_or_null(s.country) AS country,
-				analytics._trim_or_null(s.segment) AS segment, analytics.try_timestamptz(s.updated_at) AS updated_at) x
+			LATERAL (SELECT s.source_row, analytics_internal._trim_or_null(s.customer_id) AS customer_id,
+				nullif(concat_ws(' ', analytics_internal._trim_or_null(s.first_name), analytics_internal._trim_or_null(s.last_name)), '') AS full_name,
+				analytics_internal._trim_or_null(s.email) AS email, analytics_internal._trim_or_null(s.phone) AS phone,
+				analytics_internal._trim_or_null(s.city) AS city, analytics_internal._trim_or_null(s.state) AS state,
+				analytics_internal._trim_or_null(s.region) AS region, analytics_internal._trim_or_null(s.country) AS country,
+				analytics_internal._trim_or_null(s.segment) AS segment, analytics.try_timestamptz(s.updated_at) AS updated_at) x
 		ORDER BY s.source_row;
-		st := analytics._load_stage(run, 'customers', '{customer_id,updated_at}');
-		mg := analytics._load_customers(run);
+		st := analytics_internal._load_stage(run, 'customers', '{customer_id,updated_at}');
+		mg := analytics_internal._load_customers(run);
 		counts := counts || jsonb_build_object('customers', st || mg);
 
 		-- Cities: from customers and stores (type 1: the newest customer
@@ -1629,7 +1702,7 @@ BEGIN
 		WHERE (c.state, c.region, c.country) IS DISTINCT FROM (excluded.state, excluded.region, excluded.country);
 
 		-- The customer version valid at a time, for keying the facts
-		CREATE TEMP TABLE load_versions ON COMMIT DROP AS SELECT * FROM analytics._customer_validity;
+		CREATE TEMP TABLE load_versions ON COMMIT DROP AS SELECT * FROM analytics_internal._customer_validity;
 		ANALYZE pg_temp.load_versions;
 
 		-- Sales. Each value is parsed once, in the scan of staging (y), and
@@ -1666,25 +1739,25 @@ BEGIN
 					AND (x.store_id IS NULL OR x.store_key IS NOT NULL)
 					AND (x.channel_id IS NULL OR x.channel_key IS NOT NULL)
 					AND (x.quantity < 100 OR x.quantity * x.unit_cost < 1e12)
-					AND analytics._too_long(NULL, x.sale_id) IS NULL AND analytics._too_long(NULL, x.order_id) IS NULL
-					AND analytics._too_long(NULL, x.payment_method) IS NULL THEN NULL
+					AND analytics_internal._too_long(NULL, x.sale_id) IS NULL AND analytics_internal._too_long(NULL, x.order_id) IS NULL
+					AND analytics_internal._too_long(NULL, x.payment_method) IS NULL THEN NULL
 				WHEN x.sale_id IS NULL THEN 'missing sale_id'
 				WHEN x.order_id IS NULL THEN 'missing order_id'
 				WHEN x.customer_id IS NULL THEN 'missing customer_id'
 				WHEN x.product_id IS NULL THEN 'missing product_id'
-				WHEN analytics._too_long('sale_id', x.sale_id) IS NOT NULL THEN analytics._too_long('sale_id', x.sale_id)
-				WHEN analytics._too_long('order_id', x.order_id) IS NOT NULL THEN analytics._too_long('order_id', x.order_id)
-				WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
-				WHEN analytics._too_long('product_id', x.product_id) IS NOT NULL THEN analytics._too_long('product_id', x.product_id)
-				WHEN analytics._too_long('store_id', x.store_id) IS NOT NULL THEN analytics._too_long('store_id', x.store_id)
-				WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
-				WHEN analytics._too_long('payment_method', x.payment_method) IS NOT NULL THEN analytics._too_long('payment_method', x.payment_method)
-				WHEN analytics._trim_or_null(x.raw_sale_ts) IS NULL THEN 'missing sale_ts'
+				WHEN analytics_internal._too_long('sale_id', x.sale_id) IS NOT NULL THEN analytics_internal._too_long('sale_id', x.sale_id)
+				WHEN analytics_internal._too_long('order_id', x.order_id) IS NOT NULL THEN analytics_internal._too_long('order_id', x.order_id)
+				WHEN analytics_internal._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics_internal._too_long('customer_id', x.customer_id)
+				WHEN analytics_internal._too_long('product_id', x.product_id) IS NOT NULL THEN analytics_internal._too_long('product_id', x.product_id)
+				WHEN analytics_internal._too_long('store_id', x.store_id) IS NOT NULL THEN analytics_internal._too_long('store_id', x.store_id)
+				WHEN analytics_internal._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics_internal._too_long('channel_id', x.channel_id)
+				WHEN analytics_internal._too_long('payment_method', x.payment_method) IS NOT NULL THEN analytics_internal._too_long('payment_method', x.payment_method)
+				WHEN analytics_internal._trim_or_null(x.raw_sale_ts) IS NULL THEN 'missing sale_ts'
 				WHEN x.sale_ts IS NULL THEN format('sale_ts %L is not a date or timestamp', x.raw_sale_ts) || iso
-				WHEN analytics._trim_or_null(x.raw_quantity) IS NULL THEN 'missing quantity'
+				WHEN analytics_internal._trim_or_null(x.raw_quantity) IS NULL THEN 'missing quantity'
 				WHEN x.quantity IS NULL THEN format('quantity %L is not a whole number', x.raw_quantity)
 				WHEN x.quantity <= 0 THEN format('quantity %s is not above 0', x.quantity)
-				WHEN analytics._trim_or_null(x.raw_unit_price) IS NULL THEN 'missing unit_price'
+				WHEN analytics_internal._trim_or_null(x.raw_unit_price) IS NULL THEN 'missing unit_price'
 				WHEN x.unit_price IS NULL THEN format('unit_price %L is not a number up to 9999999999.99', x.raw_unit_price)
 				WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
 				WHEN x.discount IS NULL THEN format('discount %L is not a number up to 9999999999.99', x.raw_discount)
@@ -1693,7 +1766,7 @@ BEGIN
 					THEN format('discount %s exceeds quantity x unit_price (%s)', x.discount, x.gross)
 				WHEN x.gross >= 1e12
 					THEN format('quantity x unit_price (%s) is too large: amounts go up to 999999999999.99', x.gross)
-				WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+				WHEN analytics_internal._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
 				WHEN x.status NOT IN ('completed', 'returned', 'cancelled')
 					THEN format('status %L is not one of completed, returned, cancelled', x.raw_status)
 				WHEN v.customer_key IS NULL THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
@@ -1706,25 +1779,25 @@ BEGIN
 					THEN format('quantity x unit_cost (%s) is too large: amounts go up to 999999999999.99', x.quantity * x.unit_cost)
 			END AS reason
 		FROM (SELECT y.*, y.quantity * y.unit_price AS gross
-			FROM (SELECT s.sale_ts AS raw_sale_ts, s.quantity AS raw_quantity, s.unit_price AS raw_unit_price, s.discount AS raw_discount, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.sale_id) AS sale_id, analytics._trim_or_null(s.order_id) AS order_id,
-				analytics.try_timestamptz(s.sale_ts) AS sale_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
-				analytics._trim_or_null(s.product_id) AS product_id, analytics._trim_or_null(s.store_id) AS store_id,
-				analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.payment_method) AS payment_method,
+			FROM (SELECT s.sale_ts AS raw_sale_ts, s.quantity AS raw_quantity, s.unit_price AS raw_unit_price, s.discount AS raw_discount, s.status AS raw_status, s.source_row, analytics_internal._trim_or_null(s.sale_id) AS sale_id, analytics_internal._trim_or_null(s.order_id) AS order_id,
+				analytics.try_timestamptz(s.sale_ts) AS sale_ts, analytics_internal._trim_or_null(s.customer_id) AS customer_id,
+				analytics_internal._trim_or_null(s.product_id) AS product_id, analytics_internal._trim_or_null(s.store_id) AS store_id,
+				analytics_internal._trim_or_null(s.channel_id) AS channel_id, analytics_internal._trim_or_null(s.payment_method) AS payment_method,
 				analytics.try_int(s.quantity) AS quantity, analytics.try_numeric(s.unit_price, 12, 2) AS unit_price,
-				CASE WHEN analytics._trim_or_null(s.discount) IS NULL THEN 0 ELSE analytics.try_numeric(s.discount, 12, 2) END AS discount,
+				CASE WHEN analytics_internal._trim_or_null(s.discount) IS NULL THEN 0 ELSE analytics.try_numeric(s.discount, 12, 2) END AS discount,
 				-- lower() costs 0.3 s on 2M lines, most of them already in shape
 				CASE WHEN s.status IN ('completed', 'returned', 'cancelled') THEN s.status
-					ELSE lower(analytics._trim_or_null(s.status)) END AS status,
+					ELSE lower(analytics_internal._trim_or_null(s.status)) END AS status,
 				p.product_key, p.unit_cost, sto.store_key, ch.channel_key
 				FROM analytics.stg_sales s
-				LEFT JOIN analytics.dim_product p ON p.product_id = analytics._trim_or_null(s.product_id)
-				LEFT JOIN analytics.dim_store sto ON sto.store_id = analytics._trim_or_null(s.store_id)
-				LEFT JOIN analytics.dim_channel ch ON ch.channel_id = analytics._trim_or_null(s.channel_id)
+				LEFT JOIN analytics.dim_product p ON p.product_id = analytics_internal._trim_or_null(s.product_id)
+				LEFT JOIN analytics.dim_store sto ON sto.store_id = analytics_internal._trim_or_null(s.store_id)
+				LEFT JOIN analytics.dim_channel ch ON ch.channel_id = analytics_internal._trim_or_null(s.channel_id)
 				OFFSET 0) y
 			OFFSET 0) x
 		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.sale_ts >= v.lo AND x.sale_ts < v.hi;
 		PERFORM set_config('parallel_tuple_cost', tuple_cost, true);
-		st := analytics._load_stage(run, 'sales', '{sale_id}');
+		st := analytics_internal._load_stage(run, 'sales', '{sale_id}');
 		-- payment methods and days in one pass (date_key is the UTC day of
 		-- sale_ts), grouped by both at once: one hash lookup per line instead
 		-- of one per grouping set (2M lines: 0.5-0.6 s instead of 0.7-1 s)
@@ -1737,14 +1810,14 @@ BEGIN
 		INSERT INTO analytics.dim_payment (payment_method)
 		SELECT m FROM unnest(methods) AS u(m)
 		ON CONFLICT (payment_method) DO NOTHING;
-		PERFORM analytics._dim_date_add(days);
+		PERFORM analytics_internal._dim_date_add(days);
 		-- the days whose sales change (for the KPI summaries): the new days and,
 		-- for corrected sales, the old ones
 		CREATE TEMP TABLE load_days ON COMMIT DROP AS
 		SELECT f.date_key FROM analytics.fact_sales f JOIN pg_temp.load_sales l ON l.sale_id = f.sale_id
 		WHERE f.date_key <> l.date_key;
 		INSERT INTO pg_temp.load_days SELECT to_char(d, 'YYYYMMDD')::int FROM unnest(days) AS u(d);
-		mg := analytics._load_merge('(SELECT l.*, d.payment_key FROM pg_temp.load_sales l
+		mg := analytics_internal._load_merge('(SELECT l.*, d.payment_key FROM pg_temp.load_sales l
 			LEFT JOIN analytics.dim_payment d ON d.payment_method = l.payment_method)', 'analytics.fact_sales', 'sale_id',
 			'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,cost_amount,status}',
 			'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,status}',
@@ -1764,44 +1837,44 @@ BEGIN
 			CASE
 				WHEN x.transaction_id IS NULL THEN 'missing transaction_id'
 				WHEN x.channel_id IS NULL THEN 'missing channel_id'
-				WHEN analytics._too_long('transaction_id', x.transaction_id) IS NOT NULL THEN analytics._too_long('transaction_id', x.transaction_id)
-				WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
-				WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
-				WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
-				WHEN analytics._trim_or_null(x.raw_txn_ts) IS NULL THEN 'missing txn_ts'
+				WHEN analytics_internal._too_long('transaction_id', x.transaction_id) IS NOT NULL THEN analytics_internal._too_long('transaction_id', x.transaction_id)
+				WHEN analytics_internal._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics_internal._too_long('customer_id', x.customer_id)
+				WHEN analytics_internal._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics_internal._too_long('channel_id', x.channel_id)
+				WHEN analytics_internal._too_long('city', x.city) IS NOT NULL THEN analytics_internal._too_long('city', x.city)
+				WHEN analytics_internal._trim_or_null(x.raw_txn_ts) IS NULL THEN 'missing txn_ts'
 				WHEN x.txn_ts IS NULL THEN format('txn_ts %L is not a date or timestamp', x.raw_txn_ts) || iso
-				WHEN analytics._trim_or_null(x.raw_amount) IS NULL THEN 'missing amount'
+				WHEN analytics_internal._trim_or_null(x.raw_amount) IS NULL THEN 'missing amount'
 				WHEN x.amount IS NULL THEN format('amount %L is not a number up to 999999999999.99', x.raw_amount)
 				WHEN x.amount <= 0 THEN format('amount %s is not above 0', x.amount)
-				WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+				WHEN analytics_internal._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
 				WHEN x.status NOT IN ('success', 'failed') THEN format('status %L is not one of success, failed', x.raw_status)
-				WHEN x.processing_time IS NULL AND analytics._trim_or_null(x.raw_processing_time) IS NOT NULL
+				WHEN x.processing_time IS NULL AND analytics_internal._trim_or_null(x.raw_processing_time) IS NOT NULL
 					THEN format('processing_time %L is not a number of seconds up to 9999999.999', x.raw_processing_time)
 				WHEN x.processing_time < 0 THEN format('processing_time %s is negative', x.processing_time)
 				WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
 					THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
 				WHEN ch.channel_key IS NULL THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
 			END AS reason
-		FROM (SELECT s.txn_ts AS raw_txn_ts, s.amount AS raw_amount, s.status AS raw_status, s.processing_time AS raw_processing_time, s.source_row, analytics._trim_or_null(s.transaction_id) AS transaction_id,
-				analytics.try_timestamptz(s.txn_ts) AS txn_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
-				analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.city) AS city,
-				analytics.try_numeric(s.amount, 14, 2) AS amount, lower(analytics._trim_or_null(s.status)) AS status,
+		FROM (SELECT s.txn_ts AS raw_txn_ts, s.amount AS raw_amount, s.status AS raw_status, s.processing_time AS raw_processing_time, s.source_row, analytics_internal._trim_or_null(s.transaction_id) AS transaction_id,
+				analytics.try_timestamptz(s.txn_ts) AS txn_ts, analytics_internal._trim_or_null(s.customer_id) AS customer_id,
+				analytics_internal._trim_or_null(s.channel_id) AS channel_id, analytics_internal._trim_or_null(s.city) AS city,
+				analytics.try_numeric(s.amount, 14, 2) AS amount, lower(analytics_internal._trim_or_null(s.status)) AS status,
 				analytics.try_numeric(s.processing_time, 10, 3) AS processing_time
 				FROM analytics.stg_payments s
 				OFFSET 0) x
 		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.txn_ts >= v.lo AND x.txn_ts < v.hi
 		LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
 		PERFORM set_config('parallel_tuple_cost', tuple_cost, true);
-		st := analytics._load_stage(run, 'payments', '{transaction_id}');
+		st := analytics_internal._load_stage(run, 'payments', '{transaction_id}');
 		INSERT INTO analytics.dim_city (city)
 		SELECT DISTINCT city FROM pg_temp.load_payments WHERE city IS NOT NULL
 		ON CONFLICT (city) DO NOTHING;
-		PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (txn_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_payments));
+		PERFORM analytics_internal._dim_date_add(ARRAY(SELECT DISTINCT (txn_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_payments));
 		INSERT INTO pg_temp.load_days
 		SELECT f.date_key FROM analytics.fact_payments f JOIN pg_temp.load_payments l ON l.transaction_id = f.transaction_id
 		WHERE f.date_key <> l.date_key
 		UNION SELECT date_key FROM pg_temp.load_payments;
-		mg := analytics._load_merge('(SELECT l.*, d.city_key FROM pg_temp.load_payments l
+		mg := analytics_internal._load_merge('(SELECT l.*, d.city_key FROM pg_temp.load_payments l
 			LEFT JOIN analytics.dim_city d ON d.city = l.city)', 'analytics.fact_payments', 'transaction_id',
 			'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket,fee_percent,revenue}',
 			'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket}', true);
@@ -1815,15 +1888,15 @@ BEGIN
 			v.customer_key, ch.channel_key, x.interaction_type, x.duration_seconds, x.status,
 			CASE
 				WHEN x.interaction_id IS NULL THEN 'missing interaction_id'
-				WHEN analytics._too_long('interaction_id', x.interaction_id) IS NOT NULL THEN analytics._too_long('interaction_id', x.interaction_id)
-				WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
-				WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
-				WHEN analytics._trim_or_null(x.raw_interaction_ts) IS NULL THEN 'missing interaction_ts'
+				WHEN analytics_internal._too_long('interaction_id', x.interaction_id) IS NOT NULL THEN analytics_internal._too_long('interaction_id', x.interaction_id)
+				WHEN analytics_internal._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics_internal._too_long('customer_id', x.customer_id)
+				WHEN analytics_internal._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics_internal._too_long('channel_id', x.channel_id)
+				WHEN analytics_internal._trim_or_null(x.raw_interaction_ts) IS NULL THEN 'missing interaction_ts'
 				WHEN x.interaction_ts IS NULL THEN format('interaction_ts %L is not a date or timestamp', x.raw_interaction_ts) || iso
-				WHEN x.duration_seconds IS NULL AND analytics._trim_or_null(x.raw_duration) IS NOT NULL
+				WHEN x.duration_seconds IS NULL AND analytics_internal._trim_or_null(x.raw_duration) IS NOT NULL
 					THEN format('duration %L is not a number of seconds up to 999999999.999', x.raw_duration)
 				WHEN x.duration_seconds < 0 THEN format('duration %s is negative', x.duration_seconds)
-				WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+				WHEN analytics_internal._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
 				WHEN x.status NOT IN ('resolved', 'unresolved', 'abandoned')
 					THEN format('status %L is not one of resolved, unresolved, abandoned', x.raw_status)
 				WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
@@ -1831,18 +1904,18 @@ BEGIN
 				WHEN x.channel_id IS NOT NULL AND ch.channel_key IS NULL
 					THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
 			END AS reason
-		FROM (SELECT s.interaction_ts AS raw_interaction_ts, s.duration AS raw_duration, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.interaction_id) AS interaction_id,
-				analytics.try_timestamptz(s.interaction_ts) AS interaction_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
-				analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.interaction_type) AS interaction_type,
-				analytics.try_numeric(s.duration, 12, 3) AS duration_seconds, lower(analytics._trim_or_null(s.status)) AS status
+		FROM (SELECT s.interaction_ts AS raw_interaction_ts, s.duration AS raw_duration, s.status AS raw_status, s.source_row, analytics_internal._trim_or_null(s.interaction_id) AS interaction_id,
+				analytics.try_timestamptz(s.interaction_ts) AS interaction_ts, analytics_internal._trim_or_null(s.customer_id) AS customer_id,
+				analytics_internal._trim_or_null(s.channel_id) AS channel_id, analytics_internal._trim_or_null(s.interaction_type) AS interaction_type,
+				analytics.try_numeric(s.duration, 12, 3) AS duration_seconds, lower(analytics_internal._trim_or_null(s.status)) AS status
 				FROM analytics.stg_interactions s
 				OFFSET 0) x
 		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.interaction_ts >= v.lo AND x.interaction_ts < v.hi
 		LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
 		PERFORM set_config('parallel_tuple_cost', tuple_cost, true);
-		st := analytics._load_stage(run, 'interactions', '{interaction_id}');
-		PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (interaction_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_interactions));
-		mg := analytics._load_merge('pg_temp.load_interactions', 'analytics.fact_interactions', 'interaction_id',
+		st := analytics_internal._load_stage(run, 'interactions', '{interaction_id}');
+		PERFORM analytics_internal._dim_date_add(ARRAY(SELECT DISTINCT (interaction_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_interactions));
+		mg := analytics_internal._load_merge('pg_temp.load_interactions', 'analytics.fact_interactions', 'interaction_id',
 			'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}',
 			'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}', true);
 		counts := counts || jsonb_build_object('interactions', st || mg);
@@ -1883,7 +1956,7 @@ BEGIN
 			err_hint = PG_EXCEPTION_HINT, err_state = RETURNED_SQLSTATE, err_schema = SCHEMA_NAME,
 			err_table = TABLE_NAME, err_column = COLUMN_NAME, err_constraint = CONSTRAINT_NAME,
 			err_datatype = PG_DATATYPE_NAME;
-		recorded := analytics._record_failed_run(run, started,
+		recorded := analytics_internal._record_failed_run(run, started,
 			format('%s (SQLSTATE %s)', err_message, err_state) || coalesce(': ' || nullif(err_detail, ''), ''),
 			err_state = '57014');
 		-- the error as it was (fields included), naming the run
@@ -1913,13 +1986,13 @@ $$;
 COMMENT ON FUNCTION analytics.load_warehouse() IS 'Validates, deduplicates and loads everything in the staging tables into the warehouse in one transaction (dimensions first, customers as SCD type 2), files bad rows in analytics.load_rejects, records the run in analytics.load_runs, empties staging; returns the counts per entity';
 REVOKE ALL ON FUNCTION analytics.load_warehouse() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics.load_warehouse() TO analytics_admin;
-REVOKE ALL ON FUNCTION analytics._load_stage(bigint, text, text[]) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_merge(text, regclass, text, text[], text[], boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_customers(bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION analytics._dim_date_add(date[]) TO analytics_admin;
+REVOKE ALL ON FUNCTION analytics_internal._load_stage(bigint, text, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_merge(text, regclass, text, text[], text[], boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_customers(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analytics_internal._dim_date_add(date[]) TO analytics_admin;
 
--- tests branch: demo data's default until is the UTC day before analytics._now().
-CREATE OR REPLACE FUNCTION analytics.demo_events(users int, days int, seed int, until date DEFAULT pg_catalog.timezone('UTC', analytics._now())::date - 1)
+-- tests branch: demo data's default until is the UTC day before analytics_internal._now().
+CREATE OR REPLACE FUNCTION analytics.demo_events(users int, days int, seed int, until date DEFAULT pg_catalog.timezone('UTC', analytics_internal._now())::date - 1)
 RETURNS SETOF analytics.events
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -2043,7 +2116,7 @@ $$;
 COMMENT ON FUNCTION analytics.demo_events(int, int, int, date) IS 'The deterministic demo events of analytics.generate_demo_events, as rows';
 REVOKE ALL ON FUNCTION analytics.demo_events(int, int, int, date) FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION analytics.generate_demo_events(users int, days int, seed int, until date DEFAULT pg_catalog.timezone('UTC', analytics._now())::date - 1)
+CREATE OR REPLACE FUNCTION analytics.generate_demo_events(users int, days int, seed int, until date DEFAULT pg_catalog.timezone('UTC', analytics_internal._now())::date - 1)
 RETURNS bigint
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -2106,7 +2179,7 @@ BEGIN
 		INTO batch, recv, last_id
 		FROM taken t;
 		EXIT WHEN batch IS NULL;
-		SELECT * INTO r FROM analytics._ingest(batch, recv);
+		SELECT * INTO r FROM analytics_internal._ingest(batch, recv);
 		accepted := accepted + r.accepted;
 		duplicates := duplicates + r.duplicates;
 		still_rejected := still_rejected + r.rejected;
@@ -2116,7 +2189,7 @@ END
 $$;
 
 -- _load_merge: the thresholds of the index rebuild named.
-CREATE OR REPLACE FUNCTION analytics._load_merge(source text, target regclass, natural_key text, columns text[],
+CREATE OR REPLACE FUNCTION analytics_internal._load_merge(source text, target regclass, natural_key text, columns text[],
 	compared text[], bulk boolean DEFAULT false)
 RETURNS bigint[]
 LANGUAGE plpgsql
@@ -2228,11 +2301,11 @@ END
 $$;
 
 -- The KPI views' ratio cap, one function instead of six literals.
-CREATE FUNCTION analytics._max_ratio()
+CREATE FUNCTION analytics_internal._max_ratio()
 RETURNS numeric
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN 10000000;
-COMMENT ON FUNCTION analytics._max_ratio() IS 'Internal to the KPI views: 10^7, the largest cost / revenue ratio a profit margin and the largest change / previous revenue ratio a growth percentage is computed for (beyond it the numeric(12, 2) percentage would not fit, and it is NULL)';
+COMMENT ON FUNCTION analytics_internal._max_ratio() IS 'Internal to the KPI views: 10^7, the largest cost / revenue ratio a profit margin and the largest change / previous revenue ratio a growth percentage is computed for (beyond it the numeric(12, 2) percentage would not fit, and it is NULL)';
 CREATE OR REPLACE VIEW analytics.kpi_daily AS
 SELECT g.day,
 	g.revenue::numeric(16, 2) AS revenue,
@@ -2240,7 +2313,7 @@ SELECT g.day,
 	g.units,
 	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
 	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics_internal._max_ratio()
 		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
 	g.customers,
 	(SELECT pg_catalog.count(*) FROM analytics.customer_first_purchase p
@@ -2274,10 +2347,10 @@ SELECT g.month,
 		WHERE p.first_day >= g.month AND p.first_day < (g.month + '1 month'::interval)::date) AS new_customers,
 	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
 	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics_internal._max_ratio()
 		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
 	pm.revenue::numeric(16, 2) AS prev_month_revenue,
-	(CASE WHEN pm.revenue <> 0 AND pg_catalog.abs(g.revenue - pm.revenue) <= pg_catalog.abs(pm.revenue) * analytics._max_ratio()
+	(CASE WHEN pm.revenue <> 0 AND pg_catalog.abs(g.revenue - pm.revenue) <= pg_catalog.abs(pm.revenue) * analytics_internal._max_ratio()
 		THEN 100 * (g.revenue - pm.revenue) / pm.revenue END)::numeric(12, 2) AS mom_growth_pct
 FROM (
 	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month,
@@ -2304,7 +2377,7 @@ SELECT g.month, g.category, g.subcategory,
 	g.orders,
 	g.customers,
 	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics_internal._max_ratio()
 		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
 	(SELECT (CASE WHEN pg_catalog.sum(t.sales_revenue) > 0 AND g.revenue <= pg_catalog.sum(t.sales_revenue)
 			AND g.revenue >= 0
@@ -2331,7 +2404,7 @@ SELECT g.month, g.product_id, g.product_name, g.category, g.subcategory,
 	g.revenue::numeric(16, 2) AS revenue,
 	g.cost::numeric(16, 2) AS cost,
 	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics_internal._max_ratio()
 		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
 	g.discount::numeric(16, 2) AS discount,
 	g.lines,
@@ -2370,7 +2443,7 @@ SELECT g.month, g.discount_band, g.band_order,
 		THEN 100 * g.discount / g.gross_sales END)::numeric(7, 2) AS avg_discount_pct,
 	(g.units::numeric / g.lines)::numeric(12, 2) AS avg_units_per_line,
 	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics._max_ratio()
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics_internal._max_ratio()
 		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct
 FROM (
 	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month, b.discount_band, b.band_order,
@@ -2414,17 +2487,17 @@ COMMENT ON COLUMN analytics.load_run_days.day IS 'A UTC day with a sale or payme
 SELECT pg_catalog.pg_extension_config_dump('analytics.load_run_days', '');
 GRANT SELECT ON analytics.load_runs, analytics.load_rejects, analytics.load_run_days, analytics.customer_source_rows TO analytics_admin;
 COMMENT ON COLUMN analytics.load_runs.run_id IS 'Identity of the run, drawn once the run holds the staging lock (so successful runs commit in run_id order), or when it fails or is cancelled before';
-CREATE TABLE analytics.retail_summaries_watermark (
+CREATE TABLE analytics_internal.retail_summaries_watermark (
 	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
 	last_run_id bigint NOT NULL,
 	refreshed_at timestamptz
 );
-COMMENT ON TABLE analytics.retail_summaries_watermark IS 'One row: the last load run (analytics.load_runs.run_id) whose days (analytics.load_run_days) analytics.refresh_retail_summaries() has refreshed, and when; no row before the first such refresh';
-COMMENT ON COLUMN analytics.retail_summaries_watermark.singleton IS 'Always true: the table holds one row';
-COMMENT ON COLUMN analytics.retail_summaries_watermark.last_run_id IS 'The summaries hold the days of every load run up to this run_id';
-COMMENT ON COLUMN analytics.retail_summaries_watermark.refreshed_at IS 'When a refresh last moved last_run_id (clock time, at the end of its work); NULL before any did';
-SELECT pg_catalog.pg_extension_config_dump('analytics.retail_summaries_watermark', '');
-GRANT SELECT, INSERT, UPDATE ON analytics.retail_summaries_watermark TO analytics_admin;
+COMMENT ON TABLE analytics_internal.retail_summaries_watermark IS 'One row: the last load run (analytics.load_runs.run_id) whose days (analytics.load_run_days) analytics.refresh_retail_summaries() has refreshed, and when; no row before the first such refresh';
+COMMENT ON COLUMN analytics_internal.retail_summaries_watermark.singleton IS 'Always true: the table holds one row';
+COMMENT ON COLUMN analytics_internal.retail_summaries_watermark.last_run_id IS 'The summaries hold the days of every load run up to this run_id';
+COMMENT ON COLUMN analytics_internal.retail_summaries_watermark.refreshed_at IS 'When a refresh last moved last_run_id (clock time, at the end of its work); NULL before any did';
+SELECT pg_catalog.pg_extension_config_dump('analytics_internal.retail_summaries_watermark', '');
+GRANT SELECT, INSERT, UPDATE ON analytics_internal.retail_summaries_watermark TO analytics_admin;
 CREATE OR REPLACE FUNCTION analytics.refresh_retail_summaries(from_date date, to_date date)
 RETURNS void
 LANGUAGE plpgsql
@@ -2437,7 +2510,7 @@ DECLARE
 	hi_key int := CASE WHEN to_date < '0001-01-01' THEN -2147483648 WHEN to_date > '9999-12-31' THEN 2147483647
 		ELSE to_char(to_date, 'YYYYMMDD')::int END;
 BEGIN
-	PERFORM analytics._require_day_range('refresh_retail_summaries', from_date, to_date);
+	PERFORM analytics_internal._require_day_range('refresh_retail_summaries', from_date, to_date);
 	LOCK TABLE analytics.retail_daily_totals, analytics.customer_first_purchase IN SHARE ROW EXCLUSIVE MODE;
 
 	DELETE FROM analytics.retail_daily_totals t WHERE t.day >= from_date AND t.day <= to_date;
@@ -2533,10 +2606,10 @@ DECLARE
 	newest bigint;
 	r record;
 BEGIN
-	INSERT INTO analytics.retail_summaries_watermark (singleton, last_run_id, refreshed_at)
+	INSERT INTO analytics_internal.retail_summaries_watermark (singleton, last_run_id, refreshed_at)
 	VALUES (true, 0, NULL)
 	ON CONFLICT (singleton) DO NOTHING;
-	SELECT w.last_run_id INTO done FROM analytics.retail_summaries_watermark w FOR UPDATE;
+	SELECT w.last_run_id INTO done FROM analytics_internal.retail_summaries_watermark w FOR UPDATE;
 	SELECT max(d.run_id) INTO newest FROM analytics.load_run_days d WHERE d.run_id > done;
 	IF newest IS NULL THEN
 		RETURN;
@@ -2554,10 +2627,10 @@ BEGIN
 		to_date := r.hi;
 		RETURN NEXT;
 	END LOOP;
-	UPDATE analytics.retail_summaries_watermark w SET last_run_id = newest, refreshed_at = clock_timestamp();
+	UPDATE analytics_internal.retail_summaries_watermark w SET last_run_id = newest, refreshed_at = clock_timestamp();
 END
 $$;
-COMMENT ON FUNCTION analytics.refresh_retail_summaries() IS 'Refreshes analytics.retail_daily_totals and analytics.customer_first_purchase for the days the loads changed since its last call (analytics.load_run_days after analytics.retail_summaries_watermark), as runs of consecutive days; returns the ranges refreshed, none when no load came since';
+COMMENT ON FUNCTION analytics.refresh_retail_summaries() IS 'Refreshes analytics.retail_daily_totals and analytics.customer_first_purchase for the days the loads changed since its last call (analytics.load_run_days after analytics_internal.retail_summaries_watermark), as runs of consecutive days; returns the ranges refreshed, none when no load came since';
 REVOKE ALL ON FUNCTION analytics.refresh_retail_summaries() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics.refresh_retail_summaries() TO analytics_admin;
 CREATE FUNCTION analytics.schedule_kpi_refresh(schedule text DEFAULT '*/5 * * * *')
@@ -2567,9 +2640,9 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	PERFORM analytics._require_pg_cron();
+	PERFORM analytics_internal._require_pg_cron();
 	-- A named job: scheduling again replaces it instead of adding another.
-	RETURN analytics._cron_schedule('analytics_refresh_retail_summaries', schedule,
+	RETURN analytics_internal._cron_schedule('analytics_refresh_retail_summaries', schedule,
 		'SELECT pg_catalog.count(*) FROM analytics.refresh_retail_summaries()');
 END
 $$;
@@ -2579,12 +2652,12 @@ GRANT EXECUTE ON FUNCTION analytics.schedule_kpi_refresh(text) TO analytics_admi
 
 -- load_warehouse in named steps (one function per entity, the customers'
 -- SCD type 2 rebuild in four, the parsing of each fact table apart).
-CREATE FUNCTION analytics._iso8601_example()
+CREATE FUNCTION analytics_internal._iso8601_example()
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN ' (ISO 8601, for example 2025-03-01 or 2025-03-01 14:30:00)';
-COMMENT ON FUNCTION analytics._iso8601_example() IS 'Internal to analytics.load_warehouse: the ISO 8601 example that ends a reason about a date or timestamp that does not parse';
-CREATE FUNCTION analytics._load_products(run_id bigint)
+COMMENT ON FUNCTION analytics_internal._iso8601_example() IS 'Internal to analytics.load_warehouse: the ISO 8601 example that ends a reason about a date or timestamp that does not parse';
+CREATE FUNCTION analytics_internal._load_products(run_id bigint)
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -2596,32 +2669,32 @@ BEGIN
 	CREATE TEMP TABLE load_products ON COMMIT DROP AS
 	SELECT x.*, CASE
 			WHEN x.product_id IS NULL THEN 'missing product_id'
-			WHEN analytics._too_long('product_id', x.product_id) IS NOT NULL THEN analytics._too_long('product_id', x.product_id)
-			WHEN x.unit_cost IS NULL THEN CASE WHEN analytics._trim_or_null(s.unit_cost) IS NULL THEN 'missing unit_cost'
+			WHEN analytics_internal._too_long('product_id', x.product_id) IS NOT NULL THEN analytics_internal._too_long('product_id', x.product_id)
+			WHEN x.unit_cost IS NULL THEN CASE WHEN analytics_internal._trim_or_null(s.unit_cost) IS NULL THEN 'missing unit_cost'
 				ELSE format('unit_cost %L is not a number up to 9999999999.99', s.unit_cost) END
-			WHEN x.unit_price IS NULL THEN CASE WHEN analytics._trim_or_null(s.unit_price) IS NULL THEN 'missing unit_price'
+			WHEN x.unit_price IS NULL THEN CASE WHEN analytics_internal._trim_or_null(s.unit_price) IS NULL THEN 'missing unit_price'
 				ELSE format('unit_price %L is not a number up to 9999999999.99', s.unit_price) END
 			WHEN x.unit_cost < 0 THEN format('unit_cost %s is negative', x.unit_cost)
 			WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
-			WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+			WHEN x.active IS NULL AND analytics_internal._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
 		END AS reason
 	FROM analytics.stg_products s,
-		LATERAL (SELECT s.source_row, analytics._trim_or_null(s.product_id) AS product_id,
-			analytics._trim_or_null(s.product_name) AS product_name, analytics._trim_or_null(s.category) AS category,
-			analytics._trim_or_null(s.subcategory) AS subcategory, analytics.try_numeric(s.unit_cost, 12, 2) AS unit_cost,
-			analytics.try_numeric(s.unit_price, 12, 2) AS unit_price, analytics._trim_or_null(s.supplier_id) AS supplier_id,
+		LATERAL (SELECT s.source_row, analytics_internal._trim_or_null(s.product_id) AS product_id,
+			analytics_internal._trim_or_null(s.product_name) AS product_name, analytics_internal._trim_or_null(s.category) AS category,
+			analytics_internal._trim_or_null(s.subcategory) AS subcategory, analytics.try_numeric(s.unit_cost, 12, 2) AS unit_cost,
+			analytics.try_numeric(s.unit_price, 12, 2) AS unit_price, analytics_internal._trim_or_null(s.supplier_id) AS supplier_id,
 			analytics.try_bool(s.active) AS active) x
 	ORDER BY s.source_row;
-	st := analytics._load_stage(run_id, 'products', '{product_id}');
-	mg := analytics._load_merge('pg_temp.load_products', 'analytics.dim_product', 'product_id',
+	st := analytics_internal._load_stage(run_id, 'products', '{product_id}');
+	mg := analytics_internal._load_merge('pg_temp.load_products', 'analytics.dim_product', 'product_id',
 		'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}',
 		'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}');
 	DROP TABLE pg_temp.load_products;
 	RETURN st || mg;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_products(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged products into pg_temp.load_products, files the rejects, applies the rest to analytics.dim_product (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
-CREATE FUNCTION analytics._load_stores(run_id bigint)
+COMMENT ON FUNCTION analytics_internal._load_products(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged products into pg_temp.load_products, files the rejects, applies the rest to analytics.dim_product (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+CREATE FUNCTION analytics_internal._load_stores(run_id bigint)
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -2633,30 +2706,30 @@ BEGIN
 	CREATE TEMP TABLE load_stores ON COMMIT DROP AS
 	SELECT x.*, CASE
 			WHEN x.store_id IS NULL THEN 'missing store_id'
-			WHEN analytics._too_long('store_id', x.store_id) IS NOT NULL THEN analytics._too_long('store_id', x.store_id)
-			WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
-			WHEN x.open_date IS NULL AND analytics._trim_or_null(s.open_date) IS NOT NULL
-				THEN format('open_date %L is not a date', s.open_date) || analytics._iso8601_example()
-			WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+			WHEN analytics_internal._too_long('store_id', x.store_id) IS NOT NULL THEN analytics_internal._too_long('store_id', x.store_id)
+			WHEN analytics_internal._too_long('city', x.city) IS NOT NULL THEN analytics_internal._too_long('city', x.city)
+			WHEN x.open_date IS NULL AND analytics_internal._trim_or_null(s.open_date) IS NOT NULL
+				THEN format('open_date %L is not a date', s.open_date) || analytics_internal._iso8601_example()
+			WHEN x.active IS NULL AND analytics_internal._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
 		END AS reason
 	FROM analytics.stg_stores s,
-		LATERAL (SELECT s.source_row, analytics._trim_or_null(s.store_id) AS store_id,
-			analytics._trim_or_null(s.store_name) AS store_name, analytics._trim_or_null(s.city) AS city,
-			analytics._trim_or_null(s.state) AS state, analytics._trim_or_null(s.region) AS region,
-			analytics._trim_or_null(s.country) AS country, analytics._trim_or_null(s.manager) AS manager,
+		LATERAL (SELECT s.source_row, analytics_internal._trim_or_null(s.store_id) AS store_id,
+			analytics_internal._trim_or_null(s.store_name) AS store_name, analytics_internal._trim_or_null(s.city) AS city,
+			analytics_internal._trim_or_null(s.state) AS state, analytics_internal._trim_or_null(s.region) AS region,
+			analytics_internal._trim_or_null(s.country) AS country, analytics_internal._trim_or_null(s.manager) AS manager,
 			(analytics.try_timestamptz(s.open_date) AT TIME ZONE 'UTC')::date AS open_date,
 			analytics.try_bool(s.active) AS active) x
 	ORDER BY s.source_row;
-	st := analytics._load_stage(run_id, 'stores', '{store_id}');
-	mg := analytics._load_merge('pg_temp.load_stores', 'analytics.dim_store', 'store_id',
+	st := analytics_internal._load_stage(run_id, 'stores', '{store_id}');
+	mg := analytics_internal._load_merge('pg_temp.load_stores', 'analytics.dim_store', 'store_id',
 		'{store_name,city,state,region,country,manager,open_date,active}',
 		'{store_name,city,state,region,country,manager,open_date,active}');
 	DROP TABLE pg_temp.load_stores;
 	RETURN st || mg;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_stores(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged stores into pg_temp.load_stores, files the rejects, applies the rest to analytics.dim_store (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
-CREATE FUNCTION analytics._load_channels(run_id bigint)
+COMMENT ON FUNCTION analytics_internal._load_stores(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged stores into pg_temp.load_stores, files the rejects, applies the rest to analytics.dim_store (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+CREATE FUNCTION analytics_internal._load_channels(run_id bigint)
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -2668,26 +2741,26 @@ BEGIN
 	CREATE TEMP TABLE load_channels ON COMMIT DROP AS
 	SELECT x.*, CASE
 			WHEN x.channel_id IS NULL THEN 'missing channel_id'
-			WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
-			WHEN x.fee_percent IS NULL AND analytics._trim_or_null(s.fee_percent) IS NULL THEN 'missing fee_percent'
+			WHEN analytics_internal._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics_internal._too_long('channel_id', x.channel_id)
+			WHEN x.fee_percent IS NULL AND analytics_internal._trim_or_null(s.fee_percent) IS NULL THEN 'missing fee_percent'
 			WHEN x.fee_percent IS NULL OR x.fee_percent < 0 OR x.fee_percent > 100
 				THEN format('fee_percent %L is not a number from 0 to 100', s.fee_percent)
-			WHEN x.active IS NULL AND analytics._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
+			WHEN x.active IS NULL AND analytics_internal._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
 		END AS reason
 	FROM analytics.stg_channels s,
-		LATERAL (SELECT s.source_row, analytics._trim_or_null(s.channel_id) AS channel_id,
-			analytics._trim_or_null(s.channel_name) AS channel_name, analytics._trim_or_null(s.channel_type) AS channel_type,
+		LATERAL (SELECT s.source_row, analytics_internal._trim_or_null(s.channel_id) AS channel_id,
+			analytics_internal._trim_or_null(s.channel_name) AS channel_name, analytics_internal._trim_or_null(s.channel_type) AS channel_type,
 			analytics.try_numeric(s.fee_percent, 5, 2) AS fee_percent, analytics.try_bool(s.active) AS active) x
 	ORDER BY s.source_row;
-	st := analytics._load_stage(run_id, 'channels', '{channel_id}');
-	mg := analytics._load_merge('pg_temp.load_channels', 'analytics.dim_channel', 'channel_id',
+	st := analytics_internal._load_stage(run_id, 'channels', '{channel_id}');
+	mg := analytics_internal._load_merge('pg_temp.load_channels', 'analytics.dim_channel', 'channel_id',
 		'{channel_name,channel_type,fee_percent,active}', '{channel_name,channel_type,fee_percent,active}');
 	DROP TABLE pg_temp.load_channels;
 	RETURN st || mg;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_channels(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged channels into pg_temp.load_channels, files the rejects, applies the rest to analytics.dim_channel (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
-CREATE FUNCTION analytics._load_customer_rows(run_id bigint)
+COMMENT ON FUNCTION analytics_internal._load_channels(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged channels into pg_temp.load_channels, files the rejects, applies the rest to analytics.dim_channel (type 1); returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+CREATE FUNCTION analytics_internal._load_customer_rows(run_id bigint)
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -2730,8 +2803,8 @@ BEGIN
 	RETURN total;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_customer_rows(bigint) IS 'Internal step of analytics.load_warehouse (customers): keeps the valid rows of pg_temp.load_customers that change something in analytics.customer_source_rows, listing them in pg_temp.load_customer_rows; returns how many valid rows there were';
-CREATE FUNCTION analytics._load_customer_history()
+COMMENT ON FUNCTION analytics_internal._load_customer_rows(bigint) IS 'Internal step of analytics.load_warehouse (customers): keeps the valid rows of pg_temp.load_customers that change something in analytics.customer_source_rows, listing them in pg_temp.load_customer_rows; returns how many valid rows there were';
+CREATE FUNCTION analytics_internal._load_customer_history()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -2776,8 +2849,8 @@ BEGIN
 		ORDER BY d.valid_from LIMIT 1) o ON true;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_customer_history() IS 'Internal step of analytics.load_warehouse (customers): every stored row of the customers in pg_temp.load_customer_rows in time order (pg_temp.load_customer_history) and the SCD type 2 versions rebuilt from them, each with the old version whose key it keeps (pg_temp.load_customer_versions)';
-CREATE FUNCTION analytics._load_customer_counts()
+COMMENT ON FUNCTION analytics_internal._load_customer_history() IS 'Internal step of analytics.load_warehouse (customers): every stored row of the customers in pg_temp.load_customer_rows in time order (pg_temp.load_customer_history) and the SCD type 2 versions rebuilt from them, each with the old version whose key it keeps (pg_temp.load_customer_versions)';
+CREATE FUNCTION analytics_internal._load_customer_counts()
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -2800,8 +2873,8 @@ BEGIN
 	RETURN ARRAY[inserted, updated];
 END
 $$;
-COMMENT ON FUNCTION analytics._load_customer_counts() IS 'Internal step of analytics.load_warehouse (customers): of the rows in pg_temp.load_customer_rows, {inserted, updated} (the rest are unchanged), counted against the dimension as it is before the rebuild';
-CREATE FUNCTION analytics._load_customer_replace()
+COMMENT ON FUNCTION analytics_internal._load_customer_counts() IS 'Internal step of analytics.load_warehouse (customers): of the rows in pg_temp.load_customer_rows, {inserted, updated} (the rest are unchanged), counted against the dimension as it is before the rebuild';
+CREATE FUNCTION analytics_internal._load_customer_replace()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -2850,7 +2923,7 @@ BEGIN
 	IF EXISTS (SELECT FROM pg_temp.load_customer_old) THEN
 		-- Facts of those customers belong to the version valid at their time.
 		CREATE TEMP TABLE load_moved ON COMMIT DROP AS
-		SELECT cv.* FROM analytics._customer_validity cv
+		SELECT cv.* FROM analytics_internal._customer_validity cv
 		WHERE cv.customer_id IN (SELECT o.customer_id FROM pg_temp.load_customer_old o);
 		FOREACH fact IN ARRAY ARRAY['fact_sales:sale_ts', 'fact_payments:txn_ts', 'fact_interactions:interaction_ts'] LOOP
 			EXECUTE format('UPDATE analytics.%1$I f SET customer_key = m.customer_key
@@ -2866,8 +2939,8 @@ BEGIN
 		pg_temp.load_customer_old;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_customer_replace() IS 'Internal step of analytics.load_warehouse (customers): applies pg_temp.load_customer_versions to analytics.dim_customer (in place, or replacing the old versions of the customer) and moves the facts of replaced versions to the version valid at their time';
-CREATE FUNCTION analytics._load_cities()
+COMMENT ON FUNCTION analytics_internal._load_customer_replace() IS 'Internal step of analytics.load_warehouse (customers): applies pg_temp.load_customer_versions to analytics.dim_customer (in place, or replacing the old versions of the customer) and moves the facts of replaced versions to the version valid at their time';
+CREATE FUNCTION analytics_internal._load_cities()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -2884,19 +2957,19 @@ BEGIN
 	WHERE (c.state, c.region, c.country) IS DISTINCT FROM (excluded.state, excluded.region, excluded.country);
 END
 $$;
-COMMENT ON FUNCTION analytics._load_cities() IS 'Internal step of analytics.load_warehouse: adds the cities of customers and stores to analytics.dim_city, or updates their state, region and country (of the newest customer version there, else of a store)';
-CREATE FUNCTION analytics._load_versions()
+COMMENT ON FUNCTION analytics_internal._load_cities() IS 'Internal step of analytics.load_warehouse: adds the cities of customers and stores to analytics.dim_city, or updates their state, region and country (of the newest customer version there, else of a store)';
+CREATE FUNCTION analytics_internal._load_versions()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	CREATE TEMP TABLE load_versions ON COMMIT DROP AS SELECT * FROM analytics._customer_validity;
+	CREATE TEMP TABLE load_versions ON COMMIT DROP AS SELECT * FROM analytics_internal._customer_validity;
 	ANALYZE pg_temp.load_versions;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_versions() IS 'Internal step of analytics.load_warehouse: copies analytics._customer_validity into pg_temp.load_versions (analyzed), which the fact steps key the facts by';
-CREATE FUNCTION analytics._load_parse_sales()
+COMMENT ON FUNCTION analytics_internal._load_versions() IS 'Internal step of analytics.load_warehouse: copies analytics_internal._customer_validity into pg_temp.load_versions (analyzed), which the fact steps key the facts by';
+CREATE FUNCTION analytics_internal._load_parse_sales()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -2921,25 +2994,25 @@ BEGIN
 				AND (x.store_id IS NULL OR x.store_key IS NOT NULL)
 				AND (x.channel_id IS NULL OR x.channel_key IS NOT NULL)
 				AND (x.quantity < 100 OR x.quantity * x.unit_cost < 1e12)
-				AND analytics._too_long(NULL, x.sale_id) IS NULL AND analytics._too_long(NULL, x.order_id) IS NULL
-				AND analytics._too_long(NULL, x.payment_method) IS NULL THEN NULL
+				AND analytics_internal._too_long(NULL, x.sale_id) IS NULL AND analytics_internal._too_long(NULL, x.order_id) IS NULL
+				AND analytics_internal._too_long(NULL, x.payment_method) IS NULL THEN NULL
 			WHEN x.sale_id IS NULL THEN 'missing sale_id'
 			WHEN x.order_id IS NULL THEN 'missing order_id'
 			WHEN x.customer_id IS NULL THEN 'missing customer_id'
 			WHEN x.product_id IS NULL THEN 'missing product_id'
-			WHEN analytics._too_long('sale_id', x.sale_id) IS NOT NULL THEN analytics._too_long('sale_id', x.sale_id)
-			WHEN analytics._too_long('order_id', x.order_id) IS NOT NULL THEN analytics._too_long('order_id', x.order_id)
-			WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
-			WHEN analytics._too_long('product_id', x.product_id) IS NOT NULL THEN analytics._too_long('product_id', x.product_id)
-			WHEN analytics._too_long('store_id', x.store_id) IS NOT NULL THEN analytics._too_long('store_id', x.store_id)
-			WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
-			WHEN analytics._too_long('payment_method', x.payment_method) IS NOT NULL THEN analytics._too_long('payment_method', x.payment_method)
-			WHEN analytics._trim_or_null(x.raw_sale_ts) IS NULL THEN 'missing sale_ts'
-			WHEN x.sale_ts IS NULL THEN format('sale_ts %L is not a date or timestamp', x.raw_sale_ts) || analytics._iso8601_example()
-			WHEN analytics._trim_or_null(x.raw_quantity) IS NULL THEN 'missing quantity'
+			WHEN analytics_internal._too_long('sale_id', x.sale_id) IS NOT NULL THEN analytics_internal._too_long('sale_id', x.sale_id)
+			WHEN analytics_internal._too_long('order_id', x.order_id) IS NOT NULL THEN analytics_internal._too_long('order_id', x.order_id)
+			WHEN analytics_internal._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics_internal._too_long('customer_id', x.customer_id)
+			WHEN analytics_internal._too_long('product_id', x.product_id) IS NOT NULL THEN analytics_internal._too_long('product_id', x.product_id)
+			WHEN analytics_internal._too_long('store_id', x.store_id) IS NOT NULL THEN analytics_internal._too_long('store_id', x.store_id)
+			WHEN analytics_internal._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics_internal._too_long('channel_id', x.channel_id)
+			WHEN analytics_internal._too_long('payment_method', x.payment_method) IS NOT NULL THEN analytics_internal._too_long('payment_method', x.payment_method)
+			WHEN analytics_internal._trim_or_null(x.raw_sale_ts) IS NULL THEN 'missing sale_ts'
+			WHEN x.sale_ts IS NULL THEN format('sale_ts %L is not a date or timestamp', x.raw_sale_ts) || analytics_internal._iso8601_example()
+			WHEN analytics_internal._trim_or_null(x.raw_quantity) IS NULL THEN 'missing quantity'
 			WHEN x.quantity IS NULL THEN format('quantity %L is not a whole number', x.raw_quantity)
 			WHEN x.quantity <= 0 THEN format('quantity %s is not above 0', x.quantity)
-			WHEN analytics._trim_or_null(x.raw_unit_price) IS NULL THEN 'missing unit_price'
+			WHEN analytics_internal._trim_or_null(x.raw_unit_price) IS NULL THEN 'missing unit_price'
 			WHEN x.unit_price IS NULL THEN format('unit_price %L is not a number up to 9999999999.99', x.raw_unit_price)
 			WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
 			WHEN x.discount IS NULL THEN format('discount %L is not a number up to 9999999999.99', x.raw_discount)
@@ -2948,7 +3021,7 @@ BEGIN
 				THEN format('discount %s exceeds quantity x unit_price (%s)', x.discount, x.gross)
 			WHEN x.gross >= 1e12
 				THEN format('quantity x unit_price (%s) is too large: amounts go up to 999999999999.99', x.gross)
-			WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+			WHEN analytics_internal._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
 			WHEN x.status NOT IN ('completed', 'returned', 'cancelled')
 				THEN format('status %L is not one of completed, returned, cancelled', x.raw_status)
 			WHEN v.customer_key IS NULL THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
@@ -2961,27 +3034,27 @@ BEGIN
 				THEN format('quantity x unit_cost (%s) is too large: amounts go up to 999999999999.99', x.quantity * x.unit_cost)
 		END AS reason
 	FROM (SELECT y.*, y.quantity * y.unit_price AS gross
-		FROM (SELECT s.sale_ts AS raw_sale_ts, s.quantity AS raw_quantity, s.unit_price AS raw_unit_price, s.discount AS raw_discount, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.sale_id) AS sale_id, analytics._trim_or_null(s.order_id) AS order_id,
-			analytics.try_timestamptz(s.sale_ts) AS sale_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
-			analytics._trim_or_null(s.product_id) AS product_id, analytics._trim_or_null(s.store_id) AS store_id,
-			analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.payment_method) AS payment_method,
+		FROM (SELECT s.sale_ts AS raw_sale_ts, s.quantity AS raw_quantity, s.unit_price AS raw_unit_price, s.discount AS raw_discount, s.status AS raw_status, s.source_row, analytics_internal._trim_or_null(s.sale_id) AS sale_id, analytics_internal._trim_or_null(s.order_id) AS order_id,
+			analytics.try_timestamptz(s.sale_ts) AS sale_ts, analytics_internal._trim_or_null(s.customer_id) AS customer_id,
+			analytics_internal._trim_or_null(s.product_id) AS product_id, analytics_internal._trim_or_null(s.store_id) AS store_id,
+			analytics_internal._trim_or_null(s.channel_id) AS channel_id, analytics_internal._trim_or_null(s.payment_method) AS payment_method,
 			analytics.try_int(s.quantity) AS quantity, analytics.try_numeric(s.unit_price, 12, 2) AS unit_price,
-			CASE WHEN analytics._trim_or_null(s.discount) IS NULL THEN 0 ELSE analytics.try_numeric(s.discount, 12, 2) END AS discount,
+			CASE WHEN analytics_internal._trim_or_null(s.discount) IS NULL THEN 0 ELSE analytics.try_numeric(s.discount, 12, 2) END AS discount,
 			-- lower() only for a status not in shape already (few are)
 			CASE WHEN s.status IN ('completed', 'returned', 'cancelled') THEN s.status
-				ELSE lower(analytics._trim_or_null(s.status)) END AS status,
+				ELSE lower(analytics_internal._trim_or_null(s.status)) END AS status,
 			p.product_key, p.unit_cost, sto.store_key, ch.channel_key
 			FROM analytics.stg_sales s
-			LEFT JOIN analytics.dim_product p ON p.product_id = analytics._trim_or_null(s.product_id)
-			LEFT JOIN analytics.dim_store sto ON sto.store_id = analytics._trim_or_null(s.store_id)
-			LEFT JOIN analytics.dim_channel ch ON ch.channel_id = analytics._trim_or_null(s.channel_id)
+			LEFT JOIN analytics.dim_product p ON p.product_id = analytics_internal._trim_or_null(s.product_id)
+			LEFT JOIN analytics.dim_store sto ON sto.store_id = analytics_internal._trim_or_null(s.store_id)
+			LEFT JOIN analytics.dim_channel ch ON ch.channel_id = analytics_internal._trim_or_null(s.channel_id)
 			OFFSET 0) y
 		OFFSET 0) x
 	LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.sale_ts >= v.lo AND x.sale_ts < v.hi;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_parse_sales() IS 'Internal step of analytics.load_warehouse: parses and checks the staged sales into pg_temp.load_sales (in parallel workers), each with its keys and amounts, or the reason it is rejected';
-CREATE FUNCTION analytics._load_sales(run_id bigint)
+COMMENT ON FUNCTION analytics_internal._load_parse_sales() IS 'Internal step of analytics.load_warehouse: parses and checks the staged sales into pg_temp.load_sales (in parallel workers), each with its keys and amounts, or the reason it is rejected';
+CREATE FUNCTION analytics_internal._load_sales(run_id bigint)
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -2992,8 +3065,8 @@ DECLARE
 	methods text[];
 	days date[];
 BEGIN
-	PERFORM analytics._load_parse_sales();
-	st := analytics._load_stage(run_id, 'sales', '{sale_id}');
+	PERFORM analytics_internal._load_parse_sales();
+	st := analytics_internal._load_stage(run_id, 'sales', '{sale_id}');
 	-- payment methods and days in one pass (date_key is the UTC day of
 	-- sale_ts), grouped by both at once: one hash lookup per line instead
 	-- of one per grouping set
@@ -3006,14 +3079,14 @@ BEGIN
 	INSERT INTO analytics.dim_payment (payment_method)
 	SELECT m FROM unnest(methods) AS u(m)
 	ON CONFLICT (payment_method) DO NOTHING;
-	PERFORM analytics._dim_date_add(days);
+	PERFORM analytics_internal._dim_date_add(days);
 	-- the days whose sales change (recorded for the KPI refresh by
 	-- _load_days): the new days and, for corrected sales, the old ones
 	CREATE TEMP TABLE load_days ON COMMIT DROP AS
 	SELECT f.date_key FROM analytics.fact_sales f JOIN pg_temp.load_sales l ON l.sale_id = f.sale_id
 	WHERE f.date_key <> l.date_key;
 	INSERT INTO pg_temp.load_days SELECT to_char(d, 'YYYYMMDD')::int FROM unnest(days) AS u(d);
-	mg := analytics._load_merge('(SELECT l.*, d.payment_key FROM pg_temp.load_sales l
+	mg := analytics_internal._load_merge('(SELECT l.*, d.payment_key FROM pg_temp.load_sales l
 		LEFT JOIN analytics.dim_payment d ON d.payment_method = l.payment_method)', 'analytics.fact_sales', 'sale_id',
 		'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,cost_amount,status}',
 		'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,status}',
@@ -3022,8 +3095,8 @@ BEGIN
 	RETURN st || mg;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_sales(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged sales, files the rejects, adds payment methods and days to their dimensions, notes the days whose sales change in pg_temp.load_days and applies the lines to analytics.fact_sales; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
-CREATE FUNCTION analytics._load_parse_payments()
+COMMENT ON FUNCTION analytics_internal._load_sales(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged sales, files the rejects, adds payment methods and days to their dimensions, notes the days whose sales change in pg_temp.load_days and applies the lines to analytics.fact_sales; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+CREATE FUNCTION analytics_internal._load_parse_payments()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -3041,28 +3114,28 @@ BEGIN
 		CASE
 			WHEN x.transaction_id IS NULL THEN 'missing transaction_id'
 			WHEN x.channel_id IS NULL THEN 'missing channel_id'
-			WHEN analytics._too_long('transaction_id', x.transaction_id) IS NOT NULL THEN analytics._too_long('transaction_id', x.transaction_id)
-			WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
-			WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
-			WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
-			WHEN analytics._trim_or_null(x.raw_txn_ts) IS NULL THEN 'missing txn_ts'
-			WHEN x.txn_ts IS NULL THEN format('txn_ts %L is not a date or timestamp', x.raw_txn_ts) || analytics._iso8601_example()
-			WHEN analytics._trim_or_null(x.raw_amount) IS NULL THEN 'missing amount'
+			WHEN analytics_internal._too_long('transaction_id', x.transaction_id) IS NOT NULL THEN analytics_internal._too_long('transaction_id', x.transaction_id)
+			WHEN analytics_internal._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics_internal._too_long('customer_id', x.customer_id)
+			WHEN analytics_internal._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics_internal._too_long('channel_id', x.channel_id)
+			WHEN analytics_internal._too_long('city', x.city) IS NOT NULL THEN analytics_internal._too_long('city', x.city)
+			WHEN analytics_internal._trim_or_null(x.raw_txn_ts) IS NULL THEN 'missing txn_ts'
+			WHEN x.txn_ts IS NULL THEN format('txn_ts %L is not a date or timestamp', x.raw_txn_ts) || analytics_internal._iso8601_example()
+			WHEN analytics_internal._trim_or_null(x.raw_amount) IS NULL THEN 'missing amount'
 			WHEN x.amount IS NULL THEN format('amount %L is not a number up to 999999999999.99', x.raw_amount)
 			WHEN x.amount <= 0 THEN format('amount %s is not above 0', x.amount)
-			WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+			WHEN analytics_internal._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
 			WHEN x.status NOT IN ('success', 'failed') THEN format('status %L is not one of success, failed', x.raw_status)
-			WHEN x.processing_time IS NULL AND analytics._trim_or_null(x.raw_processing_time) IS NOT NULL
+			WHEN x.processing_time IS NULL AND analytics_internal._trim_or_null(x.raw_processing_time) IS NOT NULL
 				THEN format('processing_time %L is not a number of seconds up to 9999999.999', x.raw_processing_time)
 			WHEN x.processing_time < 0 THEN format('processing_time %s is negative', x.processing_time)
 			WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
 				THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
 			WHEN ch.channel_key IS NULL THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
 		END AS reason
-	FROM (SELECT s.txn_ts AS raw_txn_ts, s.amount AS raw_amount, s.status AS raw_status, s.processing_time AS raw_processing_time, s.source_row, analytics._trim_or_null(s.transaction_id) AS transaction_id,
-			analytics.try_timestamptz(s.txn_ts) AS txn_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
-			analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.city) AS city,
-			analytics.try_numeric(s.amount, 14, 2) AS amount, lower(analytics._trim_or_null(s.status)) AS status,
+	FROM (SELECT s.txn_ts AS raw_txn_ts, s.amount AS raw_amount, s.status AS raw_status, s.processing_time AS raw_processing_time, s.source_row, analytics_internal._trim_or_null(s.transaction_id) AS transaction_id,
+			analytics.try_timestamptz(s.txn_ts) AS txn_ts, analytics_internal._trim_or_null(s.customer_id) AS customer_id,
+			analytics_internal._trim_or_null(s.channel_id) AS channel_id, analytics_internal._trim_or_null(s.city) AS city,
+			analytics.try_numeric(s.amount, 14, 2) AS amount, lower(analytics_internal._trim_or_null(s.status)) AS status,
 			analytics.try_numeric(s.processing_time, 10, 3) AS processing_time
 			FROM analytics.stg_payments s
 			OFFSET 0) x
@@ -3070,8 +3143,8 @@ BEGIN
 	LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_parse_payments() IS 'Internal step of analytics.load_warehouse: parses and checks the staged payments into pg_temp.load_payments (in parallel workers), each with its keys, delay bucket, fee and revenue, or the reason it is rejected';
-CREATE FUNCTION analytics._load_payments(run_id bigint)
+COMMENT ON FUNCTION analytics_internal._load_parse_payments() IS 'Internal step of analytics.load_warehouse: parses and checks the staged payments into pg_temp.load_payments (in parallel workers), each with its keys, delay bucket, fee and revenue, or the reason it is rejected';
+CREATE FUNCTION analytics_internal._load_payments(run_id bigint)
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -3080,17 +3153,17 @@ DECLARE
 	st bigint[];
 	mg bigint[];
 BEGIN
-	PERFORM analytics._load_parse_payments();
-	st := analytics._load_stage(run_id, 'payments', '{transaction_id}');
+	PERFORM analytics_internal._load_parse_payments();
+	st := analytics_internal._load_stage(run_id, 'payments', '{transaction_id}');
 	INSERT INTO analytics.dim_city (city)
 	SELECT DISTINCT city FROM pg_temp.load_payments WHERE city IS NOT NULL
 	ON CONFLICT (city) DO NOTHING;
-	PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (txn_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_payments));
+	PERFORM analytics_internal._dim_date_add(ARRAY(SELECT DISTINCT (txn_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_payments));
 	INSERT INTO pg_temp.load_days
 	SELECT f.date_key FROM analytics.fact_payments f JOIN pg_temp.load_payments l ON l.transaction_id = f.transaction_id
 	WHERE f.date_key <> l.date_key
 	UNION SELECT date_key FROM pg_temp.load_payments;
-	mg := analytics._load_merge('(SELECT l.*, d.city_key FROM pg_temp.load_payments l
+	mg := analytics_internal._load_merge('(SELECT l.*, d.city_key FROM pg_temp.load_payments l
 		LEFT JOIN analytics.dim_city d ON d.city = l.city)', 'analytics.fact_payments', 'transaction_id',
 		'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket,fee_percent,revenue}',
 		'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket}', true);
@@ -3098,8 +3171,8 @@ BEGIN
 	RETURN st || mg;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_payments(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged payments, files the rejects, adds cities and days to their dimensions, notes the days whose payments change in pg_temp.load_days and applies the payments to analytics.fact_payments; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
-CREATE FUNCTION analytics._load_parse_interactions()
+COMMENT ON FUNCTION analytics_internal._load_payments(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged payments, files the rejects, adds cities and days to their dimensions, notes the days whose payments change in pg_temp.load_days and applies the payments to analytics.fact_payments; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+CREATE FUNCTION analytics_internal._load_parse_interactions()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -3112,15 +3185,15 @@ BEGIN
 		v.customer_key, ch.channel_key, x.interaction_type, x.duration_seconds, x.status,
 		CASE
 			WHEN x.interaction_id IS NULL THEN 'missing interaction_id'
-			WHEN analytics._too_long('interaction_id', x.interaction_id) IS NOT NULL THEN analytics._too_long('interaction_id', x.interaction_id)
-			WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
-			WHEN analytics._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics._too_long('channel_id', x.channel_id)
-			WHEN analytics._trim_or_null(x.raw_interaction_ts) IS NULL THEN 'missing interaction_ts'
-			WHEN x.interaction_ts IS NULL THEN format('interaction_ts %L is not a date or timestamp', x.raw_interaction_ts) || analytics._iso8601_example()
-			WHEN x.duration_seconds IS NULL AND analytics._trim_or_null(x.raw_duration) IS NOT NULL
+			WHEN analytics_internal._too_long('interaction_id', x.interaction_id) IS NOT NULL THEN analytics_internal._too_long('interaction_id', x.interaction_id)
+			WHEN analytics_internal._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics_internal._too_long('customer_id', x.customer_id)
+			WHEN analytics_internal._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics_internal._too_long('channel_id', x.channel_id)
+			WHEN analytics_internal._trim_or_null(x.raw_interaction_ts) IS NULL THEN 'missing interaction_ts'
+			WHEN x.interaction_ts IS NULL THEN format('interaction_ts %L is not a date or timestamp', x.raw_interaction_ts) || analytics_internal._iso8601_example()
+			WHEN x.duration_seconds IS NULL AND analytics_internal._trim_or_null(x.raw_duration) IS NOT NULL
 				THEN format('duration %L is not a number of seconds up to 999999999.999', x.raw_duration)
 			WHEN x.duration_seconds < 0 THEN format('duration %s is negative', x.duration_seconds)
-			WHEN analytics._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
+			WHEN analytics_internal._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
 			WHEN x.status NOT IN ('resolved', 'unresolved', 'abandoned')
 				THEN format('status %L is not one of resolved, unresolved, abandoned', x.raw_status)
 			WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
@@ -3128,18 +3201,18 @@ BEGIN
 			WHEN x.channel_id IS NOT NULL AND ch.channel_key IS NULL
 				THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
 		END AS reason
-	FROM (SELECT s.interaction_ts AS raw_interaction_ts, s.duration AS raw_duration, s.status AS raw_status, s.source_row, analytics._trim_or_null(s.interaction_id) AS interaction_id,
-			analytics.try_timestamptz(s.interaction_ts) AS interaction_ts, analytics._trim_or_null(s.customer_id) AS customer_id,
-			analytics._trim_or_null(s.channel_id) AS channel_id, analytics._trim_or_null(s.interaction_type) AS interaction_type,
-			analytics.try_numeric(s.duration, 12, 3) AS duration_seconds, lower(analytics._trim_or_null(s.status)) AS status
+	FROM (SELECT s.interaction_ts AS raw_interaction_ts, s.duration AS raw_duration, s.status AS raw_status, s.source_row, analytics_internal._trim_or_null(s.interaction_id) AS interaction_id,
+			analytics.try_timestamptz(s.interaction_ts) AS interaction_ts, analytics_internal._trim_or_null(s.customer_id) AS customer_id,
+			analytics_internal._trim_or_null(s.channel_id) AS channel_id, analytics_internal._trim_or_null(s.interaction_type) AS interaction_type,
+			analytics.try_numeric(s.duration, 12, 3) AS duration_seconds, lower(analytics_internal._trim_or_null(s.status)) AS status
 			FROM analytics.stg_interactions s
 			OFFSET 0) x
 	LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.interaction_ts >= v.lo AND x.interaction_ts < v.hi
 	LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_parse_interactions() IS 'Internal step of analytics.load_warehouse: parses and checks the staged interactions into pg_temp.load_interactions (in parallel workers), each with its keys, or the reason it is rejected';
-CREATE FUNCTION analytics._load_interactions(run_id bigint)
+COMMENT ON FUNCTION analytics_internal._load_parse_interactions() IS 'Internal step of analytics.load_warehouse: parses and checks the staged interactions into pg_temp.load_interactions (in parallel workers), each with its keys, or the reason it is rejected';
+CREATE FUNCTION analytics_internal._load_interactions(run_id bigint)
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -3148,18 +3221,18 @@ DECLARE
 	st bigint[];
 	mg bigint[];
 BEGIN
-	PERFORM analytics._load_parse_interactions();
-	st := analytics._load_stage(run_id, 'interactions', '{interaction_id}');
-	PERFORM analytics._dim_date_add(ARRAY(SELECT DISTINCT (interaction_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_interactions));
-	mg := analytics._load_merge('pg_temp.load_interactions', 'analytics.fact_interactions', 'interaction_id',
+	PERFORM analytics_internal._load_parse_interactions();
+	st := analytics_internal._load_stage(run_id, 'interactions', '{interaction_id}');
+	PERFORM analytics_internal._dim_date_add(ARRAY(SELECT DISTINCT (interaction_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_interactions));
+	mg := analytics_internal._load_merge('pg_temp.load_interactions', 'analytics.fact_interactions', 'interaction_id',
 		'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}',
 		'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}', true);
 	DROP TABLE pg_temp.load_interactions;
 	RETURN st || mg;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_interactions(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged interactions, files the rejects, adds their days to the calendar and applies them to analytics.fact_interactions; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
-CREATE FUNCTION analytics._load_days(run_id bigint)
+COMMENT ON FUNCTION analytics_internal._load_interactions(bigint) IS 'Internal step of analytics.load_warehouse: parses the staged interactions, files the rejects, adds their days to the calendar and applies them to analytics.fact_interactions; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+CREATE FUNCTION analytics_internal._load_days(run_id bigint)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -3172,8 +3245,8 @@ BEGIN
 	DROP TABLE pg_temp.load_days, pg_temp.load_versions;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_days(bigint) IS 'Internal step of analytics.load_warehouse: records the days in pg_temp.load_days in analytics.load_run_days for the KPI refresh, and analyzes the calendar';
-CREATE FUNCTION analytics._load_finish(run_id bigint, counts jsonb)
+COMMENT ON FUNCTION analytics_internal._load_days(bigint) IS 'Internal step of analytics.load_warehouse: records the days in pg_temp.load_days in analytics.load_run_days for the KPI refresh, and analyzes the calendar';
+CREATE FUNCTION analytics_internal._load_finish(run_id bigint, counts jsonb)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -3192,25 +3265,25 @@ BEGIN
 	WHERE r.run_id = _load_finish.run_id;
 END
 $$;
-COMMENT ON FUNCTION analytics._load_finish(bigint, jsonb) IS 'Internal step of analytics.load_warehouse: empties staging and records the run as succeeded in analytics.load_runs with the totals of counts';
-REVOKE ALL ON FUNCTION analytics._load_products(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_stores(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_channels(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_customer_rows(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_customer_history() FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_customer_counts() FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_customer_replace() FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_cities() FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_versions() FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_parse_sales() FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_sales(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_parse_payments() FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_payments(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_parse_interactions() FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_interactions(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_days(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION analytics._load_finish(bigint, jsonb) FROM PUBLIC;
-CREATE OR REPLACE FUNCTION analytics._load_customers(run_id bigint)
+COMMENT ON FUNCTION analytics_internal._load_finish(bigint, jsonb) IS 'Internal step of analytics.load_warehouse: empties staging and records the run as succeeded in analytics.load_runs with the totals of counts';
+REVOKE ALL ON FUNCTION analytics_internal._load_products(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_stores(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_channels(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_customer_rows(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_customer_history() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_customer_counts() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_customer_replace() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_cities() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_versions() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_parse_sales() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_sales(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_parse_payments() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_payments(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_parse_interactions() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_interactions(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_days(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._load_finish(bigint, jsonb) FROM PUBLIC;
+CREATE OR REPLACE FUNCTION analytics_internal._load_customers(run_id bigint)
 RETURNS bigint[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -3223,29 +3296,29 @@ BEGIN
 	CREATE TEMP TABLE load_customers ON COMMIT DROP AS
 	SELECT x.*, CASE
 			WHEN x.customer_id IS NULL THEN 'missing customer_id'
-			WHEN analytics._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics._too_long('customer_id', x.customer_id)
-			WHEN analytics._too_long('city', x.city) IS NOT NULL THEN analytics._too_long('city', x.city)
-			WHEN analytics._trim_or_null(s.updated_at) IS NULL THEN 'missing updated_at'
-			WHEN x.updated_at IS NULL THEN format('updated_at %L is not a date or timestamp', s.updated_at) || analytics._iso8601_example()
+			WHEN analytics_internal._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics_internal._too_long('customer_id', x.customer_id)
+			WHEN analytics_internal._too_long('city', x.city) IS NOT NULL THEN analytics_internal._too_long('city', x.city)
+			WHEN analytics_internal._trim_or_null(s.updated_at) IS NULL THEN 'missing updated_at'
+			WHEN x.updated_at IS NULL THEN format('updated_at %L is not a date or timestamp', s.updated_at) || analytics_internal._iso8601_example()
 		END AS reason
 	FROM analytics.stg_customers s,
-		LATERAL (SELECT s.source_row, analytics._trim_or_null(s.customer_id) AS customer_id,
-			nullif(concat_ws(' ', analytics._trim_or_null(s.first_name), analytics._trim_or_null(s.last_name)), '') AS full_name,
-			analytics._trim_or_null(s.email) AS email, analytics._trim_or_null(s.phone) AS phone,
-			analytics._trim_or_null(s.city) AS city, analytics._trim_or_null(s.state) AS state,
-			analytics._trim_or_null(s.region) AS region, analytics._trim_or_null(s.country) AS country,
-			analytics._trim_or_null(s.segment) AS segment, analytics.try_timestamptz(s.updated_at) AS updated_at) x
+		LATERAL (SELECT s.source_row, analytics_internal._trim_or_null(s.customer_id) AS customer_id,
+			nullif(concat_ws(' ', analytics_internal._trim_or_null(s.first_name), analytics_internal._trim_or_null(s.last_name)), '') AS full_name,
+			analytics_internal._trim_or_null(s.email) AS email, analytics_internal._trim_or_null(s.phone) AS phone,
+			analytics_internal._trim_or_null(s.city) AS city, analytics_internal._trim_or_null(s.state) AS state,
+			analytics_internal._trim_or_null(s.region) AS region, analytics_internal._trim_or_null(s.country) AS country,
+			analytics_internal._trim_or_null(s.segment) AS segment, analytics.try_timestamptz(s.updated_at) AS updated_at) x
 	ORDER BY s.source_row;
-	st := analytics._load_stage(_load_customers.run_id, 'customers', '{customer_id,updated_at}');
-	total := analytics._load_customer_rows(_load_customers.run_id);
-	PERFORM analytics._load_customer_history();
-	changed := analytics._load_customer_counts();
-	PERFORM analytics._load_customer_replace();
+	st := analytics_internal._load_stage(_load_customers.run_id, 'customers', '{customer_id,updated_at}');
+	total := analytics_internal._load_customer_rows(_load_customers.run_id);
+	PERFORM analytics_internal._load_customer_history();
+	changed := analytics_internal._load_customer_counts();
+	PERFORM analytics_internal._load_customer_replace();
 	DROP TABLE pg_temp.load_customers;
 	RETURN st || changed || total - changed[1] - changed[2];
 END
 $$;
-COMMENT ON FUNCTION analytics._load_customers(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged customers into pg_temp.load_customers, files the rejects, keeps the rest in analytics.customer_source_rows, rebuilds the SCD type 2 versions of the customers it touches from all their rows and moves their facts to the version valid at their time; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
+COMMENT ON FUNCTION analytics_internal._load_customers(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged customers into pg_temp.load_customers, files the rejects, keeps the rest in analytics.customer_source_rows, rebuilds the SCD type 2 versions of the customers it touches from all their rows and moves their facts to the version valid at their time; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
 CREATE OR REPLACE FUNCTION analytics.load_warehouse()
 RETURNS TABLE (entity text, rows_in int, inserted int, updated int, unchanged int, duplicates int, rejected int)
 LANGUAGE plpgsql
@@ -3283,17 +3356,17 @@ BEGIN
 		-- run's days behind it (its watermark is a run_id).
 		run := nextval('analytics.load_runs_run_id_seq');
 		INSERT INTO analytics.load_runs (run_id, started_at, status) VALUES (run, started, 'running');
-		counts := counts || jsonb_build_object('products', analytics._load_products(run));
-		counts := counts || jsonb_build_object('stores', analytics._load_stores(run));
-		counts := counts || jsonb_build_object('channels', analytics._load_channels(run));
-		counts := counts || jsonb_build_object('customers', analytics._load_customers(run));
-		PERFORM analytics._load_cities();
-		PERFORM analytics._load_versions();
-		counts := counts || jsonb_build_object('sales', analytics._load_sales(run));
-		counts := counts || jsonb_build_object('payments', analytics._load_payments(run));
-		counts := counts || jsonb_build_object('interactions', analytics._load_interactions(run));
-		PERFORM analytics._load_days(run);
-		PERFORM analytics._load_finish(run, counts);
+		counts := counts || jsonb_build_object('products', analytics_internal._load_products(run));
+		counts := counts || jsonb_build_object('stores', analytics_internal._load_stores(run));
+		counts := counts || jsonb_build_object('channels', analytics_internal._load_channels(run));
+		counts := counts || jsonb_build_object('customers', analytics_internal._load_customers(run));
+		PERFORM analytics_internal._load_cities();
+		PERFORM analytics_internal._load_versions();
+		counts := counts || jsonb_build_object('sales', analytics_internal._load_sales(run));
+		counts := counts || jsonb_build_object('payments', analytics_internal._load_payments(run));
+		counts := counts || jsonb_build_object('interactions', analytics_internal._load_interactions(run));
+		PERFORM analytics_internal._load_days(run);
+		PERFORM analytics_internal._load_finish(run, counts);
 	EXCEPTION WHEN OTHERS OR query_canceled THEN
 		-- Everything since BEGIN is rolled back, locks included: warehouse and
 		-- staging are as they were, and the run's row is gone. A background
@@ -3308,7 +3381,7 @@ BEGIN
 			err_datatype = PG_DATATYPE_NAME;
 		-- a run that failed or was cancelled before it held the lock
 		run := coalesce(run, nextval('analytics.load_runs_run_id_seq'));
-		recorded := analytics._record_failed_run(run, started,
+		recorded := analytics_internal._record_failed_run(run, started,
 			format('%s (SQLSTATE %s)', err_message, err_state) || coalesce(': ' || nullif(err_detail, ''), ''),
 			err_state = '57014');
 		-- the error as it was (fields included), naming the run
@@ -3339,7 +3412,7 @@ $$;
 -- generate_demo_sales in named steps; its vocabulary (cities, stores,
 -- channels, subcategories, interaction types, names and weights) in tables
 -- of fixed data, filled here as by the install script.
-CREATE TABLE analytics.demo_cities (
+CREATE TABLE analytics_internal.demo_cities (
 	city_no int PRIMARY KEY,
 	city text NOT NULL,
 	state text NOT NULL,
@@ -3348,15 +3421,15 @@ CREATE TABLE analytics.demo_cities (
 	store1 int NOT NULL,
 	store2 int NOT NULL
 );
-COMMENT ON TABLE analytics.demo_cities IS 'Fixed data of analytics.generate_demo_sales: the 25 cities of its customers, with state, region, share of customers and the stores their customers shop at';
-COMMENT ON COLUMN analytics.demo_cities.city_no IS 'Number of the city, 1..25';
-COMMENT ON COLUMN analytics.demo_cities.city IS 'City name';
-COMMENT ON COLUMN analytics.demo_cities.state IS 'State or union territory of the city';
-COMMENT ON COLUMN analytics.demo_cities.region IS 'Region of the city: North, South, East, West, Central or Northeast';
-COMMENT ON COLUMN analytics.demo_cities.weight IS 'Percentage of the customers living there (the weights sum to 100)';
-COMMENT ON COLUMN analytics.demo_cities.store1 IS 'analytics.demo_stores.store_no where its customers with an even number shop: the city''s own store, else the nearest';
-COMMENT ON COLUMN analytics.demo_cities.store2 IS 'analytics.demo_stores.store_no where its customers with an odd number shop';
-INSERT INTO analytics.demo_cities (city_no, city, state, region, weight, store1, store2) VALUES
+COMMENT ON TABLE analytics_internal.demo_cities IS 'Fixed data of analytics.generate_demo_sales: the 25 cities of its customers, with state, region, share of customers and the stores their customers shop at';
+COMMENT ON COLUMN analytics_internal.demo_cities.city_no IS 'Number of the city, 1..25';
+COMMENT ON COLUMN analytics_internal.demo_cities.city IS 'City name';
+COMMENT ON COLUMN analytics_internal.demo_cities.state IS 'State or union territory of the city';
+COMMENT ON COLUMN analytics_internal.demo_cities.region IS 'Region of the city: North, South, East, West, Central or Northeast';
+COMMENT ON COLUMN analytics_internal.demo_cities.weight IS 'Percentage of the customers living there (the weights sum to 100)';
+COMMENT ON COLUMN analytics_internal.demo_cities.store1 IS 'analytics_internal.demo_stores.store_no where its customers with an even number shop: the city''s own store, else the nearest';
+COMMENT ON COLUMN analytics_internal.demo_cities.store2 IS 'analytics_internal.demo_stores.store_no where its customers with an odd number shop';
+INSERT INTO analytics_internal.demo_cities (city_no, city, state, region, weight, store1, store2) VALUES
 	(1, 'Mumbai', 'Maharashtra', 'West', 10, 1, 2),
 	(2, 'Delhi', 'Delhi', 'North', 10, 3, 4),
 	(3, 'Bengaluru', 'Karnataka', 'South', 9, 5, 6),
@@ -3382,20 +3455,20 @@ INSERT INTO analytics.demo_cities (city_no, city, state, region, weight, store1,
 	(23, 'Chandigarh', 'Chandigarh', 'North', 2, 4, 4),
 	(24, 'Guwahati', 'Assam', 'Northeast', 2, 9, 9),
 	(25, 'Raipur', 'Chhattisgarh', 'Central', 1, 15, 15);
-CREATE TABLE analytics.demo_stores (
+CREATE TABLE analytics_internal.demo_stores (
 	store_no int PRIMARY KEY,
 	store_name text NOT NULL,
-	city_no int NOT NULL REFERENCES analytics.demo_cities,
+	city_no int NOT NULL REFERENCES analytics_internal.demo_cities,
 	manager text NOT NULL,
 	age_days int NOT NULL
 );
-COMMENT ON TABLE analytics.demo_stores IS 'Fixed data of analytics.generate_demo_sales: its 15 stores (S001..S015)';
-COMMENT ON COLUMN analytics.demo_stores.store_no IS 'Number of the store, 1..15 (store_id S001..S015)';
-COMMENT ON COLUMN analytics.demo_stores.store_name IS 'Store name';
-COMMENT ON COLUMN analytics.demo_stores.city_no IS 'The store''s city (analytics.demo_cities)';
-COMMENT ON COLUMN analytics.demo_stores.manager IS 'Store manager';
-COMMENT ON COLUMN analytics.demo_stores.age_days IS 'Days between the opening and start_date';
-INSERT INTO analytics.demo_stores (store_no, store_name, city_no, manager, age_days) VALUES
+COMMENT ON TABLE analytics_internal.demo_stores IS 'Fixed data of analytics.generate_demo_sales: its 15 stores (S001..S015)';
+COMMENT ON COLUMN analytics_internal.demo_stores.store_no IS 'Number of the store, 1..15 (store_id S001..S015)';
+COMMENT ON COLUMN analytics_internal.demo_stores.store_name IS 'Store name';
+COMMENT ON COLUMN analytics_internal.demo_stores.city_no IS 'The store''s city (analytics_internal.demo_cities)';
+COMMENT ON COLUMN analytics_internal.demo_stores.manager IS 'Store manager';
+COMMENT ON COLUMN analytics_internal.demo_stores.age_days IS 'Days between the opening and start_date';
+INSERT INTO analytics_internal.demo_stores (store_no, store_name, city_no, manager, age_days) VALUES
 	(1, 'Mumbai Andheri', 1, 'Rakesh Kulkarni', 3650),
 	(2, 'Mumbai Lower Parel', 1, 'Nisha Shetty', 2210),
 	(3, 'Delhi Connaught Place', 2, 'Harpreet Kaur', 3400),
@@ -3411,7 +3484,7 @@ INSERT INTO analytics.demo_stores (store_no, store_name, city_no, manager, age_d
 	(13, 'Lucknow Hazratganj', 10, 'Faisal Siddiqui', 1100),
 	(14, 'Kochi Marine Drive', 20, 'Anjali Menon', 760),
 	(15, 'Indore Vijay Nagar', 14, 'Vivek Jain', 610);
-CREATE TABLE analytics.demo_channels (
+CREATE TABLE analytics_internal.demo_channels (
 	channel_no int PRIMARY KEY,
 	channel_name text NOT NULL,
 	channel_type text NOT NULL,
@@ -3419,19 +3492,19 @@ CREATE TABLE analytics.demo_channels (
 	sales_weight int NOT NULL,
 	payment_weight int NOT NULL
 );
-COMMENT ON TABLE analytics.demo_channels IS 'Fixed data of analytics.generate_demo_sales: the four payment channels (CH1..CH4), with their fees and shares of orders and payments';
-COMMENT ON COLUMN analytics.demo_channels.channel_no IS 'Number of the channel, 1..4 (channel_id CH1..CH4)';
-COMMENT ON COLUMN analytics.demo_channels.channel_name IS 'Channel name, also the payment method of the orders paid through it';
-COMMENT ON COLUMN analytics.demo_channels.channel_type IS 'Channel type: card, upi or net_banking';
-COMMENT ON COLUMN analytics.demo_channels.fee_percent IS 'Fee the channel charges, in percent';
-COMMENT ON COLUMN analytics.demo_channels.sales_weight IS 'Percentage of orders (and interactions) through the channel (the weights sum to 100)';
-COMMENT ON COLUMN analytics.demo_channels.payment_weight IS 'Percentage of payments through the channel (the weights sum to 100)';
-INSERT INTO analytics.demo_channels (channel_no, channel_name, channel_type, fee_percent, sales_weight, payment_weight) VALUES
+COMMENT ON TABLE analytics_internal.demo_channels IS 'Fixed data of analytics.generate_demo_sales: the four payment channels (CH1..CH4), with their fees and shares of orders and payments';
+COMMENT ON COLUMN analytics_internal.demo_channels.channel_no IS 'Number of the channel, 1..4 (channel_id CH1..CH4)';
+COMMENT ON COLUMN analytics_internal.demo_channels.channel_name IS 'Channel name, also the payment method of the orders paid through it';
+COMMENT ON COLUMN analytics_internal.demo_channels.channel_type IS 'Channel type: card, upi or net_banking';
+COMMENT ON COLUMN analytics_internal.demo_channels.fee_percent IS 'Fee the channel charges, in percent';
+COMMENT ON COLUMN analytics_internal.demo_channels.sales_weight IS 'Percentage of orders (and interactions) through the channel (the weights sum to 100)';
+COMMENT ON COLUMN analytics_internal.demo_channels.payment_weight IS 'Percentage of payments through the channel (the weights sum to 100)';
+INSERT INTO analytics_internal.demo_channels (channel_no, channel_name, channel_type, fee_percent, sales_weight, payment_weight) VALUES
 	(1, 'Credit Card', 'card', 2.00, 30, 25),
 	(2, 'Debit Card', 'card', 1.00, 20, 20),
 	(3, 'UPI', 'upi', 0.00, 40, 45),
 	(4, 'Net Banking', 'net_banking', 1.50, 10, 10);
-CREATE TABLE analytics.demo_subcategories (
+CREATE TABLE analytics_internal.demo_subcategories (
 	subcategory_no int PRIMARY KEY,
 	subcategory text NOT NULL,
 	category text NOT NULL,
@@ -3442,17 +3515,17 @@ CREATE TABLE analytics.demo_subcategories (
 	margin_high float8 NOT NULL,
 	weight int NOT NULL
 );
-COMMENT ON TABLE analytics.demo_subcategories IS 'Fixed data of analytics.generate_demo_sales: the 20 product subcategories, with their category, item, list price and margin ranges and share of products';
-COMMENT ON COLUMN analytics.demo_subcategories.subcategory_no IS 'Number of the subcategory, 1..20';
-COMMENT ON COLUMN analytics.demo_subcategories.subcategory IS 'Subcategory name';
-COMMENT ON COLUMN analytics.demo_subcategories.category IS 'Category of the subcategory';
-COMMENT ON COLUMN analytics.demo_subcategories.item IS 'What its products are (the middle of their names)';
-COMMENT ON COLUMN analytics.demo_subcategories.price_low IS 'Lowest list price, in rupees (prices are log-uniform between price_low and price_high)';
-COMMENT ON COLUMN analytics.demo_subcategories.price_high IS 'Highest list price, in rupees';
-COMMENT ON COLUMN analytics.demo_subcategories.margin_low IS 'Lowest margin, in percent of the list price (margins are uniform between margin_low and margin_high)';
-COMMENT ON COLUMN analytics.demo_subcategories.margin_high IS 'Highest margin, in percent of the list price';
-COMMENT ON COLUMN analytics.demo_subcategories.weight IS 'Percentage of the products in the subcategory (the weights sum to 100)';
-INSERT INTO analytics.demo_subcategories (subcategory_no, subcategory, category, item, price_low, price_high,
+COMMENT ON TABLE analytics_internal.demo_subcategories IS 'Fixed data of analytics.generate_demo_sales: the 20 product subcategories, with their category, item, list price and margin ranges and share of products';
+COMMENT ON COLUMN analytics_internal.demo_subcategories.subcategory_no IS 'Number of the subcategory, 1..20';
+COMMENT ON COLUMN analytics_internal.demo_subcategories.subcategory IS 'Subcategory name';
+COMMENT ON COLUMN analytics_internal.demo_subcategories.category IS 'Category of the subcategory';
+COMMENT ON COLUMN analytics_internal.demo_subcategories.item IS 'What its products are (the middle of their names)';
+COMMENT ON COLUMN analytics_internal.demo_subcategories.price_low IS 'Lowest list price, in rupees (prices are log-uniform between price_low and price_high)';
+COMMENT ON COLUMN analytics_internal.demo_subcategories.price_high IS 'Highest list price, in rupees';
+COMMENT ON COLUMN analytics_internal.demo_subcategories.margin_low IS 'Lowest margin, in percent of the list price (margins are uniform between margin_low and margin_high)';
+COMMENT ON COLUMN analytics_internal.demo_subcategories.margin_high IS 'Highest margin, in percent of the list price';
+COMMENT ON COLUMN analytics_internal.demo_subcategories.weight IS 'Percentage of the products in the subcategory (the weights sum to 100)';
+INSERT INTO analytics_internal.demo_subcategories (subcategory_no, subcategory, category, item, price_low, price_high,
 	margin_low, margin_high, weight) VALUES
 	(1, 'Mobiles', 'Electronics', 'Smartphone', 7999, 79999, 6, 12, 5),
 	(2, 'Laptops', 'Electronics', 'Laptop', 29999, 149999, 5, 10, 3),
@@ -3474,25 +3547,25 @@ INSERT INTO analytics.demo_subcategories (subcategory_no, subcategory, category,
 	(18, 'Stationery', 'Books & Stationery', 'Notebook Pack', 20, 799, 30, 50, 5),
 	(19, 'Fitness', 'Sports & Fitness', 'Yoga Mat', 299, 19999, 25, 40, 5),
 	(20, 'Outdoor', 'Sports & Fitness', 'Cricket Bat', 499, 9999, 25, 40, 5);
-CREATE TABLE analytics.demo_interaction_types (
+CREATE TABLE analytics_internal.demo_interaction_types (
 	type_no int PRIMARY KEY,
 	interaction_type text NOT NULL,
 	weight int NOT NULL,
 	seconds_low int NOT NULL,
 	seconds_high int NOT NULL
 );
-COMMENT ON TABLE analytics.demo_interaction_types IS 'Fixed data of analytics.generate_demo_sales: the kinds of service interactions, their shares and handling times';
-COMMENT ON COLUMN analytics.demo_interaction_types.type_no IS 'Number of the type, 1..4';
-COMMENT ON COLUMN analytics.demo_interaction_types.interaction_type IS 'Interaction type as staged';
-COMMENT ON COLUMN analytics.demo_interaction_types.weight IS 'Percentage of the interactions of the type (the weights sum to 100)';
-COMMENT ON COLUMN analytics.demo_interaction_types.seconds_low IS 'Shortest handling time, in seconds';
-COMMENT ON COLUMN analytics.demo_interaction_types.seconds_high IS 'Handling times stay below this, in seconds (skewed towards seconds_low)';
-INSERT INTO analytics.demo_interaction_types (type_no, interaction_type, weight, seconds_low, seconds_high) VALUES
+COMMENT ON TABLE analytics_internal.demo_interaction_types IS 'Fixed data of analytics.generate_demo_sales: the kinds of service interactions, their shares and handling times';
+COMMENT ON COLUMN analytics_internal.demo_interaction_types.type_no IS 'Number of the type, 1..4';
+COMMENT ON COLUMN analytics_internal.demo_interaction_types.interaction_type IS 'Interaction type as staged';
+COMMENT ON COLUMN analytics_internal.demo_interaction_types.weight IS 'Percentage of the interactions of the type (the weights sum to 100)';
+COMMENT ON COLUMN analytics_internal.demo_interaction_types.seconds_low IS 'Shortest handling time, in seconds';
+COMMENT ON COLUMN analytics_internal.demo_interaction_types.seconds_high IS 'Handling times stay below this, in seconds (skewed towards seconds_low)';
+INSERT INTO analytics_internal.demo_interaction_types (type_no, interaction_type, weight, seconds_low, seconds_high) VALUES
 	(1, 'support_call', 30, 60, 1800),
 	(2, 'chat', 35, 120, 2400),
 	(3, 'email', 25, 60, 900),
 	(4, 'social_media', 10, 30, 600);
-CREATE TABLE analytics.demo_vocabulary (
+CREATE TABLE analytics_internal.demo_vocabulary (
 	kind text NOT NULL CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['first_name', 'last_name', 'brand', 'segment',
 		'weekday', 'hour', 'lines_per_order', 'units_per_line', 'interaction_status'])),
 	n int NOT NULL,
@@ -3500,12 +3573,12 @@ CREATE TABLE analytics.demo_vocabulary (
 	weight int,
 	PRIMARY KEY (kind, n)
 );
-COMMENT ON TABLE analytics.demo_vocabulary IS 'Fixed data of analytics.generate_demo_sales: its lists of names (first_name, last_name, brand) and of weighted choices (segment, weekday, hour, lines_per_order, units_per_line, interaction_status), each numbered from 1';
-COMMENT ON COLUMN analytics.demo_vocabulary.kind IS 'The list: first_name, last_name, brand, segment, weekday, hour, lines_per_order, units_per_line or interaction_status';
-COMMENT ON COLUMN analytics.demo_vocabulary.n IS 'Position in the list, from 1';
-COMMENT ON COLUMN analytics.demo_vocabulary.value IS 'The name or choice (weekday: ISO, Monday first; hour: 0..23 UTC; lines_per_order, units_per_line: the number)';
-COMMENT ON COLUMN analytics.demo_vocabulary.weight IS 'Share of the choice, in percent (summing to 100 over the list), the weekday''s orders in percent of an average day; NULL for names';
-INSERT INTO analytics.demo_vocabulary (kind, n, value)
+COMMENT ON TABLE analytics_internal.demo_vocabulary IS 'Fixed data of analytics.generate_demo_sales: its lists of names (first_name, last_name, brand) and of weighted choices (segment, weekday, hour, lines_per_order, units_per_line, interaction_status), each numbered from 1';
+COMMENT ON COLUMN analytics_internal.demo_vocabulary.kind IS 'The list: first_name, last_name, brand, segment, weekday, hour, lines_per_order, units_per_line or interaction_status';
+COMMENT ON COLUMN analytics_internal.demo_vocabulary.n IS 'Position in the list, from 1';
+COMMENT ON COLUMN analytics_internal.demo_vocabulary.value IS 'The name or choice (weekday: ISO, Monday first; hour: 0..23 UTC; lines_per_order, units_per_line: the number)';
+COMMENT ON COLUMN analytics_internal.demo_vocabulary.weight IS 'Share of the choice, in percent (summing to 100 over the list), the weekday''s orders in percent of an average day; NULL for names';
+INSERT INTO analytics_internal.demo_vocabulary (kind, n, value)
 SELECT k, n, v
 FROM (VALUES
 	('first_name', ARRAY['Aarav', 'Vivaan', 'Aditya', 'Arjun', 'Sai', 'Reyansh', 'Krishna', 'Ishaan', 'Rohan',
@@ -3519,7 +3592,7 @@ FROM (VALUES
 	('brand', ARRAY['Aarohi', 'Nova', 'Zenith', 'Kiran', 'Vega', 'Tara', 'Orion', 'Lotus', 'Sagar', 'Indus', 'Meru',
 		'Prism'])) l(k, a),
 	pg_catalog.unnest(l.a) WITH ORDINALITY AS u(v, n);
-INSERT INTO analytics.demo_vocabulary (kind, n, value, weight)
+INSERT INTO analytics_internal.demo_vocabulary (kind, n, value, weight)
 SELECT k, n, v, w
 FROM (VALUES
 	('segment', ARRAY['consumer', 'corporate', 'vip'], ARRAY[70, 22, 8]),
@@ -3531,23 +3604,23 @@ FROM (VALUES
 	('units_per_line', ARRAY['1', '2', '3', '4', '5'], ARRAY[60, 22, 10, 5, 3]),
 	('interaction_status', ARRAY['resolved', 'unresolved', 'abandoned'], ARRAY[75, 15, 10])) l(k, a, ws),
 	ROWS FROM (pg_catalog.unnest(l.a), pg_catalog.unnest(l.ws)) WITH ORDINALITY AS u(v, w, n);
-CREATE FUNCTION analytics._demo_words(kind text)
+CREATE FUNCTION analytics_internal._demo_words(kind text)
 RETURNS text[]
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-	SELECT pg_catalog.array_agg(v.value ORDER BY v.n) FROM analytics.demo_vocabulary v
+	SELECT pg_catalog.array_agg(v.value ORDER BY v.n) FROM analytics_internal.demo_vocabulary v
 	WHERE v.kind OPERATOR(pg_catalog.=) _demo_words.kind;
 END;
-COMMENT ON FUNCTION analytics._demo_words(text) IS 'Internal to analytics.generate_demo_sales: the values of a list of analytics.demo_vocabulary, in order';
-CREATE FUNCTION analytics._demo_weights(kind text)
+COMMENT ON FUNCTION analytics_internal._demo_words(text) IS 'Internal to analytics.generate_demo_sales: the values of a list of analytics_internal.demo_vocabulary, in order';
+CREATE FUNCTION analytics_internal._demo_weights(kind text)
 RETURNS int[]
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-	SELECT pg_catalog.array_agg(v.weight ORDER BY v.n) FROM analytics.demo_vocabulary v
+	SELECT pg_catalog.array_agg(v.weight ORDER BY v.n) FROM analytics_internal.demo_vocabulary v
 	WHERE v.kind OPERATOR(pg_catalog.=) _demo_weights.kind;
 END;
-COMMENT ON FUNCTION analytics._demo_weights(text) IS 'Internal to analytics.generate_demo_sales: the weights of a list of analytics.demo_vocabulary, in order';
-CREATE FUNCTION analytics._demo_check_args(days int, orders_per_day int, seed int, start_date date,
+COMMENT ON FUNCTION analytics_internal._demo_weights(text) IS 'Internal to analytics.generate_demo_sales: the weights of a list of analytics_internal.demo_vocabulary, in order';
+CREATE FUNCTION analytics_internal._demo_check_args(days int, orders_per_day int, seed int, start_date date,
 	customers int, products int, payments_per_day int)
 RETURNS void
 LANGUAGE plpgsql
@@ -3593,86 +3666,86 @@ BEGIN
 	END IF;
 END
 $$;
-COMMENT ON FUNCTION analytics._demo_check_args(int, int, int, date, int, int, int) IS 'Internal step of analytics.generate_demo_sales: refuses NULL and out-of-range arguments';
-CREATE FUNCTION analytics._demo_check_weights()
+COMMENT ON FUNCTION analytics_internal._demo_check_args(int, int, int, date, int, int, int) IS 'Internal step of analytics.generate_demo_sales: refuses NULL and out-of-range arguments';
+CREATE FUNCTION analytics_internal._demo_check_weights()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	IF EXISTS (SELECT FROM unnest(ARRAY[
-			cardinality(analytics._demo_pick(ARRAY(SELECT c.weight FROM analytics.demo_cities c ORDER BY c.city_no))),
-			cardinality(analytics._demo_pick(analytics._demo_weights('hour'))),
-			cardinality(analytics._demo_pick(ARRAY(SELECT s.weight FROM analytics.demo_subcategories s ORDER BY s.subcategory_no))),
-			cardinality(analytics._demo_pick(analytics._demo_weights('segment'))),
-			cardinality(analytics._demo_pick(ARRAY(SELECT c.sales_weight FROM analytics.demo_channels c ORDER BY c.channel_no))),
-			cardinality(analytics._demo_pick(ARRAY(SELECT c.payment_weight FROM analytics.demo_channels c ORDER BY c.channel_no))),
-			cardinality(analytics._demo_pick(analytics._demo_weights('lines_per_order'))),
-			cardinality(analytics._demo_pick(analytics._demo_weights('units_per_line'))),
-			cardinality(analytics._demo_pick(ARRAY(SELECT t.weight FROM analytics.demo_interaction_types t ORDER BY t.type_no))),
-			cardinality(analytics._demo_pick(analytics._demo_weights('interaction_status')))]) c
+			cardinality(analytics_internal._demo_pick(ARRAY(SELECT c.weight FROM analytics_internal.demo_cities c ORDER BY c.city_no))),
+			cardinality(analytics_internal._demo_pick(analytics_internal._demo_weights('hour'))),
+			cardinality(analytics_internal._demo_pick(ARRAY(SELECT s.weight FROM analytics_internal.demo_subcategories s ORDER BY s.subcategory_no))),
+			cardinality(analytics_internal._demo_pick(analytics_internal._demo_weights('segment'))),
+			cardinality(analytics_internal._demo_pick(ARRAY(SELECT c.sales_weight FROM analytics_internal.demo_channels c ORDER BY c.channel_no))),
+			cardinality(analytics_internal._demo_pick(ARRAY(SELECT c.payment_weight FROM analytics_internal.demo_channels c ORDER BY c.channel_no))),
+			cardinality(analytics_internal._demo_pick(analytics_internal._demo_weights('lines_per_order'))),
+			cardinality(analytics_internal._demo_pick(analytics_internal._demo_weights('units_per_line'))),
+			cardinality(analytics_internal._demo_pick(ARRAY(SELECT t.weight FROM analytics_internal.demo_interaction_types t ORDER BY t.type_no))),
+			cardinality(analytics_internal._demo_pick(analytics_internal._demo_weights('interaction_status')))]) c
 			WHERE c IS DISTINCT FROM 100) THEN
 		RAISE EXCEPTION 'generate_demo_sales has weights that do not sum to 100'
 			USING ERRCODE = 'internal_error',
-				DETAIL = 'The tables analytics.demo_cities, demo_subcategories, demo_channels, demo_interaction_types and demo_vocabulary hold them.';
+				DETAIL = 'The tables analytics_internal.demo_cities, demo_subcategories, demo_channels, demo_interaction_types and demo_vocabulary hold them.';
 	END IF;
 END
 $$;
-COMMENT ON FUNCTION analytics._demo_check_weights() IS 'Internal step of analytics.generate_demo_sales: raises an error when a list of weights of its vocabulary does not sum to 100';
-CREATE FUNCTION analytics._demo_customer_cities(seed int, n int)
+COMMENT ON FUNCTION analytics_internal._demo_check_weights() IS 'Internal step of analytics.generate_demo_sales: raises an error when a list of weights of its vocabulary does not sum to 100';
+CREATE FUNCTION analytics_internal._demo_customer_cities(seed int, n int)
 RETURNS int[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	city_pick int[] := analytics._demo_pick(ARRAY(SELECT c.weight FROM analytics.demo_cities c ORDER BY c.city_no));
+	city_pick int[] := analytics_internal._demo_pick(ARRAY(SELECT c.weight FROM analytics_internal.demo_cities c ORDER BY c.city_no));
 BEGIN
-	RETURN ARRAY(SELECT city_pick[1 + analytics._demo_i(seed, 2, c, 100)]
+	RETURN ARRAY(SELECT city_pick[1 + analytics_internal._demo_i(seed, 2, c, 100)]
 		FROM generate_series(1, n) c ORDER BY c);
 END
 $$;
-COMMENT ON FUNCTION analytics._demo_customer_cities(int, int) IS 'Internal step of analytics.generate_demo_sales: the home city (analytics.demo_cities.city_no) of each customer number from 1 to n';
-CREATE FUNCTION analytics._demo_customers(seed int, days int, start_date date, customers int,
+COMMENT ON FUNCTION analytics_internal._demo_customer_cities(int, int) IS 'Internal step of analytics.generate_demo_sales: the home city (analytics_internal.demo_cities.city_no) of each customer number from 1 to n';
+CREATE FUNCTION analytics_internal._demo_customers(seed int, days int, start_date date, customers int,
 	n_bad_customers int, customer_city int[])
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	city_name CONSTANT text[] := ARRAY(SELECT c.city FROM analytics.demo_cities c ORDER BY c.city_no);
-	city_state CONSTANT text[] := ARRAY(SELECT c.state FROM analytics.demo_cities c ORDER BY c.city_no);
-	city_region CONSTANT text[] := ARRAY(SELECT c.region FROM analytics.demo_cities c ORDER BY c.city_no);
+	city_name CONSTANT text[] := ARRAY(SELECT c.city FROM analytics_internal.demo_cities c ORDER BY c.city_no);
+	city_state CONSTANT text[] := ARRAY(SELECT c.state FROM analytics_internal.demo_cities c ORDER BY c.city_no);
+	city_region CONSTANT text[] := ARRAY(SELECT c.region FROM analytics_internal.demo_cities c ORDER BY c.city_no);
 	n_cities CONSTANT int := cardinality(city_name);
-	segment_name CONSTANT text[] := analytics._demo_words('segment');
+	segment_name CONSTANT text[] := analytics_internal._demo_words('segment');
 	n_segments CONSTANT int := cardinality(segment_name);
-	segment_pick CONSTANT int[] := analytics._demo_pick(analytics._demo_weights('segment'));
-	first_names CONSTANT text[] := analytics._demo_words('first_name');
-	last_names CONSTANT text[] := analytics._demo_words('last_name');
+	segment_pick CONSTANT int[] := analytics_internal._demo_pick(analytics_internal._demo_weights('segment'));
+	first_names CONSTANT text[] := analytics_internal._demo_words('first_name');
+	last_names CONSTANT text[] := analytics_internal._demo_words('last_name');
 	added bigint;
 BEGIN
 	INSERT INTO analytics.stg_customers (customer_id, first_name, last_name, email, phone, city,
 		state, region, country, segment, updated_at)
 	WITH v1 AS MATERIALIZED (
-		SELECT c, first_names[1 + analytics._demo_i(seed, 3, c, cardinality(first_names))] AS first_name,
-			last_names[1 + analytics._demo_i(seed, 4, c, cardinality(last_names))] AS last_name,
-			'+91 ' || (6 + analytics._demo_i(seed, 5, c, 4)) || lpad(analytics._demo_i(seed, 16, c, 100000)::text, 5, '0')
-				|| lpad(analytics._demo_i(seed, 17, c, 10000)::text, 4, '0') AS phone,
-			customer_city[c] AS city, segment_pick[1 + analytics._demo_i(seed, 1, c, 100)] AS segment,
-			(start_date - 1 - analytics._demo_i(seed, 6, c, 730)::int)::timestamp
-				+ analytics._demo_i(seed, 7, c, 86400) * interval '1 second' AS ts
+		SELECT c, first_names[1 + analytics_internal._demo_i(seed, 3, c, cardinality(first_names))] AS first_name,
+			last_names[1 + analytics_internal._demo_i(seed, 4, c, cardinality(last_names))] AS last_name,
+			'+91 ' || (6 + analytics_internal._demo_i(seed, 5, c, 4)) || lpad(analytics_internal._demo_i(seed, 16, c, 100000)::text, 5, '0')
+				|| lpad(analytics_internal._demo_i(seed, 17, c, 10000)::text, 4, '0') AS phone,
+			customer_city[c] AS city, segment_pick[1 + analytics_internal._demo_i(seed, 1, c, 100)] AS segment,
+			(start_date - 1 - analytics_internal._demo_i(seed, 6, c, 730)::int)::timestamp
+				+ analytics_internal._demo_i(seed, 7, c, 86400) * interval '1 second' AS ts
 		FROM generate_series(1, customers + n_bad_customers) c
 	), v2 AS MATERIALIZED (
 		SELECT c, first_name, last_name, phone,
-			CASE WHEN k < 0.4 THEN city ELSE 1 + (city + analytics._demo_i(seed, 10, c, n_cities - 1)::int) % n_cities END AS city,
-			CASE WHEN k >= 0.4 AND k < 0.8 THEN segment ELSE 1 + (segment + analytics._demo_i(seed, 9, c, n_segments - 1)::int) % n_segments END AS segment,
-			start_date + floor((0.1 + 0.4 * analytics._demo_u(seed, 11, c)) * days * 86400) * interval '1 second' AS ts
-		FROM (SELECT v1.*, analytics._demo_u(seed, 8, c) AS k FROM v1 WHERE c % 50 = 0 AND c <= customers OFFSET 0) x
+			CASE WHEN k < 0.4 THEN city ELSE 1 + (city + analytics_internal._demo_i(seed, 10, c, n_cities - 1)::int) % n_cities END AS city,
+			CASE WHEN k >= 0.4 AND k < 0.8 THEN segment ELSE 1 + (segment + analytics_internal._demo_i(seed, 9, c, n_segments - 1)::int) % n_segments END AS segment,
+			start_date + floor((0.1 + 0.4 * analytics_internal._demo_u(seed, 11, c)) * days * 86400) * interval '1 second' AS ts
+		FROM (SELECT v1.*, analytics_internal._demo_u(seed, 8, c) AS k FROM v1 WHERE c % 50 = 0 AND c <= customers OFFSET 0) x
 	), v3 AS (
 		SELECT c, first_name, last_name, phone,
-			CASE WHEN k < 0.4 THEN city ELSE 1 + (city + analytics._demo_i(seed, 14, c, n_cities - 1)::int) % n_cities END AS city,
-			CASE WHEN k >= 0.4 AND k < 0.8 THEN segment ELSE 1 + (segment + analytics._demo_i(seed, 13, c, n_segments - 1)::int) % n_segments END AS segment,
-			start_date + floor((0.6 + 0.3 * analytics._demo_u(seed, 15, c)) * days * 86400) * interval '1 second' AS ts
-		FROM (SELECT v2.*, analytics._demo_u(seed, 12, c) AS k FROM v2 WHERE c % 500 = 0 OFFSET 0) x
+			CASE WHEN k < 0.4 THEN city ELSE 1 + (city + analytics_internal._demo_i(seed, 14, c, n_cities - 1)::int) % n_cities END AS city,
+			CASE WHEN k >= 0.4 AND k < 0.8 THEN segment ELSE 1 + (segment + analytics_internal._demo_i(seed, 13, c, n_segments - 1)::int) % n_segments END AS segment,
+			start_date + floor((0.6 + 0.3 * analytics_internal._demo_u(seed, 15, c)) * days * 86400) * interval '1 second' AS ts
+		FROM (SELECT v2.*, analytics_internal._demo_u(seed, 12, c) AS k FROM v2 WHERE c % 500 = 0 OFFSET 0) x
 	)
 	SELECT 'C' || lpad(c::text, 6, '0'), first_name, last_name,
 		lower((first_name || '.' || last_name) COLLATE "C") || c || '@example.com', phone,
@@ -3691,22 +3764,22 @@ BEGIN
 	RETURN added;
 END
 $$;
-COMMENT ON FUNCTION analytics._demo_customers(int, int, date, int, int, int[]) IS 'Internal step of analytics.generate_demo_sales: appends the customers (first versions, changes, exact duplicates, bad rows) to analytics.stg_customers; returns the rows added';
-CREATE FUNCTION analytics._demo_products(seed int, products int, n_bad_products int,
+COMMENT ON FUNCTION analytics_internal._demo_customers(int, int, date, int, int, int[]) IS 'Internal step of analytics.generate_demo_sales: appends the customers (first versions, changes, exact duplicates, bad rows) to analytics.stg_customers; returns the rows added';
+CREATE FUNCTION analytics_internal._demo_products(seed int, products int, n_bad_products int,
 	OUT added bigint, OUT product_price numeric[])
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	sub_name CONSTANT text[] := ARRAY(SELECT s.subcategory FROM analytics.demo_subcategories s ORDER BY s.subcategory_no);
-	sub_category CONSTANT text[] := ARRAY(SELECT s.category FROM analytics.demo_subcategories s ORDER BY s.subcategory_no);
-	sub_item CONSTANT text[] := ARRAY(SELECT s.item FROM analytics.demo_subcategories s ORDER BY s.subcategory_no);
-	sub_low CONSTANT float8[] := ARRAY(SELECT s.price_low FROM analytics.demo_subcategories s ORDER BY s.subcategory_no);
-	sub_high CONSTANT float8[] := ARRAY(SELECT s.price_high FROM analytics.demo_subcategories s ORDER BY s.subcategory_no);
-	sub_margin_low CONSTANT float8[] := ARRAY(SELECT s.margin_low FROM analytics.demo_subcategories s ORDER BY s.subcategory_no);
-	sub_margin_high CONSTANT float8[] := ARRAY(SELECT s.margin_high FROM analytics.demo_subcategories s ORDER BY s.subcategory_no);
-	sub_pick CONSTANT int[] := analytics._demo_pick(ARRAY(SELECT s.weight FROM analytics.demo_subcategories s ORDER BY s.subcategory_no));
-	brands CONSTANT text[] := analytics._demo_words('brand');
+	sub_name CONSTANT text[] := ARRAY(SELECT s.subcategory FROM analytics_internal.demo_subcategories s ORDER BY s.subcategory_no);
+	sub_category CONSTANT text[] := ARRAY(SELECT s.category FROM analytics_internal.demo_subcategories s ORDER BY s.subcategory_no);
+	sub_item CONSTANT text[] := ARRAY(SELECT s.item FROM analytics_internal.demo_subcategories s ORDER BY s.subcategory_no);
+	sub_low CONSTANT float8[] := ARRAY(SELECT s.price_low FROM analytics_internal.demo_subcategories s ORDER BY s.subcategory_no);
+	sub_high CONSTANT float8[] := ARRAY(SELECT s.price_high FROM analytics_internal.demo_subcategories s ORDER BY s.subcategory_no);
+	sub_margin_low CONSTANT float8[] := ARRAY(SELECT s.margin_low FROM analytics_internal.demo_subcategories s ORDER BY s.subcategory_no);
+	sub_margin_high CONSTANT float8[] := ARRAY(SELECT s.margin_high FROM analytics_internal.demo_subcategories s ORDER BY s.subcategory_no);
+	sub_pick CONSTANT int[] := analytics_internal._demo_pick(ARRAY(SELECT s.weight FROM analytics_internal.demo_subcategories s ORDER BY s.subcategory_no));
+	brands CONSTANT text[] := analytics_internal._demo_words('brand');
 	product_sub int[];	-- subcategory of each product number
 	product_cost numeric[];	-- unit cost of each product number
 BEGIN
@@ -3714,46 +3787,46 @@ BEGIN
 		array_agg(round(price * (1 - margin / 100)::numeric, 2) ORDER BY p)
 	INTO product_sub, product_price, product_cost
 	FROM (
-		SELECT p, s, sub_margin_low[s] + (sub_margin_high[s] - sub_margin_low[s]) * analytics._demo_u(seed, 23, p) AS margin,
+		SELECT p, s, sub_margin_low[s] + (sub_margin_high[s] - sub_margin_low[s]) * analytics_internal._demo_u(seed, 23, p) AS margin,
 			(CASE WHEN x < 100 THEN round(x) ELSE round(x / 10) * 10 - 1 END)::numeric(12, 2) AS price
 		FROM (
-			SELECT p, s, exp(ln(sub_low[s]) + ln(sub_high[s] / sub_low[s]) * analytics._demo_u(seed, 22, p)) AS x
-			FROM (SELECT p, sub_pick[1 + analytics._demo_i(seed, 21, p, 100)] AS s
+			SELECT p, s, exp(ln(sub_low[s]) + ln(sub_high[s] / sub_low[s]) * analytics_internal._demo_u(seed, 22, p)) AS x
+			FROM (SELECT p, sub_pick[1 + analytics_internal._demo_i(seed, 21, p, 100)] AS s
 				FROM generate_series(1, products + n_bad_products) p OFFSET 0) a
 		) b
 	) c;
 	INSERT INTO analytics.stg_products (product_id, product_name, category, subcategory, unit_cost,
 		unit_price, supplier_id, active)
 	SELECT 'P' || lpad(p::text, 4, '0'),
-		brands[1 + analytics._demo_i(seed, 24, p, cardinality(brands))] || ' ' || sub_item[s] || ' '
-			|| chr(65 + analytics._demo_i(seed, 25, p, 26)::int) || (10 + analytics._demo_i(seed, 26, p, 90)),
+		brands[1 + analytics_internal._demo_i(seed, 24, p, cardinality(brands))] || ' ' || sub_item[s] || ' '
+			|| chr(65 + analytics_internal._demo_i(seed, 25, p, 26)::int) || (10 + analytics_internal._demo_i(seed, 26, p, 90)),
 		sub_category[s], sub_name[s], product_cost[p]::text,
 		CASE WHEN p <= products THEN product_price[p]::text
 			WHEN (p - products) % 2 = 1 THEN 'n/a'
 			ELSE (-product_price[p])::text END,
 		-- two suppliers per subcategory
-		'SUP' || lpad((2 * s - 1 + analytics._demo_i(seed, 27, p, 2))::text, 3, '0'),
-		CASE WHEN analytics._demo_u(seed, 28, p) < 0.97 THEN 'true' ELSE 'false' END
+		'SUP' || lpad((2 * s - 1 + analytics_internal._demo_i(seed, 27, p, 2))::text, 3, '0'),
+		CASE WHEN analytics_internal._demo_u(seed, 28, p) < 0.97 THEN 'true' ELSE 'false' END
 	FROM (SELECT p, product_sub[p] AS s FROM generate_series(1, products + n_bad_products) p) x,
 		generate_series(1, CASE WHEN p % 100 = 37 AND p <= products THEN 2 ELSE 1 END)
 	ORDER BY p;
 	GET DIAGNOSTICS added = ROW_COUNT;
 END
 $$;
-COMMENT ON FUNCTION analytics._demo_products(int, int, int) IS 'Internal step of analytics.generate_demo_sales: appends the products (valid ones, exact duplicates, bad rows) to analytics.stg_products; returns the rows added and the list price of each product number';
-CREATE FUNCTION analytics._demo_stores(start_date date)
+COMMENT ON FUNCTION analytics_internal._demo_products(int, int, int) IS 'Internal step of analytics.generate_demo_sales: appends the products (valid ones, exact duplicates, bad rows) to analytics.stg_products; returns the rows added and the list price of each product number';
+CREATE FUNCTION analytics_internal._demo_stores(start_date date)
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	city_name CONSTANT text[] := ARRAY(SELECT c.city FROM analytics.demo_cities c ORDER BY c.city_no);
-	city_state CONSTANT text[] := ARRAY(SELECT c.state FROM analytics.demo_cities c ORDER BY c.city_no);
-	city_region CONSTANT text[] := ARRAY(SELECT c.region FROM analytics.demo_cities c ORDER BY c.city_no);
-	store_name CONSTANT text[] := ARRAY(SELECT s.store_name FROM analytics.demo_stores s ORDER BY s.store_no);
-	store_city CONSTANT int[] := ARRAY(SELECT s.city_no FROM analytics.demo_stores s ORDER BY s.store_no);
-	store_manager CONSTANT text[] := ARRAY(SELECT s.manager FROM analytics.demo_stores s ORDER BY s.store_no);
-	store_age CONSTANT int[] := ARRAY(SELECT s.age_days FROM analytics.demo_stores s ORDER BY s.store_no);
+	city_name CONSTANT text[] := ARRAY(SELECT c.city FROM analytics_internal.demo_cities c ORDER BY c.city_no);
+	city_state CONSTANT text[] := ARRAY(SELECT c.state FROM analytics_internal.demo_cities c ORDER BY c.city_no);
+	city_region CONSTANT text[] := ARRAY(SELECT c.region FROM analytics_internal.demo_cities c ORDER BY c.city_no);
+	store_name CONSTANT text[] := ARRAY(SELECT s.store_name FROM analytics_internal.demo_stores s ORDER BY s.store_no);
+	store_city CONSTANT int[] := ARRAY(SELECT s.city_no FROM analytics_internal.demo_stores s ORDER BY s.store_no);
+	store_manager CONSTANT text[] := ARRAY(SELECT s.manager FROM analytics_internal.demo_stores s ORDER BY s.store_no);
+	store_age CONSTANT int[] := ARRAY(SELECT s.age_days FROM analytics_internal.demo_stores s ORDER BY s.store_no);
 	added bigint;
 BEGIN
 	INSERT INTO analytics.stg_stores (store_id, store_name, city, state, region, country, manager,
@@ -3766,16 +3839,16 @@ BEGIN
 	RETURN added;
 END
 $$;
-COMMENT ON FUNCTION analytics._demo_stores(date) IS 'Internal step of analytics.generate_demo_sales: appends the stores of analytics.demo_stores to analytics.stg_stores; returns the rows added';
-CREATE FUNCTION analytics._demo_channels()
+COMMENT ON FUNCTION analytics_internal._demo_stores(date) IS 'Internal step of analytics.generate_demo_sales: appends the stores of analytics_internal.demo_stores to analytics.stg_stores; returns the rows added';
+CREATE FUNCTION analytics_internal._demo_channels()
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	channel_name CONSTANT text[] := ARRAY(SELECT c.channel_name FROM analytics.demo_channels c ORDER BY c.channel_no);
-	channel_type CONSTANT text[] := ARRAY(SELECT c.channel_type FROM analytics.demo_channels c ORDER BY c.channel_no);
-	channel_fee CONSTANT text[] := ARRAY(SELECT c.fee_percent::text FROM analytics.demo_channels c ORDER BY c.channel_no);
+	channel_name CONSTANT text[] := ARRAY(SELECT c.channel_name FROM analytics_internal.demo_channels c ORDER BY c.channel_no);
+	channel_type CONSTANT text[] := ARRAY(SELECT c.channel_type FROM analytics_internal.demo_channels c ORDER BY c.channel_no);
+	channel_fee CONSTANT text[] := ARRAY(SELECT c.fee_percent::text FROM analytics_internal.demo_channels c ORDER BY c.channel_no);
 	added bigint;
 BEGIN
 	INSERT INTO analytics.stg_channels (channel_id, channel_name, channel_type, fee_percent, active)
@@ -3785,24 +3858,24 @@ BEGIN
 	RETURN added;
 END
 $$;
-COMMENT ON FUNCTION analytics._demo_channels() IS 'Internal step of analytics.generate_demo_sales: appends the channels of analytics.demo_channels to analytics.stg_channels; returns the rows added';
-CREATE FUNCTION analytics._demo_sales(seed int, days int, orders_per_day int, start_date date, customers int,
+COMMENT ON FUNCTION analytics_internal._demo_channels() IS 'Internal step of analytics.generate_demo_sales: appends the channels of analytics_internal.demo_channels to analytics.stg_channels; returns the rows added';
+CREATE FUNCTION analytics_internal._demo_sales(seed int, days int, orders_per_day int, start_date date, customers int,
 	products int, n_bad_products int, customer_city int[], product_price numeric[])
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	city_store1 CONSTANT int[] := ARRAY(SELECT c.store1 FROM analytics.demo_cities c ORDER BY c.city_no);
-	city_store2 CONSTANT int[] := ARRAY(SELECT c.store2 FROM analytics.demo_cities c ORDER BY c.city_no);
-	n_stores CONSTANT int := (SELECT count(*) FROM analytics.demo_stores);
-	channel_name CONSTANT text[] := ARRAY(SELECT c.channel_name FROM analytics.demo_channels c ORDER BY c.channel_no);
-	sales_channel_pick CONSTANT int[] := analytics._demo_pick(ARRAY(SELECT c.sales_weight FROM analytics.demo_channels c ORDER BY c.channel_no));
+	city_store1 CONSTANT int[] := ARRAY(SELECT c.store1 FROM analytics_internal.demo_cities c ORDER BY c.city_no);
+	city_store2 CONSTANT int[] := ARRAY(SELECT c.store2 FROM analytics_internal.demo_cities c ORDER BY c.city_no);
+	n_stores CONSTANT int := (SELECT count(*) FROM analytics_internal.demo_stores);
+	channel_name CONSTANT text[] := ARRAY(SELECT c.channel_name FROM analytics_internal.demo_channels c ORDER BY c.channel_no);
+	sales_channel_pick CONSTANT int[] := analytics_internal._demo_pick(ARRAY(SELECT c.sales_weight FROM analytics_internal.demo_channels c ORDER BY c.channel_no));
 	-- orders by ISO weekday (Monday first), in percent of an average day
-	dow_weight CONSTANT int[] := analytics._demo_weights('weekday');
-	hour_pick CONSTANT int[] := analytics._demo_pick(analytics._demo_weights('hour'));	-- hour + 1
-	lines_pick CONSTANT int[] := analytics._demo_pick(analytics._demo_weights('lines_per_order'));
-	quantity_pick CONSTANT int[] := analytics._demo_pick(analytics._demo_weights('units_per_line'));
+	dow_weight CONSTANT int[] := analytics_internal._demo_weights('weekday');
+	hour_pick CONSTANT int[] := analytics_internal._demo_pick(analytics_internal._demo_weights('hour'));	-- hour + 1
+	lines_pick CONSTANT int[] := analytics_internal._demo_pick(analytics_internal._demo_weights('lines_per_order'));
+	quantity_pick CONSTANT int[] := analytics_internal._demo_pick(analytics_internal._demo_weights('units_per_line'));
 	n_orders CONSTANT bigint := days::bigint * orders_per_day;
 	added bigint;
 BEGIN
@@ -3831,18 +3904,18 @@ BEGIN
 				bad, 'C' || lpad(cust::text, 6, '0') AS customer_id,
 				'S' || lpad((CASE WHEN home AND cust % 2 = 0 THEN city_store1[customer_city[cust]]
 					WHEN home THEN city_store2[customer_city[cust]]
-					ELSE 1 + analytics._demo_i(seed, 33, ono, n_stores)::int END)::text, 3, '0') AS store_id,
+					ELSE 1 + analytics_internal._demo_i(seed, 33, ono, n_stores)::int END)::text, 3, '0') AS store_id,
 				channel, cancelled, n_lines,
 				-- a product id that exists nowhere (beyond the bad products)
 				products + n_bad_products + 1 + ono / 1000 % 10 AS unknown
 			FROM (
-				SELECT ono, 1 + analytics._demo_i(seed, 31, ono, customers)::int AS cust,
-					(start_date + d)::timestamp + ((hour_pick[1 + analytics._demo_i(seed, 36, ono, 100)] - 1) * 3600
-						+ analytics._demo_i(seed, 37, ono, 3600)) * interval '1 second' AS t,
-					analytics._demo_u(seed, 32, ono) < 0.85 AS home,
-					sales_channel_pick[1 + analytics._demo_i(seed, 34, ono, 100)] AS channel,
-					analytics._demo_u(seed, 35, ono) < 0.04 AS cancelled,
-					lines_pick[1 + analytics._demo_i(seed, 38, ono, 100)] AS n_lines,
+				SELECT ono, 1 + analytics_internal._demo_i(seed, 31, ono, customers)::int AS cust,
+					(start_date + d)::timestamp + ((hour_pick[1 + analytics_internal._demo_i(seed, 36, ono, 100)] - 1) * 3600
+						+ analytics_internal._demo_i(seed, 37, ono, 3600)) * interval '1 second' AS t,
+					analytics_internal._demo_u(seed, 32, ono) < 0.85 AS home,
+					sales_channel_pick[1 + analytics_internal._demo_i(seed, 34, ono, 100)] AS channel,
+					analytics_internal._demo_u(seed, 35, ono) < 0.04 AS cancelled,
+					lines_pick[1 + analytics_internal._demo_i(seed, 38, ono, 100)] AS n_lines,
 					CASE WHEN ono % 100 = 0 AND ono % 1000 BETWEEN 100 AND 600 THEN (ono % 1000 / 100)::int ELSE 0 END AS bad
 				FROM (
 					SELECT d, floor(n_orders::numeric * (cum - wt) / total)::bigint AS o_before,
@@ -3859,11 +3932,11 @@ BEGIN
 		) o,
 		LATERAL (
 			SELECT j, line_no,
-				1 + least(products - 1, floor(products * power(analytics._demo_u(seed, 100 + 10 * line_no, ono), 1.5))::int) AS product,
-				quantity_pick[1 + analytics._demo_i(seed, 101 + 10 * line_no, ono, 100)] AS quantity,
-				CASE WHEN analytics._demo_u(seed, 102 + 10 * line_no, ono) < 0.25
-					THEN 5 * (1 + analytics._demo_i(seed, 103 + 10 * line_no, ono, 5)::int) ELSE 0 END AS pct,
-				analytics._demo_u(seed, 104 + 10 * line_no, ono) < 0.06 AS returned
+				1 + least(products - 1, floor(products * power(analytics_internal._demo_u(seed, 100 + 10 * line_no, ono), 1.5))::int) AS product,
+				quantity_pick[1 + analytics_internal._demo_i(seed, 101 + 10 * line_no, ono, 100)] AS quantity,
+				CASE WHEN analytics_internal._demo_u(seed, 102 + 10 * line_no, ono) < 0.25
+					THEN 5 * (1 + analytics_internal._demo_i(seed, 103 + 10 * line_no, ono, 5)::int) ELSE 0 END AS pct,
+				analytics_internal._demo_u(seed, 104 + 10 * line_no, ono) < 0.06 AS returned
 			FROM generate_series(1, o.n_lines + CASE WHEN o.bad = 1 THEN 1 ELSE 0 END) j,
 				LATERAL (SELECT CASE WHEN j > o.n_lines THEN 1 ELSE j END AS line_no) n
 		) l
@@ -3873,17 +3946,17 @@ BEGIN
 	RETURN added;
 END
 $$;
-COMMENT ON FUNCTION analytics._demo_sales(int, int, int, date, int, int, int, int[], numeric[]) IS 'Internal step of analytics.generate_demo_sales: appends the order lines (valid ones, exact duplicates, bad rows) to analytics.stg_sales; returns the rows added';
-CREATE FUNCTION analytics._demo_payments(seed int, days int, payments_per_day int, start_date date, customers int,
+COMMENT ON FUNCTION analytics_internal._demo_sales(int, int, int, date, int, int, int, int[], numeric[]) IS 'Internal step of analytics.generate_demo_sales: appends the order lines (valid ones, exact duplicates, bad rows) to analytics.stg_sales; returns the rows added';
+CREATE FUNCTION analytics_internal._demo_payments(seed int, days int, payments_per_day int, start_date date, customers int,
 	customer_city int[])
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	city_name CONSTANT text[] := ARRAY(SELECT c.city FROM analytics.demo_cities c ORDER BY c.city_no);
-	payment_channel_pick CONSTANT int[] := analytics._demo_pick(ARRAY(SELECT c.payment_weight FROM analytics.demo_channels c ORDER BY c.channel_no));
-	hour_pick CONSTANT int[] := analytics._demo_pick(analytics._demo_weights('hour'));	-- hour + 1
+	city_name CONSTANT text[] := ARRAY(SELECT c.city FROM analytics_internal.demo_cities c ORDER BY c.city_no);
+	payment_channel_pick CONSTANT int[] := analytics_internal._demo_pick(ARRAY(SELECT c.payment_weight FROM analytics_internal.demo_channels c ORDER BY c.channel_no));
+	hour_pick CONSTANT int[] := analytics_internal._demo_pick(analytics_internal._demo_weights('hour'));	-- hour + 1
 	added bigint;
 BEGIN
 	INSERT INTO analytics.stg_payments (transaction_id, txn_ts, customer_id, channel_id, city,
@@ -3893,21 +3966,21 @@ BEGIN
 			WHEN t / 1000 % 3 = 0 THEN to_char(ts, 'YYYY') || '-02-30 ' || to_char(ts, 'HH24:MI:SS')
 			WHEN t / 1000 % 3 = 1 THEN 'yesterday-ish' ELSE '' END,
 		'C' || lpad(cust::text, 6, '0'), 'CH' || channel,
-		city_name[CASE WHEN analytics._demo_u(seed, 203, t) < 0.9 THEN customer_city[cust]
-			ELSE 1 + analytics._demo_i(seed, 204, t, cardinality(city_name))::int END],
+		city_name[CASE WHEN analytics_internal._demo_u(seed, 203, t) < 0.9 THEN customer_city[cust]
+			ELSE 1 + analytics_internal._demo_i(seed, 204, t, cardinality(city_name))::int END],
 		CASE WHEN t % 1000 <> 350 THEN amount::text WHEN t / 1000 % 2 = 0 THEN '0.00' ELSE (-amount)::text END,
-		CASE WHEN t % 1000 = 750 THEN 'pending' WHEN analytics._demo_u(seed, 206, t) < 0.9 THEN 'success'
+		CASE WHEN t % 1000 = 750 THEN 'pending' WHEN analytics_internal._demo_u(seed, 206, t) < 0.9 THEN 'success'
 			ELSE 'failed' END,
 		round((CASE WHEN v < 0.75 THEN 0.2 + 1.7 * w WHEN v < 0.95 THEN 2 + 2.9 * w
 			ELSE 5.5 + 24.5 * w * w END)::numeric, 3)::text
 	FROM (
-		SELECT t, 1 + analytics._demo_i(seed, 201, t, customers)::int AS cust,
-			payment_channel_pick[1 + analytics._demo_i(seed, 202, t, 100)] AS channel,
-			round(exp(ln(50) + ln(1000) * power(analytics._demo_u(seed, 205, t), 1.6))::numeric, 2) AS amount,
-			analytics._demo_u(seed, 207, t) AS v, analytics._demo_u(seed, 208, t) AS w,
+		SELECT t, 1 + analytics_internal._demo_i(seed, 201, t, customers)::int AS cust,
+			payment_channel_pick[1 + analytics_internal._demo_i(seed, 202, t, 100)] AS channel,
+			round(exp(ln(50) + ln(1000) * power(analytics_internal._demo_u(seed, 205, t), 1.6))::numeric, 2) AS amount,
+			analytics_internal._demo_u(seed, 207, t) AS v, analytics_internal._demo_u(seed, 208, t) AS w,
 			(start_date + ((t - 1) / payments_per_day)::int)::timestamp
-				+ ((hour_pick[1 + analytics._demo_i(seed, 209, t, 100)] - 1) * 3600
-					+ analytics._demo_i(seed, 210, t, 3600)) * interval '1 second' AS ts
+				+ ((hour_pick[1 + analytics_internal._demo_i(seed, 209, t, 100)] - 1) * 3600
+					+ analytics_internal._demo_i(seed, 210, t, 3600)) * interval '1 second' AS ts
 		FROM generate_series(1, days::bigint * payments_per_day) t
 		OFFSET 0
 	) p, generate_series(1, CASE WHEN t % 1000 = 150 THEN 2 ELSE 1 END);
@@ -3915,38 +3988,38 @@ BEGIN
 	RETURN added;
 END
 $$;
-COMMENT ON FUNCTION analytics._demo_payments(int, int, int, date, int, int[]) IS 'Internal step of analytics.generate_demo_sales: appends the payments (valid ones, exact duplicates, bad rows) to analytics.stg_payments; returns the rows added';
-CREATE FUNCTION analytics._demo_interactions(seed int, days int, orders_per_day int, start_date date, customers int)
+COMMENT ON FUNCTION analytics_internal._demo_payments(int, int, int, date, int, int[]) IS 'Internal step of analytics.generate_demo_sales: appends the payments (valid ones, exact duplicates, bad rows) to analytics.stg_payments; returns the rows added';
+CREATE FUNCTION analytics_internal._demo_interactions(seed int, days int, orders_per_day int, start_date date, customers int)
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	sales_channel_pick CONSTANT int[] := analytics._demo_pick(ARRAY(SELECT c.sales_weight FROM analytics.demo_channels c ORDER BY c.channel_no));
-	hour_pick CONSTANT int[] := analytics._demo_pick(analytics._demo_weights('hour'));	-- hour + 1
-	interaction_type CONSTANT text[] := ARRAY(SELECT t.interaction_type FROM analytics.demo_interaction_types t ORDER BY t.type_no);
-	interaction_low CONSTANT int[] := ARRAY(SELECT t.seconds_low FROM analytics.demo_interaction_types t ORDER BY t.type_no);
-	interaction_high CONSTANT int[] := ARRAY(SELECT t.seconds_high FROM analytics.demo_interaction_types t ORDER BY t.type_no);
-	type_pick CONSTANT int[] := analytics._demo_pick(ARRAY(SELECT t.weight FROM analytics.demo_interaction_types t ORDER BY t.type_no));
-	interaction_status CONSTANT text[] := analytics._demo_words('interaction_status');
-	status_pick CONSTANT int[] := analytics._demo_pick(analytics._demo_weights('interaction_status'));
+	sales_channel_pick CONSTANT int[] := analytics_internal._demo_pick(ARRAY(SELECT c.sales_weight FROM analytics_internal.demo_channels c ORDER BY c.channel_no));
+	hour_pick CONSTANT int[] := analytics_internal._demo_pick(analytics_internal._demo_weights('hour'));	-- hour + 1
+	interaction_type CONSTANT text[] := ARRAY(SELECT t.interaction_type FROM analytics_internal.demo_interaction_types t ORDER BY t.type_no);
+	interaction_low CONSTANT int[] := ARRAY(SELECT t.seconds_low FROM analytics_internal.demo_interaction_types t ORDER BY t.type_no);
+	interaction_high CONSTANT int[] := ARRAY(SELECT t.seconds_high FROM analytics_internal.demo_interaction_types t ORDER BY t.type_no);
+	type_pick CONSTANT int[] := analytics_internal._demo_pick(ARRAY(SELECT t.weight FROM analytics_internal.demo_interaction_types t ORDER BY t.type_no));
+	interaction_status CONSTANT text[] := analytics_internal._demo_words('interaction_status');
+	status_pick CONSTANT int[] := analytics_internal._demo_pick(analytics_internal._demo_weights('interaction_status'));
 	n_interactions CONSTANT int := (orders_per_day * 4 + 99) / 100;	-- a day
 	added bigint;
 BEGIN
 	INSERT INTO analytics.stg_interactions (interaction_id, customer_id, channel_id,
 		interaction_type, interaction_ts, duration, status)
 	SELECT 'I' || lpad(n::text, 10, '0'),
-		'C' || lpad((1 + analytics._demo_i(seed, 301, n, customers))::text, 6, '0'),
-		'CH' || sales_channel_pick[1 + analytics._demo_i(seed, 302, n, 100)],
+		'C' || lpad((1 + analytics_internal._demo_i(seed, 301, n, customers))::text, 6, '0'),
+		'CH' || sales_channel_pick[1 + analytics_internal._demo_i(seed, 302, n, 100)],
 		interaction_type[ty],
 		to_char((start_date + ((n - 1) / n_interactions)::int)::timestamp
-			+ ((hour_pick[1 + analytics._demo_i(seed, 304, n, 100)] - 1) * 3600
-				+ analytics._demo_i(seed, 305, n, 3600)) * interval '1 second', 'YYYY-MM-DD HH24:MI:SS'),
+			+ ((hour_pick[1 + analytics_internal._demo_i(seed, 304, n, 100)] - 1) * 3600
+				+ analytics_internal._demo_i(seed, 305, n, 3600)) * interval '1 second', 'YYYY-MM-DD HH24:MI:SS'),
 		(interaction_low[ty] + floor((interaction_high[ty] - interaction_low[ty])
-			* power(analytics._demo_u(seed, 306, n), 2))::int)::text,
-		interaction_status[status_pick[1 + analytics._demo_i(seed, 307, n, 100)]]
+			* power(analytics_internal._demo_u(seed, 306, n), 2))::int)::text,
+		interaction_status[status_pick[1 + analytics_internal._demo_i(seed, 307, n, 100)]]
 	FROM (
-		SELECT n, type_pick[1 + analytics._demo_i(seed, 303, n, 100)] AS ty
+		SELECT n, type_pick[1 + analytics_internal._demo_i(seed, 303, n, 100)] AS ty
 		FROM generate_series(1, days::bigint * n_interactions) n
 		OFFSET 0
 	) x;
@@ -3954,7 +4027,7 @@ BEGIN
 	RETURN added;
 END
 $$;
-COMMENT ON FUNCTION analytics._demo_interactions(int, int, int, date, int) IS 'Internal step of analytics.generate_demo_sales: appends the service interactions to analytics.stg_interactions; returns the rows added';
+COMMENT ON FUNCTION analytics_internal._demo_interactions(int, int, int, date, int) IS 'Internal step of analytics.generate_demo_sales: appends the service interactions to analytics.stg_interactions; returns the rows added';
 CREATE OR REPLACE FUNCTION analytics.generate_demo_sales(days int DEFAULT 365, orders_per_day int DEFAULT 100,
 	seed int DEFAULT 1, start_date date DEFAULT '2025-01-01', customers int DEFAULT 2000,
 	products int DEFAULT 200, payments_per_day int DEFAULT 500)
@@ -3968,52 +4041,154 @@ DECLARE
 	n_bad_customers int;
 	n_bad_products int;
 BEGIN
-	PERFORM analytics._demo_check_args(days, orders_per_day, seed, start_date, customers, products, payments_per_day);
-	PERFORM analytics._demo_check_weights();
+	PERFORM analytics_internal._demo_check_args(days, orders_per_day, seed, start_date, customers, products, payments_per_day);
+	PERFORM analytics_internal._demo_check_weights();
 	n_bad_customers := (customers + 999) / 1000;
 	n_bad_products := (products + 99) / 100;
-	customer_city := analytics._demo_customer_cities(seed, customers + n_bad_customers);
+	customer_city := analytics_internal._demo_customer_cities(seed, customers + n_bad_customers);
 
 	entity := 'customers';
-	rows := analytics._demo_customers(seed, days, start_date, customers, n_bad_customers, customer_city);
+	rows := analytics_internal._demo_customers(seed, days, start_date, customers, n_bad_customers, customer_city);
 	RETURN NEXT;
 	entity := 'products';
-	SELECT p.added, p.product_price INTO rows, product_price FROM analytics._demo_products(seed, products, n_bad_products) p;
+	SELECT p.added, p.product_price INTO rows, product_price FROM analytics_internal._demo_products(seed, products, n_bad_products) p;
 	RETURN NEXT;
 	entity := 'stores';
-	rows := analytics._demo_stores(start_date);
+	rows := analytics_internal._demo_stores(start_date);
 	RETURN NEXT;
 	entity := 'channels';
-	rows := analytics._demo_channels();
+	rows := analytics_internal._demo_channels();
 	RETURN NEXT;
 	entity := 'sales';
-	rows := analytics._demo_sales(seed, days, orders_per_day, start_date, customers, products, n_bad_products,
+	rows := analytics_internal._demo_sales(seed, days, orders_per_day, start_date, customers, products, n_bad_products,
 		customer_city, product_price);
 	RETURN NEXT;
 	entity := 'payments';
-	rows := analytics._demo_payments(seed, days, payments_per_day, start_date, customers, customer_city);
+	rows := analytics_internal._demo_payments(seed, days, payments_per_day, start_date, customers, customer_city);
 	RETURN NEXT;
 	entity := 'interactions';
-	rows := analytics._demo_interactions(seed, days, orders_per_day, start_date, customers);
+	rows := analytics_internal._demo_interactions(seed, days, orders_per_day, start_date, customers);
 	RETURN NEXT;
 	RETURN;
 END
 $$;
-REVOKE ALL ON FUNCTION analytics._demo_u(int, int, bigint), analytics._demo_i(int, int, bigint, bigint),
-	analytics._demo_pick(int[]), analytics._demo_words(text), analytics._demo_weights(text),
-	analytics._demo_check_args(int, int, int, date, int, int, int), analytics._demo_check_weights(),
-	analytics._demo_customer_cities(int, int), analytics._demo_customers(int, int, date, int, int, int[]),
-	analytics._demo_products(int, int, int), analytics._demo_stores(date), analytics._demo_channels(),
-	analytics._demo_sales(int, int, int, date, int, int, int, int[], numeric[]),
-	analytics._demo_payments(int, int, int, date, int, int[]), analytics._demo_interactions(int, int, int, date, int)
+REVOKE ALL ON FUNCTION analytics_internal._demo_u(int, int, bigint), analytics_internal._demo_i(int, int, bigint, bigint),
+	analytics_internal._demo_pick(int[]), analytics_internal._demo_words(text), analytics_internal._demo_weights(text),
+	analytics_internal._demo_check_args(int, int, int, date, int, int, int), analytics_internal._demo_check_weights(),
+	analytics_internal._demo_customer_cities(int, int), analytics_internal._demo_customers(int, int, date, int, int, int[]),
+	analytics_internal._demo_products(int, int, int), analytics_internal._demo_stores(date), analytics_internal._demo_channels(),
+	analytics_internal._demo_sales(int, int, int, date, int, int, int, int[], numeric[]),
+	analytics_internal._demo_payments(int, int, int, date, int, int[]), analytics_internal._demo_interactions(int, int, int, date, int)
 	FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION analytics._demo_u(int, int, bigint), analytics._demo_i(int, int, bigint, bigint),
-	analytics._demo_pick(int[]), analytics._demo_words(text), analytics._demo_weights(text),
-	analytics._demo_check_args(int, int, int, date, int, int, int), analytics._demo_check_weights(),
-	analytics._demo_customer_cities(int, int), analytics._demo_customers(int, int, date, int, int, int[]),
-	analytics._demo_products(int, int, int), analytics._demo_stores(date), analytics._demo_channels(),
-	analytics._demo_sales(int, int, int, date, int, int, int, int[], numeric[]),
-	analytics._demo_payments(int, int, int, date, int, int[]), analytics._demo_interactions(int, int, int, date, int)
+GRANT EXECUTE ON FUNCTION analytics_internal._demo_u(int, int, bigint), analytics_internal._demo_i(int, int, bigint, bigint),
+	analytics_internal._demo_pick(int[]), analytics_internal._demo_words(text), analytics_internal._demo_weights(text),
+	analytics_internal._demo_check_args(int, int, int, date, int, int, int), analytics_internal._demo_check_weights(),
+	analytics_internal._demo_customer_cities(int, int), analytics_internal._demo_customers(int, int, date, int, int, int[]),
+	analytics_internal._demo_products(int, int, int), analytics_internal._demo_stores(date), analytics_internal._demo_channels(),
+	analytics_internal._demo_sales(int, int, int, date, int, int, int, int[], numeric[]),
+	analytics_internal._demo_payments(int, int, int, date, int, int[]), analytics_internal._demo_interactions(int, int, int, date, int)
 	TO analytics_admin;
-GRANT SELECT ON analytics.demo_cities, analytics.demo_stores, analytics.demo_channels, analytics.demo_subcategories,
-	analytics.demo_interaction_types, analytics.demo_vocabulary TO analytics_admin;
+GRANT SELECT ON analytics_internal.demo_cities, analytics_internal.demo_stores, analytics_internal.demo_channels, analytics_internal.demo_subcategories,
+	analytics_internal.demo_interaction_types, analytics_internal.demo_vocabulary TO analytics_admin;
+
+-- Functions of 0.1.0 not replaced above whose bodies name objects that moved
+-- to analytics_internal: their bodies as they are now.
+CREATE OR REPLACE FUNCTION analytics.fill_dim_date(from_date date, to_date date)
+RETURNS int
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM analytics_internal._require_day_range('fill_dim_date', from_date, to_date);
+	IF to_date - from_date > 366 * 200 THEN
+		RAISE EXCEPTION 'fill_dim_date range of % days is too long', to_date - from_date
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Fill at most 200 years at a time.';
+	END IF;
+	RETURN analytics_internal._dim_date_add(ARRAY(SELECT g.t::date
+		FROM generate_series(from_date::timestamp, to_date::timestamp, interval '1 day') AS g(t)));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION analytics.schedule_maintenance(schedule text DEFAULT '7 0 * * *')
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM analytics_internal._require_pg_cron();
+	-- A named job: scheduling again replaces it instead of adding another.
+	RETURN analytics_internal._cron_schedule('analytics_ensure_partitions', schedule,
+		'SELECT pg_catalog.count(*) FROM analytics.ensure_partitions()');
+END
+$$;
+
+CREATE OR REPLACE FUNCTION analytics.track_batch(events jsonb)
+RETURNS TABLE (accepted int, duplicates int, rejected int)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF events IS NULL OR pg_catalog.jsonb_typeof(events) <> 'array' THEN
+		RAISE EXCEPTION 'events must be a JSON array'
+			USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = pg_catalog.format('The payload is %s.', coalesce('a JSON ' || pg_catalog.jsonb_typeof(events), 'NULL')),
+				HINT = 'Send the events as an array of objects, such as [{"event_name": "open_screen"}].';
+	END IF;
+	RETURN QUERY SELECT i.accepted, i.duplicates, i.rejected FROM analytics_internal._ingest(events) i;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION analytics_internal._load_stage(run_id bigint, entity text, natural_key text[])
+RETURNS bigint[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET default_statistics_target = 10
+AS $$
+DECLARE
+	tmp text := 'load_' || entity;
+	key_list text := (SELECT string_agg(format('t.%I', k), ', ') FROM unnest(natural_key) AS k);
+	hash text;
+	rows_in bigint;
+	rejects tid[];
+	suspects tid[];
+	earlier tid[] := '{}';
+BEGIN
+	EXECUTE format('ANALYZE pg_temp.%I', tmp);
+	-- the hash of one text key is hashtextextended's, cheaper than that of
+	-- a row of key columns
+	IF cardinality(natural_key) = 1 AND (SELECT a.atttypid FROM pg_attribute a
+			WHERE a.attrelid = format('pg_temp.%I', tmp)::regclass AND a.attname = natural_key[1]) = 'text'::regtype THEN
+		hash := format('pg_catalog.hashtextextended(t.%I, 0)', natural_key[1]);
+	ELSE
+		hash := format('pg_catalog.hash_record_extended(ROW(%s), 0)', key_list);
+	END IF;
+	EXECUTE format('SELECT count(*), coalesce(array_agg(t.ctid) FILTER (WHERE t.reason IS NOT NULL), ''{}''),
+			analytics_internal._repeated_rows(%s, t.ctid) FILTER (WHERE t.reason IS NULL)
+		FROM pg_temp.%I t', hash, tmp)
+		INTO rows_in, rejects, suspects;
+	-- valid rows always have their key: among the suspects, the rows of a
+	-- key but its last
+	IF cardinality(suspects) > 0 THEN
+		EXECUTE format('SELECT coalesce(array_agg(s.ctid), ''{}'')
+			FROM (SELECT t.ctid, t.source_row < max(t.source_row) OVER (PARTITION BY %s) AS earlier
+				FROM pg_temp.%I t WHERE t.ctid = ANY ($1)) s
+			WHERE s.earlier', key_list, tmp)
+			INTO earlier USING suspects;
+	END IF;
+	-- both leave; the rejects are filed with their staged row
+	EXECUTE format('WITH d AS (DELETE FROM pg_temp.%I t WHERE t.ctid = ANY ($3) RETURNING t.source_row, t.reason)
+		INSERT INTO analytics.load_rejects (run_id, entity, source_row, payload, reason)
+		SELECT $1, $2, d.source_row,
+			(SELECT pg_catalog.to_jsonb(s) FROM analytics.%I s WHERE s.source_row = d.source_row), d.reason
+		FROM d WHERE d.reason IS NOT NULL', tmp, 'stg_' || entity)
+		USING run_id, entity, rejects || earlier;
+	-- the statistics still hold when under a tenth of the rows went
+	IF cardinality(rejects) + cardinality(earlier) > 0.1 * rows_in THEN
+		EXECUTE format('ANALYZE pg_temp.%I', tmp);
+	END IF;
+	RETURN ARRAY[rows_in, cardinality(rejects), cardinality(earlier)];
+END
+$$;

@@ -425,15 +425,15 @@ sspace_funnel=$(awk -v b="$bpg_funnel" 'BEGIN { printf "%d", int(b / 64 + 1) * 6
 sspace_screen=$(awk -v b="$bpg_screen" 'BEGIN { printf "%d", int(b / 64 + 1) * 64 }')
 $PSQL -d "$DB" <<SQL
 CREATE AGGREGATE bench.funnel_level_sspace(timestamptz, int, interval) (
-	SFUNC = analytics.funnel_trans, STYPE = internal, SSPACE = $sspace_funnel,
-	FINALFUNC = analytics.funnel_level_final, FINALFUNC_MODIFY = SHAREABLE,
-	COMBINEFUNC = analytics.funnel_combine, SERIALFUNC = analytics.funnel_serialize,
-	DESERIALFUNC = analytics.funnel_deserialize, PARALLEL = SAFE);
+	SFUNC = analytics_internal.funnel_trans, STYPE = internal, SSPACE = $sspace_funnel,
+	FINALFUNC = analytics_internal.funnel_level_final, FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = analytics_internal.funnel_combine, SERIALFUNC = analytics_internal.funnel_serialize,
+	DESERIALFUNC = analytics_internal.funnel_deserialize, PARALLEL = SAFE);
 CREATE AGGREGATE bench.screen_seconds_sspace(timestamptz, text, bigint, interval) (
-	SFUNC = analytics.screen_seconds_trans, STYPE = internal, SSPACE = $sspace_screen,
-	FINALFUNC = analytics.screen_seconds_final,
-	COMBINEFUNC = analytics.screen_seconds_combine, SERIALFUNC = analytics.screen_seconds_serialize,
-	DESERIALFUNC = analytics.screen_seconds_deserialize, PARALLEL = SAFE);
+	SFUNC = analytics_internal.screen_seconds_trans, STYPE = internal, SSPACE = $sspace_screen,
+	FINALFUNC = analytics_internal.screen_seconds_final,
+	COMBINEFUNC = analytics_internal.screen_seconds_combine, SERIALFUNC = analytics_internal.screen_seconds_serialize,
+	DESERIALFUNC = analytics_internal.screen_seconds_deserialize, PARALLEL = SAFE);
 SQL
 echo "  at work_mem = 512MB (hash_mem_multiplier 2: 1 GB of hash memory, more than either state takes):"
 for name in funnel_level screen_seconds; do

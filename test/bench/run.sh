@@ -83,7 +83,7 @@ DROP EXTENSION IF EXISTS analytics CASCADE;
 CREATE EXTENSION analytics;
 SELECT count(*) AS partitions_created FROM analytics.ensure_partitions() \gset
 -- Baselines: analytics.events without partitions, with the indexes
--- analytics._index_event_partition gives every partition.
+-- analytics_internal._index_event_partition gives every partition.
 DROP SCHEMA IF EXISTS bench CASCADE;
 CREATE SCHEMA bench;
 CREATE TABLE bench.plain_events (LIKE analytics.events INCLUDING DEFAULTS);

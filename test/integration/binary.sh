@@ -96,7 +96,7 @@ $PSQL -d "$upd" -c "CREATE EXTENSION analytics VERSION '0.1.0'"
 [ "$($PSQL -d "$upd" -c "SELECT typsend = 0 AND typreceive = 0 FROM pg_type WHERE oid = 'analytics.screen_time'::regtype")" = t ] ||
 	{ echo "0.1.0 already had send and receive?"; exit 1; }
 $PSQL -d "$upd" -c "ALTER EXTENSION analytics UPDATE TO '0.2.0'"
-[ "$($PSQL -d "$upd" -c "SELECT typsend = 'analytics.screen_time_send'::regproc AND typreceive = 'analytics.screen_time_recv'::regproc FROM pg_type WHERE oid = 'analytics.screen_time'::regtype")" = t ] ||
+[ "$($PSQL -d "$upd" -c "SELECT typsend = 'analytics_internal.screen_time_send'::regproc AND typreceive = 'analytics_internal.screen_time_recv'::regproc FROM pg_type WHERE oid = 'analytics.screen_time'::regtype")" = t ] ||
 	{ echo "the update did not set send and receive"; exit 1; }
 fill "$upd"
 $PSQL -d "$upd" <<SQL

@@ -69,7 +69,7 @@ echo "$before" | head -3
 # the run's 5 days, refreshed: 3 summary days, the watermark at run 1
 [ "$(echo "$before" | grep '^table analytics.load_run_days|' | cut -d'|' -f2)" = 5 ] || { echo "expected 5 load run days"; exit 1; }
 [ "$(echo "$before" | grep '^table analytics.retail_daily_totals|' | cut -d'|' -f2)" = 3 ] || { echo "expected 3 summary days"; exit 1; }
-[ "$(echo "$before" | grep '^table analytics.retail_summaries_watermark|' | cut -d'|' -f2)" = 1 ] || { echo "expected the watermark"; exit 1; }
+[ "$(echo "$before" | grep '^table analytics_internal.retail_summaries_watermark|' | cut -d'|' -f2)" = 1 ] || { echo "expected the watermark"; exit 1; }
 
 "$PGBIN/pg_dump" -Fc -f "$dump" "$src"
 $PSQL -d postgres -c "CREATE DATABASE $dst"
@@ -97,7 +97,7 @@ SELECT sum(inserted + updated) = 0 AND sum(unchanged) = 25 AS reload_unchanged F
 SELECT max(run_id) = 2 AND count(*) = 2 AS runs_continue FROM analytics.load_runs;
 -- the reload's 5 days (apart from each other) are refreshed, the watermark at run 2
 SELECT count(*) = 5 AS reload_refreshed FROM analytics.refresh_retail_summaries();
-SELECT last_run_id = 2 AS watermark_moved FROM analytics.retail_summaries_watermark;
+SELECT last_run_id = 2 AS watermark_moved FROM analytics_internal.retail_summaries_watermark;
 SQL
 [ "$(tr -d '\n' < "$WORK/it/after-restore.out")" = "ttttttttt" ] || { echo "restored database misbehaves"; exit 1; }
 echo "dump/restore ok"

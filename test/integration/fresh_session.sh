@@ -21,7 +21,7 @@ db=it_fresh
 # (so the catalog query finds it) that reads a setting the library defines,
 # as analytics.event_anomalies does with analytics.anomaly_threshold
 # (issue 13). event_anomalies itself passes on this branch: its day filter
-# calls analytics._now(), a C function, which the planner evaluates (to
+# calls analytics_internal._now(), a C function, which the planner evaluates (to
 # estimate the filter) before the threshold, and that loads the library.
 declare -A XFAIL=(
 	[public.fresh_probe]="reads analytics.anomaly_threshold before anything loads the library (the test's self-check)"

@@ -93,61 +93,61 @@ SELECT kind, name FROM fuzz.targets ORDER BY id;
 -- Valid serialized states to mutate, made by the real transition and
 -- serialize functions: maker aggregates end in the serialize function.
 CREATE AGGREGATE fuzz.mk_screen(timestamptz, text, bigint, interval) (
-	SFUNC = analytics.screen_seconds_trans, STYPE = internal,
-	FINALFUNC = analytics.screen_seconds_serialize, FINALFUNC_MODIFY = READ_WRITE);
+	SFUNC = analytics_internal.screen_seconds_trans, STYPE = internal,
+	FINALFUNC = analytics_internal.screen_seconds_serialize, FINALFUNC_MODIFY = READ_WRITE);
 CREATE AGGREGATE fuzz.mk_funnel(timestamptz, int, interval, text) (
-	SFUNC = analytics.funnel_trans, STYPE = internal,
-	FINALFUNC = analytics.funnel_serialize, FINALFUNC_MODIFY = READ_WRITE);
+	SFUNC = analytics_internal.funnel_trans, STYPE = internal,
+	FINALFUNC = analytics_internal.funnel_serialize, FINALFUNC_MODIFY = READ_WRITE);
 CREATE AGGREGATE fuzz.mk_forecast(timestamptz, float8, int, interval, float8, int) (
-	SFUNC = analytics.linear_forecast_trans, STYPE = internal,
-	FINALFUNC = analytics.forecast_serialize, FINALFUNC_MODIFY = READ_WRITE);
+	SFUNC = analytics_internal.linear_forecast_trans, STYPE = internal,
+	FINALFUNC = analytics_internal.forecast_serialize, FINALFUNC_MODIFY = READ_WRITE);
 CREATE AGGREGATE fuzz.mk_season(timestamptz, float8, interval) (
-	SFUNC = analytics.detect_season_trans, STYPE = internal,
-	FINALFUNC = analytics.forecast_serialize, FINALFUNC_MODIFY = READ_WRITE);
+	SFUNC = analytics_internal.detect_season_trans, STYPE = internal,
+	FINALFUNC = analytics_internal.forecast_serialize, FINALFUNC_MODIFY = READ_WRITE);
 CREATE AGGREGATE fuzz.mk_repeated(bigint, tid) (
-	SFUNC = analytics._repeated_rows_trans, STYPE = internal,
-	FINALFUNC = analytics._repeated_rows_serialize, FINALFUNC_MODIFY = READ_WRITE);
+	SFUNC = analytics_internal._repeated_rows_trans, STYPE = internal,
+	FINALFUNC = analytics_internal._repeated_rows_serialize, FINALFUNC_MODIFY = READ_WRITE);
 
 CREATE TABLE fuzz.seeds (fn regproc, seed bytea);
 INSERT INTO fuzz.seeds
-SELECT 'analytics.screen_seconds_deserialize'::regproc, fuzz.mk_screen(ts, screen, d, t)
+SELECT 'analytics_internal.screen_seconds_deserialize'::regproc, fuzz.mk_screen(ts, screen, d, t)
 FROM (VALUES ('2026-03-02 09:00Z'::timestamptz, 'home', NULL::bigint), ('2026-03-02 09:00:30Z', 'search', 1500),
 	('2026-03-02 09:01Z', NULL, NULL), ('2026-03-02 09:02Z', 'home', NULL)) v(ts, screen, d),
 	(VALUES (interval '10 minutes')) p(t)
 UNION ALL
-SELECT 'analytics.screen_seconds_deserialize', fuzz.mk_screen('2026-03-02 09:00Z', 'été', NULL, NULL)
+SELECT 'analytics_internal.screen_seconds_deserialize', fuzz.mk_screen('2026-03-02 09:00Z', 'été', NULL, NULL)
 UNION ALL
-SELECT 'analytics.screen_seconds_deserialize', fuzz.mk_screen('2026-03-02 10:00Z'::timestamptz - i * interval '7 seconds',
+SELECT 'analytics_internal.screen_seconds_deserialize', fuzz.mk_screen('2026-03-02 10:00Z'::timestamptz - i * interval '7 seconds',
 	's' || (i % 5), CASE WHEN i % 3 = 0 THEN i * 100 END, NULL)
 FROM generate_series(1, 12) i
 UNION ALL
-SELECT 'analytics.funnel_deserialize', fuzz.mk_funnel('2026-03-02 09:00Z'::timestamptz + s * interval '1 minute', s % 4,
+SELECT 'analytics_internal.funnel_deserialize', fuzz.mk_funnel('2026-03-02 09:00Z'::timestamptz + s * interval '1 minute', s % 4,
 	'1 hour', 'strict_order')
 FROM generate_series(1, 7) s
 UNION ALL
-SELECT 'analytics.funnel_deserialize', fuzz.mk_funnel('2026-03-02 09:00Z'::timestamptz - s * interval '1 minute', s,
+SELECT 'analytics_internal.funnel_deserialize', fuzz.mk_funnel('2026-03-02 09:00Z'::timestamptz - s * interval '1 minute', s,
 	'30 minutes', NULL)
 FROM generate_series(1, 5) s
 UNION ALL
-SELECT 'analytics.funnel_deserialize', fuzz.mk_funnel(ts, 1, '1 day', 'strict_increase,strict_deduplication')
+SELECT 'analytics_internal.funnel_deserialize', fuzz.mk_funnel(ts, 1, '1 day', 'strict_increase,strict_deduplication')
 -- the first and last finite times (infinite ones are refused since 0.2.0)
 FROM (VALUES (timestamptz '4714-11-24 00:00:00+00 BC'), ('294276-12-31 23:59:59.999999+00'), ('2026-03-02')) v(ts)
 UNION ALL
-SELECT 'analytics.forecast_deserialize', fuzz.mk_forecast('2026-03-01'::timestamptz + i * interval '1 day', (i * 2.5 + i % 3)::float8,
+SELECT 'analytics_internal.forecast_deserialize', fuzz.mk_forecast('2026-03-01'::timestamptz + i * interval '1 day', (i * 2.5 + i % 3)::float8,
 	3, '1 day', 0.9, 0)
 FROM generate_series(1, 10) i
 UNION ALL
-SELECT 'analytics.forecast_deserialize', fuzz.mk_forecast('2026-01-01'::timestamptz + i * interval '1 month', (i % 4)::float8,
+SELECT 'analytics_internal.forecast_deserialize', fuzz.mk_forecast('2026-01-01'::timestamptz + i * interval '1 month', (i % 4)::float8,
 	2, '1 month', 0.95, -1)
 FROM generate_series(1, 14) i
 UNION ALL
-SELECT 'analytics.forecast_deserialize', fuzz.mk_season('2026-03-01'::timestamptz + i * interval '1 hour', (i % 6)::float8, '1 hour')
+SELECT 'analytics_internal.forecast_deserialize', fuzz.mk_season('2026-03-01'::timestamptz + i * interval '1 hour', (i % 6)::float8, '1 hour')
 FROM generate_series(1, 12) i
 UNION ALL
-SELECT 'analytics._repeated_rows_deserialize', fuzz.mk_repeated(h, t)
+SELECT 'analytics_internal._repeated_rows_deserialize', fuzz.mk_repeated(h, t)
 FROM (VALUES (1::bigint, '(0,1)'::tid), (2, '(0,2)'), (1, '(3,4)'), (-5, '(7,1)')) v(h, t)
 UNION ALL
-SELECT 'analytics._repeated_rows_deserialize', fuzz.mk_repeated(i % 3, format('(%s,%s)', i, i % 7 + 1)::tid)
+SELECT 'analytics_internal._repeated_rows_deserialize', fuzz.mk_repeated(i % 3, format('(%s,%s)', i, i % 7 + 1)::tid)
 FROM generate_series(1, 9) i;
 -- binary forms of every base type: its send function over its text input
 CREATE TABLE fuzz.text_seeds (typ regtype, seed text);
@@ -376,12 +376,12 @@ $$;
 -- not follow a step-2 event).
 CREATE TABLE fuzz.cases (id int, target text, b bytea, sqlstate text, detail text, result text);
 INSERT INTO fuzz.cases
-SELECT 1, 'analytics.funnel_deserialize + analytics.funnel_level_final',
+SELECT 1, 'analytics_internal.funnel_deserialize + analytics_internal.funnel_level_final',
 	overlay(fuzz.mk_funnel(ts, step, '1 hour', NULL) PLACING '\x00000000'::bytea FROM 53 FOR 4),
 	'22P03', 'Event 1 is another event (step 0), which only strict_order keeps.', NULL
 FROM (VALUES (timestamptz '2026-03-02 09:00Z', 1), ('2026-03-02 09:01Z', 2), ('2026-03-02 09:02Z', 3)) v(ts, step)
 UNION ALL
-SELECT 2, 'analytics.funnel_deserialize + analytics.funnel_level_final',
+SELECT 2, 'analytics_internal.funnel_deserialize + analytics_internal.funnel_level_final',
 	overlay(fuzz.mk_funnel(ts, step, '1 hour', 'strict_order') PLACING '\x00000000'::bytea FROM 53 FOR 4),
 	NULL, NULL, '1'
 FROM (VALUES (timestamptz '2026-03-02 09:00Z', 1), ('2026-03-02 09:01Z', 2), ('2026-03-02 09:02Z', 3)) v(ts, step);
