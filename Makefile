@@ -25,7 +25,8 @@ OBJS = \
 	src/regression.o \
 	src/forecast.o \
 	src/anomaly.o \
-	src/warehouse.o
+	src/warehouse.o \
+	src/matagg.o
 
 # Install-script pieces, in dependency order.
 SQL_PIECES = \
@@ -41,12 +42,13 @@ SQL_PIECES = \
 	src/retail_kpis.sql \
 	src/retail_demo.sql \
 	src/dashboards.sql \
+	src/matagg.sql \
 	src/demo.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard src/updates/$(EXTENSION)--*.sql)
 
-REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse data_quality retail_kpis retail_demo dashboards demo
+REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse data_quality retail_kpis retail_demo dashboards matagg demo
 REGRESS_OUT ?= test/tmp/regress
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUT) \
 	--temp-instance=$(REGRESS_OUT)/tmp_check --temp-config=test/regress.conf
