@@ -59,7 +59,7 @@ REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUT) \
 # runs them after the pg_regress tests. Naming pg_regress tests on the command
 # line (make installcheck REGRESS="events funnel") runs only those; ISOLATION=
 # skips the specs, REGRESS= runs only the specs.
-ISOLATION_SPECS = track_same_key track_batch_overlap partitions_vs_track load_warehouse_serialized load_cancelled
+ISOLATION_SPECS = track_same_key track_batch_overlap partitions_vs_track load_warehouse_serialized load_cancelled matagg_refresh
 ifeq ($(origin REGRESS),command line)
 ifneq ($(strip $(REGRESS)),)
 ISOLATION ?=

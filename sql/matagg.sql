@@ -238,6 +238,16 @@ SET ROLE mat_bi;
 SELECT who, n FROM analytics.sales_by_live;
 SELECT name, rows FROM analytics.materialized_aggregates WHERE name = 'sales_by';
 RESET ROLE;
+-- another admin may refresh it (computing as mat_ops) but not drop it
+CREATE ROLE mat_other IN ROLE analytics_admin;
+SET ROLE mat_other;
+SELECT * FROM analytics.refresh_materialized_aggregate('sales_by');
+\set VERBOSITY terse
+SELECT analytics.drop_materialized_aggregate('sales_by');
+SELECT analytics.schedule_refresh('sales_by', '0 * * * *');
+\set VERBOSITY default
+RESET ROLE;
+DROP ROLE mat_other;
 -- the definer loses the right to read the source: the refresh fails, as
 -- them, and changes nothing
 REVOKE SELECT ON public.sales FROM mat_ops;

@@ -592,6 +592,24 @@ END
 $$;
 COMMENT ON FUNCTION analytics_internal._matagg_create_live(analytics_internal.materialized_aggregates) IS 'Creates the view analytics.<name>_live of a materialized aggregate';
 
+-- Dropping or scheduling an aggregate is for the role that defined it (or
+-- a member of it); refreshing is for every admin, since a refresh computes
+-- as the definer anyway.
+CREATE FUNCTION analytics_internal._matagg_require_definer(a analytics_internal.materialized_aggregates)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT pg_has_role(analytics_internal._matagg_caller(), a.definer, 'USAGE') THEN
+		RAISE EXCEPTION 'must be a member of role "%" to change materialized aggregate "%"',
+			pg_get_userbyid(a.definer), a.name
+			USING ERRCODE = 'insufficient_privilege';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION analytics_internal._matagg_require_definer(analytics_internal.materialized_aggregates) IS 'Raises unless the caller acts as (a member of) the role that defined the materialized aggregate';
+
 CREATE FUNCTION analytics.drop_materialized_aggregate(name text)
 RETURNS void
 LANGUAGE plpgsql
@@ -602,6 +620,7 @@ DECLARE
 	a analytics_internal.materialized_aggregates;
 BEGIN
 	a := analytics_internal._matagg_get(name, true);
+	PERFORM analytics_internal._matagg_require_definer(a);
 	PERFORM analytics_internal._matagg_unschedule(a.name);
 	EXECUTE format('DROP VIEW IF EXISTS analytics.%I', a.name || '_live');
 	EXECUTE format('DROP TABLE IF EXISTS analytics.%I', a.name);
@@ -640,6 +659,7 @@ DECLARE
 	a analytics_internal.materialized_aggregates;
 BEGIN
 	a := analytics_internal._matagg_get(name);
+	PERFORM analytics_internal._matagg_require_definer(a);
 	PERFORM analytics_internal._require_pg_cron();
 	IF schedule IS NULL THEN
 		PERFORM analytics_internal._matagg_unschedule(a.name);
