@@ -135,6 +135,8 @@ CREATE FUNCTION public.planted_names() RETURNS SETOF text LANGUAGE sql AS $$
 		regexp_matches(p.prosrc, '(?:pg_temp\.|TEMP(?:ORARY)? TABLE (?:IF NOT EXISTS )?)([a-z_][a-z0-9_]*)', 'gi') m
 	WHERE p.pronamespace IN ('analytics'::regnamespace, 'analytics_internal'::regnamespace)
 	UNION SELECT 'load_' || e FROM unnest('{products,stores,channels,customers,sales,payments,interactions}'::text[]) e
+	-- the transition tables of the materialized aggregates' triggers
+	UNION SELECT unnest('{matagg_new,matagg_old}'::text[])
 	ORDER BY 1
 $$;
 SELECT string_agg(n, ', ') AS planted_names FROM public.planted_names() n;
@@ -152,7 +154,15 @@ INSERT INTO public.privileged_calls VALUES
 	('analytics.schedule_maintenance(text)', $c$SELECT analytics.schedule_maintenance()$c$),
 	('analytics.schedule_kpi_refresh(text)', $c$SELECT analytics.schedule_kpi_refresh()$c$),
 	('analytics.generate_demo_events(int, int, int, date)', $c$SELECT analytics.generate_demo_events(2, 2, 1, '2026-11-10')$c$),
-	('analytics.load_warehouse()', $c$SELECT count(*) FROM analytics.load_warehouse()$c$);
+	('analytics.load_warehouse()', $c$SELECT count(*) FROM analytics.load_warehouse()$c$),
+	('analytics.create_materialized_aggregate(text, regclass, text, interval, text[], text[], text, text)',
+	 $c$SELECT analytics.create_materialized_aggregate('attack_new', 'analytics.events', 'occurred_at', '1 day', '{event_name}', '{count(*) AS n}')$c$),
+	('analytics.refresh_materialized_aggregate(text, timestamptz, timestamptz)',
+	 $c$SELECT * FROM analytics.refresh_materialized_aggregate('attack_counts')$c$),
+	('analytics.drop_materialized_aggregate(text)', $c$SELECT analytics.drop_materialized_aggregate('attack_counts')$c$),
+	('analytics.schedule_refresh(text, text)', $c$SELECT analytics.schedule_refresh('attack_counts', '0 3 * * *')$c$),
+	-- the trigger function that logs changed buckets, fired by a write
+	('analytics_internal._matagg_capture()', $c$SELECT analytics.track('attack', occurred_at => '2026-11-10 11:00Z')$c$);
 -- every SECURITY DEFINER function is attacked (a new one must be added above)
 SELECT p.oid::regprocedure AS definer_function_not_attacked
 FROM pg_proc p WHERE p.pronamespace IN ('analytics'::regnamespace, 'analytics_internal'::regnamespace) AND p.prosecdef
@@ -163,6 +173,9 @@ INSERT INTO analytics.events_default (event_id, occurred_at, event_name)
 VALUES ('00000000-0000-4000-8000-0000000000aa', '2026-09-15 10:00Z', 'parked');
 INSERT INTO analytics.stg_channels (channel_id, channel_name, channel_type, fee_percent, active)
 VALUES ('C1', 'Web', 'online', '2.5', 'true');
+-- a materialized aggregate of the events, so that a write fires its triggers
+SELECT analytics.create_materialized_aggregate('attack_counts', 'analytics.events', 'occurred_at', '1 day',
+	'{event_name}', '{count(*) AS n}');
 CREATE FUNCTION public.attack_everything(attack_calls text[], names text[])
 RETURNS TABLE (call text, outcome text, attacks int) LANGUAGE plpgsql AS $attack$
 DECLARE
