@@ -286,4 +286,10 @@ extern double AnalyticsLsqCondition(const AnalyticsLsqFit *fit);
 #define ANALYTICS_PREFETCH_W(p)		((void) 0)
 #endif
 
+/* GUC analytics.mock_now: the time tests take as now, empty when unset */
+extern char *analytics_mock_now;
+
+/* GUC: how long analytics.job_runs keeps a finished run, in seconds (0: forever) */
+extern int	analytics_job_run_retention;
+
 #endif							/* ANALYTICS_H */
