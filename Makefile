@@ -31,12 +31,16 @@ OBJS = \
 	src/warehouse_parse.o \
 	src/warehouse.o \
 	src/autonomous.o \
-	src/matagg.o
+	src/matagg.o \
+	src/cron.o \
+	src/jobs.o
 
 # Install-script pieces, in dependency order.
 SQL_PIECES = \
 	src/analytics.sql \
 	src/events.sql \
+	src/cron.sql \
+	src/jobs.sql \
 	src/funnel.sql \
 	src/screen_time.sql \
 	src/regression.sql \
@@ -53,7 +57,7 @@ SQL_PIECES = \
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard src/updates/$(EXTENSION)--*.sql)
 
-REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse data_quality retail_kpis retail_demo dashboards matagg demo
+REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse data_quality retail_kpis retail_demo dashboards matagg demo cron jobs
 REGRESS_OUT ?= test/tmp/regress
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUT) \
 	--temp-instance=$(REGRESS_OUT)/tmp_check --temp-config=test/regress.conf
@@ -64,7 +68,7 @@ REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUT) \
 # runs them after the pg_regress tests. Naming pg_regress tests on the command
 # line (make installcheck REGRESS="events funnel") runs only those; ISOLATION=
 # skips the specs, REGRESS= runs only the specs.
-ISOLATION_SPECS = track_same_key track_batch_overlap partitions_vs_track load_warehouse_serialized load_cancelled kpi_refresh_serialized matagg_refresh
+ISOLATION_SPECS = track_same_key track_batch_overlap partitions_vs_track load_warehouse_serialized load_cancelled kpi_refresh_serialized matagg_refresh job_overlap
 ifeq ($(origin REGRESS),command line)
 ifneq ($(strip $(REGRESS)),)
 ISOLATION ?=

@@ -49,6 +49,8 @@ int			analytics_max_new_partitions = MAX_NEW_PARTITIONS_DEFAULT;
 int			analytics_session_idle_timeout = SESSION_IDLE_TIMEOUT_DEFAULT;
 double		analytics_anomaly_threshold = ANOMALY_THRESHOLD_DEFAULT;
 char	   *analytics_mock_now = NULL;
+int			analytics_job_run_retention = 30 * SECS_PER_DAY;
+char	   *analytics_job_config = NULL;
 static TimestampTz *mock_now_value = NULL;
 
 void		_PG_init(void);
@@ -179,6 +181,33 @@ _PG_init(void)
 							   GUC_NOT_IN_SAMPLE,
 							   check_mock_now,
 							   assign_mock_now,
+							   NULL);
+
+	DefineCustomIntVariable("analytics.job_run_retention",
+							"Sets how long analytics.job_runs keeps a finished run.",
+							"The maintenance job (analytics.schedule_maintenance) deletes runs "
+							"that finished longer ago than this. Zero keeps every run.",
+							&analytics_job_run_retention,
+							30 * SECS_PER_DAY,
+							0,
+							INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_S,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomStringVariable("analytics.job_config",
+							   "The configuration of the scheduled job being run, as JSON.",
+							   "Set by the extension for the duration of each run of a job of "
+							   "analytics.jobs (its config merged with run_job's override); "
+							   "the job's command reads it with analytics.job_config(). Empty outside a run.",
+							   &analytics_job_config,
+							   "",
+							   PGC_USERSET,
+							   GUC_NOT_IN_SAMPLE,
+							   NULL,
+							   NULL,
 							   NULL);
 
 	MarkGUCPrefixReserved("analytics");

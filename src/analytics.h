@@ -614,4 +614,10 @@ extern void ScreenTimeAppendSeconds(StringInfo buf, int64 usecs);
 #define ANALYTICS_PREFETCH_STATE_AHEAD	16
 #define ANALYTICS_PREFETCH_DATA_AHEAD	8
 
+/* GUC analytics.mock_now: the time tests take as now, empty when unset */
+extern char *analytics_mock_now;
+
+/* GUC: how long analytics.job_runs keeps a finished run, in seconds (0: forever) */
+extern int	analytics_job_run_retention;
+
 #endif							/* ANALYTICS_H */

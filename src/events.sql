@@ -536,14 +536,27 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	j analytics.jobs;
 BEGIN
 	PERFORM analytics_internal._require_pg_cron();
-	-- A named job: scheduling again replaces it instead of adding another.
-	RETURN analytics_internal._cron_schedule('analytics_ensure_partitions', schedule,
-		'SELECT pg_catalog.count(*) FROM analytics.ensure_partitions()');
+	-- The registry's job "ensure_partitions" (pg_cron's analytics_ensure_partitions,
+	-- the name 0.1.0 used): scheduling again changes its schedule. One that
+	-- another role created under that name is replaced.
+	SELECT * INTO j FROM analytics.jobs x WHERE x.name OPERATOR(pg_catalog.=) 'ensure_partitions';
+	IF FOUND AND (j.owner OPERATOR(pg_catalog.<>) CURRENT_USER
+		OR j.command OPERATOR(pg_catalog.<>) 'SELECT analytics_internal._maintenance()') THEN
+		PERFORM analytics.drop_job('ensure_partitions');
+		j := NULL;
+	END IF;
+	IF j.job_id IS NULL THEN
+		RETURN analytics.create_job('ensure_partitions', 'maintenance', schedule, 'SELECT analytics_internal._maintenance()');
+	END IF;
+	PERFORM analytics.alter_job('ensure_partitions', schedule => schedule, is_active => true);
+	RETURN (SELECT x.cron_job_id FROM analytics.jobs x WHERE x.job_id OPERATOR(pg_catalog.=) j.job_id);
 END
 $$;
-COMMENT ON FUNCTION analytics.schedule_maintenance(text) IS 'Schedules analytics.ensure_partitions with pg_cron as the job "analytics_ensure_partitions"';
+COMMENT ON FUNCTION analytics.schedule_maintenance(text) IS 'Registers the maintenance job "ensure_partitions" (analytics.ensure_partitions, then pruning analytics.job_runs after analytics.job_run_retention) and schedules it with pg_cron as "analytics_ensure_partitions"; the pg_cron job id';
 
 
 -- Views

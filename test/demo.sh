@@ -44,6 +44,10 @@ SELECT tableoid::regclass AS partition, count(*) AS events FROM analytics.events
 
 \echo 'Scheduled with pg_cron'
 SELECT jobname, schedule, command FROM cron.job ORDER BY jobname;
+
+\echo 'The job registry (analytics.scheduled_jobs)'
+SELECT name, job_type, schedule, is_active, next_run_at, last_status, run_count, success_count, failure_count
+FROM analytics.scheduled_jobs ORDER BY name;
 SQL
 
 $PSQL -d "$DEMO_DB" -P footer=off <<'SQL'
