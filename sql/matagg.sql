@@ -168,7 +168,7 @@ SELECT day, session_id, events FROM analytics.daily_screen_time ORDER BY day;
 \set VERBOSITY terse
 SELECT analytics.create_materialized_aggregate('x; drop table public.sales', 'public.sales', 'ts', '1 day', '{}', '{count(*) AS n}');
 SELECT analytics.create_materialized_aggregate('X', 'public.sales', 'ts', '1 day', '{}', '{count(*) AS n}');
-SELECT analytics.create_materialized_aggregate(repeat('x', 49), 'public.sales', 'ts', '1 day', '{}', '{count(*) AS n}');
+SELECT analytics.create_materialized_aggregate(repeat('x', 41), 'public.sales', 'ts', '1 day', '{}', '{count(*) AS n}');
 SELECT analytics.create_materialized_aggregate('daily_sales', 'public.sales', 'ts', '1 day', '{}', '{count(*) AS n}');
 SELECT analytics.create_materialized_aggregate('x', 'public.sales', 'ts', '1 day', '{}',
 	'{"count(*) AS n FROM public.sales; DROP TABLE public.sales; --"}');
@@ -261,12 +261,18 @@ GRANT SELECT ON public.sales TO mat_ops;
 -- Scheduling (pg_cron): a named job; scheduling again replaces it.
 SELECT analytics.schedule_refresh('daily_sales', '*/10 * * * *') > 0 AS scheduled;
 SELECT analytics.schedule_refresh('daily_sales', '0 * * * *') > 0 AS scheduled;
-SELECT jobname, schedule, command FROM cron.job WHERE jobname LIKE 'analytics\_refresh\_%';
+SELECT jobname, schedule FROM cron.job WHERE jobname LIKE 'analytics\_refresh\_%';
+SELECT name, job_type, schedule, is_active FROM analytics.scheduled_jobs;
+-- a run through the registry, recorded like a scheduled one
+INSERT INTO public.sales VALUES (13, '2026-11-08 10:00Z', 'c', 1);
+SELECT analytics.run_job('refresh_daily_sales') AS rows_affected;
+SELECT job_name, status, rows_affected FROM analytics.job_runs;
 
 -- Drop: table, view, job, and the triggers with the last aggregate of
 -- their table.
 SELECT analytics.drop_materialized_aggregate('daily_sales');
 SELECT count(*) AS jobs FROM cron.job WHERE jobname = 'analytics_refresh_daily_sales';
+SELECT count(*) AS registered FROM analytics.jobs WHERE name = 'refresh_daily_sales';
 SELECT to_regclass('analytics.daily_sales') IS NULL AS dropped, to_regclass('analytics.daily_sales_live') IS NULL AS view_dropped;
 SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'public.sales'::regclass;
 SELECT analytics.drop_materialized_aggregate(name) FROM analytics.materialized_aggregates WHERE source = 'public.sales';

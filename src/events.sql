@@ -515,20 +515,6 @@ END
 $$;
 REVOKE ALL ON FUNCTION analytics_internal._require_pg_cron() FROM PUBLIC;
 
--- cron.schedule through dynamic SQL: the extension must install without pg_cron.
-CREATE FUNCTION analytics_internal._cron_schedule(job_name text, schedule text, command text)
-RETURNS bigint
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	job bigint;
-BEGIN
-	EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job USING job_name, schedule, command;
-	RETURN job;
-END
-$$;
-REVOKE ALL ON FUNCTION analytics_internal._cron_schedule(text, text, text) FROM PUBLIC;
 
 CREATE FUNCTION analytics.schedule_maintenance(schedule text DEFAULT '7 0 * * *')
 RETURNS bigint

@@ -290,6 +290,38 @@ END
 $$;
 COMMENT ON FUNCTION analytics.drop_job(text) IS 'Unschedules a job from pg_cron and removes it and its runs from the registry';
 
+-- The extension's own scheduled work (materialized aggregate refreshes, the
+-- KPI summary refresh): a registry job of a fixed command, owned by the
+-- calling role (the extension's owner, from a SECURITY DEFINER function);
+-- scheduling again changes its schedule, NULL drops it. One of that name
+-- with another command or owner is replaced. The pg_cron job id.
+CREATE FUNCTION analytics_internal._job_register(name text, job_type text, schedule text, command text)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	j analytics.jobs;
+BEGIN
+	SELECT * INTO j FROM analytics.jobs x WHERE x.name OPERATOR(pg_catalog.=) _job_register.name;
+	IF FOUND AND (schedule IS NULL OR j.owner OPERATOR(pg_catalog.<>) CURRENT_USER
+		OR j.command OPERATOR(pg_catalog.<>) _job_register.command) THEN
+		PERFORM analytics.drop_job(j.name);
+		j := NULL;
+	END IF;
+	IF schedule IS NULL THEN
+		RETURN NULL;
+	END IF;
+	IF j.job_id IS NULL THEN
+		RETURN analytics.create_job(name, job_type, schedule, command);
+	END IF;
+	PERFORM analytics.alter_job(j.name, schedule => schedule, is_active => true);
+	RETURN (SELECT x.cron_job_id FROM analytics.jobs x WHERE x.job_id OPERATOR(pg_catalog.=) j.job_id);
+END
+$$;
+COMMENT ON FUNCTION analytics_internal._job_register(text, text, text, text) IS 'Registers (or reschedules, or with a NULL schedule drops) a job of the extension''s own with a fixed command; the pg_cron job id';
+REVOKE ALL ON FUNCTION analytics_internal._job_register(text, text, text, text) FROM PUBLIC;
+
 -- One run of a job, scheduled or manual: the only place a command runs.
 CREATE FUNCTION analytics_internal._job_execute(job_id bigint, manual boolean, config_override jsonb)
 RETURNS bigint

@@ -405,10 +405,10 @@ DECLARE
 	caller oid := analytics_internal._matagg_caller();
 BEGIN
 	-- the name: a plain lower-case identifier, free in schema analytics
-	IF name IS NULL OR name !~ '^[a-z][a-z0-9_]{0,47}$' THEN
+	IF name IS NULL OR name !~ '^[a-z][a-z0-9_]{0,39}$' THEN
 		RAISE EXCEPTION 'invalid materialized aggregate name "%"', name
 			USING ERRCODE = 'invalid_name',
-				DETAIL = 'A name is 1 to 48 characters: lower-case letters, digits and underscores, starting with a letter.';
+				DETAIL = 'A name is 1 to 40 characters: lower-case letters, digits and underscores, starting with a letter (its refresh job is refresh_<name>).';
 	END IF;
 	IF to_regclass(format('analytics.%I', name)) IS NOT NULL
 		OR to_regclass(format('analytics.%I', name || '_live')) IS NOT NULL
@@ -637,17 +637,12 @@ COMMENT ON FUNCTION analytics.drop_materialized_aggregate(text) IS 'Drops a mate
 -- replaces the schedule.
 CREATE FUNCTION analytics_internal._matagg_unschedule(name text)
 RETURNS void
-LANGUAGE plpgsql
+LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
 AS $$
-BEGIN
-	IF to_regclass('cron.job') IS NOT NULL THEN
-		EXECUTE 'SELECT cron.unschedule(j.jobid) FROM cron.job j WHERE j.jobname = $1'
-			USING 'analytics_refresh_' || name;
-	END IF;
-END
+	SELECT FROM analytics_internal._job_register('refresh_' || name, 'refresh', NULL, NULL)
 $$;
-COMMENT ON FUNCTION analytics_internal._matagg_unschedule(text) IS 'Removes the pg_cron job refreshing a materialized aggregate, if any';
+COMMENT ON FUNCTION analytics_internal._matagg_unschedule(text) IS 'Removes the registry job refreshing a materialized aggregate, if any';
 
 CREATE FUNCTION analytics.schedule_refresh(name text, schedule text)
 RETURNS bigint
@@ -660,16 +655,14 @@ DECLARE
 BEGIN
 	a := analytics_internal._matagg_get(name);
 	PERFORM analytics_internal._matagg_require_definer(a);
-	PERFORM analytics_internal._require_pg_cron();
-	IF schedule IS NULL THEN
-		PERFORM analytics_internal._matagg_unschedule(a.name);
-		RETURN NULL;
+	IF schedule IS NOT NULL THEN
+		PERFORM analytics_internal._require_pg_cron();
 	END IF;
-	RETURN analytics_internal._cron_schedule('analytics_refresh_' || a.name, schedule,
-		format('SELECT * FROM analytics.refresh_materialized_aggregate(%L)', a.name));
+	RETURN analytics_internal._job_register('refresh_' || a.name, 'refresh', schedule,
+		format('SELECT pg_catalog.sum(r.refreshed_buckets) FROM analytics.refresh_materialized_aggregate(%L) r', a.name));
 END
 $$;
-COMMENT ON FUNCTION analytics.schedule_refresh(text, text) IS 'Schedules the refresh of a materialized aggregate with pg_cron as the job "analytics_refresh_<name>" (scheduling again replaces the schedule; NULL unschedules); returns the pg_cron job id';
+COMMENT ON FUNCTION analytics.schedule_refresh(text, text) IS 'Schedules the refresh of a materialized aggregate as the registry job "refresh_<name>" (pg_cron''s analytics_refresh_<name>); scheduling again replaces the schedule, NULL unschedules; returns the pg_cron job id';
 
 CREATE VIEW analytics.materialized_aggregates AS
 SELECT m.name, (SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c

@@ -260,12 +260,13 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	PERFORM analytics_internal._require_pg_cron();
-	-- A named job: scheduling again replaces it instead of adding another.
-	RETURN analytics_internal._cron_schedule('analytics_refresh_retail_summaries', schedule,
+	-- The registry's job "refresh_retail_summaries": scheduling again
+	-- changes its schedule instead of adding another.
+	RETURN analytics_internal._job_register('refresh_retail_summaries', 'refresh', schedule,
 		'SELECT pg_catalog.count(*) FROM analytics.refresh_retail_summaries()');
 END
 $$;
-COMMENT ON FUNCTION analytics.schedule_kpi_refresh(text) IS 'Schedules analytics.refresh_retail_summaries() with pg_cron as the job "analytics_refresh_retail_summaries" (default every 5 minutes)';
+COMMENT ON FUNCTION analytics.schedule_kpi_refresh(text) IS 'Schedules analytics.refresh_retail_summaries() as the registry job "refresh_retail_summaries" (pg_cron''s analytics_refresh_retail_summaries; default every 5 minutes); returns the pg_cron job id';
 
 -- The largest ratio a margin or a growth may stand for: a margin is NULL
 -- when the cost is over _max_ratio() times the revenue, a month-over-month
