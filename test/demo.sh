@@ -133,6 +133,44 @@ SELECT customer_id, customer_name, segment, orders, revenue, avg_order_value, pu
 FROM analytics.customer_value ORDER BY clv DESC LIMIT 5;
 SQL
 
+say "materialized aggregates of the events, refreshed by pg_cron every minute"
+$PSQL -d "$DEMO_DB" -P footer=off <<'SQL'
+SELECT analytics.create_materialized_aggregate('daily_event_counts', 'analytics.events', 'occurred_at', '1 day',
+	ARRAY['event_name'], ARRAY['count(*) AS events', 'count(DISTINCT user_id) AS users'],
+	schedule => '* * * * *') AS rows \gset
+SELECT analytics.create_materialized_aggregate('daily_screen_time', 'analytics.events', 'occurred_at', '1 day',
+	ARRAY['session_id'], ARRAY['analytics.screen_seconds(occurred_at, screen) AS st'],
+	filter => 'screen IS NOT NULL', schedule => '* * * * *') AS rows \gset
+\echo 'The materialized aggregates (analytics.materialized_aggregates)'
+SELECT name, source, bucket, dimensions, rows, pending_buckets, last_refresh_buckets FROM analytics.materialized_aggregates ORDER BY name;
+\echo 'Screen time by screen, last 28 days, from the daily states (analytics.rollup over analytics.daily_screen_time)'
+SELECT r.screen, round(r.seconds) AS seconds, r.views
+FROM (SELECT analytics.rollup(st) AS st FROM analytics.daily_screen_time
+	WHERE day > timezone('UTC', analytics_internal._now())::date - 28) w,
+	analytics.screen_time_rows(w.st) r
+ORDER BY r.seconds DESC LIMIT 6;
+\echo 'A late event arrives; analytics.daily_event_counts_live is exact before the next refresh'
+SELECT analytics.track('open_screen', occurred_at => analytics_internal._now() - interval '3 days', screen => 'home') IS NOT NULL AS tracked \gset
+SELECT m.day, m.events AS materialized, l.events AS live
+FROM analytics.daily_event_counts m JOIN analytics.daily_event_counts_live l USING (day, event_name)
+WHERE event_name = 'open_screen' AND m.day = timezone('UTC', analytics_internal._now() - interval '3 days')::date;
+SQL
+
+say "waiting (at most 150 s) for pg_cron to run the refresh jobs once"
+for _ in $(seq 1 75); do
+	n=$($PSQL -d "$DEMO_DB" -Atc "SELECT count(*) FROM analytics.job_runs WHERE job_name LIKE 'refresh\_daily\_%' AND status <> 'running'")
+	[ "$n" -ge 2 ] && break
+	sleep 2
+done
+$PSQL -d "$DEMO_DB" -P footer=off <<'SQL'
+\echo 'The job registry (analytics.scheduled_jobs): runs recorded by the extension'
+SELECT name, job_type, schedule, is_active, last_status, run_count, success_count, failure_count,
+	last_run_at IS NOT NULL AS has_run, next_run_at
+FROM analytics.scheduled_jobs ORDER BY name;
+\echo 'Their runs (analytics.job_runs)'
+SELECT job_name, status, manual, rows_affected, error FROM analytics.job_runs ORDER BY run_id;
+SQL
+
 say "the demo database is running. Connect with:"
 echo "  psql \"host=localhost port=$DEMO_PORT dbname=$DEMO_DB user=postgres\""
 echo "Stop it with: $( is_root && echo 'runuser -u postgres -- ' )$PGBIN/pg_ctl -D $CLUSTER_DIR/data stop"
