@@ -151,6 +151,15 @@ SELECT analytics.run_job('ops_job');
 SELECT analytics.alter_job('ops_job', is_active => false);
 SELECT analytics.drop_job('ops_job');
 UPDATE analytics.jobs SET command = 'SELECT 2' WHERE name = 'ops_job';
+-- nor, through the columns admins may write, retune another's job or
+-- forge its runs: row security lets each role change only its own
+UPDATE analytics.jobs SET config = '{"retuned": true}', schedule = '* * * * *' WHERE name = 'ops_job';
+DELETE FROM analytics.jobs WHERE name = 'ops_job';
+INSERT INTO analytics.job_runs (job_id, job_name, started_at, status)
+SELECT job_id, name, '2026-11-20 12:00Z', 'success' FROM analytics.jobs WHERE name = 'ops_job';
+UPDATE analytics.job_runs SET status = 'success', error = NULL WHERE job_name = 'ops_job';
+-- still there, unchanged: config {}, schedule 0 0 29 2 *
+SELECT name, config, schedule FROM analytics.jobs WHERE name = 'ops_job';
 SET ROLE test_jobs_bi;
 SELECT name, last_status, run_count, success_count FROM analytics.scheduled_jobs WHERE name = 'ops_job';
 SELECT count(*) FROM analytics.job_runs;

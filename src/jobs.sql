@@ -68,6 +68,22 @@ COMMENT ON COLUMN analytics.job_runs.rows_affected IS 'Rows the command processe
 COMMENT ON COLUMN analytics.job_runs.manual IS 'true for a run by analytics.run_job, false for one fired by pg_cron';
 COMMENT ON COLUMN analytics.job_runs.config IS 'The configuration the command saw: the job''s config with run_job''s override merged in';
 
+-- Row security: every admin reads the whole registry, but changes only the
+-- jobs of their own role and the runs of those jobs (the column privileges
+-- alone would let one admin retune or forge the runs of another's job, or
+-- of a superuser's). Superusers and the extension's owner bypass it.
+ALTER TABLE analytics.jobs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY jobs_read ON analytics.jobs FOR SELECT USING (true);
+CREATE POLICY jobs_own ON analytics.jobs
+	USING (owner OPERATOR(pg_catalog.=) CURRENT_USER) WITH CHECK (owner OPERATOR(pg_catalog.=) CURRENT_USER);
+ALTER TABLE analytics.job_runs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY job_runs_read ON analytics.job_runs FOR SELECT USING (true);
+CREATE POLICY job_runs_own ON analytics.job_runs
+	USING (EXISTS (SELECT FROM analytics.jobs j WHERE j.job_id OPERATOR(pg_catalog.=) job_runs.job_id
+		AND j.owner OPERATOR(pg_catalog.=) CURRENT_USER))
+	WITH CHECK (EXISTS (SELECT FROM analytics.jobs j WHERE j.job_id OPERATOR(pg_catalog.=) job_runs.job_id
+		AND j.owner OPERATOR(pg_catalog.=) CURRENT_USER));
+
 SELECT pg_catalog.pg_extension_config_dump('analytics.jobs', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.jobs_job_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.job_runs', '');
@@ -164,7 +180,8 @@ AS $$
 DECLARE
 	j analytics.jobs;
 BEGIN
-	SELECT * INTO j FROM analytics.jobs x WHERE x.name OPERATOR(pg_catalog.=) job_name FOR UPDATE;
+	-- read first (row security shows every job), lock once it is ours
+	SELECT * INTO j FROM analytics.jobs x WHERE x.name OPERATOR(pg_catalog.=) job_name;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'job "%" does not exist', job_name
 			USING ERRCODE = 'undefined_object',
@@ -176,6 +193,7 @@ BEGIN
 			USING ERRCODE = 'insufficient_privilege',
 				DETAIL = 'A job is changed or dropped by the role that created it, or by a superuser.';
 	END IF;
+	SELECT * INTO j FROM analytics.jobs x WHERE x.job_id OPERATOR(pg_catalog.=) j.job_id FOR UPDATE;
 	RETURN j;
 END
 $$;

@@ -5545,3 +5545,46 @@ GRANT SELECT ON analytics.materialized_aggregates TO analytics_reader, analytics
 -- the live views read these as their owner (the role that defined them)
 GRANT SELECT ON analytics_internal.materialized_aggregates, analytics_internal.materialized_aggregate_changes
 	TO analytics_reader, analytics_admin;
+
+-- The job registry: row security (each admin changes only their own jobs and runs).
+-- Row security: every admin reads the whole registry, but changes only the
+-- jobs of their own role and the runs of those jobs (the column privileges
+-- alone would let one admin retune or forge the runs of another's job, or
+-- of a superuser's). Superusers and the extension's owner bypass it.
+ALTER TABLE analytics.jobs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY jobs_read ON analytics.jobs FOR SELECT USING (true);
+CREATE POLICY jobs_own ON analytics.jobs
+	USING (owner OPERATOR(pg_catalog.=) CURRENT_USER) WITH CHECK (owner OPERATOR(pg_catalog.=) CURRENT_USER);
+ALTER TABLE analytics.job_runs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY job_runs_read ON analytics.job_runs FOR SELECT USING (true);
+CREATE POLICY job_runs_own ON analytics.job_runs
+	USING (EXISTS (SELECT FROM analytics.jobs j WHERE j.job_id OPERATOR(pg_catalog.=) job_runs.job_id
+		AND j.owner OPERATOR(pg_catalog.=) CURRENT_USER))
+	WITH CHECK (EXISTS (SELECT FROM analytics.jobs j WHERE j.job_id OPERATOR(pg_catalog.=) job_runs.job_id
+		AND j.owner OPERATOR(pg_catalog.=) CURRENT_USER));
+CREATE OR REPLACE FUNCTION analytics_internal._job_for_change(job_name text)
+RETURNS analytics.jobs
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	j analytics.jobs;
+BEGIN
+	-- read first (row security shows every job), lock once it is ours
+	SELECT * INTO j FROM analytics.jobs x WHERE x.name OPERATOR(pg_catalog.=) job_name;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'job "%" does not exist', job_name
+			USING ERRCODE = 'undefined_object',
+				HINT = 'analytics.scheduled_jobs lists the jobs.';
+	END IF;
+	IF j.owner OPERATOR(pg_catalog.<>) CURRENT_USER
+		AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER) THEN
+		RAISE EXCEPTION 'job "%" belongs to role "%"', job_name, j.owner
+			USING ERRCODE = 'insufficient_privilege',
+				DETAIL = 'A job is changed or dropped by the role that created it, or by a superuser.';
+	END IF;
+	SELECT * INTO j FROM analytics.jobs x WHERE x.job_id OPERATOR(pg_catalog.=) j.job_id FOR UPDATE;
+	RETURN j;
+END
+$$;
+
