@@ -634,13 +634,16 @@ FunnelEvaluate(FunnelState *state, TimestampTz *times)
 	else
 	{
 		int			i = 0;
+		int			groups = 0;
 
 		while (i < n)
 		{
 			/* a group: one event, or under strict_increase all of one timestamp */
 			int			end = i + 1;
 
-			CHECK_FOR_INTERRUPTS_EVERY(i, INTERRUPT_CADENCE);
+			/* counted in groups: i jumps a whole group at a time */
+			CHECK_FOR_INTERRUPTS_EVERY(groups, INTERRUPT_CADENCE);
+			groups++;
 			if (increase)
 				while (end < n && ev[end].ts == ev[i].ts)
 					end++;
