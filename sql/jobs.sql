@@ -133,6 +133,14 @@ SELECT jobname FROM cron.job ORDER BY 1;
 -- the table checks writes that bypass the functions
 INSERT INTO analytics.jobs (name, job_type, schedule, command) VALUES ('direct', 'custom', '* * * 13 *', 'SELECT 1');
 
+-- A command that runs its own job fails at once (instead of recursing
+-- until the stack gives out).
+SELECT analytics.create_job('selfish', 'custom', '0 0 29 2 *', $$SELECT analytics.run_job('selfish')$$) > 0 AS scheduled;
+\set VERBOSITY terse
+SELECT analytics.run_job('selfish');
+\set VERBOSITY default
+SELECT analytics.drop_job('selfish');
+
 -- Roles: a job runs as the role that created it, and only that role runs it;
 -- readers read the registry; others see nothing.
 CREATE ROLE test_jobs_ops LOGIN IN ROLE analytics_admin;

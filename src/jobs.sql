@@ -369,6 +369,17 @@ BEGIN
 	cfg := j.config OPERATOR(pg_catalog.||) COALESCE(config_override, '{}');
 	started := analytics_internal._job_clock();
 
+	-- A command that runs its own job (directly or through another job)
+	-- would recurse until the stack gives out: this session holds the
+	-- job's lock already.
+	IF EXISTS (SELECT FROM pg_catalog.pg_locks l
+		WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory' AND l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
+			AND l.classid OPERATOR(pg_catalog.=) pg_catalog.hashtext('analytics.jobs')::oid
+			AND l.objid OPERATOR(pg_catalog.=) j.job_id::int::oid AND l.objsubid OPERATOR(pg_catalog.=) 2) THEN
+		RAISE EXCEPTION 'job "%" is already running in this session', j.name
+			USING ERRCODE = 'object_in_use',
+				DETAIL = 'A job''s command ran the job itself.';
+	END IF;
 	-- One run of a job at a time: a run holds this lock until its
 	-- transaction ends; a run that finds it taken is recorded as skipped.
 	IF NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('analytics.jobs'), j.job_id::int) THEN

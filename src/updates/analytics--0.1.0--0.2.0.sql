@@ -5588,3 +5588,99 @@ BEGIN
 END
 $$;
 
+-- A job whose command runs itself: an error instead of a recursion.
+CREATE OR REPLACE FUNCTION analytics_internal._job_execute(job_id bigint, manual boolean, config_override jsonb)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	j analytics.jobs;
+	cfg jsonb;
+	run bigint;
+	started timestamptz;
+	n bigint;
+	prev text;
+	recorded boolean;
+	err_message text;
+	err_detail text;
+	err_hint text;
+	err_state text;
+BEGIN
+	SELECT * INTO STRICT j FROM analytics.jobs x WHERE x.job_id OPERATOR(pg_catalog.=) _job_execute.job_id;
+	IF j.owner OPERATOR(pg_catalog.<>) CURRENT_USER THEN
+		RAISE EXCEPTION 'job "%" belongs to role "%"', j.name, j.owner
+			USING ERRCODE = 'insufficient_privilege',
+				DETAIL = 'A job''s command runs as the role that created it.',
+				HINT = pg_catalog.format('Run it as that role: SET ROLE %I.', j.owner);
+	END IF;
+	cfg := j.config OPERATOR(pg_catalog.||) COALESCE(config_override, '{}');
+	started := analytics_internal._job_clock();
+
+	-- A command that runs its own job (directly or through another job)
+	-- would recurse until the stack gives out: this session holds the
+	-- job's lock already.
+	IF EXISTS (SELECT FROM pg_catalog.pg_locks l
+		WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory' AND l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
+			AND l.classid OPERATOR(pg_catalog.=) pg_catalog.hashtext('analytics.jobs')::oid
+			AND l.objid OPERATOR(pg_catalog.=) j.job_id::int::oid AND l.objsubid OPERATOR(pg_catalog.=) 2) THEN
+		RAISE EXCEPTION 'job "%" is already running in this session', j.name
+			USING ERRCODE = 'object_in_use',
+				DETAIL = 'A job''s command ran the job itself.';
+	END IF;
+	-- One run of a job at a time: a run holds this lock until its
+	-- transaction ends; a run that finds it taken is recorded as skipped.
+	IF NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('analytics.jobs'), j.job_id::int) THEN
+		INSERT INTO analytics.job_runs (job_id, job_name, started_at, finished_at, status, error, manual, config)
+		VALUES (j.job_id, j.name, started, started, 'skipped', 'a run of this job was still going', manual, cfg)
+		RETURNING run_id INTO run;
+		RAISE NOTICE 'job "%" is still running: this run is skipped', j.name;
+		RETURN run;
+	END IF;
+
+	-- the running row, visible to other sessions at once when a worker can
+	-- commit it (else with this transaction)
+	run := analytics_internal._job_run_begin(j.job_id, started, manual, cfg::text);
+	IF run IS NULL THEN
+		INSERT INTO analytics.job_runs (job_id, job_name, started_at, status, manual, config)
+		VALUES (j.job_id, j.name, started, 'running', manual, cfg)
+		RETURNING run_id INTO run;
+	END IF;
+	-- We hold the lock, so any other running row of this job is a run whose
+	-- transaction was rolled back after its row was committed, or a session
+	-- that ended.
+	UPDATE analytics.job_runs r
+	SET status = 'failed', error = 'the run ended without recording its outcome (its transaction was rolled back or its session ended)'
+	WHERE r.job_id OPERATOR(pg_catalog.=) j.job_id AND r.status OPERATOR(pg_catalog.=) 'running'
+		AND r.run_id OPERATOR(pg_catalog.<>) run;
+
+	prev := pg_catalog.current_setting('analytics.job_config', true);
+	PERFORM pg_catalog.set_config('analytics.job_config', cfg::text, true);
+	BEGIN
+		EXECUTE j.command;
+		GET DIAGNOSTICS n = ROW_COUNT;
+	EXCEPTION WHEN OTHERS OR query_canceled THEN
+		-- the command's work is rolled back; the failure is committed by a
+		-- worker, then the error goes on to pg_cron or the caller
+		GET STACKED DIAGNOSTICS err_message = MESSAGE_TEXT, err_detail = PG_EXCEPTION_DETAIL,
+			err_hint = PG_EXCEPTION_HINT, err_state = RETURNED_SQLSTATE;
+		PERFORM pg_catalog.set_config('analytics.job_config', COALESCE(prev, ''), true);
+		recorded := analytics_internal._job_run_failed(run, analytics_internal._job_clock(), err_message);
+		err_hint := COALESCE(NULLIF(err_hint, '') OPERATOR(pg_catalog.||) ' ', '') OPERATOR(pg_catalog.||) CASE WHEN recorded
+			THEN pg_catalog.format('Run %s is recorded as failed in analytics.job_runs.', run)
+			ELSE 'The run could not be recorded as failed (the job was created in this transaction, this transaction locks analytics.job_runs, or no background worker was free; the server log says why).' END;
+		IF COALESCE(err_detail, '') OPERATOR(pg_catalog.=) '' THEN
+			RAISE EXCEPTION USING ERRCODE = err_state, HINT = err_hint,
+				MESSAGE = pg_catalog.format('job "%s" failed: %s', j.name, err_message);
+		END IF;
+		RAISE EXCEPTION USING ERRCODE = err_state, HINT = err_hint, DETAIL = err_detail,
+			MESSAGE = pg_catalog.format('job "%s" failed: %s', j.name, err_message);
+	END;
+	PERFORM pg_catalog.set_config('analytics.job_config', COALESCE(prev, ''), true);
+	UPDATE analytics.job_runs r
+	SET status = 'success', finished_at = analytics_internal._job_clock(), rows_affected = n
+	WHERE r.run_id OPERATOR(pg_catalog.=) run;
+	RETURN run;
+END
+$$;
+
