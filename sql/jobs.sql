@@ -139,6 +139,13 @@ SELECT analytics.create_job('selfish', 'custom', '0 0 29 2 *', $$SELECT analytic
 \set VERBOSITY terse
 SELECT analytics.run_job('selfish');
 \set VERBOSITY default
+-- two runs of one job in one transaction are not a recursion
+SELECT analytics.create_job('twice', 'custom', '0 0 29 2 *', 'SELECT 1') > 0 AS scheduled;
+BEGIN;
+SELECT analytics.run_job('twice') IS NOT NULL AS first, analytics.run_job('twice') IS NOT NULL AS second;
+COMMIT;
+SELECT status, count(*) FROM analytics.job_runs WHERE job_name = 'twice' GROUP BY 1;
+SELECT analytics.drop_job('twice');
 SELECT analytics.drop_job('selfish');
 
 -- Roles: a job runs as the role that created it, and only that role runs it;

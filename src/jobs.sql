@@ -353,6 +353,7 @@ DECLARE
 	started timestamptz;
 	n bigint;
 	prev text;
+	running text;
 	recorded boolean;
 	err_message text;
 	err_detail text;
@@ -370,12 +371,10 @@ BEGIN
 	started := analytics_internal._job_clock();
 
 	-- A command that runs its own job (directly or through another job)
-	-- would recurse until the stack gives out: this session holds the
-	-- job's lock already.
-	IF EXISTS (SELECT FROM pg_catalog.pg_locks l
-		WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory' AND l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
-			AND l.classid OPERATOR(pg_catalog.=) pg_catalog.hashtext('analytics.jobs')::oid
-			AND l.objid OPERATOR(pg_catalog.=) j.job_id::int::oid AND l.objsubid OPERATOR(pg_catalog.=) 2) THEN
+	-- would recurse until the stack gives out: the jobs running in this
+	-- session are listed in a setting of the run's own.
+	running := pg_catalog.current_setting('analytics_internal.running_jobs', true);
+	IF pg_catalog.strpos(COALESCE(running, ''), ',' OPERATOR(pg_catalog.||) j.job_id OPERATOR(pg_catalog.||) ',') OPERATOR(pg_catalog.>) 0 THEN
 		RAISE EXCEPTION 'job "%" is already running in this session', j.name
 			USING ERRCODE = 'object_in_use',
 				DETAIL = 'A job''s command ran the job itself.';
@@ -408,6 +407,8 @@ BEGIN
 
 	prev := pg_catalog.current_setting('analytics.job_config', true);
 	PERFORM pg_catalog.set_config('analytics.job_config', cfg::text, true);
+	PERFORM pg_catalog.set_config('analytics_internal.running_jobs',
+		COALESCE(NULLIF(running, ''), ',') OPERATOR(pg_catalog.||) j.job_id OPERATOR(pg_catalog.||) ',', true);
 	BEGIN
 		EXECUTE j.command;
 		GET DIAGNOSTICS n = ROW_COUNT;
@@ -417,6 +418,7 @@ BEGIN
 		GET STACKED DIAGNOSTICS err_message = MESSAGE_TEXT, err_detail = PG_EXCEPTION_DETAIL,
 			err_hint = PG_EXCEPTION_HINT, err_state = RETURNED_SQLSTATE;
 		PERFORM pg_catalog.set_config('analytics.job_config', COALESCE(prev, ''), true);
+		PERFORM pg_catalog.set_config('analytics_internal.running_jobs', COALESCE(running, ''), true);
 		recorded := analytics_internal._job_run_failed(run, analytics_internal._job_clock(), err_message);
 		err_hint := COALESCE(NULLIF(err_hint, '') OPERATOR(pg_catalog.||) ' ', '') OPERATOR(pg_catalog.||) CASE WHEN recorded
 			THEN pg_catalog.format('Run %s is recorded as failed in analytics.job_runs.', run)
@@ -429,6 +431,7 @@ BEGIN
 			MESSAGE = pg_catalog.format('job "%s" failed: %s', j.name, err_message);
 	END;
 	PERFORM pg_catalog.set_config('analytics.job_config', COALESCE(prev, ''), true);
+	PERFORM pg_catalog.set_config('analytics_internal.running_jobs', COALESCE(running, ''), true);
 	UPDATE analytics.job_runs r
 	SET status = 'success', finished_at = analytics_internal._job_clock(), rows_affected = n
 	WHERE r.run_id OPERATOR(pg_catalog.=) run;
