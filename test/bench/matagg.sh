@@ -144,7 +144,7 @@ SELECT timezone('UTC', date_trunc('day', timezone('UTC', now())) - make_interval
 -- partitions for every month from the first day on: one event parked in
 -- the default partition makes ensure_partitions start there
 INSERT INTO analytics.events (event_id, occurred_at, event_name) SELECT gen_random_uuid(), t0, 'marker' FROM bench.span;
-SELECT count(*) AS partitions FROM analytics.ensure_partitions('1 month');
+SELECT count(*) AS partitions FROM analytics.ensure_partitions('1 month') \gset
 DELETE FROM analytics.events WHERE event_name = 'marker';
 
 -- test/bench/event_aggregates.sh's generator: a user's first session
@@ -192,7 +192,7 @@ read -r n_rows n_sessions first_day last_day n_days n_last table_size <<<"$($PSQ
 	SELECT count(*), count(DISTINCT session_id), min(occurred_at AT TIME ZONE 'UTC')::date, (SELECT last_day FROM bench.span),
 		count(DISTINCT (occurred_at AT TIME ZONE 'UTC')::date),
 		count(*) FILTER (WHERE (occurred_at AT TIME ZONE 'UTC')::date = (SELECT last_day FROM bench.span)),
-		pg_size_pretty(pg_total_relation_size('analytics.events'))
+		(SELECT pg_size_pretty(sum(pg_total_relation_size(i.inhrelid))) FROM pg_inherits i WHERE i.inhparent = 'analytics.events'::regclass)
 	FROM analytics.events")"
 echo "  loaded in $gen_s s (INSERT ... SELECT ... ORDER BY occurred_at into the partitions and their indexes), VACUUM ANALYZE $vac_s s"
 echo "  $n_rows events, $n_sessions sessions, days $first_day to $last_day ($n_days days with events; $n_last on the last day), $table_size with indexes"
