@@ -41,8 +41,8 @@
 # Ratios are medians over rounds of the two times in one round (best/best in
 # brackets). Every timed query reads its result. Targets are printed, not
 # enforced; a failed correctness check makes the script exit non-zero. Uses
-# the installed extension: run make install first. About 15 minutes on 2
-# cores at 10M events; MATBENCH_EVENTS=200000 runs in about a minute.
+# the installed extension: run make install first. About 18 minutes on 2
+# cores at 10M events (4 of them loading); MATBENCH_EVENTS=200000 in 3.
 source "$(dirname "$0")/../lib.sh"
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
