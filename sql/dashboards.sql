@@ -405,9 +405,11 @@ UNION ALL
 -- (pg_temp.partitions_read: the scans that ran), and the same rows as the
 -- unfiltered view restricted to those days (EXCEPT both ways: 0 rows).
 --   filter_usage_daily, booking_tags_daily: February and March only.
---   screen_time_stats_daily: February and March, and January's
---     (session_id, occurred_at) index once for s1 (it has events on 02-01:
---     did it start before? yes, on 01-31: not a February session).
+--   screen_time_stats_daily: every partition from February on (the later
+--     events of the sessions started: March, the empty April and the
+--     default partition through their (session_id, occurred_at) index), and
+--     January's index once for s1 (it has events on 02-01: did it start
+--     before? yes, on 01-31: not a February session).
 --   schedule_import_funnel_daily and _summary_daily: every partition (a
 --     cohort's first start and later steps can be on any day).
 CREATE TEMP TABLE bi_views (v text, cols text);
@@ -421,17 +423,9 @@ CREATE FUNCTION pg_temp.bi_query(v text, cols text, since date) RETURNS text
 LANGUAGE sql RETURN format('select %s from (select * from analytics.%I) "$Table" where "day" >= date %L group by %s limit 1000001',
 	cols, v, since, (SELECT string_agg(i::text, ', ') FROM generate_series(1, array_length(string_to_array(cols, ', "'), 1)) i));
 CREATE FUNCTION pg_temp.bi_mismatches(v text, cols text, since date) RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-	n bigint;
-	whole text := replace(pg_temp.bi_query(v, cols, since), format('where "day" >= date %L', since), '');
-BEGIN
-	EXECUTE format('SELECT count(*) FROM ((%1$s EXCEPT SELECT * FROM (%2$s) w WHERE w.day >= %3$L)
-		UNION ALL (SELECT * FROM (%2$s) w WHERE w.day >= %3$L EXCEPT %1$s)) x',
-		pg_temp.bi_query(v, cols, since), whole, since) INTO n;
-	RETURN n;
-END
-$$;
+LANGUAGE sql RETURN pg_temp.except_both(pg_temp.bi_query(v, cols, since),
+	format('SELECT * FROM (%s) w WHERE w.day >= %L',
+		replace(pg_temp.bi_query(v, cols, since), format('where "day" >= date %L', since), ''), since));
 SELECT v AS view, pg_temp.partitions_read(pg_temp.bi_query(v, cols, '2026-02-01')) AS partitions_read,
 	pg_temp.bi_mismatches(v, cols, '2026-02-01') AS mismatches
 FROM bi_views ORDER BY v;

@@ -75,3 +75,15 @@ BEGIN
 		WHERE jsonb_typeof(n) = 'object' AND n ? 'Relation Name' AND (n ->> 'Actual Loops')::int > 0);
 END
 $$;
+
+-- Rows in one query's result and not the other's, both ways (0: the same
+-- rows); each query may end in LIMIT.
+CREATE FUNCTION pg_temp.except_both(a text, b text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+	n bigint;
+BEGIN
+	EXECUTE format('SELECT count(*) FROM (((%1$s) EXCEPT (%2$s)) UNION ALL ((%2$s) EXCEPT (%1$s))) x', a, b) INTO n;
+	RETURN n;
+END
+$$;
