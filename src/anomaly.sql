@@ -134,9 +134,9 @@ COMMENT ON AGGREGATE analytics.robust_zscore(float8) IS 'Modified z-score 0.6745
 -- current UTC day is left out (its partial count would look low every
 -- morning), as in analytics.event_forecast.
 --
--- The events are read once, grouped per day; a filter on event_name reaches
--- the (event_name, occurred_at) index of each partition (it is a partition
--- key of the window functions). Filters on day do not change the z-scores:
+-- The events are read through event_counts_filled's per-day scans; a filter
+-- on event_name reaches the (event_name, occurred_at) index of each
+-- partition (it is a partition key of the window functions). Filters on day do not change the z-scores:
 -- each is computed from its own 28-day frame (see below).
 -- The setting as the view reads it: a C function, so that a session that has
 -- not loaded the library yet (a BI tool's fresh connection filtering on
