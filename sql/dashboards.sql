@@ -293,6 +293,11 @@ SELECT (SELECT count(*) FROM analytics.screen_time_stats) AS screen_time_stats,
 	(SELECT count(*) FROM analytics.schedule_import_funnel) AS schedule_import_funnel,
 	(SELECT count(*) FROM analytics.schedule_import_summary) AS schedule_import_summary,
 	(SELECT count(*) > 0 FROM analytics.event_counts_daily) AS event_counts_daily;
+SELECT (SELECT count(*) FROM analytics.screen_time_stats_daily) > 0 AS screen_time_stats_daily,
+	(SELECT count(*) FROM analytics.filter_usage_daily) > 0 AS filter_usage_daily,
+	(SELECT count(*) FROM analytics.booking_tags_daily) > 0 AS booking_tags_daily,
+	(SELECT count(*) FROM analytics.schedule_import_funnel_daily) > 0 AS schedule_import_funnel_daily,
+	(SELECT count(*) FROM analytics.schedule_import_summary_daily) > 0 AS schedule_import_summary_daily;
 RESET ROLE;
 SET ROLE dash_nobody;
 SELECT count(*) FROM analytics.screen_time_stats;
@@ -318,6 +323,113 @@ SET enable_seqscan = off;
 SELECT v AS view, pg_temp.plan_mentions('SELECT * FROM analytics.' || v, 'events_default_name_time') AS uses_name_index
 FROM unnest(ARRAY['filter_usage', 'booking_tags', 'schedule_import_funnel', 'schedule_import_summary']) v;
 RESET enable_seqscan;
+
+-- Daily forms (analytics.<view>_daily), on a fresh set of events in three
+-- monthly partitions (2026-01 to 2026-03; now is 2026-03-20):
+--   home_filters_opened: 01-15 u1 ["a", "b"]; 02-10 u1 {"a": true};
+--     02-10 23:30 u2 ["a"]; 03-05 u2 ["b"]
+--     -> (01-15, a, 1 use, 1 user), (01-15, b, 1, 1), (02-10, a, 2, 2),
+--        (03-05, b, 1, 1); summed: a 3 uses, b 2 (filter_usage: a 3 uses
+--        2 users, b 2 uses 2 users: users do not add up, 1 + 2 for a)
+--   booking_created: 01-20 X/am ["t"]; 02-11 X/am ["t", "u"]; 03-06 no
+--     building, window or tags -> (01-20, X, am, t, 1), (02-11, X, am, t, 1),
+--     (02-11, X, am, u, 1), (03-06, (unknown), (unknown), (none), 1)
+--   sessions: s1 (u1) 01-31 23:50 home, 02-01 00:10 list, 02-01 00:20 tap:
+--     starts 01-31, home 20 min = 1200 s, list 10 min = 600 s (the last
+--     event ends it); s2 (u2) 03-07 12:00 home, 12:05 tap: home 300 s
+--     -> (01-31, home, 1200 s, 1 view, 1 session, 1 user, 1200),
+--        (01-31, list, 600, 1, 1, 1, 600), (03-07, home, 300, 1, 1, 1, 300):
+--        s1 is counted whole on its start day, not on 02-01
+--   schedule_import_step, method csv: u1 started 01-10, file_selected
+--     02-02, completed 03-03; u2 started 02-15 and again 03-01 (cohort:
+--     the first start, 02-15)
+--     -> 01-10: started 1, file_selected 1 (drop 0, 0 %), completed 1
+--        (0, 0 %); 02-15: started 1, file_selected 0 (drop 1, 100 %),
+--        completed 0 (drop 0, NULL: no previous users); all time: 2, 1, 1
+--     summary: 01-10 csv, the top drop-off a tie at 0 % between
+--     file_selected and completed: completed (C order); 02-15 csv,
+--     file_selected
+DELETE FROM analytics.events;
+SET analytics.mock_now = '2026-03-20 12:00Z';
+INSERT INTO analytics.events (event_id, occurred_at, received_at, event_name, session_id, user_id, screen, props)
+SELECT gen_random_uuid(), v.ts, v.ts, v.name, v.session_id, v.user_id, v.screen, v.props
+FROM (VALUES
+	('2026-01-15 10:00Z'::timestamptz, 'home_filters_opened', NULL::text, 'u1', NULL::text, '{"filters": ["a", "b"]}'::jsonb),
+	('2026-02-10 09:00Z', 'home_filters_opened', NULL, 'u1', NULL, '{"filters": {"a": true}}'),
+	('2026-02-10 23:30Z', 'home_filters_opened', NULL, 'u2', NULL, '{"filters": ["a"]}'),
+	('2026-03-05 08:00Z', 'home_filters_opened', NULL, 'u2', NULL, '{"filters": ["b"]}'),
+	('2026-01-20 10:00Z', 'booking_created', NULL, 'u1', NULL, '{"building": "X", "time_window": "am", "tags": ["t"]}'),
+	('2026-02-11 10:00Z', 'booking_created', NULL, 'u1', NULL, '{"building": "X", "time_window": "am", "tags": ["t", "u"]}'),
+	('2026-03-06 10:00Z', 'booking_created', NULL, 'u2', NULL, '{}'),
+	('2026-01-31 23:50Z', 'open_screen', 's1', 'u1', 'home', '{}'),
+	('2026-02-01 00:10Z', 'open_screen', 's1', 'u1', 'list', '{}'),
+	('2026-02-01 00:20Z', 'tap', 's1', 'u1', NULL, '{}'),
+	('2026-03-07 12:00Z', 'open_screen', 's2', 'u2', 'home', '{}'),
+	('2026-03-07 12:05Z', 'tap', 's2', 'u2', NULL, '{}'),
+	('2026-01-10 10:00Z', 'schedule_import_step', NULL, 'u1', NULL, '{"method": "csv", "step": "started"}'),
+	('2026-02-02 10:00Z', 'schedule_import_step', NULL, 'u1', NULL, '{"method": "csv", "step": "file_selected"}'),
+	('2026-03-03 10:00Z', 'schedule_import_step', NULL, 'u1', NULL, '{"method": "csv", "step": "completed"}'),
+	('2026-02-15 10:00Z', 'schedule_import_step', NULL, 'u2', NULL, '{"method": "csv", "step": "started"}'),
+	('2026-03-01 10:00Z', 'schedule_import_step', NULL, 'u2', NULL, '{"method": "csv", "step": "started"}')
+) AS v(ts, name, session_id, user_id, screen, props);
+SELECT count(*) AS partitions_created FROM analytics.ensure_partitions('1 month');
+SELECT * FROM analytics.filter_usage_daily ORDER BY day, filter COLLATE "C";
+SELECT * FROM analytics.booking_tags_daily ORDER BY day, tag COLLATE "C";
+SELECT * FROM analytics.screen_time_stats_daily ORDER BY day, screen COLLATE "C";
+SELECT * FROM analytics.schedule_import_funnel_daily ORDER BY day, method, step;
+SELECT * FROM analytics.schedule_import_summary_daily ORDER BY day;
+-- the additive figures summed over the days equal the all-time views (no
+-- row either way)
+(SELECT filter, sum(uses) FROM analytics.filter_usage_daily GROUP BY 1
+ EXCEPT SELECT filter, uses FROM analytics.filter_usage)
+UNION ALL
+(SELECT filter, uses FROM analytics.filter_usage
+ EXCEPT SELECT filter, sum(uses) FROM analytics.filter_usage_daily GROUP BY 1);
+(SELECT building, time_window, tag, sum(bookings) FROM analytics.booking_tags_daily GROUP BY 1, 2, 3
+ EXCEPT SELECT building, time_window, tag, bookings FROM analytics.booking_tags)
+UNION ALL
+(SELECT building, time_window, tag, bookings FROM analytics.booking_tags
+ EXCEPT SELECT building, time_window, tag, sum(bookings) FROM analytics.booking_tags_daily GROUP BY 1, 2, 3);
+(SELECT screen, sum(total_seconds), sum(views), sum(sessions) FROM analytics.screen_time_stats_daily GROUP BY 1
+ EXCEPT SELECT screen, total_seconds, views, sessions FROM analytics.screen_time_stats)
+UNION ALL
+(SELECT screen, total_seconds, views, sessions FROM analytics.screen_time_stats
+ EXCEPT SELECT screen, sum(total_seconds), sum(views), sum(sessions) FROM analytics.screen_time_stats_daily GROUP BY 1);
+(SELECT method, step, sum(users), sum(dropoff_from_previous) FROM analytics.schedule_import_funnel_daily GROUP BY 1, 2
+ EXCEPT SELECT method, step, users, dropoff_from_previous FROM analytics.schedule_import_funnel)
+UNION ALL
+(SELECT method, step, users, dropoff_from_previous FROM analytics.schedule_import_funnel
+ EXCEPT SELECT method, step, sum(users), sum(dropoff_from_previous) FROM analytics.schedule_import_funnel_daily GROUP BY 1, 2);
+
+-- Power BI's shape with a date filter from 2026-02-01: the partitions read
+-- (pg_temp.partitions_read: the scans that ran), and the same rows as the
+-- unfiltered view restricted to those days (EXCEPT both ways: 0 rows).
+--   filter_usage_daily, booking_tags_daily: February and March only.
+--   screen_time_stats_daily: every partition from February on (the later
+--     events of the sessions started: March, the empty April and the
+--     default partition through their (session_id, occurred_at) index), and
+--     January's index once for s1 (it has events on 02-01: did it start
+--     before? yes, on 01-31: not a February session).
+--   schedule_import_funnel_daily and _summary_daily: every partition (a
+--     cohort's first start and later steps can be on any day).
+CREATE TEMP TABLE bi_views (v text, cols text);
+INSERT INTO bi_views VALUES
+	('filter_usage_daily', '"day", "filter", sum("uses") AS uses, sum("users") AS users'),
+	('booking_tags_daily', '"day", "building", "time_window", "tag", sum("bookings") AS bookings'),
+	('screen_time_stats_daily', '"day", "screen", sum("total_seconds") AS s, sum("views") AS v, sum("sessions") AS n, sum("users") AS u'),
+	('schedule_import_funnel_daily', '"day", "method", "step", sum("users") AS users, sum("dropoff_pct") AS pct'),
+	('schedule_import_summary_daily', '"day", "most_common_method", "highest_dropoff_method", "highest_dropoff_step", count(*) AS n');
+CREATE FUNCTION pg_temp.bi_query(v text, cols text, since date) RETURNS text
+LANGUAGE sql RETURN format('select %s from (select * from analytics.%I) "$Table" where "day" >= date %L group by %s limit 1000001',
+	cols, v, since, (SELECT string_agg(i::text, ', ') FROM generate_series(1, array_length(string_to_array(cols, ', "'), 1)) i));
+CREATE FUNCTION pg_temp.bi_mismatches(v text, cols text, since date) RETURNS bigint
+LANGUAGE sql RETURN pg_temp.except_both(pg_temp.bi_query(v, cols, since),
+	format('SELECT * FROM (%s) w WHERE w.day >= %L',
+		replace(pg_temp.bi_query(v, cols, since), format('where "day" >= date %L', since), ''), since));
+SELECT v AS view, pg_temp.partitions_read(pg_temp.bi_query(v, cols, '2026-02-01')) AS partitions_read,
+	pg_temp.bi_mismatches(v, cols, '2026-02-01') AS mismatches
+FROM bi_views ORDER BY v;
+RESET analytics.mock_now;
 
 DROP EXTENSION analytics CASCADE;
 DROP ROLE dash_bi, dash_nobody;

@@ -818,4 +818,47 @@ RESET search_path;
 SET client_min_messages = warning;
 DROP SCHEMA forecast_test CASCADE;
 RESET client_min_messages;
+-- analytics.event_forecast under a date filter: the fit uses every complete
+-- day of the event name (the 0.1.0 definition, written out below), so its
+-- look-back is the whole history: a filter on the forecast days reads every
+-- partition holding the name's days, and gives the rows of the unfiltered
+-- view for those days (EXCEPT both ways: no row). Events of f on every day
+-- from 08-01 to 10-31 (1 + day of week), now 2026-11-01 12:00: forecast
+-- 11-01 to 11-14; from 11-05: 10 rows.
+SET analytics.mock_now = '2026-11-01 12:00Z';
+INSERT INTO analytics.events (event_id, occurred_at, received_at, event_name)
+SELECT gen_random_uuid(), d + interval '12 hours', d + interval '12 hours', 'f'
+FROM generate_series(timestamptz '2026-08-01 00:00Z', '2026-10-31 00:00Z', '1 day') d
+CROSS JOIN LATERAL generate_series(0, extract(dow FROM d AT TIME ZONE 'UTC')::int);
+SELECT count(*) > 0 AS partitions_created FROM analytics.ensure_partitions('1 month');
+CREATE TEMP VIEW forecast_010 AS
+WITH daily AS (
+	SELECT e.event_name, (timezone('UTC', e.occurred_at))::date AS day, count(*) AS events
+	FROM analytics.events e GROUP BY 1, 2
+),
+filled AS (
+	SELECT d.day + g.i AS day, d.event_name, CASE WHEN g.i = 0 THEN d.events ELSE 0 END AS events
+	FROM (SELECT c.*, lead(c.day) OVER (PARTITION BY c.event_name ORDER BY c.day) AS next_day FROM daily c) d
+	CROSS JOIN LATERAL generate_series(0, COALESCE(d.next_day - d.day - 1, 0)) AS g(i)
+),
+fits AS (
+	SELECT c.event_name,
+		analytics.linear_forecast(timezone('UTC', c.day::timestamp), c.events::float8, 14,
+			'24 hours'::interval, 0.95::float8, -1) AS points
+	FROM filled c WHERE c.day < (timezone('UTC', analytics_internal._now()))::date
+	GROUP BY c.event_name HAVING count(*) >= 3
+)
+SELECT (timezone('UTC', p.ts))::date AS day, f.event_name, GREATEST(p.forecast, 0) AS forecast,
+	GREATEST(p.lower, 0) AS lower, GREATEST(p.upper, 0) AS upper
+FROM fits f CROSS JOIN LATERAL unnest(f.points) AS p;
+SELECT count(*) AS days, min(day) AS first_day, max(day) AS last_day FROM analytics.event_forecast;
+SELECT pg_temp.partitions_read('select "day", "event_name", sum("forecast") from (select * from analytics.event_forecast) "$Table" where "day" >= date ''2026-11-05'' group by 1, 2 limit 1000001') AS partitions_read;
+SELECT pg_temp.except_both(
+		'select "day", "event_name", sum("forecast"), sum("lower"), sum("upper") from (select * from analytics.event_forecast) "$Table" where "day" >= date ''2026-11-05'' group by 1, 2 limit 1000001',
+		'SELECT * FROM (SELECT * FROM analytics.event_forecast OFFSET 0) f WHERE day >= ''2026-11-05''') AS vs_unfiltered,
+	pg_temp.except_both('SELECT * FROM analytics.event_forecast', 'SELECT * FROM forecast_010') AS vs_010;
+SELECT count(*) AS rows_from_11_05 FROM analytics.event_forecast WHERE day >= '2026-11-05';
+DROP VIEW forecast_010;
+RESET analytics.mock_now;
+
 DROP EXTENSION analytics;

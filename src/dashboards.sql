@@ -14,7 +14,8 @@
 -- string is not a name.
 --
 -- analytics.event_counts_daily, the fifth dashboard view, is in
--- src/events.sql.
+-- src/events.sql. Each view has a daily form, analytics.<view>_daily, at the
+-- end of this file.
 
 -- Screen time
 --
@@ -265,3 +266,250 @@ COMMENT ON COLUMN analytics.schedule_import_summary.highest_dropoff_step IS 'The
 
 GRANT SELECT ON analytics.screen_time_stats, analytics.filter_usage, analytics.booking_tags,
 	analytics.schedule_import_funnel, analytics.schedule_import_summary TO analytics_reader;
+
+-- Daily forms
+--
+-- Power BI filters every page by date, so each dashboard view has a daily
+-- form with a UTC day column first: analytics.<view>_daily. The views above
+-- stay as they were, the all-time figures, since most of their figures do
+-- not add up across days (distinct users and sessions, medians, ratios,
+-- one-row summaries). In each daily view, the counts and sums that do add up
+-- (summed over all days they equal the all-time view's figure) say so in
+-- their comments; the others are that day's own figure.
+--
+-- filter_usage_daily and booking_tags_daily count the events of each day:
+-- like analytics.event_counts_daily, a series of days (the filter on day
+-- applies to it) with a LATERAL scan of each day's occurred_at range, so a
+-- filter on day reads only the partitions of those days.
+--
+-- screen_time_stats_daily counts each session on the UTC day of its first
+-- event (its start day), with all of its events: a session crossing midnight
+-- stays whole, and total_seconds, views and sessions add up across days to
+-- screen_time_stats. A filter on day reads the partitions from the first
+-- day kept on (the sessions started that day and their later events) and
+-- probes the (session_id, occurred_at) index of earlier partitions once per
+-- session (whether it started before).
+--
+-- schedule_import_funnel_daily counts each user and method on the UTC day
+-- of the user's first start (a cohort), with the steps reached at any time
+-- after it: users and dropoff_from_previous add up across days to
+-- schedule_import_funnel. A cohort's first start can only be known from all
+-- earlier events, and its later steps come from any later day, so this view
+-- and schedule_import_summary_daily read every schedule_import_step event
+-- (through the (event_name, occurred_at) index of each partition) whatever
+-- the filter on day.
+
+CREATE VIEW analytics.filter_usage_daily AS
+SELECT d.day, u.filter, u.uses, u.users
+FROM analytics_internal._event_days() AS d(day)
+CROSS JOIN LATERAL (
+	SELECT f.filter,
+		pg_catalog.count(*) AS uses,
+		pg_catalog.count(DISTINCT e.user_id) AS users
+	FROM analytics.events e
+	CROSS JOIN LATERAL (
+		SELECT DISTINCT x.filter
+		FROM (
+			SELECT a.value #>> '{}' AS filter
+			FROM pg_catalog.jsonb_array_elements(CASE WHEN pg_catalog.jsonb_typeof(e.props -> 'filters') = 'array'
+				THEN e.props -> 'filters' END) AS a
+			WHERE pg_catalog.jsonb_typeof(a.value) = 'string'
+			UNION ALL
+			SELECT o.key
+			FROM pg_catalog.jsonb_each(CASE WHEN pg_catalog.jsonb_typeof(e.props -> 'filters') = 'object'
+				THEN e.props -> 'filters' END) AS o
+			WHERE o.value = 'true'::jsonb
+		) x
+		WHERE x.filter <> ''
+	) f
+	WHERE e.event_name = 'home_filters_opened'
+		AND e.occurred_at OPERATOR(pg_catalog.>=) pg_catalog.timezone('UTC', d.day::timestamp)
+		AND e.occurred_at OPERATOR(pg_catalog.<) pg_catalog.timezone('UTC', (d.day OPERATOR(pg_catalog.+) 1)::timestamp)
+	GROUP BY f.filter
+) u;
+COMMENT ON VIEW analytics.filter_usage_daily IS 'analytics.filter_usage per UTC day of the home_filters_opened events: uses add up across days to filter_usage.uses, users are that day''s distinct users; a filter on day reads only the partitions of those days';
+COMMENT ON COLUMN analytics.filter_usage_daily.day IS 'UTC calendar day of the events'' occurred_at';
+COMMENT ON COLUMN analytics.filter_usage_daily.filter IS 'Filter name, as in analytics.filter_usage';
+COMMENT ON COLUMN analytics.filter_usage_daily.uses IS 'home_filters_opened events that day that applied the filter; summed over all days: filter_usage.uses';
+COMMENT ON COLUMN analytics.filter_usage_daily.users IS 'Distinct non-NULL user_id among those events of the day (0 when none has one); does not add up across days';
+
+CREATE VIEW analytics.booking_tags_daily AS
+SELECT d.day, b.building, b.time_window, b.tag, b.bookings
+FROM analytics_internal._event_days() AS d(day)
+CROSS JOIN LATERAL (
+	SELECT
+		CASE WHEN pg_catalog.jsonb_typeof(e.props -> 'building') = 'string' AND e.props ->> 'building' <> ''
+			THEN e.props ->> 'building' ELSE '(unknown)' END AS building,
+		CASE WHEN pg_catalog.jsonb_typeof(e.props -> 'time_window') = 'string' AND e.props ->> 'time_window' <> ''
+			THEN e.props ->> 'time_window' ELSE '(unknown)' END AS time_window,
+		COALESCE(t.tag, '(none)') AS tag,
+		pg_catalog.count(*) AS bookings
+	FROM analytics.events e
+	LEFT JOIN LATERAL (
+		SELECT DISTINCT a.value #>> '{}' AS tag
+		FROM pg_catalog.jsonb_array_elements(CASE WHEN pg_catalog.jsonb_typeof(e.props -> 'tags') = 'array'
+			THEN e.props -> 'tags' END) AS a
+		WHERE pg_catalog.jsonb_typeof(a.value) = 'string' AND a.value #>> '{}' <> ''
+	) t ON true
+	WHERE e.event_name = 'booking_created'
+		AND e.occurred_at OPERATOR(pg_catalog.>=) pg_catalog.timezone('UTC', d.day::timestamp)
+		AND e.occurred_at OPERATOR(pg_catalog.<) pg_catalog.timezone('UTC', (d.day OPERATOR(pg_catalog.+) 1)::timestamp)
+	GROUP BY 1, 2, 3
+) b;
+COMMENT ON VIEW analytics.booking_tags_daily IS 'analytics.booking_tags per UTC day of the booking_created events; bookings add up across days to booking_tags.bookings; a filter on day reads only the partitions of those days';
+COMMENT ON COLUMN analytics.booking_tags_daily.day IS 'UTC calendar day of the events'' occurred_at';
+COMMENT ON COLUMN analytics.booking_tags_daily.building IS 'props.building, as in analytics.booking_tags';
+COMMENT ON COLUMN analytics.booking_tags_daily.time_window IS 'props.time_window, as in analytics.booking_tags';
+COMMENT ON COLUMN analytics.booking_tags_daily.tag IS 'A tag, or ''(none)'', as in analytics.booking_tags';
+COMMENT ON COLUMN analytics.booking_tags_daily.bookings IS 'booking_created events that day with that building, time window and tag; summed over all days: booking_tags.bookings';
+
+-- The sessions whose first event is on the given UTC day: those with an
+-- event that day and none before it (a probe of the (session_id,
+-- occurred_at) index of the earlier partitions per session).
+CREATE FUNCTION analytics_internal._sessions_started(day date)
+RETURNS SETOF text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT s.session_id
+FROM (SELECT DISTINCT e.session_id
+	FROM analytics.events e
+	WHERE e.session_id IS NOT NULL
+		AND e.occurred_at OPERATOR(pg_catalog.>=) pg_catalog.timezone('UTC', day::timestamp)
+		AND e.occurred_at OPERATOR(pg_catalog.<) pg_catalog.timezone('UTC', (day OPERATOR(pg_catalog.+) 1)::timestamp)) s
+-- a scalar subquery with LIMIT stays a probe per session (NOT EXISTS could
+-- become an anti join reading every earlier event)
+WHERE (SELECT 1 FROM analytics.events p
+		WHERE p.session_id OPERATOR(pg_catalog.=) s.session_id
+			AND p.occurred_at OPERATOR(pg_catalog.<) pg_catalog.timezone('UTC', day::timestamp)
+		LIMIT 1) IS NULL
+$$;
+COMMENT ON FUNCTION analytics_internal._sessions_started(date) IS 'Internal: the session_id of the sessions whose first event is on the given UTC day';
+
+CREATE VIEW analytics.screen_time_stats_daily AS
+SELECT d.day, x.screen, x.total_seconds, x.views, x.sessions, x.users, x.avg_seconds_per_session
+FROM analytics_internal._event_days() AS d(day)
+CROSS JOIN LATERAL (
+	SELECT p.screen, p.total_seconds, p.views, p.sessions, COALESCE(v.users, 0) AS users,
+		p.total_seconds / p.sessions AS avg_seconds_per_session
+	FROM (
+		SELECT r.screen, pg_catalog.sum(r.seconds) AS total_seconds, pg_catalog.sum(r.views)::bigint AS views,
+			pg_catalog.count(*) AS sessions
+		FROM (
+			-- one analytics.screen_seconds state per session started that day,
+			-- over all of its events
+			SELECT e.session_id,
+				analytics.screen_seconds(e.occurred_at, e.screen, e.duration_ms, NULL::pg_catalog.interval) AS st
+			FROM analytics.events e
+			WHERE e.session_id IN (SELECT z.session_id FROM analytics_internal._sessions_started(d.day) AS z(session_id))
+				AND e.occurred_at OPERATOR(pg_catalog.>=) pg_catalog.timezone('UTC', d.day::timestamp)
+			GROUP BY e.session_id
+		) s, analytics.screen_time_rows(s.st) r
+		GROUP BY r.screen
+	) p
+	LEFT JOIN (
+		SELECT e.screen, pg_catalog.count(DISTINCT e.user_id) AS users
+		FROM analytics.events e
+		WHERE e.session_id IN (SELECT z.session_id FROM analytics_internal._sessions_started(d.day) AS z(session_id))
+			AND e.occurred_at OPERATOR(pg_catalog.>=) pg_catalog.timezone('UTC', d.day::timestamp)
+			AND e.screen IS NOT NULL
+		GROUP BY e.screen
+	) v ON v.screen OPERATOR(pg_catalog.=) p.screen
+) x;
+COMMENT ON VIEW analytics.screen_time_stats_daily IS 'analytics.screen_time_stats per UTC day a session started (the day of its first event), each session whole: total_seconds, views and sessions add up across days to screen_time_stats, users and avg_seconds_per_session are the day''s own';
+COMMENT ON COLUMN analytics.screen_time_stats_daily.day IS 'UTC calendar day of the first event of the sessions counted';
+COMMENT ON COLUMN analytics.screen_time_stats_daily.screen IS 'Screen name (events.screen) of the screen views';
+COMMENT ON COLUMN analytics.screen_time_stats_daily.total_seconds IS 'Seconds spent on the screen in the sessions started that day (all of their events, rules as in screen_time_stats); summed over all days: screen_time_stats.total_seconds';
+COMMENT ON COLUMN analytics.screen_time_stats_daily.views IS 'Screen views in the sessions started that day; summed over all days: screen_time_stats.views';
+COMMENT ON COLUMN analytics.screen_time_stats_daily.sessions IS 'Sessions started that day with at least one view of the screen; summed over all days: screen_time_stats.sessions';
+COMMENT ON COLUMN analytics.screen_time_stats_daily.users IS 'Distinct non-NULL user_id among the views of the screen in those sessions (0 when none has one); does not add up across days';
+COMMENT ON COLUMN analytics.screen_time_stats_daily.avg_seconds_per_session IS 'total_seconds / sessions of the day, in seconds';
+
+CREATE VIEW analytics.schedule_import_funnel_daily AS
+WITH steps AS (
+	SELECT e.props ->> 'method' AS method, e.user_id, e.occurred_at,
+		CASE e.props ->> 'step' WHEN 'started' THEN 1 WHEN 'file_selected' THEN 2 ELSE 3 END AS step
+	FROM analytics.events e
+	WHERE e.event_name = 'schedule_import_step'
+		AND e.user_id IS NOT NULL
+		AND pg_catalog.jsonb_typeof(e.props -> 'method') = 'string'
+		AND pg_catalog.jsonb_typeof(e.props -> 'step') = 'string'
+		AND e.props ->> 'step' IN ('started', 'file_selected', 'completed')
+),
+with_t1 AS (
+	SELECT s.*,
+		pg_catalog.min(s.occurred_at) FILTER (WHERE s.step = 1) OVER (PARTITION BY s.method, s.user_id) AS t1
+	FROM steps s
+),
+with_t2 AS (
+	SELECT s.*,
+		pg_catalog.min(s.occurred_at) FILTER (WHERE s.step = 2 AND s.occurred_at >= s.t1)
+			OVER (PARTITION BY s.method, s.user_id) AS t2
+	FROM with_t1 s
+),
+per_user AS (
+	SELECT s.method, s.user_id,
+		(pg_catalog.timezone('UTC', pg_catalog.max(s.t1)))::date AS day,
+		pg_catalog.max(s.t2) IS NOT NULL AS reached2,
+		COALESCE(pg_catalog.bool_or(s.step = 3 AND s.occurred_at >= s.t2), false) AS reached3
+	FROM with_t2 s
+	GROUP BY s.method, s.user_id
+	HAVING pg_catalog.max(s.t1) IS NOT NULL
+),
+per_method AS (
+	SELECT u.day, u.method,
+		pg_catalog.count(*) AS users1,
+		pg_catalog.count(*) FILTER (WHERE u.reached2) AS users2,
+		pg_catalog.count(*) FILTER (WHERE u.reached3) AS users3
+	FROM per_user u
+	GROUP BY u.day, u.method
+)
+SELECT m.day, m.method, k.step, k.step_name, k.users,
+	COALESCE(k.previous - k.users, 0) AS dropoff_from_previous,
+	CASE WHEN k.previous > 0
+		THEN 100 * (k.previous - k.users)::pg_catalog.float8 / k.previous::pg_catalog.float8
+	END AS dropoff_pct
+FROM per_method m
+CROSS JOIN LATERAL (VALUES
+	(1, 'started', m.users1, NULL::pg_catalog.int8),
+	(2, 'file_selected', m.users2, m.users1),
+	(3, 'completed', m.users3, m.users2)
+) AS k(step, step_name, users, previous);
+COMMENT ON VIEW analytics.schedule_import_funnel_daily IS 'analytics.schedule_import_funnel per cohort: the UTC day of each user''s first start of the method, with the steps the user reached at any time after it; users and dropoff_from_previous add up across days to schedule_import_funnel';
+COMMENT ON COLUMN analytics.schedule_import_funnel_daily.day IS 'UTC calendar day of the user''s first started event for the method (the cohort)';
+COMMENT ON COLUMN analytics.schedule_import_funnel_daily.method IS 'props.method of schedule_import_step events (a string); a method appears on the days a user first started it';
+COMMENT ON COLUMN analytics.schedule_import_funnel_daily.step IS 'Step number: 1 started, 2 file_selected, 3 completed';
+COMMENT ON COLUMN analytics.schedule_import_funnel_daily.step_name IS 'Step name: started, file_selected or completed (props.step)';
+COMMENT ON COLUMN analytics.schedule_import_funnel_daily.users IS 'Users of the cohort who reached the step in order (rules as in schedule_import_funnel, at any time after the first start); summed over all days: schedule_import_funnel.users';
+COMMENT ON COLUMN analytics.schedule_import_funnel_daily.dropoff_from_previous IS 'users of the previous step - users of this step, in the cohort; 0 for step 1; summed over all days: schedule_import_funnel.dropoff_from_previous';
+COMMENT ON COLUMN analytics.schedule_import_funnel_daily.dropoff_pct IS '100 x dropoff_from_previous / users of the previous step in the cohort, in percent (0-100); NULL for step 1 and when the previous step has no users; does not add up across days';
+
+-- Per cohort day, the summary of that day's funnel rows, with the rules of
+-- analytics.schedule_import_summary; a day appears when a cohort started.
+CREATE VIEW analytics.schedule_import_summary_daily AS
+WITH f AS MATERIALIZED (
+	SELECT * FROM analytics.schedule_import_funnel_daily
+)
+SELECT d.day, c.method AS most_common_method,
+	x.method AS highest_dropoff_method,
+	x.step_name AS highest_dropoff_step
+FROM (SELECT DISTINCT f.day FROM f) d
+LEFT JOIN LATERAL (
+	SELECT f.method FROM f
+	WHERE f.day OPERATOR(pg_catalog.=) d.day AND f.step = 1
+	ORDER BY f.users DESC, f.method COLLATE pg_catalog."C"
+	LIMIT 1
+) c ON true
+LEFT JOIN LATERAL (
+	SELECT f.method, f.step_name FROM f
+	WHERE f.day OPERATOR(pg_catalog.=) d.day AND f.step > 1 AND f.dropoff_pct IS NOT NULL
+	ORDER BY f.dropoff_pct DESC, f.method COLLATE pg_catalog."C", f.step_name COLLATE pg_catalog."C"
+	LIMIT 1
+) x ON true;
+COMMENT ON VIEW analytics.schedule_import_summary_daily IS 'analytics.schedule_import_summary per cohort day of analytics.schedule_import_funnel_daily: the method most users first started that day, and the method and step with the highest drop-off percentage in that day''s cohort (ties: alphabetical)';
+COMMENT ON COLUMN analytics.schedule_import_summary_daily.day IS 'UTC calendar day of the cohort (users'' first start), a day of schedule_import_funnel_daily';
+COMMENT ON COLUMN analytics.schedule_import_summary_daily.most_common_method IS 'The method with the most users at step 1 that day (ties: first in C collation order)';
+COMMENT ON COLUMN analytics.schedule_import_summary_daily.highest_dropoff_method IS 'The method of the day''s step 2 or 3 row with the highest dropoff_pct (ties: first method, then step_name, in C collation order); NULL when no such row has a dropoff_pct';
+COMMENT ON COLUMN analytics.schedule_import_summary_daily.highest_dropoff_step IS 'The step_name (file_selected or completed) of that row; NULL when highest_dropoff_method is';
+
+GRANT SELECT ON analytics.screen_time_stats_daily, analytics.filter_usage_daily, analytics.booking_tags_daily,
+	analytics.schedule_import_funnel_daily, analytics.schedule_import_summary_daily TO analytics_reader;

@@ -546,16 +546,79 @@ COMMENT ON FUNCTION analytics.schedule_maintenance(text) IS 'Registers the maint
 
 
 -- Views
+--
+-- Power BI filters every page by date, so the daily views are built to turn
+-- a filter on their day column into a range on occurred_at: each is a series
+-- of UTC days (analytics_internal._event_days()), and for each day a LATERAL
+-- subquery reads the events of that day, occurred_at >= the day's midnight
+-- and < the next one. A filter on day (day >= date '...') applies to the
+-- series; each remaining day's subquery is a parameterized scan of
+-- analytics.events, and run-time partition pruning leaves only the partition
+-- holding that day (EXPLAIN ANALYZE shows the others as never executed). A
+-- filter on a day computed from occurred_at (the 0.1.0 definitions) prunes
+-- nothing: PostgreSQL cannot invert timezone()::date.
+--
+-- The series runs from the first to the last day with events, taken from
+-- analytics_internal._event_name_spans(): the event names and each one's
+-- first and last UTC day, found with a few probes of the (event_name,
+-- occurred_at) index of every partition per event name (no heap reads), so
+-- the series costs the same whatever the filter.
+
+-- The event names and the first and last UTC day each has events: a skip
+-- scan over the (event_name, occurred_at) indexes (each step the next name
+-- after the last, then its earliest and latest occurred_at), O(names x
+-- partitions) index probes. Invoker's rights: the caller reads the events.
+CREATE FUNCTION analytics_internal._event_name_spans()
+RETURNS TABLE (event_name text, first_day date, last_day date)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n text;
+BEGIN
+	n := (SELECT pg_catalog.min(e.event_name) FROM analytics.events e);
+	WHILE n IS NOT NULL LOOP
+		event_name := n;
+		first_day := (SELECT (pg_catalog.timezone('UTC', pg_catalog.min(e.occurred_at)))::date
+			FROM analytics.events e WHERE e.event_name OPERATOR(pg_catalog.=) n);
+		last_day := (SELECT (pg_catalog.timezone('UTC', pg_catalog.max(e.occurred_at)))::date
+			FROM analytics.events e WHERE e.event_name OPERATOR(pg_catalog.=) n);
+		RETURN NEXT;
+		n := (SELECT pg_catalog.min(e.event_name) FROM analytics.events e
+			WHERE e.event_name OPERATOR(pg_catalog.>) n);
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION analytics_internal._event_name_spans() IS 'Internal: every event name with the first and last UTC day it has events, from index probes (a skip scan over the (event_name, occurred_at) indexes)';
+
+-- Every UTC day from the first to the last day with events (none without
+-- events). Plain SQL, so that the planner inlines it and a filter on the day
+-- applies to the series.
+CREATE FUNCTION analytics_internal._event_days()
+RETURNS SETOF date
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT (g.g)::date
+FROM (SELECT pg_catalog.min(s.first_day) AS lo, pg_catalog.max(s.last_day) AS hi
+	FROM analytics_internal._event_name_spans() s) b,
+	pg_catalog.generate_series(b.lo::timestamp, b.hi::timestamp, '1 day'::pg_catalog.interval) AS g(g)
+$$;
+COMMENT ON FUNCTION analytics_internal._event_days() IS 'Internal: every UTC day from the first to the last day with events, the day series of the daily views';
 
 CREATE VIEW analytics.event_counts_daily AS
-SELECT (pg_catalog.timezone('UTC', e.occurred_at))::date AS day,
-	e.event_name,
-	pg_catalog.count(*) AS events,
-	pg_catalog.count(DISTINCT e.user_id) AS users,
-	pg_catalog.count(DISTINCT e.session_id) AS sessions
-FROM analytics.events e
-GROUP BY 1, 2;
-COMMENT ON VIEW analytics.event_counts_daily IS 'Events collected per UTC day and event name, with distinct users and sessions';
+SELECT d.day, c.event_name, c.events, c.users, c.sessions
+FROM analytics_internal._event_days() AS d(day)
+CROSS JOIN LATERAL (
+	SELECT e.event_name,
+		pg_catalog.count(*) AS events,
+		pg_catalog.count(DISTINCT e.user_id) AS users,
+		pg_catalog.count(DISTINCT e.session_id) AS sessions
+	FROM analytics.events e
+	WHERE e.occurred_at OPERATOR(pg_catalog.>=) pg_catalog.timezone('UTC', d.day::timestamp)
+		AND e.occurred_at OPERATOR(pg_catalog.<) pg_catalog.timezone('UTC', (d.day OPERATOR(pg_catalog.+) 1)::timestamp)
+	GROUP BY e.event_name
+) c;
+COMMENT ON VIEW analytics.event_counts_daily IS 'Events collected per UTC day and event name, with distinct users and sessions; a filter on day reads only the partitions of those days';
 COMMENT ON COLUMN analytics.event_counts_daily.day IS 'UTC calendar day of occurred_at';
 COMMENT ON COLUMN analytics.event_counts_daily.event_name IS 'Event name as tracked';
 COMMENT ON COLUMN analytics.event_counts_daily.events IS 'Events that occurred that UTC day';
@@ -564,25 +627,23 @@ COMMENT ON COLUMN analytics.event_counts_daily.sessions IS 'Distinct non-NULL se
 
 -- Daily counts as a series: for each event name, every UTC day from its
 -- first to its last day with events, days without events counting 0 (what
--- time-series models need: one value per step). One pass over the daily
--- counts: each day with events, then the empty days up to the next one.
+-- time-series models need: one value per step). Per day of the series, the
+-- names whose span covers it, with the count of that day's events (a LATERAL
+-- scan of that day, as in event_counts_daily); the spans come from index
+-- probes, so a filter on day reads only the partitions of those days.
 CREATE VIEW analytics.event_counts_filled AS
-WITH daily AS (
-	SELECT e.event_name, (pg_catalog.timezone('UTC', e.occurred_at))::date AS day,
-		pg_catalog.count(*) AS events
+SELECT d.day, s.event_name, COALESCE(c.events, 0::pg_catalog.int8) AS events
+FROM analytics_internal._event_days() AS d(day)
+JOIN analytics_internal._event_name_spans() s
+	ON s.first_day OPERATOR(pg_catalog.<=) d.day AND d.day OPERATOR(pg_catalog.<=) s.last_day
+LEFT JOIN LATERAL (
+	SELECT e.event_name, pg_catalog.count(*) AS events
 	FROM analytics.events e
-	GROUP BY 1, 2
-)
-SELECT d.day OPERATOR(pg_catalog.+) g.i AS day, d.event_name,
-	CASE WHEN g.i OPERATOR(pg_catalog.=) 0 THEN d.events ELSE 0 END AS events
-FROM (
-	SELECT c.event_name, c.day, c.events,
-		pg_catalog.lead(c.day) OVER (PARTITION BY c.event_name ORDER BY c.day) AS next_day
-	FROM daily c
-) d
-CROSS JOIN LATERAL pg_catalog.generate_series(0,
-	COALESCE(d.next_day OPERATOR(pg_catalog.-) d.day OPERATOR(pg_catalog.-) 1, 0)) AS g(i);
-COMMENT ON VIEW analytics.event_counts_filled IS 'Events per UTC day and event name from each name''s first to its last day, days without events counting 0';
+	WHERE e.occurred_at OPERATOR(pg_catalog.>=) pg_catalog.timezone('UTC', d.day::timestamp)
+		AND e.occurred_at OPERATOR(pg_catalog.<) pg_catalog.timezone('UTC', (d.day OPERATOR(pg_catalog.+) 1)::timestamp)
+	GROUP BY e.event_name
+) c ON c.event_name OPERATOR(pg_catalog.=) s.event_name;
+COMMENT ON VIEW analytics.event_counts_filled IS 'Events per UTC day and event name from each name''s first to its last day, days without events counting 0; a filter on day reads only the partitions of those days';
 COMMENT ON COLUMN analytics.event_counts_filled.day IS 'UTC calendar day, every day from the event name''s first to its last day with events';
 COMMENT ON COLUMN analytics.event_counts_filled.event_name IS 'Event name as tracked';
 COMMENT ON COLUMN analytics.event_counts_filled.events IS 'Events that occurred that UTC day; 0 on a day without events';

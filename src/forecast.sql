@@ -123,6 +123,11 @@ COMMENT ON AGGREGATE analytics.trend_summary(timestamptz, float8, interval) IS '
 -- and is left out, so that a partial day does not pull the trend down.
 -- Counts cannot be negative: forecast and bounds are clamped at 0. Event
 -- names with fewer than 3 complete days have no forecast.
+--
+-- The fit uses every complete day of the event name, so a filter on the
+-- forecast day cannot shorten what is read: its look-back is the whole
+-- history (any shorter one would change the values). A filter on event_name
+-- reaches the (event_name, occurred_at) index of each partition.
 CREATE VIEW analytics.event_forecast AS
 WITH complete AS (
 	SELECT c.event_name, c.day, c.events

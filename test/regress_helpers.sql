@@ -56,3 +56,34 @@ BEGIN
 	RETURN false;
 END
 $$;
+
+-- The tables (partitions) a query actually read, sorted and comma-separated:
+-- the scan nodes of EXPLAIN ANALYZE that ran at least once. Run-time
+-- partition pruning (a LATERAL scan per day, parameterized by the day) shows
+-- only there: EXPLAIN without ANALYZE lists every partition such a plan may
+-- reach, and EXPLAIN ANALYZE marks the others "never executed" (loops 0).
+-- Subqueries inside functions (analytics_internal._event_name_spans's index
+-- probes) do not appear.
+CREATE FUNCTION pg_temp.partitions_read(query text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	plan jsonb;
+BEGIN
+	EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || query INTO plan;
+	RETURN (SELECT string_agg(DISTINCT n ->> 'Relation Name', ', ' ORDER BY n ->> 'Relation Name')
+		FROM jsonb_path_query(plan, 'strict $.**') AS n
+		WHERE jsonb_typeof(n) = 'object' AND n ? 'Relation Name' AND (n ->> 'Actual Loops')::int > 0);
+END
+$$;
+
+-- Rows in one query's result and not the other's, both ways (0: the same
+-- rows); each query may end in LIMIT.
+CREATE FUNCTION pg_temp.except_both(a text, b text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+	n bigint;
+BEGIN
+	EXECUTE format('SELECT count(*) FROM (((%1$s) EXCEPT (%2$s)) UNION ALL ((%2$s) EXCEPT (%1$s))) x', a, b) INTO n;
+	RETURN n;
+END
+$$;
