@@ -163,6 +163,63 @@ SELECT DISTINCT bucket FROM analytics_internal.materialized_aggregate_changes WH
 SELECT * FROM analytics.refresh_materialized_aggregate('daily_screen_time');
 SELECT day, session_id, events FROM analytics.daily_screen_time ORDER BY day;
 
+-- Chaining: an aggregate whose source is another one's table. Its
+-- triggers log the days the first refresh rewrote; the second refresh
+-- recomputes them from the first table. Now: 07-10 s1 (3 events, home 40),
+-- 11-10 s2 (3 events, home 120).
+SELECT analytics.create_materialized_aggregate('screen_time_per_day', 'analytics.daily_screen_time', 'bucket', '1 day',
+	'{}', ARRAY['analytics.rollup(st) AS st', 'sum(events) AS events']) AS rows;
+SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'analytics.daily_screen_time'::regclass;
+-- New events: s4 on 11-10 (home 60 s, settings 10 s, home), s5 on 11-11
+-- (home 45 s, search). Nothing is logged for the second level until the
+-- first one is refreshed.
+SELECT count(analytics.track('screen_view', occurred_at => t, session_id => s, screen => sc)) AS tracked
+FROM (VALUES ('2026-11-10 10:00:00Z'::timestamptz, 's4', 'home'), ('2026-11-10 10:01:00Z', 's4', 'settings'),
+	('2026-11-10 10:01:10Z', 's4', 'home'), ('2026-11-11 08:00:00Z', 's5', 'home'),
+	('2026-11-11 08:00:45Z', 's5', 'search')) v(t, s, sc);
+SELECT name, pending_buckets FROM analytics.materialized_aggregates WHERE name LIKE '%screen%' ORDER BY name;
+-- The first refresh: 11-10 and 11-11; deletes s2's row, inserts s2, s4, s5;
+-- its DELETE and INSERT log 11-10 and 11-11 for the second level.
+SELECT * FROM analytics.refresh_materialized_aggregate('daily_screen_time');
+SELECT DISTINCT bucket FROM analytics_internal.materialized_aggregate_changes
+WHERE aggregate = 'screen_time_per_day' ORDER BY bucket;
+-- The second refresh: those 2 days; deletes 11-10's row, inserts 11-10 and
+-- 11-11. By hand: 07-10 3 events, home 40; 11-10 6, home 120 + 60 = 180;
+-- 11-11 2, home 45.
+SELECT * FROM analytics.refresh_materialized_aggregate('screen_time_per_day');
+SELECT day, events, analytics.seconds_on(st, 'home') AS home_seconds
+FROM analytics.screen_time_per_day ORDER BY day;
+-- equal to the rollup per day computed from scratch, from the first table
+-- and, for the days still in the raw events, from them
+SELECT count(*) AS differences FROM (
+	(SELECT bucket, st::text, events FROM analytics.screen_time_per_day
+	 EXCEPT SELECT bucket, analytics.rollup(st)::text, sum(events) FROM analytics.daily_screen_time GROUP BY bucket)
+	UNION ALL
+	(SELECT bucket, analytics.rollup(st)::text, sum(events) FROM analytics.daily_screen_time GROUP BY bucket
+	 EXCEPT SELECT bucket, st::text, events FROM analytics.screen_time_per_day)) x;
+SELECT count(*) AS differences_from_raw FROM (
+	(SELECT day, st::text FROM analytics.screen_time_per_day WHERE day >= '2026-08-01'
+	 EXCEPT SELECT day, analytics.rollup(st)::text FROM (SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day,
+			analytics.screen_seconds(occurred_at, screen ORDER BY occurred_at) st
+		FROM analytics.events GROUP BY 1, session_id) r GROUP BY day)
+	UNION ALL
+	(SELECT day, analytics.rollup(st)::text FROM (SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day,
+			analytics.screen_seconds(occurred_at, screen ORDER BY occurred_at) st
+		FROM analytics.events GROUP BY 1, session_id) r GROUP BY day
+	 EXCEPT SELECT day, st::text FROM analytics.screen_time_per_day WHERE day >= '2026-08-01')) x;
+-- the first level cannot be dropped under the second (its _live view reads
+-- the first table)
+\set VERBOSITY terse
+SELECT analytics.drop_materialized_aggregate('daily_screen_time');
+\set VERBOSITY default
+-- dropping the second level takes the triggers off the first table; the
+-- new events are deleted again
+SELECT analytics.drop_materialized_aggregate('screen_time_per_day');
+SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'analytics.daily_screen_time'::regclass;
+DELETE FROM analytics.events WHERE session_id IN ('s4', 's5');
+SELECT * FROM analytics.refresh_materialized_aggregate('daily_screen_time');
+SELECT day, session_id, events FROM analytics.daily_screen_time ORDER BY day;
+
 -- Validation: names and expressions cannot inject SQL, missing columns
 -- are named, and nothing is left behind by a failed call.
 \set VERBOSITY terse

@@ -7,6 +7,10 @@
 #                       user_id), count(DISTINCT session_id)
 #   daily_screen_time   per day and session_id:
 #                       analytics.screen_seconds(occurred_at, screen) AS st
+# and a chained one, whose source is the second one's table:
+#   screen_time_per_day per day: analytics.rollup(st) AS st (the triggers
+#                       on analytics.daily_screen_time log the days its
+#                       refresh rewrites; this one is refreshed after it)
 #
 # The events are those of test/bench/event_aggregates.sh (events / 50 users
 # x 5 sessions a day apart x 10 events, the same hashes), with an event_name
@@ -16,7 +20,7 @@
 # events are a part of the history, not all of it.
 #
 # Every round (MATBENCH_ROUNDS, default 3) starts from the same events:
-#   1. builds both aggregates (create_materialized_aggregate: the full build,
+#   1. builds the aggregates (create_materialized_aggregate: the full build,
 #      timed); adds through analytics.track_batch (the triggers fire) 1% new
 #      events on the last day and 0.1% late events scattered over the 30 days
 #      before it, and times the incremental refresh (target: at most 5% of
@@ -27,11 +31,12 @@
 #      aggregates defined, drops them, and times the same batches without
 #      them (target: at least 0.9x);
 #   then deletes what it added (no aggregate defined: nothing is logged).
-# The last round also checks both tables against their defining queries
+# The last round also checks the tables against their defining queries
 # computed from scratch (EXCEPT both ways).
 #   3. after the rounds, builds the aggregates once more and times the
 #      dashboard questions, screen time by screen over the last 28 days (a
-#      rollup of the daily states) and event counts by day and event name,
+#      rollup of the daily per-session states, and of the 28 per-day states
+#      of the chained table) and event counts by day and event name,
 #      from the materialized tables against the same questions asked of the
 #      raw events (equal answers checked; target at least 100x faster); then
 #      adds the 1% new events again without refreshing and times the _live
@@ -123,6 +128,8 @@ EC_DEF="'daily_event_counts', 'analytics.events', 'occurred_at', '1 day', ARRAY[
 	ARRAY['count(*) AS events', 'count(DISTINCT user_id) AS users', 'count(DISTINCT session_id) AS sessions']"
 ST_DEF="'daily_screen_time', 'analytics.events', 'occurred_at', '1 day', ARRAY['session_id'],
 	ARRAY['analytics.screen_seconds(occurred_at, screen) AS st']"
+SD_DEF="'screen_time_per_day', 'analytics.daily_screen_time', 'bucket', '1 day', '{}',
+	ARRAY['analytics.rollup(st) AS st']"
 
 say "machine"
 # The settings of test/bench/event_aggregates.sh: no autovacuum (VACUUM and
@@ -300,6 +307,7 @@ count_kind() {
 SCRATCH_EC="SELECT date_trunc('day', occurred_at AT TIME ZONE 'UTC') AS bucket, (occurred_at AT TIME ZONE 'UTC')::date AS day,
 	event_name, count(*) AS events, count(DISTINCT user_id) AS users, count(DISTINCT session_id) AS sessions
 	FROM analytics.events GROUP BY 1, 2, 3"
+SCRATCH_SD="SELECT bucket, day, analytics.rollup(st)::text AS st FROM analytics.daily_screen_time GROUP BY 1, 2"
 SCRATCH_ST="SELECT date_trunc('day', occurred_at AT TIME ZONE 'UTC') AS bucket, (occurred_at AT TIME ZONE 'UTC')::date AS day,
 	session_id, analytics.screen_seconds(occurred_at, screen)::text AS st
 	FROM analytics.events GROUP BY 1, 2, 3"
@@ -314,8 +322,8 @@ wait_start=$(cpu_wait)
 read -r steal_start total_start <<<"$(cpu_steal)"
 clock_start=$(date +%s.%N)
 
-T_BUILD_EC= T_BUILD_ST= T_BUILD= T_REFRESH_EC= T_REFRESH_ST= T_REFRESH=
-T_NOOP_EC= T_NOOP_ST= EPS_WITH= EPS_WITHOUT=
+T_BUILD_EC= T_BUILD_ST= T_BUILD_SD= T_BUILD= T_REFRESH_EC= T_REFRESH_ST= T_REFRESH_SD= T_REFRESH=
+T_NOOP_EC= T_NOOP_ST= T_NOOP_SD= EPS_WITH= EPS_WITHOUT=
 for ((r = 1; r <= ROUNDS; r++)); do
 	say "round $r of $ROUNDS"
 	run_sql "SELECT analytics.create_materialized_aggregate($EC_DEF)"
@@ -324,14 +332,17 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	run_sql "SELECT analytics.create_materialized_aggregate($ST_DEF)"
 	st_ms=$MS
 	st_rows=$RESULT
-	printf '  full build: daily_event_counts %9.0f ms (%s rows), daily_screen_time %9.0f ms (%s rows)\n' \
-		"$ec_ms" "$ec_rows" "$st_ms" "$st_rows"
+	run_sql "SELECT analytics.create_materialized_aggregate($SD_DEF)"
+	sd_ms=$MS
+	sd_rows=$RESULT
+	printf '  full build: daily_event_counts %9.0f ms (%s rows), daily_screen_time %9.0f ms (%s rows), screen_time_per_day %7.0f ms (%s rows)\n' \
+		"$ec_ms" "$ec_rows" "$st_ms" "$st_rows" "$sd_ms" "$sd_rows"
 	if [ "$r" = 1 ]; then
-		rows_ec=$ec_rows rows_st=$st_rows
-	elif [ "$ec_rows" != "$rows_ec" ] || [ "$st_rows" != "$rows_st" ]; then
-		check "round $r builds the rows of round 1" "$ec_rows/$st_rows against $rows_ec/$rows_st" false
+		rows_ec=$ec_rows rows_st=$st_rows rows_sd=$sd_rows
+	elif [ "$ec_rows" != "$rows_ec" ] || [ "$st_rows" != "$rows_st" ] || [ "$sd_rows" != "$rows_sd" ]; then
+		check "round $r builds the rows of round 1" "$ec_rows/$st_rows/$sd_rows against $rows_ec/$rows_st/$rows_sd" false
 	fi
-	T_BUILD_EC+=" $ec_ms" T_BUILD_ST+=" $st_ms" T_BUILD+=" $(calc "$ec_ms + $st_ms")"
+	T_BUILD_EC+=" $ec_ms" T_BUILD_ST+=" $st_ms" T_BUILD_SD+=" $sd_ms" T_BUILD+=" $(calc "$ec_ms + $st_ms + $sd_ms")"
 
 	run_batches 1 "$CHANGE_BATCHES" "changes-$r"
 	printf '  changes: %s batches through track_batch (%.0f events/s)\n' "$CHANGE_BATCHES" "$EPS"
@@ -340,11 +351,15 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	ref_ec_ms=$MS ref_ec=$RESULT
 	run_sql "SELECT sum(refreshed_buckets), sum(deleted_rows), sum(inserted_rows) FROM analytics.refresh_materialized_aggregate('daily_screen_time')"
 	ref_st_ms=$MS ref_st=$RESULT
-	printf '  incremental refresh (pending: %s): daily_event_counts %7.0f ms (buckets|deleted|inserted %s), daily_screen_time %7.0f ms (%s)\n' \
-		"$pending" "$ref_ec_ms" "$ref_ec" "$ref_st_ms" "$ref_st"
-	T_REFRESH_EC+=" $ref_ec_ms" T_REFRESH_ST+=" $ref_st_ms" T_REFRESH+=" $(calc "$ref_ec_ms + $ref_st_ms")"
-	[ "${ref_ec%%|*}" = "$changed_days" ] && [ "${ref_st%%|*}" = "$changed_days" ] ||
-		check "round $r: the refresh recomputes the $changed_days changed days" "$ref_ec; $ref_st" false
+	# the second level: the days the first refresh rewrote
+	run_sql "SELECT sum(refreshed_buckets), sum(deleted_rows), sum(inserted_rows) FROM analytics.refresh_materialized_aggregate('screen_time_per_day')"
+	ref_sd_ms=$MS ref_sd=$RESULT
+	printf '  incremental refresh (pending: %s): daily_event_counts %7.0f ms (buckets|deleted|inserted %s), daily_screen_time %7.0f ms (%s), then screen_time_per_day %7.0f ms (%s)\n' \
+		"$pending" "$ref_ec_ms" "$ref_ec" "$ref_st_ms" "$ref_st" "$ref_sd_ms" "$ref_sd"
+	T_REFRESH_EC+=" $ref_ec_ms" T_REFRESH_ST+=" $ref_st_ms" T_REFRESH_SD+=" $ref_sd_ms"
+	T_REFRESH+=" $(calc "$ref_ec_ms + $ref_st_ms + $ref_sd_ms")"
+	[ "${ref_ec%%|*}" = "$changed_days" ] && [ "${ref_st%%|*}" = "$changed_days" ] && [ "${ref_sd%%|*}" = "$changed_days" ] ||
+		check "round $r: the refresh recomputes the $changed_days changed days" "$ref_ec; $ref_st; $ref_sd" false
 
 	noop=()
 	for ((i = 1; i <= NOOP_RUNS; i++)); do
@@ -356,8 +371,12 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		[ "$RESULT" = 0 ] || check "a refresh with nothing changed recomputes nothing" "$RESULT buckets" false
 		T_NOOP_ST+=" $MS"
 		noop+=("$MS")
+		run_sql "SELECT sum(refreshed_buckets) FROM analytics.refresh_materialized_aggregate('screen_time_per_day')"
+		[ "$RESULT" = 0 ] || check "a refresh with nothing changed recomputes nothing" "$RESULT buckets" false
+		T_NOOP_SD+=" $MS"
+		noop+=("$MS")
 	done
-	echo "  refresh with nothing changed (event counts, screen time alternately): ${noop[*]} ms"
+	echo "  refresh with nothing changed (event counts, screen time, screen time per day in turn): ${noop[*]} ms"
 
 	if [ "$r" = "$ROUNDS" ]; then
 		d_ec=$(differs analytics.daily_event_counts 'bucket, day, event_name, events, users, sessions' "$SCRATCH_EC")
@@ -366,12 +385,16 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		d_st=$(differs analytics.daily_screen_time 'bucket, day, session_id, st::text' "$SCRATCH_ST")
 		check "daily_screen_time after the refresh = its query from scratch" "$d_st rows differ (EXCEPT both ways)" \
 			"$([ "$d_st" = 0 ] && echo true || echo false)"
+		d_sd=$(differs analytics.screen_time_per_day 'bucket, day, st::text' "$SCRATCH_SD")
+		check "screen_time_per_day after the refresh = its query from scratch" "$d_sd rows differ (EXCEPT both ways)" \
+			"$([ "$d_sd" = 0 ] && echo true || echo false)"
 	fi
 
 	run_batches "$TPUT_FIRST" "$BATCHES" "with-$r"
 	eps_with=$EPS
 	n_with=$(count_kind tput)
 	$PSQL -d "$DB" -c "SELECT analytics.drop_materialized_aggregate('daily_event_counts')" \
+		-c "SELECT analytics.drop_materialized_aggregate('screen_time_per_day')" \
 		-c "SELECT analytics.drop_materialized_aggregate('daily_screen_time')" >/dev/null
 	remove tput
 	run_batches "$TPUT_FIRST" "$BATCHES" "without-$r"
@@ -390,6 +413,7 @@ done
 say "dashboard questions: materialized tables against the raw events"
 run_sql "SELECT analytics.create_materialized_aggregate($EC_DEF)"
 run_sql "SELECT analytics.create_materialized_aggregate($ST_DEF)"
+run_sql "SELECT analytics.create_materialized_aggregate($SD_DEF)"
 lo=$($PSQL -d "$DB" -Atc "SELECT last_day - 27 FROM bench.span")
 # Screen time by screen over the 28 days up to the last: the rollup of the
 # daily (day, session) states, read as text rows (seconds, views per
@@ -399,6 +423,8 @@ screen_q() {
 	FROM (SELECT analytics.rollup(st) AS st FROM ($1) d) w, analytics.screen_time_rows(w.st) r"
 }
 Q_ST_MAT=$(screen_q "SELECT st FROM analytics.daily_screen_time WHERE day BETWEEN date '$lo' AND date '$last_day'")
+# the chained table: a rollup of 28 per-day states
+Q_ST_CHAIN=$(screen_q "SELECT st FROM analytics.screen_time_per_day WHERE day BETWEEN date '$lo' AND date '$last_day'")
 Q_ST_LIVE=$(screen_q "SELECT st FROM analytics.daily_screen_time_live WHERE day BETWEEN date '$lo' AND date '$last_day'")
 Q_ST_RAW=$(screen_q "SELECT analytics.screen_seconds(occurred_at, screen) AS st FROM analytics.events
 	WHERE occurred_at >= timestamptz '$lo 00:00+00' AND occurred_at < timestamptz '$last_day 00:00+00' + interval '1 day'
@@ -416,11 +442,15 @@ Q_EC_LIVE=$(counts_q "SELECT day, event_name, events, users, sessions FROM analy
 Q_EC_RAW=$(counts_q "SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day, event_name, count(*) AS events,
 	count(DISTINCT user_id) AS users, count(DISTINCT session_id) AS sessions FROM analytics.events GROUP BY 1, 2")
 bench "$DASH_RUNS" "screen time 28 days, raw events" "$Q_ST_RAW" "screen time 28 days, materialized" "$Q_ST_MAT" \
+	"screen time 28 days, chained" "$Q_ST_CHAIN" \
 	"event counts by day, raw events" "$Q_EC_RAW" "event counts by day, materialized" "$Q_EC_MAT"
 speed_st=$(paired "screen time 28 days, raw events" "screen time 28 days, materialized")
+speed_sd=$(paired "screen time 28 days, raw events" "screen time 28 days, chained")
 speed_ec=$(paired "event counts by day, raw events" "event counts by day, materialized")
 check "screen time by screen over 28 days: materialized = raw" "${OUT[screen time 28 days, materialized]}" \
 	"$([ "${OUT[screen time 28 days, materialized]}" = "${OUT[screen time 28 days, raw events]}" ] && echo true || echo false)"
+check "screen time by screen over 28 days: chained = raw" "${OUT[screen time 28 days, chained]}" \
+	"$([ "${OUT[screen time 28 days, chained]}" = "${OUT[screen time 28 days, raw events]}" ] && echo true || echo false)"
 check "event counts by day: materialized = raw" "${OUT[event counts by day, materialized]}" \
 	"$([ "${OUT[event counts by day, materialized]}" = "${OUT[event counts by day, raw events]}" ] && echo true || echo false)"
 
@@ -451,6 +481,7 @@ load_end=$(cut -d' ' -f1 /proc/loadavg)
 ratio_refresh=$(median_ratio "$T_REFRESH" "$T_BUILD")
 ratio_refresh_ec=$(median_ratio "$T_REFRESH_EC" "$T_BUILD_EC")
 ratio_refresh_st=$(median_ratio "$T_REFRESH_ST" "$T_BUILD_ST")
+ratio_refresh_sd=$(median_ratio "$T_REFRESH_SD" "$T_BUILD_SD")
 # shellcheck disable=SC2086 # lists of numbers
 ratio_refresh_best=$(calc "$(minimum $T_REFRESH) / $(minimum $T_BUILD)")
 # shellcheck disable=SC2086
@@ -458,7 +489,9 @@ noop_ec=$(median $T_NOOP_EC)
 # shellcheck disable=SC2086
 noop_st=$(median $T_NOOP_ST)
 # shellcheck disable=SC2086
-noop_max=$(maximum $T_NOOP_EC $T_NOOP_ST)
+noop_sd=$(median $T_NOOP_SD)
+# shellcheck disable=SC2086
+noop_max=$(maximum $T_NOOP_EC $T_NOOP_ST $T_NOOP_SD)
 ratio_tput=$(median_ratio "$EPS_WITH" "$EPS_WITHOUT")
 # shellcheck disable=SC2086
 ratio_tput_best=$(calc "$(maximum $EPS_WITH) / $(maximum $EPS_WITHOUT)")
@@ -467,19 +500,25 @@ say "summary"
 echo "data: $EVENTS events over $n_days days ($first_day to $last_day), $ROUNDS rounds; changes: $NEW new on the last day + $LATE late on $late_days days before it, touching $changed_days days ($changed_share% of the events)"
 echo "ratios: median over rounds of the two figures in one round (best/best in brackets)"
 # shellcheck disable=SC2086
-printf 'full build (both aggregates): median %.0f ms (event counts %.0f, screen time %.0f)\n' \
-	"$(median $T_BUILD)" "$(median $T_BUILD_EC)" "$(median $T_BUILD_ST)"
+printf 'full build (the three aggregates): median %.0f ms (event counts %.0f, screen time %.0f, screen time per day %.0f)\n' \
+	"$(median $T_BUILD)" "$(median $T_BUILD_EC)" "$(median $T_BUILD_ST)" "$(median $T_BUILD_SD)"
 # shellcheck disable=SC2086
-printf 'incremental refresh / full build: %.3f [%.3f] (target <= 0.05; event counts %.3f, screen time %.3f; %s%% of the events lie in the changed days)   median %.0f ms\n' \
-	"$ratio_refresh" "$ratio_refresh_best" "$ratio_refresh_ec" "$ratio_refresh_st" "$changed_share" "$(median $T_REFRESH)"
-printf 'refresh with nothing changed: median %.1f ms (event counts), %.1f ms (screen time), max %.1f ms (target < 50 ms)\n' \
-	"$noop_ec" "$noop_st" "$noop_max"
+printf 'incremental refresh / full build: %.3f [%.3f] (target <= 0.05; event counts %.3f, screen time %.3f, screen time per day %.3f; %s%% of the events lie in the changed days)   median %.0f ms\n' \
+	"$ratio_refresh" "$ratio_refresh_best" "$ratio_refresh_ec" "$ratio_refresh_st" "$ratio_refresh_sd" "$changed_share" "$(median $T_REFRESH)"
+# shellcheck disable=SC2086
+printf 'incremental refresh, medians: event counts %.0f ms, screen time %.0f ms, then screen time per day %.0f ms\n' \
+	"$(median $T_REFRESH_EC)" "$(median $T_REFRESH_ST)" "$(median $T_REFRESH_SD)"
+printf 'refresh with nothing changed: median %.1f ms (event counts), %.1f ms (screen time), %.1f ms (screen time per day), max %.1f ms (target < 50 ms)\n' \
+	"$noop_ec" "$noop_st" "$noop_sd" "$noop_max"
 # shellcheck disable=SC2086
 printf 'track_batch with / without the aggregates: %.3f [%.3f] (target >= 0.9)   median %.0f vs %.0f events/s\n' \
 	"$ratio_tput" "$ratio_tput_best" "$(median $EPS_WITH)" "$(median $EPS_WITHOUT)"
 printf 'screen time by screen, 28 days: raw / materialized %.0fx [%.0fx] (target >= 100x)   best %.0f ms vs %.1f ms\n' \
 	"$speed_st" "$(calc "${BEST[screen time 28 days, raw events]} / ${BEST[screen time 28 days, materialized]}")" \
 	"${BEST[screen time 28 days, raw events]}" "${BEST[screen time 28 days, materialized]}"
+printf 'screen time by screen, 28 days, chained (28 per-day states): raw / chained %.0fx [%.0fx] (target >= 100x)   best %.0f ms vs %.1f ms\n' \
+	"$speed_sd" "$(calc "${BEST[screen time 28 days, raw events]} / ${BEST[screen time 28 days, chained]}")" \
+	"${BEST[screen time 28 days, raw events]}" "${BEST[screen time 28 days, chained]}"
 printf 'event counts by day: raw / materialized %.0fx [%.0fx] (target >= 100x)   best %.0f ms vs %.1f ms\n' \
 	"$speed_ec" "$(calc "${BEST[event counts by day, raw events]} / ${BEST[event counts by day, materialized]}")" \
 	"${BEST[event counts by day, raw events]}" "${BEST[event counts by day, materialized]}"
