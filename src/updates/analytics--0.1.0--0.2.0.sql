@@ -1570,8 +1570,6 @@ SET temp_tablespaces = ''
 AS $$
 DECLARE
 	run bigint;
-	st bigint[];
-	mg bigint[];
 	counts jsonb := '{}';
 	e text;
 	err_message text;
@@ -1583,14 +1581,9 @@ DECLARE
 	err_column text;
 	err_constraint text;
 	err_datatype text;
-	iso constant text := ' (ISO 8601, for example 2025-03-01 or 2025-03-01 14:30:00)';
-	methods text[];
-	days date[];
 	started timestamptz;
 	recorded boolean;
-	tuple_cost text := current_setting('parallel_tuple_cost');
 BEGIN
-	run := nextval('analytics.load_runs_run_id_seq');
 	started := clock_timestamp();
 
 	BEGIN
@@ -1599,351 +1592,22 @@ BEGIN
 		-- waits here is recorded too.
 		LOCK TABLE analytics.stg_customers, analytics.stg_products, analytics.stg_stores, analytics.stg_channels,
 			analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions IN SHARE ROW EXCLUSIVE MODE;
+		-- The run's id once the lock is held: loads commit in the order of
+		-- their ids, so a run the KPI refresh has seen has every earlier
+		-- run's days behind it (its watermark is a run_id).
+		run := nextval('analytics.load_runs_run_id_seq');
 		INSERT INTO analytics.load_runs (run_id, started_at, status) VALUES (run, started, 'running');
-		-- Products, stores, channels: type 1 dimensions.
-		CREATE TEMP TABLE load_products ON COMMIT DROP AS
-		SELECT x.*, CASE
-				WHEN x.product_id IS NULL THEN 'missing product_id'
-				WHEN analytics_internal._too_long('product_id', x.product_id) IS NOT NULL THEN analytics_internal._too_long('product_id', x.product_id)
-				WHEN x.unit_cost IS NULL THEN CASE WHEN analytics_internal._trim_or_null(s.unit_cost) IS NULL THEN 'missing unit_cost'
-					ELSE format('unit_cost %L is not a number up to 9999999999.99', s.unit_cost) END
-				WHEN x.unit_price IS NULL THEN CASE WHEN analytics_internal._trim_or_null(s.unit_price) IS NULL THEN 'missing unit_price'
-					ELSE format('unit_price %L is not a number up to 9999999999.99', s.unit_price) END
-				WHEN x.unit_cost < 0 THEN format('unit_cost %s is negative', x.unit_cost)
-				WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
-				WHEN x.active IS NULL AND analytics_internal._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
-			END AS reason
-		FROM analytics.stg_products s,
-			LATERAL (SELECT s.source_row, analytics_internal._trim_or_null(s.product_id) AS product_id,
-				analytics_internal._trim_or_null(s.product_name) AS product_name, analytics_internal._trim_or_null(s.category) AS category,
-				analytics_internal._trim_or_null(s.subcategory) AS subcategory, analytics.try_numeric(s.unit_cost, 12, 2) AS unit_cost,
-				analytics.try_numeric(s.unit_price, 12, 2) AS unit_price, analytics_internal._trim_or_null(s.supplier_id) AS supplier_id,
-				analytics.try_bool(s.active) AS active) x
-		ORDER BY s.source_row;
-		st := analytics_internal._load_stage(run, 'products', '{product_id}');
-		mg := analytics_internal._load_merge('pg_temp.load_products', 'analytics.dim_product', 'product_id',
-			'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}',
-			'{product_name,category,subcategory,unit_cost,unit_price,supplier_id,active}');
-		counts := counts || jsonb_build_object('products', st || mg);
-
-		CREATE TEMP TABLE load_stores ON COMMIT DROP AS
-		SELECT x.*, CASE
-				WHEN x.store_id IS NULL THEN 'missing store_id'
-				WHEN analytics_internal._too_long('store_id', x.store_id) IS NOT NULL THEN analytics_internal._too_long('store_id', x.store_id)
-				WHEN analytics_internal._too_long('city', x.city) IS NOT NULL THEN analytics_internal._too_long('city', x.city)
-				WHEN x.open_date IS NULL AND analytics_internal._trim_or_null(s.open_date) IS NOT NULL
-					THEN format('open_date %L is not a date', s.open_date) || iso
-				WHEN x.active IS NULL AND analytics_internal._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
-			END AS reason
-		FROM analytics.stg_stores s,
-			LATERAL (SELECT s.source_row, analytics_internal._trim_or_null(s.store_id) AS store_id,
-				analytics_internal._trim_or_null(s.store_name) AS store_name, analytics_internal._trim_or_null(s.city) AS city,
-				analytics_internal._trim_or_null(s.state) AS state, analytics_internal._trim_or_null(s.region) AS region,
-				analytics_internal._trim_or_null(s.country) AS country, analytics_internal._trim_or_null(s.manager) AS manager,
-				(analytics.try_timestamptz(s.open_date) AT TIME ZONE 'UTC')::date AS open_date,
-				analytics.try_bool(s.active) AS active) x
-		ORDER BY s.source_row;
-		st := analytics_internal._load_stage(run, 'stores', '{store_id}');
-		mg := analytics_internal._load_merge('pg_temp.load_stores', 'analytics.dim_store', 'store_id',
-			'{store_name,city,state,region,country,manager,open_date,active}',
-			'{store_name,city,state,region,country,manager,open_date,active}');
-		counts := counts || jsonb_build_object('stores', st || mg);
-
-		CREATE TEMP TABLE load_channels ON COMMIT DROP AS
-		SELECT x.*, CASE
-				WHEN x.channel_id IS NULL THEN 'missing channel_id'
-				WHEN analytics_internal._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics_internal._too_long('channel_id', x.channel_id)
-				WHEN x.fee_percent IS NULL AND analytics_internal._trim_or_null(s.fee_percent) IS NULL THEN 'missing fee_percent'
-				WHEN x.fee_percent IS NULL OR x.fee_percent < 0 OR x.fee_percent > 100
-					THEN format('fee_percent %L is not a number from 0 to 100', s.fee_percent)
-				WHEN x.active IS NULL AND analytics_internal._trim_or_null(s.active) IS NOT NULL THEN format('active %L is not a boolean', s.active)
-			END AS reason
-		FROM analytics.stg_channels s,
-			LATERAL (SELECT s.source_row, analytics_internal._trim_or_null(s.channel_id) AS channel_id,
-				analytics_internal._trim_or_null(s.channel_name) AS channel_name, analytics_internal._trim_or_null(s.channel_type) AS channel_type,
-				analytics.try_numeric(s.fee_percent, 5, 2) AS fee_percent, analytics.try_bool(s.active) AS active) x
-		ORDER BY s.source_row;
-		st := analytics_internal._load_stage(run, 'channels', '{channel_id}');
-		mg := analytics_internal._load_merge('pg_temp.load_channels', 'analytics.dim_channel', 'channel_id',
-			'{channel_name,channel_type,fee_percent,active}', '{channel_name,channel_type,fee_percent,active}');
-		counts := counts || jsonb_build_object('channels', st || mg);
-
-		-- Customers: SCD type 2, versions keyed by (customer_id, updated_at).
-		CREATE TEMP TABLE load_customers ON COMMIT DROP AS
-		SELECT x.*, CASE
-				WHEN x.customer_id IS NULL THEN 'missing customer_id'
-				WHEN analytics_internal._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics_internal._too_long('customer_id', x.customer_id)
-				WHEN analytics_internal._too_long('city', x.city) IS NOT NULL THEN analytics_internal._too_long('city', x.city)
-				WHEN analytics_internal._trim_or_null(s.updated_at) IS NULL THEN 'missing updated_at'
-				WHEN x.updated_at IS NULL THEN format('updated_at %L is not a date or timestamp', s.updated_at) || iso
-			END AS reason
-		FROM analytics.stg_customers s,
-			LATERAL (SELECT s.source_row, analytics_internal._trim_or_null(s.customer_id) AS customer_id,
-				nullif(concat_ws(' ', analytics_internal._trim_or_null(s.first_name), analytics_internal._trim_or_null(s.last_name)), '') AS full_name,
-				analytics_internal._trim_or_null(s.email) AS email, analytics_internal._trim_or_null(s.phone) AS phone,
-				analytics_internal._trim_or_null(s.city) AS city, analytics_internal._trim_or_null(s.state) AS state,
-				analytics_internal._trim_or_null(s.region) AS region, analytics_internal._trim_or_null(s.country) AS country,
-				analytics_internal._trim_or_null(s.segment) AS segment, analytics.try_timestamptz(s.updated_at) AS updated_at) x
-		ORDER BY s.source_row;
-		st := analytics_internal._load_stage(run, 'customers', '{customer_id,updated_at}');
-		mg := analytics_internal._load_customers(run);
-		counts := counts || jsonb_build_object('customers', st || mg);
-
-		-- Cities: from customers and stores (type 1: the newest customer
-		-- version, else a store, gives state, region and country).
-		INSERT INTO analytics.dim_city AS c (city, state, region, country)
-		SELECT DISTINCT ON (city) city, state, region, country
-		FROM (SELECT d.city, d.state, d.region, d.country, 1 AS pref, d.valid_from AS at
-				FROM analytics.dim_customer d WHERE d.city IS NOT NULL
-			UNION ALL
-			SELECT st.city, st.state, st.region, st.country, 0, '-infinity' FROM analytics.dim_store st WHERE st.city IS NOT NULL) x
-		ORDER BY city, pref DESC, at DESC
-		ON CONFLICT (city) DO UPDATE SET state = excluded.state, region = excluded.region, country = excluded.country
-		WHERE (c.state, c.region, c.country) IS DISTINCT FROM (excluded.state, excluded.region, excluded.country);
-
-		-- The customer version valid at a time, for keying the facts
-		CREATE TEMP TABLE load_versions ON COMMIT DROP AS SELECT * FROM analytics_internal._customer_validity;
-		ANALYZE pg_temp.load_versions;
-
-		-- Sales. Each value is parsed once, in the scan of staging (y), and
-		-- the gross amount quantity x unit_price computed once (x) for the
-		-- checks and total_amount: over 2M lines every numeric operation
-		-- costs 0.1-0.2 s.
-		--
-		-- The scan of staging, the parsing and the joins with products,
-		-- stores and channels (y) run in parallel workers; the join with the
-		-- temporary load_versions, which workers cannot read, and the writing
-		-- stay in the leader. The planner does not see the parsing's cost and
-		-- finds the default cost of passing each row to the leader
-		-- (parallel_tuple_cost 0.1) too high; with 0.01, for these statements
-		-- only, it passes them: on 2 cores, parsing 2M lines took 8.9-13.5 s
-		-- serially (median 10.4), 5.9-7.9 s (median 7.5) with the parsing in
-		-- workers (3 rounds each); with the three joins there too, median 8.0
-		-- s against 8.6 s (6 rounds, in a slower hour).
-		PERFORM set_config('parallel_tuple_cost', '0.01', true);
-		CREATE TEMP TABLE load_sales ON COMMIT DROP AS
-		SELECT x.source_row, x.sale_id, x.order_id, x.sale_ts,
-			analytics.date_key(x.sale_ts) AS date_key,
-			v.customer_key, x.product_key, x.store_key, x.channel_key, x.payment_method,
-			x.quantity, x.unit_price, x.discount, x.gross - x.discount AS total_amount,
-			x.quantity * x.unit_cost AS cost_amount, x.status,
-			CASE
-				-- every rule met (the negation of every case below), cheaply:
-				-- prices and costs are numeric(12, 2), so a quantity under
-				-- 100 keeps both amounts under 1e12 without multiplying
-				WHEN x.sale_id IS NOT NULL AND x.order_id IS NOT NULL AND x.sale_ts IS NOT NULL
-					AND x.quantity > 0 AND x.unit_price >= 0 AND x.discount >= 0
-					AND x.discount <= x.gross AND (x.quantity < 100 OR x.gross < 1e12)
-					AND x.status IN ('completed', 'returned', 'cancelled')
-					AND v.customer_key IS NOT NULL AND x.product_key IS NOT NULL
-					AND (x.store_id IS NULL OR x.store_key IS NOT NULL)
-					AND (x.channel_id IS NULL OR x.channel_key IS NOT NULL)
-					AND (x.quantity < 100 OR x.quantity * x.unit_cost < 1e12)
-					AND analytics_internal._too_long(NULL, x.sale_id) IS NULL AND analytics_internal._too_long(NULL, x.order_id) IS NULL
-					AND analytics_internal._too_long(NULL, x.payment_method) IS NULL THEN NULL
-				WHEN x.sale_id IS NULL THEN 'missing sale_id'
-				WHEN x.order_id IS NULL THEN 'missing order_id'
-				WHEN x.customer_id IS NULL THEN 'missing customer_id'
-				WHEN x.product_id IS NULL THEN 'missing product_id'
-				WHEN analytics_internal._too_long('sale_id', x.sale_id) IS NOT NULL THEN analytics_internal._too_long('sale_id', x.sale_id)
-				WHEN analytics_internal._too_long('order_id', x.order_id) IS NOT NULL THEN analytics_internal._too_long('order_id', x.order_id)
-				WHEN analytics_internal._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics_internal._too_long('customer_id', x.customer_id)
-				WHEN analytics_internal._too_long('product_id', x.product_id) IS NOT NULL THEN analytics_internal._too_long('product_id', x.product_id)
-				WHEN analytics_internal._too_long('store_id', x.store_id) IS NOT NULL THEN analytics_internal._too_long('store_id', x.store_id)
-				WHEN analytics_internal._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics_internal._too_long('channel_id', x.channel_id)
-				WHEN analytics_internal._too_long('payment_method', x.payment_method) IS NOT NULL THEN analytics_internal._too_long('payment_method', x.payment_method)
-				WHEN analytics_internal._trim_or_null(x.raw_sale_ts) IS NULL THEN 'missing sale_ts'
-				WHEN x.sale_ts IS NULL THEN format('sale_ts %L is not a date or timestamp', x.raw_sale_ts) || iso
-				WHEN analytics_internal._trim_or_null(x.raw_quantity) IS NULL THEN 'missing quantity'
-				WHEN x.quantity IS NULL THEN format('quantity %L is not a whole number', x.raw_quantity)
-				WHEN x.quantity <= 0 THEN format('quantity %s is not above 0', x.quantity)
-				WHEN analytics_internal._trim_or_null(x.raw_unit_price) IS NULL THEN 'missing unit_price'
-				WHEN x.unit_price IS NULL THEN format('unit_price %L is not a number up to 9999999999.99', x.raw_unit_price)
-				WHEN x.unit_price < 0 THEN format('unit_price %s is negative', x.unit_price)
-				WHEN x.discount IS NULL THEN format('discount %L is not a number up to 9999999999.99', x.raw_discount)
-				WHEN x.discount < 0 THEN format('discount %s is negative', x.discount)
-				WHEN x.discount > x.gross
-					THEN format('discount %s exceeds quantity x unit_price (%s)', x.discount, x.gross)
-				WHEN x.gross >= 1e12
-					THEN format('quantity x unit_price (%s) is too large: amounts go up to 999999999999.99', x.gross)
-				WHEN analytics_internal._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
-				WHEN x.status NOT IN ('completed', 'returned', 'cancelled')
-					THEN format('status %L is not one of completed, returned, cancelled', x.raw_status)
-				WHEN v.customer_key IS NULL THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
-				WHEN x.product_key IS NULL THEN format('unknown product_id %L: not in the warehouse nor among the valid rows of this load', x.product_id)
-				WHEN x.store_id IS NOT NULL AND x.store_key IS NULL
-					THEN format('unknown store_id %L: not in the warehouse nor among the valid rows of this load', x.store_id)
-				WHEN x.channel_id IS NOT NULL AND x.channel_key IS NULL
-					THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
-				WHEN x.quantity * x.unit_cost >= 1e12
-					THEN format('quantity x unit_cost (%s) is too large: amounts go up to 999999999999.99', x.quantity * x.unit_cost)
-			END AS reason
-		FROM (SELECT y.*, y.quantity * y.unit_price AS gross
-			FROM (SELECT s.sale_ts AS raw_sale_ts, s.quantity AS raw_quantity, s.unit_price AS raw_unit_price, s.discount AS raw_discount, s.status AS raw_status, s.source_row, analytics_internal._trim_or_null(s.sale_id) AS sale_id, analytics_internal._trim_or_null(s.order_id) AS order_id,
-				analytics.try_timestamptz(s.sale_ts) AS sale_ts, analytics_internal._trim_or_null(s.customer_id) AS customer_id,
-				analytics_internal._trim_or_null(s.product_id) AS product_id, analytics_internal._trim_or_null(s.store_id) AS store_id,
-				analytics_internal._trim_or_null(s.channel_id) AS channel_id, analytics_internal._trim_or_null(s.payment_method) AS payment_method,
-				analytics.try_int(s.quantity) AS quantity, analytics.try_numeric(s.unit_price, 12, 2) AS unit_price,
-				CASE WHEN analytics_internal._trim_or_null(s.discount) IS NULL THEN 0 ELSE analytics.try_numeric(s.discount, 12, 2) END AS discount,
-				-- lower() costs 0.3 s on 2M lines, most of them already in shape
-				CASE WHEN s.status IN ('completed', 'returned', 'cancelled') THEN s.status
-					ELSE lower(analytics_internal._trim_or_null(s.status)) END AS status,
-				p.product_key, p.unit_cost, sto.store_key, ch.channel_key
-				FROM analytics.stg_sales s
-				LEFT JOIN analytics.dim_product p ON p.product_id = analytics_internal._trim_or_null(s.product_id)
-				LEFT JOIN analytics.dim_store sto ON sto.store_id = analytics_internal._trim_or_null(s.store_id)
-				LEFT JOIN analytics.dim_channel ch ON ch.channel_id = analytics_internal._trim_or_null(s.channel_id)
-				OFFSET 0) y
-			OFFSET 0) x
-		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.sale_ts >= v.lo AND x.sale_ts < v.hi;
-		PERFORM set_config('parallel_tuple_cost', tuple_cost, true);
-		st := analytics_internal._load_stage(run, 'sales', '{sale_id}');
-		-- payment methods and days in one pass (date_key is the UTC day of
-		-- sale_ts), grouped by both at once: one hash lookup per line instead
-		-- of one per grouping set (2M lines: 0.5-0.6 s instead of 0.7-1 s)
-		SELECT array_agg(DISTINCT k.payment_method) FILTER (WHERE k.payment_method IS NOT NULL),
-			array_agg(DISTINCT make_date(k.date_key / 10000, k.date_key / 100 % 100, k.date_key % 100))
-				FILTER (WHERE k.date_key IS NOT NULL)
-		INTO methods, days
-		FROM (SELECT l.payment_method, l.date_key FROM pg_temp.load_sales l
-			GROUP BY l.payment_method, l.date_key) k;
-		INSERT INTO analytics.dim_payment (payment_method)
-		SELECT m FROM unnest(methods) AS u(m)
-		ON CONFLICT (payment_method) DO NOTHING;
-		PERFORM analytics_internal._dim_date_add(days);
-		-- the days whose sales change (for the KPI summaries): the new days and,
-		-- for corrected sales, the old ones
-		CREATE TEMP TABLE load_days ON COMMIT DROP AS
-		SELECT f.date_key FROM analytics.fact_sales f JOIN pg_temp.load_sales l ON l.sale_id = f.sale_id
-		WHERE f.date_key <> l.date_key;
-		INSERT INTO pg_temp.load_days SELECT to_char(d, 'YYYYMMDD')::int FROM unnest(days) AS u(d);
-		mg := analytics_internal._load_merge('(SELECT l.*, d.payment_key FROM pg_temp.load_sales l
-			LEFT JOIN analytics.dim_payment d ON d.payment_method = l.payment_method)', 'analytics.fact_sales', 'sale_id',
-			'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,cost_amount,status}',
-			'{order_id,date_key,sale_ts,customer_key,product_key,store_key,channel_key,payment_key,quantity,unit_price,discount,total_amount,status}',
-			true);
-		counts := counts || jsonb_build_object('sales', st || mg);
-
-		-- Payments (parsed in parallel as sales are).
-		PERFORM set_config('parallel_tuple_cost', '0.01', true);
-		CREATE TEMP TABLE load_payments ON COMMIT DROP AS
-		SELECT x.source_row, x.transaction_id, x.txn_ts,
-			analytics.date_key(x.txn_ts) AS date_key,
-			v.customer_key, ch.channel_key, x.city, x.amount, x.status, x.processing_time,
-			CASE WHEN x.processing_time < 2 THEN 'fast' WHEN x.processing_time <= 5 THEN 'medium'
-				WHEN x.processing_time > 5 THEN 'slow' END AS processing_delay_bucket,
-			ch.fee_percent,
-			CASE WHEN x.status = 'success' THEN round(x.amount * ch.fee_percent / 100, 4) ELSE 0 END AS revenue,
-			CASE
-				WHEN x.transaction_id IS NULL THEN 'missing transaction_id'
-				WHEN x.channel_id IS NULL THEN 'missing channel_id'
-				WHEN analytics_internal._too_long('transaction_id', x.transaction_id) IS NOT NULL THEN analytics_internal._too_long('transaction_id', x.transaction_id)
-				WHEN analytics_internal._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics_internal._too_long('customer_id', x.customer_id)
-				WHEN analytics_internal._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics_internal._too_long('channel_id', x.channel_id)
-				WHEN analytics_internal._too_long('city', x.city) IS NOT NULL THEN analytics_internal._too_long('city', x.city)
-				WHEN analytics_internal._trim_or_null(x.raw_txn_ts) IS NULL THEN 'missing txn_ts'
-				WHEN x.txn_ts IS NULL THEN format('txn_ts %L is not a date or timestamp', x.raw_txn_ts) || iso
-				WHEN analytics_internal._trim_or_null(x.raw_amount) IS NULL THEN 'missing amount'
-				WHEN x.amount IS NULL THEN format('amount %L is not a number up to 999999999999.99', x.raw_amount)
-				WHEN x.amount <= 0 THEN format('amount %s is not above 0', x.amount)
-				WHEN analytics_internal._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
-				WHEN x.status NOT IN ('success', 'failed') THEN format('status %L is not one of success, failed', x.raw_status)
-				WHEN x.processing_time IS NULL AND analytics_internal._trim_or_null(x.raw_processing_time) IS NOT NULL
-					THEN format('processing_time %L is not a number of seconds up to 9999999.999', x.raw_processing_time)
-				WHEN x.processing_time < 0 THEN format('processing_time %s is negative', x.processing_time)
-				WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
-					THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
-				WHEN ch.channel_key IS NULL THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
-			END AS reason
-		FROM (SELECT s.txn_ts AS raw_txn_ts, s.amount AS raw_amount, s.status AS raw_status, s.processing_time AS raw_processing_time, s.source_row, analytics_internal._trim_or_null(s.transaction_id) AS transaction_id,
-				analytics.try_timestamptz(s.txn_ts) AS txn_ts, analytics_internal._trim_or_null(s.customer_id) AS customer_id,
-				analytics_internal._trim_or_null(s.channel_id) AS channel_id, analytics_internal._trim_or_null(s.city) AS city,
-				analytics.try_numeric(s.amount, 14, 2) AS amount, lower(analytics_internal._trim_or_null(s.status)) AS status,
-				analytics.try_numeric(s.processing_time, 10, 3) AS processing_time
-				FROM analytics.stg_payments s
-				OFFSET 0) x
-		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.txn_ts >= v.lo AND x.txn_ts < v.hi
-		LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
-		PERFORM set_config('parallel_tuple_cost', tuple_cost, true);
-		st := analytics_internal._load_stage(run, 'payments', '{transaction_id}');
-		INSERT INTO analytics.dim_city (city)
-		SELECT DISTINCT city FROM pg_temp.load_payments WHERE city IS NOT NULL
-		ON CONFLICT (city) DO NOTHING;
-		PERFORM analytics_internal._dim_date_add(ARRAY(SELECT DISTINCT (txn_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_payments));
-		INSERT INTO pg_temp.load_days
-		SELECT f.date_key FROM analytics.fact_payments f JOIN pg_temp.load_payments l ON l.transaction_id = f.transaction_id
-		WHERE f.date_key <> l.date_key
-		UNION SELECT date_key FROM pg_temp.load_payments;
-		mg := analytics_internal._load_merge('(SELECT l.*, d.city_key FROM pg_temp.load_payments l
-			LEFT JOIN analytics.dim_city d ON d.city = l.city)', 'analytics.fact_payments', 'transaction_id',
-			'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket,fee_percent,revenue}',
-			'{date_key,txn_ts,customer_key,channel_key,city_key,amount,status,processing_time,processing_delay_bucket}', true);
-		counts := counts || jsonb_build_object('payments', st || mg);
-
-		-- Interactions (parsed in parallel as sales are).
-		PERFORM set_config('parallel_tuple_cost', '0.01', true);
-		CREATE TEMP TABLE load_interactions ON COMMIT DROP AS
-		SELECT x.source_row, x.interaction_id, x.interaction_ts,
-			analytics.date_key(x.interaction_ts) AS date_key,
-			v.customer_key, ch.channel_key, x.interaction_type, x.duration_seconds, x.status,
-			CASE
-				WHEN x.interaction_id IS NULL THEN 'missing interaction_id'
-				WHEN analytics_internal._too_long('interaction_id', x.interaction_id) IS NOT NULL THEN analytics_internal._too_long('interaction_id', x.interaction_id)
-				WHEN analytics_internal._too_long('customer_id', x.customer_id) IS NOT NULL THEN analytics_internal._too_long('customer_id', x.customer_id)
-				WHEN analytics_internal._too_long('channel_id', x.channel_id) IS NOT NULL THEN analytics_internal._too_long('channel_id', x.channel_id)
-				WHEN analytics_internal._trim_or_null(x.raw_interaction_ts) IS NULL THEN 'missing interaction_ts'
-				WHEN x.interaction_ts IS NULL THEN format('interaction_ts %L is not a date or timestamp', x.raw_interaction_ts) || iso
-				WHEN x.duration_seconds IS NULL AND analytics_internal._trim_or_null(x.raw_duration) IS NOT NULL
-					THEN format('duration %L is not a number of seconds up to 999999999.999', x.raw_duration)
-				WHEN x.duration_seconds < 0 THEN format('duration %s is negative', x.duration_seconds)
-				WHEN analytics_internal._trim_or_null(x.raw_status) IS NULL THEN 'missing status'
-				WHEN x.status NOT IN ('resolved', 'unresolved', 'abandoned')
-					THEN format('status %L is not one of resolved, unresolved, abandoned', x.raw_status)
-				WHEN x.customer_id IS NOT NULL AND v.customer_key IS NULL
-					THEN format('unknown customer_id %L: not in the warehouse nor among the valid rows of this load', x.customer_id)
-				WHEN x.channel_id IS NOT NULL AND ch.channel_key IS NULL
-					THEN format('unknown channel_id %L: not in the warehouse nor among the valid rows of this load', x.channel_id)
-			END AS reason
-		FROM (SELECT s.interaction_ts AS raw_interaction_ts, s.duration AS raw_duration, s.status AS raw_status, s.source_row, analytics_internal._trim_or_null(s.interaction_id) AS interaction_id,
-				analytics.try_timestamptz(s.interaction_ts) AS interaction_ts, analytics_internal._trim_or_null(s.customer_id) AS customer_id,
-				analytics_internal._trim_or_null(s.channel_id) AS channel_id, analytics_internal._trim_or_null(s.interaction_type) AS interaction_type,
-				analytics.try_numeric(s.duration, 12, 3) AS duration_seconds, lower(analytics_internal._trim_or_null(s.status)) AS status
-				FROM analytics.stg_interactions s
-				OFFSET 0) x
-		LEFT JOIN pg_temp.load_versions v ON v.customer_id = x.customer_id AND x.interaction_ts >= v.lo AND x.interaction_ts < v.hi
-		LEFT JOIN analytics.dim_channel ch ON ch.channel_id = x.channel_id;
-		PERFORM set_config('parallel_tuple_cost', tuple_cost, true);
-		st := analytics_internal._load_stage(run, 'interactions', '{interaction_id}');
-		PERFORM analytics_internal._dim_date_add(ARRAY(SELECT DISTINCT (interaction_ts AT TIME ZONE 'UTC')::date FROM pg_temp.load_interactions));
-		mg := analytics_internal._load_merge('pg_temp.load_interactions', 'analytics.fact_interactions', 'interaction_id',
-			'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}',
-			'{date_key,interaction_ts,customer_key,channel_key,interaction_type,duration_seconds,status}', true);
-		counts := counts || jsonb_build_object('interactions', st || mg);
-
-		-- KPI summaries: refresh the days touched, as runs of consecutive
-		-- days, planned with the calendar's new days counted (planned for a
-		-- calendar a few days long, the refresh of a year of new sales took
-		-- nested loops over every one of them)
-		ANALYZE analytics.dim_date;
-		PERFORM analytics.refresh_retail_summaries(min(day), max(day))
-		FROM (SELECT d.full_date AS day, d.full_date - (row_number() OVER (ORDER BY d.full_date))::int AS island
-			FROM analytics.dim_date d WHERE d.date_key IN (SELECT k.date_key FROM pg_temp.load_days k)) x
-		GROUP BY island;
-
-		DROP TABLE pg_temp.load_days, pg_temp.load_products, pg_temp.load_stores, pg_temp.load_channels, pg_temp.load_customers,
-			pg_temp.load_versions, pg_temp.load_sales, pg_temp.load_payments, pg_temp.load_interactions;
-		TRUNCATE analytics.stg_customers, analytics.stg_products, analytics.stg_stores, analytics.stg_channels,
-			analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions RESTART IDENTITY;
-
-		-- counts: entity -> {rows_in, rejected, duplicates, inserted, updated, unchanged}
-		UPDATE analytics.load_runs r SET finished_at = clock_timestamp(), status = 'succeeded',
-			rows_in = t.rows_in, inserted = t.inserted, updated = t.updated, unchanged = t.unchanged,
-			duplicates = t.duplicates, rejected = t.rejected
-		FROM (SELECT sum((c.value->>0)::bigint) AS rows_in, sum((c.value->>1)::bigint) AS rejected,
-				sum((c.value->>2)::bigint) AS duplicates, sum((c.value->>3)::bigint) AS inserted,
-				sum((c.value->>4)::bigint) AS updated, sum((c.value->>5)::bigint) AS unchanged
-			FROM jsonb_each(counts) c) t
-		WHERE r.run_id = run;
+		counts := counts || jsonb_build_object('products', analytics_internal._load_products(run));
+		counts := counts || jsonb_build_object('stores', analytics_internal._load_stores(run));
+		counts := counts || jsonb_build_object('channels', analytics_internal._load_channels(run));
+		counts := counts || jsonb_build_object('customers', analytics_internal._load_customers(run));
+		PERFORM analytics_internal._load_cities();
+		PERFORM analytics_internal._load_versions();
+		counts := counts || jsonb_build_object('sales', analytics_internal._load_sales(run));
+		counts := counts || jsonb_build_object('payments', analytics_internal._load_payments(run));
+		counts := counts || jsonb_build_object('interactions', analytics_internal._load_interactions(run));
+		PERFORM analytics_internal._load_days(run);
+		PERFORM analytics_internal._load_finish(run, counts);
 	EXCEPTION WHEN OTHERS OR query_canceled THEN
 		-- Everything since BEGIN is rolled back, locks included: warehouse and
 		-- staging are as they were, and the run's row is gone. A background
@@ -1956,6 +1620,8 @@ BEGIN
 			err_hint = PG_EXCEPTION_HINT, err_state = RETURNED_SQLSTATE, err_schema = SCHEMA_NAME,
 			err_table = TABLE_NAME, err_column = COLUMN_NAME, err_constraint = CONSTRAINT_NAME,
 			err_datatype = PG_DATATYPE_NAME;
+		-- a run that failed or was cancelled before it held the lock
+		run := coalesce(run, nextval('analytics.load_runs_run_id_seq'));
 		recorded := analytics_internal._record_failed_run(run, started,
 			format('%s (SQLSTATE %s)', err_message, err_state) || coalesce(': ' || nullif(err_detail, ''), ''),
 			err_state = '57014');
@@ -2641,8 +2307,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	PERFORM analytics_internal._require_pg_cron();
-	-- A named job: scheduling again replaces it instead of adding another.
-	RETURN analytics_internal._cron_schedule('analytics_refresh_retail_summaries', schedule,
+	-- The registry's job "refresh_retail_summaries": scheduling again
+	-- changes its schedule instead of adding another.
+	RETURN analytics_internal._job_register('refresh_retail_summaries', 'refresh', schedule,
 		'SELECT pg_catalog.count(*) FROM analytics.refresh_retail_summaries()');
 END
 $$;
@@ -3319,95 +2986,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION analytics_internal._load_customers(bigint) IS 'Internal step of analytics.load_warehouse: parses and checks the staged customers into pg_temp.load_customers, files the rejects, keeps the rest in analytics.customer_source_rows, rebuilds the SCD type 2 versions of the customers it touches from all their rows and moves their facts to the version valid at their time; returns {rows_in, rejected, duplicates, inserted, updated, unchanged}';
-CREATE OR REPLACE FUNCTION analytics.load_warehouse()
-RETURNS TABLE (entity text, rows_in int, inserted int, updated int, unchanged int, duplicates int, rejected int)
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-SET default_tablespace = ''
-SET temp_tablespaces = ''
-AS $$
-DECLARE
-	run bigint;
-	counts jsonb := '{}';
-	e text;
-	err_message text;
-	err_detail text;
-	err_state text;
-	err_hint text;
-	err_schema text;
-	err_table text;
-	err_column text;
-	err_constraint text;
-	err_datatype text;
-	started timestamptz;
-	recorded boolean;
-BEGIN
-	started := clock_timestamp();
 
-	BEGIN
-		-- One load at a time, and no rows added to staging while it runs (they
-		-- would be emptied unread). Inside the block: a load cancelled while it
-		-- waits here is recorded too.
-		LOCK TABLE analytics.stg_customers, analytics.stg_products, analytics.stg_stores, analytics.stg_channels,
-			analytics.stg_sales, analytics.stg_payments, analytics.stg_interactions IN SHARE ROW EXCLUSIVE MODE;
-		-- The run's id once the lock is held: loads commit in the order of
-		-- their ids, so a run the KPI refresh has seen has every earlier
-		-- run's days behind it (its watermark is a run_id).
-		run := nextval('analytics.load_runs_run_id_seq');
-		INSERT INTO analytics.load_runs (run_id, started_at, status) VALUES (run, started, 'running');
-		counts := counts || jsonb_build_object('products', analytics_internal._load_products(run));
-		counts := counts || jsonb_build_object('stores', analytics_internal._load_stores(run));
-		counts := counts || jsonb_build_object('channels', analytics_internal._load_channels(run));
-		counts := counts || jsonb_build_object('customers', analytics_internal._load_customers(run));
-		PERFORM analytics_internal._load_cities();
-		PERFORM analytics_internal._load_versions();
-		counts := counts || jsonb_build_object('sales', analytics_internal._load_sales(run));
-		counts := counts || jsonb_build_object('payments', analytics_internal._load_payments(run));
-		counts := counts || jsonb_build_object('interactions', analytics_internal._load_interactions(run));
-		PERFORM analytics_internal._load_days(run);
-		PERFORM analytics_internal._load_finish(run, counts);
-	EXCEPTION WHEN OTHERS OR query_canceled THEN
-		-- Everything since BEGIN is rolled back, locks included: warehouse and
-		-- staging are as they were, and the run's row is gone. A background
-		-- worker records the run as failed in a transaction of its own, then
-		-- the error goes on to the caller, with its SQLSTATE. OTHERS leaves
-		-- out query_canceled (statement_timeout, pg_cancel_backend): such a
-		-- run is recorded as cancelled. (The cancellation has been taken: the
-		-- worker is waited for, unless the call is cancelled again.)
-		GET STACKED DIAGNOSTICS err_message = MESSAGE_TEXT, err_detail = PG_EXCEPTION_DETAIL,
-			err_hint = PG_EXCEPTION_HINT, err_state = RETURNED_SQLSTATE, err_schema = SCHEMA_NAME,
-			err_table = TABLE_NAME, err_column = COLUMN_NAME, err_constraint = CONSTRAINT_NAME,
-			err_datatype = PG_DATATYPE_NAME;
-		-- a run that failed or was cancelled before it held the lock
-		run := coalesce(run, nextval('analytics.load_runs_run_id_seq'));
-		recorded := analytics_internal._record_failed_run(run, started,
-			format('%s (SQLSTATE %s)', err_message, err_state) || coalesce(': ' || nullif(err_detail, ''), ''),
-			err_state = '57014');
-		-- the error as it was (fields included), naming the run
-		RAISE EXCEPTION USING ERRCODE = err_state,
-			MESSAGE = format('load run %s %s, nothing was loaded: %s', run,
-				CASE WHEN err_state = '57014' THEN 'was cancelled' ELSE 'failed' END, err_message),
-			DETAIL = coalesce(nullif(err_detail, '') || ' ', '') || 'Staging and the warehouse are unchanged.',
-			HINT = coalesce(nullif(err_hint, '') || ' ', '') || CASE WHEN recorded
-				THEN 'The run is recorded in analytics.load_runs; fix the cause and call analytics.load_warehouse() again.'
-				ELSE 'The run could not be recorded in analytics.load_runs (this transaction locks it, or no background worker was free, see max_worker_processes, or the server log says why); fix the cause and call analytics.load_warehouse() again.' END,
-			SCHEMA = err_schema, TABLE = err_table, COLUMN = err_column, CONSTRAINT = err_constraint,
-			DATATYPE = err_datatype;
-	END;
-
-	FOREACH e IN ARRAY ARRAY['customers', 'products', 'stores', 'channels', 'sales', 'payments', 'interactions'] LOOP
-		entity := e;
-		rows_in := (counts->e->>0)::int;
-		rejected := (counts->e->>1)::int;
-		duplicates := (counts->e->>2)::int;
-		inserted := (counts->e->>3)::int;
-		updated := (counts->e->>4)::int;
-		unchanged := (counts->e->>5)::int;
-		RETURN NEXT;
-	END LOOP;
-END
-$$;
 
 -- generate_demo_sales in named steps; its vocabulary (cities, stores,
 -- channels, subcategories, interaction types, names and weights) in tables
@@ -4116,11 +3695,24 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	j analytics.jobs;
 BEGIN
 	PERFORM analytics_internal._require_pg_cron();
-	-- A named job: scheduling again replaces it instead of adding another.
-	RETURN analytics_internal._cron_schedule('analytics_ensure_partitions', schedule,
-		'SELECT pg_catalog.count(*) FROM analytics.ensure_partitions()');
+	-- The registry's job "ensure_partitions" (pg_cron's analytics_ensure_partitions,
+	-- the name 0.1.0 used): scheduling again changes its schedule. One that
+	-- another role created under that name is replaced.
+	SELECT * INTO j FROM analytics.jobs x WHERE x.name OPERATOR(pg_catalog.=) 'ensure_partitions';
+	IF FOUND AND (j.owner OPERATOR(pg_catalog.<>) CURRENT_USER
+		OR j.command OPERATOR(pg_catalog.<>) 'SELECT analytics_internal._maintenance()') THEN
+		PERFORM analytics.drop_job('ensure_partitions');
+		j := NULL;
+	END IF;
+	IF j.job_id IS NULL THEN
+		RETURN analytics.create_job('ensure_partitions', 'maintenance', schedule, 'SELECT analytics_internal._maintenance()');
+	END IF;
+	PERFORM analytics.alter_job('ensure_partitions', schedule => schedule, is_active => true);
+	RETURN (SELECT x.cron_job_id FROM analytics.jobs x WHERE x.job_id OPERATOR(pg_catalog.=) j.job_id);
 END
 $$;
 
@@ -4375,7 +3967,8 @@ AS $$
 DECLARE
 	j analytics.jobs;
 BEGIN
-	SELECT * INTO j FROM analytics.jobs x WHERE x.name OPERATOR(pg_catalog.=) job_name FOR UPDATE;
+	-- read first (row security shows every job), lock once it is ours
+	SELECT * INTO j FROM analytics.jobs x WHERE x.name OPERATOR(pg_catalog.=) job_name;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'job "%" does not exist', job_name
 			USING ERRCODE = 'undefined_object',
@@ -4387,6 +3980,7 @@ BEGIN
 			USING ERRCODE = 'insufficient_privilege',
 				DETAIL = 'A job is changed or dropped by the role that created it, or by a superuser.';
 	END IF;
+	SELECT * INTO j FROM analytics.jobs x WHERE x.job_id OPERATOR(pg_catalog.=) j.job_id FOR UPDATE;
 	RETURN j;
 END
 $$;
@@ -4514,6 +4108,7 @@ DECLARE
 	started timestamptz;
 	n bigint;
 	prev text;
+	running text;
 	recorded boolean;
 	err_message text;
 	err_detail text;
@@ -4530,6 +4125,15 @@ BEGIN
 	cfg := j.config OPERATOR(pg_catalog.||) COALESCE(config_override, '{}');
 	started := analytics_internal._job_clock();
 
+	-- A command that runs its own job (directly or through another job)
+	-- would recurse until the stack gives out: the jobs running in this
+	-- session are listed in a setting of the run's own.
+	running := pg_catalog.current_setting('analytics_internal.running_jobs', true);
+	IF pg_catalog.strpos(COALESCE(running, ''), ',' OPERATOR(pg_catalog.||) j.job_id OPERATOR(pg_catalog.||) ',') OPERATOR(pg_catalog.>) 0 THEN
+		RAISE EXCEPTION 'job "%" is already running in this session', j.name
+			USING ERRCODE = 'object_in_use',
+				DETAIL = 'A job''s command ran the job itself.';
+	END IF;
 	-- One run of a job at a time: a run holds this lock until its
 	-- transaction ends; a run that finds it taken is recorded as skipped.
 	IF NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('analytics.jobs'), j.job_id::int) THEN
@@ -4558,6 +4162,8 @@ BEGIN
 
 	prev := pg_catalog.current_setting('analytics.job_config', true);
 	PERFORM pg_catalog.set_config('analytics.job_config', cfg::text, true);
+	PERFORM pg_catalog.set_config('analytics_internal.running_jobs',
+		COALESCE(NULLIF(running, ''), ',') OPERATOR(pg_catalog.||) j.job_id OPERATOR(pg_catalog.||) ',', true);
 	BEGIN
 		EXECUTE j.command;
 		GET DIAGNOSTICS n = ROW_COUNT;
@@ -4567,6 +4173,7 @@ BEGIN
 		GET STACKED DIAGNOSTICS err_message = MESSAGE_TEXT, err_detail = PG_EXCEPTION_DETAIL,
 			err_hint = PG_EXCEPTION_HINT, err_state = RETURNED_SQLSTATE;
 		PERFORM pg_catalog.set_config('analytics.job_config', COALESCE(prev, ''), true);
+		PERFORM pg_catalog.set_config('analytics_internal.running_jobs', COALESCE(running, ''), true);
 		recorded := analytics_internal._job_run_failed(run, analytics_internal._job_clock(), err_message);
 		err_hint := COALESCE(NULLIF(err_hint, '') OPERATOR(pg_catalog.||) ' ', '') OPERATOR(pg_catalog.||) CASE WHEN recorded
 			THEN pg_catalog.format('Run %s is recorded as failed in analytics.job_runs.', run)
@@ -4579,6 +4186,7 @@ BEGIN
 			MESSAGE = pg_catalog.format('job "%s" failed: %s', j.name, err_message);
 	END;
 	PERFORM pg_catalog.set_config('analytics.job_config', COALESCE(prev, ''), true);
+	PERFORM pg_catalog.set_config('analytics_internal.running_jobs', COALESCE(running, ''), true);
 	UPDATE analytics.job_runs r
 	SET status = 'success', finished_at = analytics_internal._job_clock(), rows_affected = n
 	WHERE r.run_id OPERATOR(pg_catalog.=) run;
@@ -4745,32 +4353,7 @@ GRANT INSERT (job_id, job_name, started_at, finished_at, status, error, manual, 
 GRANT UPDATE (status, finished_at, error, rows_affected) ON analytics.job_runs TO analytics_admin;
 GRANT SELECT ON analytics.scheduled_jobs TO analytics_reader, analytics_admin;
 
-CREATE OR REPLACE FUNCTION analytics.schedule_maintenance(schedule text DEFAULT '7 0 * * *')
-RETURNS bigint
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	j analytics.jobs;
-BEGIN
-	PERFORM analytics_internal._require_pg_cron();
-	-- The registry's job "ensure_partitions" (pg_cron's analytics_ensure_partitions,
-	-- the name 0.1.0 used): scheduling again changes its schedule. One that
-	-- another role created under that name is replaced.
-	SELECT * INTO j FROM analytics.jobs x WHERE x.name OPERATOR(pg_catalog.=) 'ensure_partitions';
-	IF FOUND AND (j.owner OPERATOR(pg_catalog.<>) CURRENT_USER
-		OR j.command OPERATOR(pg_catalog.<>) 'SELECT analytics_internal._maintenance()') THEN
-		PERFORM analytics.drop_job('ensure_partitions');
-		j := NULL;
-	END IF;
-	IF j.job_id IS NULL THEN
-		RETURN analytics.create_job('ensure_partitions', 'maintenance', schedule, 'SELECT analytics_internal._maintenance()');
-	END IF;
-	PERFORM analytics.alter_job('ensure_partitions', schedule => schedule, is_active => true);
-	RETURN (SELECT x.cron_job_id FROM analytics.jobs x WHERE x.job_id OPERATOR(pg_catalog.=) j.job_id);
-END
-$$;
+
 COMMENT ON FUNCTION analytics.schedule_maintenance(text) IS 'Registers the maintenance job "ensure_partitions" (analytics.ensure_partitions, then pruning analytics.job_runs after analytics.job_run_retention) and schedules it with pg_cron as "analytics_ensure_partitions"; the pg_cron job id';
 
 -- A maintenance job scheduled by 0.1.0 (pg_cron's analytics_ensure_partitions
@@ -4824,20 +4407,6 @@ $$;
 COMMENT ON FUNCTION analytics_internal._job_register(text, text, text, text) IS 'Registers (or reschedules, or with a NULL schedule drops) a job of the extension''s own with a fixed command; the pg_cron job id';
 REVOKE ALL ON FUNCTION analytics_internal._job_register(text, text, text, text) FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION analytics.schedule_kpi_refresh(schedule text DEFAULT '*/5 * * * *')
-RETURNS bigint
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	PERFORM analytics_internal._require_pg_cron();
-	-- The registry's job "refresh_retail_summaries": scheduling again
-	-- changes its schedule instead of adding another.
-	RETURN analytics_internal._job_register('refresh_retail_summaries', 'refresh', schedule,
-		'SELECT pg_catalog.count(*) FROM analytics.refresh_retail_summaries()');
-END
-$$;
 
 COMMENT ON FUNCTION analytics.schedule_kpi_refresh(text) IS 'Schedules analytics.refresh_retail_summaries() as the registry job "refresh_retail_summaries" (pg_cron''s analytics_refresh_retail_summaries; default every 5 minutes); returns the pg_cron job id';
 DROP FUNCTION analytics_internal._cron_schedule(text, text, text);
@@ -5562,130 +5131,6 @@ CREATE POLICY job_runs_own ON analytics.job_runs
 		AND j.owner OPERATOR(pg_catalog.=) CURRENT_USER))
 	WITH CHECK (EXISTS (SELECT FROM analytics.jobs j WHERE j.job_id OPERATOR(pg_catalog.=) job_runs.job_id
 		AND j.owner OPERATOR(pg_catalog.=) CURRENT_USER));
-CREATE OR REPLACE FUNCTION analytics_internal._job_for_change(job_name text)
-RETURNS analytics.jobs
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	j analytics.jobs;
-BEGIN
-	-- read first (row security shows every job), lock once it is ours
-	SELECT * INTO j FROM analytics.jobs x WHERE x.name OPERATOR(pg_catalog.=) job_name;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'job "%" does not exist', job_name
-			USING ERRCODE = 'undefined_object',
-				HINT = 'analytics.scheduled_jobs lists the jobs.';
-	END IF;
-	IF j.owner OPERATOR(pg_catalog.<>) CURRENT_USER
-		AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER) THEN
-		RAISE EXCEPTION 'job "%" belongs to role "%"', job_name, j.owner
-			USING ERRCODE = 'insufficient_privilege',
-				DETAIL = 'A job is changed or dropped by the role that created it, or by a superuser.';
-	END IF;
-	SELECT * INTO j FROM analytics.jobs x WHERE x.job_id OPERATOR(pg_catalog.=) j.job_id FOR UPDATE;
-	RETURN j;
-END
-$$;
-
--- A job whose command runs itself: an error instead of a recursion.
-CREATE OR REPLACE FUNCTION analytics_internal._job_execute(job_id bigint, manual boolean, config_override jsonb)
-RETURNS bigint
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	j analytics.jobs;
-	cfg jsonb;
-	run bigint;
-	started timestamptz;
-	n bigint;
-	prev text;
-	running text;
-	recorded boolean;
-	err_message text;
-	err_detail text;
-	err_hint text;
-	err_state text;
-BEGIN
-	SELECT * INTO STRICT j FROM analytics.jobs x WHERE x.job_id OPERATOR(pg_catalog.=) _job_execute.job_id;
-	IF j.owner OPERATOR(pg_catalog.<>) CURRENT_USER THEN
-		RAISE EXCEPTION 'job "%" belongs to role "%"', j.name, j.owner
-			USING ERRCODE = 'insufficient_privilege',
-				DETAIL = 'A job''s command runs as the role that created it.',
-				HINT = pg_catalog.format('Run it as that role: SET ROLE %I.', j.owner);
-	END IF;
-	cfg := j.config OPERATOR(pg_catalog.||) COALESCE(config_override, '{}');
-	started := analytics_internal._job_clock();
-
-	-- A command that runs its own job (directly or through another job)
-	-- would recurse until the stack gives out: the jobs running in this
-	-- session are listed in a setting of the run's own.
-	running := pg_catalog.current_setting('analytics_internal.running_jobs', true);
-	IF pg_catalog.strpos(COALESCE(running, ''), ',' OPERATOR(pg_catalog.||) j.job_id OPERATOR(pg_catalog.||) ',') OPERATOR(pg_catalog.>) 0 THEN
-		RAISE EXCEPTION 'job "%" is already running in this session', j.name
-			USING ERRCODE = 'object_in_use',
-				DETAIL = 'A job''s command ran the job itself.';
-	END IF;
-	-- One run of a job at a time: a run holds this lock until its
-	-- transaction ends; a run that finds it taken is recorded as skipped.
-	IF NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('analytics.jobs'), j.job_id::int) THEN
-		INSERT INTO analytics.job_runs (job_id, job_name, started_at, finished_at, status, error, manual, config)
-		VALUES (j.job_id, j.name, started, started, 'skipped', 'a run of this job was still going', manual, cfg)
-		RETURNING run_id INTO run;
-		RAISE NOTICE 'job "%" is still running: this run is skipped', j.name;
-		RETURN run;
-	END IF;
-
-	-- the running row, visible to other sessions at once when a worker can
-	-- commit it (else with this transaction)
-	run := analytics_internal._job_run_begin(j.job_id, started, manual, cfg::text);
-	IF run IS NULL THEN
-		INSERT INTO analytics.job_runs (job_id, job_name, started_at, status, manual, config)
-		VALUES (j.job_id, j.name, started, 'running', manual, cfg)
-		RETURNING run_id INTO run;
-	END IF;
-	-- We hold the lock, so any other running row of this job is a run whose
-	-- transaction was rolled back after its row was committed, or a session
-	-- that ended.
-	UPDATE analytics.job_runs r
-	SET status = 'failed', error = 'the run ended without recording its outcome (its transaction was rolled back or its session ended)'
-	WHERE r.job_id OPERATOR(pg_catalog.=) j.job_id AND r.status OPERATOR(pg_catalog.=) 'running'
-		AND r.run_id OPERATOR(pg_catalog.<>) run;
-
-	prev := pg_catalog.current_setting('analytics.job_config', true);
-	PERFORM pg_catalog.set_config('analytics.job_config', cfg::text, true);
-	PERFORM pg_catalog.set_config('analytics_internal.running_jobs',
-		COALESCE(NULLIF(running, ''), ',') OPERATOR(pg_catalog.||) j.job_id OPERATOR(pg_catalog.||) ',', true);
-	BEGIN
-		EXECUTE j.command;
-		GET DIAGNOSTICS n = ROW_COUNT;
-	EXCEPTION WHEN OTHERS OR query_canceled THEN
-		-- the command's work is rolled back; the failure is committed by a
-		-- worker, then the error goes on to pg_cron or the caller
-		GET STACKED DIAGNOSTICS err_message = MESSAGE_TEXT, err_detail = PG_EXCEPTION_DETAIL,
-			err_hint = PG_EXCEPTION_HINT, err_state = RETURNED_SQLSTATE;
-		PERFORM pg_catalog.set_config('analytics.job_config', COALESCE(prev, ''), true);
-		PERFORM pg_catalog.set_config('analytics_internal.running_jobs', COALESCE(running, ''), true);
-		recorded := analytics_internal._job_run_failed(run, analytics_internal._job_clock(), err_message);
-		err_hint := COALESCE(NULLIF(err_hint, '') OPERATOR(pg_catalog.||) ' ', '') OPERATOR(pg_catalog.||) CASE WHEN recorded
-			THEN pg_catalog.format('Run %s is recorded as failed in analytics.job_runs.', run)
-			ELSE 'The run could not be recorded as failed (the job was created in this transaction, this transaction locks analytics.job_runs, or no background worker was free; the server log says why).' END;
-		IF COALESCE(err_detail, '') OPERATOR(pg_catalog.=) '' THEN
-			RAISE EXCEPTION USING ERRCODE = err_state, HINT = err_hint,
-				MESSAGE = pg_catalog.format('job "%s" failed: %s', j.name, err_message);
-		END IF;
-		RAISE EXCEPTION USING ERRCODE = err_state, HINT = err_hint, DETAIL = err_detail,
-			MESSAGE = pg_catalog.format('job "%s" failed: %s', j.name, err_message);
-	END;
-	PERFORM pg_catalog.set_config('analytics.job_config', COALESCE(prev, ''), true);
-	PERFORM pg_catalog.set_config('analytics_internal.running_jobs', COALESCE(running, ''), true);
-	UPDATE analytics.job_runs r
-	SET status = 'success', finished_at = analytics_internal._job_clock(), rows_affected = n
-	WHERE r.run_id OPERATOR(pg_catalog.=) run;
-	RETURN run;
-END
-$$;
 
 
 -- Daily views that a filter on day prunes (issue 14): event_counts_daily and
