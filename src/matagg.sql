@@ -384,6 +384,27 @@ END
 $$;
 COMMENT ON FUNCTION analytics.refresh_materialized_aggregate(text, timestamptz, timestamptz) IS 'Recomputes the buckets of a materialized aggregate that changed since its last refresh (or every bucket in [from_time, to_time)), from its source, as the role that defined it; a second refresh of the same aggregate at the same time skips with a NOTICE';
 
+-- The column comments of a materialized aggregate's table or _live view
+-- (rel: its name in schema analytics).
+CREATE FUNCTION analytics_internal._matagg_comment_columns(a analytics_internal.materialized_aggregates, rel text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+	n_dims int := coalesce(array_length(a.dimensions, 1), 0);
+BEGIN
+	EXECUTE format('COMMENT ON COLUMN analytics.%I.bucket IS %L', rel, format('Start of the %s bucket (UTC)', a.bucket));
+	EXECUTE format('COMMENT ON COLUMN analytics.%I.day IS %L', rel, 'UTC day in which the bucket starts');
+	FOR i IN 1 .. array_length(a.column_names, 1) LOOP
+		EXECUTE format('COMMENT ON COLUMN analytics.%I.%I IS %L', rel, a.column_names[i],
+			CASE WHEN i <= n_dims THEN 'Dimension: ' || a.dimensions[i] ELSE 'Measure: ' || a.measures[i - n_dims] END);
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION analytics_internal._matagg_comment_columns(analytics_internal.materialized_aggregates, text) IS 'Comments the columns of a materialized aggregate''s table or _live view: the bucket, the day, each dimension and measure as defined';
+
 CREATE FUNCTION analytics.create_materialized_aggregate(name text, source regclass, time_column text,
 	bucket interval, dimensions text[], measures text[], filter text DEFAULT NULL, schedule text DEFAULT NULL)
 RETURNS bigint
@@ -519,13 +540,7 @@ BEGIN
 			source, bucket, time_column,
 			CASE WHEN n_dims > 0 THEN ' and ' || array_to_string(dimensions, ', ') ELSE '' END,
 			CASE WHEN filter IS NOT NULL THEN ' where ' || filter ELSE '' END, a.name, a.name));
-	EXECUTE format('COMMENT ON COLUMN analytics.%I.bucket IS %L', a.name,
-		format('Start of the %s bucket (UTC)', bucket));
-	EXECUTE format('COMMENT ON COLUMN analytics.%I.day IS %L', a.name, 'UTC day in which the bucket starts');
-	FOR i IN 1 .. array_length(names, 1) LOOP
-		EXECUTE format('COMMENT ON COLUMN analytics.%I.%I IS %L', a.name, names[i],
-			CASE WHEN i <= n_dims THEN 'Dimension: ' || dimensions[i] ELSE 'Measure: ' || measures[i - n_dims] END);
-	END LOOP;
+	PERFORM analytics_internal._matagg_comment_columns(a, a.name);
 
 	-- the live view: current buckets from the table, changed ones from the
 	-- source, or everything from the source while a full refresh is due
@@ -581,13 +596,7 @@ WHERE (SELECT d.needs_full_refresh FROM analytics_internal.materialized_aggregat
 	EXECUTE format('ALTER VIEW analytics.%I OWNER TO %I', a.name || '_live', (SELECT r.rolname FROM pg_roles r WHERE r.oid = a.definer));
 	EXECUTE format('COMMENT ON VIEW analytics.%I IS %L', a.name || '_live',
 		format('analytics.%s, exact between refreshes: buckets changed since the last refresh are computed from %s', a.name, a.source));
-	EXECUTE format('COMMENT ON COLUMN analytics.%I.bucket IS %L', a.name || '_live', format('Start of the %s bucket (UTC)', a.bucket));
-	EXECUTE format('COMMENT ON COLUMN analytics.%I.day IS %L', a.name || '_live', 'UTC day in which the bucket starts');
-	FOR i IN 1 .. array_length(a.column_names, 1) LOOP
-		EXECUTE format('COMMENT ON COLUMN analytics.%I.%I IS %L', a.name || '_live', a.column_names[i],
-			CASE WHEN i <= coalesce(array_length(a.dimensions, 1), 0) THEN 'Dimension: ' || a.dimensions[i]
-				ELSE 'Measure: ' || a.measures[i - coalesce(array_length(a.dimensions, 1), 0)] END);
-	END LOOP;
+	PERFORM analytics_internal._matagg_comment_columns(a, a.name || '_live');
 END
 $$;
 COMMENT ON FUNCTION analytics_internal._matagg_create_live(analytics_internal.materialized_aggregates) IS 'Creates the view analytics.<name>_live of a materialized aggregate';

@@ -5485,3 +5485,220 @@ COMMENT ON COLUMN analytics.schedule_import_summary_daily.highest_dropoff_step I
 
 GRANT SELECT ON analytics.screen_time_stats_daily, analytics.filter_usage_daily, analytics.booking_tags_daily,
 	analytics.schedule_import_funnel_daily, analytics.schedule_import_summary_daily TO analytics_reader;
+
+-- Materialized aggregates: the column comments of a table and its _live view written by one function.
+-- The column comments of a materialized aggregate's table or _live view
+-- (rel: its name in schema analytics).
+CREATE FUNCTION analytics_internal._matagg_comment_columns(a analytics_internal.materialized_aggregates, rel text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+	n_dims int := coalesce(array_length(a.dimensions, 1), 0);
+BEGIN
+	EXECUTE format('COMMENT ON COLUMN analytics.%I.bucket IS %L', rel, format('Start of the %s bucket (UTC)', a.bucket));
+	EXECUTE format('COMMENT ON COLUMN analytics.%I.day IS %L', rel, 'UTC day in which the bucket starts');
+	FOR i IN 1 .. array_length(a.column_names, 1) LOOP
+		EXECUTE format('COMMENT ON COLUMN analytics.%I.%I IS %L', rel, a.column_names[i],
+			CASE WHEN i <= n_dims THEN 'Dimension: ' || a.dimensions[i] ELSE 'Measure: ' || a.measures[i - n_dims] END);
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION analytics_internal._matagg_comment_columns(analytics_internal.materialized_aggregates, text) IS 'Comments the columns of a materialized aggregate''s table or _live view: the bucket, the day, each dimension and measure as defined';
+
+CREATE OR REPLACE FUNCTION analytics.create_materialized_aggregate(name text, source regclass, time_column text,
+	bucket interval, dimensions text[], measures text[], filter text DEFAULT NULL, schedule text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+	a analytics_internal.materialized_aggregates;
+	time_type regtype;
+	src record;
+	names text[] := '{}';
+	col text;
+	piece text;
+	i int;
+	key_cols text;
+	n_dims int;
+	caller oid := analytics_internal._matagg_caller();
+BEGIN
+	-- the name: a plain lower-case identifier, free in schema analytics
+	IF name IS NULL OR name !~ '^[a-z][a-z0-9_]{0,39}$' THEN
+		RAISE EXCEPTION 'invalid materialized aggregate name "%"', name
+			USING ERRCODE = 'invalid_name',
+				DETAIL = 'A name is 1 to 40 characters: lower-case letters, digits and underscores, starting with a letter (its refresh job is refresh_<name>).';
+	END IF;
+	IF to_regclass(format('analytics.%I', name)) IS NOT NULL
+		OR to_regclass(format('analytics.%I', name || '_live')) IS NOT NULL
+		OR EXISTS (SELECT FROM analytics_internal.materialized_aggregates m WHERE m.name = create_materialized_aggregate.name) THEN
+		RAISE EXCEPTION 'relation "analytics.%" already exists', name
+			USING ERRCODE = 'duplicate_table',
+				HINT = 'Pick another name, or drop the existing materialized aggregate with analytics.drop_materialized_aggregate.';
+	END IF;
+	-- the source: a table that the caller may read; outside the extension's
+	-- own tables, one that they may also put triggers on
+	IF source IS NULL THEN
+		RAISE EXCEPTION 'source must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT c.relkind, c.relpersistence, c.relnamespace::regnamespace::text AS nsp INTO src
+	FROM pg_class c WHERE c.oid = source;
+	IF src.relkind NOT IN ('r', 'p') OR src.relpersistence = 't' THEN
+		RAISE EXCEPTION '% is not a permanent table', source
+			USING ERRCODE = 'wrong_object_type',
+				DETAIL = 'A materialized aggregate follows the changes of a table (or partitioned table) through triggers; views, foreign tables and temporary tables have none.';
+	END IF;
+	IF NOT has_table_privilege(caller, source, 'SELECT')
+		OR (src.nsp <> 'analytics' AND NOT has_table_privilege(caller, source, 'TRIGGER')) THEN
+		RAISE EXCEPTION 'permission denied for table %', source
+			USING ERRCODE = 'insufficient_privilege',
+				DETAIL = 'Defining a materialized aggregate needs SELECT on its source and, for a table outside the schema analytics, TRIGGER.';
+	END IF;
+	SELECT at.atttypid INTO time_type FROM pg_attribute at
+	WHERE at.attrelid = source AND at.attname = time_column AND at.attnum > 0 AND NOT at.attisdropped;
+	IF time_type IS NULL THEN
+		RAISE EXCEPTION 'column "%" of % does not exist', time_column, source
+			USING ERRCODE = 'undefined_column';
+	END IF;
+	IF time_type NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
+		RAISE EXCEPTION 'time column "%" of % is of type %', time_column, source, time_type
+			USING ERRCODE = 'datatype_mismatch',
+				DETAIL = 'The time column must be a timestamptz, a timestamp (taken as UTC) or a date.';
+	END IF;
+	-- the bucket: a fixed width, or whole months a date_trunc can make
+	IF bucket IS NULL OR NOT (bucket IN (interval '1 month', interval '3 months', interval '1 year')
+		OR extract(month FROM bucket) = 0 AND extract(year FROM bucket) = 0 AND bucket >= interval '1 second') THEN
+		RAISE EXCEPTION 'invalid bucket width %', bucket
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Use a positive width without months (''1 hour'', ''1 day'', ''7 days''), or ''1 month'', ''3 months'' or ''1 year''.';
+	END IF;
+	IF time_type = 'date'::regtype AND bucket < interval '1 month'
+		AND extract(epoch FROM bucket)::numeric % 86400 <> 0 THEN
+		RAISE EXCEPTION 'bucket width % is not a whole number of days, for the date column "%"', bucket, time_column
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- the pieces: each one expression, each column named once
+	n_dims := coalesce(array_length(dimensions, 1), 0);
+	IF measures IS NULL OR coalesce(array_length(measures, 1), 0) = 0 THEN
+		RAISE EXCEPTION 'a materialized aggregate needs at least one measure'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	FOR i IN 1 .. n_dims + array_length(measures, 1) LOOP
+		piece := CASE WHEN i <= n_dims THEN dimensions[i] ELSE measures[i - n_dims] END;
+		IF piece IS NULL THEN
+			RAISE EXCEPTION 'a % must not be null', CASE WHEN i <= n_dims THEN 'dimension' ELSE 'measure' END
+				USING ERRCODE = 'null_value_not_allowed';
+		END IF;
+		col := analytics_internal._matagg_expression(piece, CASE WHEN i <= n_dims THEN 'dimension' ELSE 'measure' END);
+		IF col IS NULL THEN
+			RAISE EXCEPTION '% "%" needs a name', CASE WHEN i <= n_dims THEN 'dimension' ELSE 'measure' END, piece
+				USING ERRCODE = 'invalid_parameter_value',
+					HINT = 'Add AS name, as in ''count(*) AS events''.';
+		END IF;
+		IF col IN ('bucket', 'day') OR col = ANY (names) THEN
+			RAISE EXCEPTION 'column name "%" is used twice', col
+				USING ERRCODE = 'duplicate_column',
+					DETAIL = 'Every dimension and measure needs a name of its own, other than bucket and day.';
+		END IF;
+		names := names || col;
+	END LOOP;
+	IF filter IS NOT NULL THEN
+		PERFORM analytics_internal._matagg_expression(filter, 'filter');
+	END IF;
+
+	a := ROW(name, source, time_column, bucket, coalesce(dimensions, '{}'), measures, filter, names,
+		caller, analytics_internal._now(),
+		false, 0, 0, NULL, NULL, NULL)::analytics_internal.materialized_aggregates;
+	INSERT INTO analytics_internal.materialized_aggregates SELECT a.*;
+
+	-- the table, owned by the definer, with the columns of the defining
+	-- query: their types read off a view of it (parse analysis only: nothing
+	-- of the definition runs as the extension's owner), which also reports
+	-- a missing column or a type error now, naming what is wrong
+	EXECUTE format('CREATE VIEW analytics_internal.%I AS %s', '_matagg_shape_' || a.name,
+		analytics_internal._matagg_query(a, 'false'));
+	EXECUTE format('CREATE TABLE analytics.%I (%s)', a.name,
+		(SELECT string_agg(format('%I %s', ('{bucket,day}'::text[] || names)[at.attnum],
+			format_type(at.atttypid, at.atttypmod)), ', ' ORDER BY at.attnum)
+		 FROM pg_attribute at
+		 WHERE at.attrelid = format('analytics_internal.%I', '_matagg_shape_' || a.name)::regclass AND at.attnum > 0));
+	EXECUTE format('DROP VIEW analytics_internal.%I', '_matagg_shape_' || a.name);
+	EXECUTE format('ALTER TABLE analytics.%I OWNER TO %I', a.name, pg_get_userbyid(caller));
+	EXECUTE format('ALTER TABLE analytics.%I ALTER COLUMN bucket SET NOT NULL, ALTER COLUMN day SET NOT NULL', a.name);
+	key_cols := (SELECT string_agg(quote_ident(c), ', ' ORDER BY o)
+		FROM unnest(ARRAY['bucket'] || names[1:n_dims]) WITH ORDINALITY x(c, o));
+	IF n_dims = 0 THEN
+		EXECUTE format('ALTER TABLE analytics.%I ADD PRIMARY KEY (bucket)', a.name);
+	ELSE
+		-- dimensions may be NULL (a group of its own): unique, NULLs equal
+		EXECUTE format('ALTER TABLE analytics.%I ADD UNIQUE NULLS NOT DISTINCT (%s)', a.name, key_cols);
+	END IF;
+	EXECUTE format('COMMENT ON TABLE analytics.%I IS %L', a.name,
+		format('Materialized aggregate of %s per %s bucket (UTC) of %s%s%s: refreshed by analytics.refresh_materialized_aggregate(%L); analytics.%s_live is exact between refreshes',
+			source, bucket, time_column,
+			CASE WHEN n_dims > 0 THEN ' and ' || array_to_string(dimensions, ', ') ELSE '' END,
+			CASE WHEN filter IS NOT NULL THEN ' where ' || filter ELSE '' END, a.name, a.name));
+	PERFORM analytics_internal._matagg_comment_columns(a, a.name);
+
+	-- the live view: current buckets from the table, changed ones from the
+	-- source, or everything from the source while a full refresh is due
+	PERFORM analytics_internal._matagg_create_live(a);
+
+	EXECUTE format('GRANT SELECT ON analytics.%I, analytics.%I TO analytics_reader, analytics_admin',
+		a.name, a.name || '_live');
+
+	IF NOT analytics_internal._matagg_has_triggers(source) THEN
+		PERFORM analytics_internal._matagg_set_triggers(source, true);
+	END IF;
+	-- the first build: every bucket
+	UPDATE analytics_internal.materialized_aggregates m SET needs_full_refresh = true WHERE m.name = a.name;
+	PERFORM analytics.refresh_materialized_aggregate(a.name);
+	IF schedule IS NOT NULL THEN
+		PERFORM analytics.schedule_refresh(a.name, schedule);
+	END IF;
+	RETURN (SELECT m.row_count FROM analytics_internal.materialized_aggregates m WHERE m.name = a.name);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION analytics_internal._matagg_create_live(a analytics_internal.materialized_aggregates)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	time_type regtype;
+	cols text;
+BEGIN
+	SELECT at.atttypid INTO time_type FROM pg_attribute at
+	WHERE at.attrelid = a.source AND at.attname = a.time_column AND NOT at.attisdropped;
+	cols := (SELECT string_agg('m.' || quote_ident(c), ', ' ORDER BY o)
+		FROM unnest('{bucket,day}'::text[] || a.column_names) WITH ORDINALITY x(c, o));
+	EXECUTE format($v$CREATE VIEW analytics.%2$I AS
+SELECT %3$s FROM analytics.%1$I m
+WHERE NOT (SELECT d.needs_full_refresh FROM analytics_internal.materialized_aggregates d WHERE d.name = %4$L)
+	AND NOT EXISTS (SELECT FROM analytics_internal.materialized_aggregate_changes c
+		WHERE c.aggregate = %4$L AND c.bucket = m.bucket)
+UNION ALL
+SELECT x.* FROM (SELECT DISTINCT c.bucket AS changed FROM analytics_internal.materialized_aggregate_changes c
+		WHERE c.aggregate = %4$L) b
+	CROSS JOIN LATERAL (%5$s) x
+WHERE NOT (SELECT d.needs_full_refresh FROM analytics_internal.materialized_aggregates d WHERE d.name = %4$L)
+UNION ALL
+SELECT y.* FROM (%6$s) y
+WHERE (SELECT d.needs_full_refresh FROM analytics_internal.materialized_aggregates d WHERE d.name = %4$L)$v$,
+		a.name, a.name || '_live', cols, a.name,
+		analytics_internal._matagg_query(a, analytics_internal._matagg_range(a.time_column, time_type,
+			'b.changed', format('b.changed + %L::interval', a.bucket))),
+		analytics_internal._matagg_query(a, 'true'));
+	EXECUTE format('ALTER VIEW analytics.%I OWNER TO %I', a.name || '_live', (SELECT r.rolname FROM pg_roles r WHERE r.oid = a.definer));
+	EXECUTE format('COMMENT ON VIEW analytics.%I IS %L', a.name || '_live',
+		format('analytics.%s, exact between refreshes: buckets changed since the last refresh are computed from %s', a.name, a.source));
+	PERFORM analytics_internal._matagg_comment_columns(a, a.name || '_live');
+END
+$$;
+
