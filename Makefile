@@ -38,9 +38,10 @@ OBJS = \
 # Install-script pieces, in dependency order.
 SQL_PIECES = \
 	src/analytics.sql \
-	src/events.sql \
 	src/cron.sql \
 	src/jobs.sql \
+	src/matagg.sql \
+	src/events.sql \
 	src/funnel.sql \
 	src/screen_time.sql \
 	src/regression.sql \
@@ -51,7 +52,6 @@ SQL_PIECES = \
 	src/retail_kpis.sql \
 	src/retail_demo.sql \
 	src/dashboards.sql \
-	src/matagg.sql \
 	src/demo.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql

@@ -37,7 +37,7 @@ SELECT obj_description('analytics.daily_sales'::regclass, 'pg_class');
 SELECT name, source, time_column, bucket, dimensions, measures, filter, rows, pending_buckets,
 	needs_full_refresh, refresh_count, last_refresh_at, last_refresh_seconds >= 0 AS timed,
 	last_refresh_buckets, created_at
-FROM analytics.materialized_aggregates;
+FROM analytics.materialized_aggregates WHERE NOT builtin;
 
 -- Changes: a late sale (2026-10-15, b, 4), a sale moved to another day
 -- (id 1 to 11-02 09:00), a sale deleted (id 4). Only the touched days are
@@ -60,7 +60,7 @@ SELECT public.daily_sales_differs('analytics.daily_sales_live') AS live_differs;
 -- 11-01..11-03): it deletes their 4 old rows and inserts 4.
 SELECT * FROM analytics.refresh_materialized_aggregate('daily_sales');
 SELECT public.daily_sales_differs('analytics.daily_sales') AS table_differs;
-SELECT rows, pending_buckets, refresh_count, last_refresh_buckets FROM analytics.materialized_aggregates;
+SELECT rows, pending_buckets, refresh_count, last_refresh_buckets FROM analytics.materialized_aggregates WHERE NOT builtin;
 -- Nothing changed: nothing recomputed.
 SELECT * FROM analytics.refresh_materialized_aggregate('daily_sales');
 
@@ -112,7 +112,7 @@ SELECT * FROM analytics.monthly_sales_live ORDER BY bucket;
 -- refresh, and the live view computes from the source meanwhile.
 TRUNCATE public.sales;
 INSERT INTO public.sales VALUES (10, '2026-11-05 10:00Z', 'c', 3);
-SELECT name, needs_full_refresh FROM analytics.materialized_aggregates ORDER BY 1;
+SELECT name, needs_full_refresh FROM analytics.materialized_aggregates WHERE NOT builtin ORDER BY 1;
 SELECT * FROM analytics.daily_sales_live;
 SELECT * FROM analytics.refresh_materialized_aggregate('daily_sales');
 SELECT * FROM analytics.daily_sales;
@@ -177,7 +177,7 @@ SELECT count(analytics.track('screen_view', occurred_at => t, session_id => s, s
 FROM (VALUES ('2026-11-10 10:00:00Z'::timestamptz, 's4', 'home'), ('2026-11-10 10:01:00Z', 's4', 'settings'),
 	('2026-11-10 10:01:10Z', 's4', 'home'), ('2026-11-11 08:00:00Z', 's5', 'home'),
 	('2026-11-11 08:00:45Z', 's5', 'search')) v(t, s, sc);
-SELECT name, pending_buckets FROM analytics.materialized_aggregates WHERE name LIKE '%screen%' ORDER BY name;
+SELECT name, pending_buckets FROM analytics.materialized_aggregates WHERE NOT builtin AND name LIKE '%screen%' ORDER BY name;
 -- The first refresh: 11-10 and 11-11; deletes s2's row, inserts s2, s4, s5;
 -- its DELETE and INSERT log 11-10 and 11-11 for the second level.
 SELECT * FROM analytics.refresh_materialized_aggregate('daily_screen_time');
@@ -337,7 +337,69 @@ SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'public.sales'::regc
 SELECT count(*) AS changes_left FROM analytics_internal.materialized_aggregate_changes
 WHERE aggregate NOT IN (SELECT name FROM analytics.materialized_aggregates);
 
-SELECT analytics.drop_materialized_aggregate(name) FROM analytics.materialized_aggregates;
+-- Built-in aggregates: made by CREATE EXTENSION, not scheduled, not
+-- droppable; the views of the dashboards read their _live views.
+SELECT name, source, dimensions, filter IS NOT NULL AS filtered FROM analytics.materialized_aggregates
+WHERE builtin ORDER BY name;
+SELECT analytics.drop_materialized_aggregate('event_days');
+SELECT count(*) AS builtin_jobs FROM analytics.jobs WHERE name LIKE 'refresh\_%' AND name IN
+	(SELECT 'refresh_' || name FROM analytics.materialized_aggregates WHERE builtin);
+-- Events, by hand (session_idle_timeout 1800 s, no duration_ms):
+--   s1 (u1): 11-10 23:50 home, 23:55 map, 11-11 00:10 tap (no screen)
+--   s2 (u2): 11-10 10:00 home, 10:01 search, 10:03 scroll
+--   import steps: u1 started csv 11-10 09:00, u1 completed csv 11-10 09:05,
+--     u2 started csv 11-10 11:00, u2 started ics 11-11 08:00, u3 started
+--     with a numeric method 11-10 (no method: left out)
+-- event_counts_daily: 11-10 open_screen 3 events 2 users 2 sessions,
+--   schedule_import_step 4 (u1, u2, u3) 3 users 0 sessions, scroll 1 1 1,
+--   search 1 1 1; 11-11 schedule_import_step 1 1 0, tap 1 1 1
+-- screen_time_by_day: 11-10 home 300 (s1 23:50-23:55) + 180 (s2 10:00 to
+--   10:03, search and scroll on home) = 480 s, 2 views; map 0 s (the last
+--   event of s1 that day), 1 view; 2 sessions. 11-11: s1's tap shows no
+--   screen: no row (the 15 minutes across midnight count toward no day).
+-- import_funnel_days: 11-10 csv started 2, file_selected 0, completed 1,
+--   users_started 2, users_completed 1; 11-11 ics started 1, users 1, 0.
+DELETE FROM analytics.events;
+INSERT INTO analytics.events (event_id, occurred_at, received_at, event_name, session_id, user_id, screen, props)
+SELECT gen_random_uuid(), v.ts, v.ts, v.name, v.sid, v.uid, v.screen, v.props::jsonb
+FROM (VALUES
+	('2026-11-10 23:50Z'::timestamptz, 'open_screen', 's1', 'u1', 'home', '{}'),
+	('2026-11-10 23:55Z', 'open_screen', 's1', 'u1', 'map', '{}'),
+	('2026-11-11 00:10Z', 'tap', 's1', 'u1', NULL, '{}'),
+	('2026-11-10 10:00Z', 'open_screen', 's2', 'u2', 'home', '{}'),
+	('2026-11-10 10:01Z', 'search', 's2', 'u2', NULL, '{}'),
+	('2026-11-10 10:03Z', 'scroll', 's2', 'u2', NULL, '{}'),
+	('2026-11-10 09:00Z', 'schedule_import_step', NULL, 'u1', NULL, '{"method": "csv", "step": "started"}'),
+	('2026-11-10 09:05Z', 'schedule_import_step', NULL, 'u1', NULL, '{"method": "csv", "step": "completed"}'),
+	('2026-11-10 11:00Z', 'schedule_import_step', NULL, 'u2', NULL, '{"method": "csv", "step": "started"}'),
+	('2026-11-11 08:00Z', 'schedule_import_step', NULL, 'u2', NULL, '{"method": "ics", "step": "started"}'),
+	('2026-11-10 12:00Z', 'schedule_import_step', NULL, 'u3', NULL, '{"method": 5, "step": "started"}')
+) v(ts, name, sid, uid, screen, props);
+-- before any refresh (the changed days from the events) and after
+SELECT * FROM analytics.event_counts_daily WHERE day >= '2026-11-10' ORDER BY day, event_name;
+SELECT day, screen, seconds, views, sessions FROM analytics.screen_time_by_day ORDER BY day, screen;
+SELECT day, method, started, file_selected, completed, users_started, users_completed
+FROM analytics.import_funnel_days_live ORDER BY day, method;
+-- each recomputes 11-10, 11-11 and the days of the events deleted above
+SELECT name, r.refreshed_buckets >= 2 AS recomputed, r.inserted_rows FROM analytics.materialized_aggregates m,
+	analytics.refresh_materialized_aggregate(m.name) r
+WHERE m.builtin AND m.source = 'analytics.events' ORDER BY name;
+SELECT (SELECT count(*) FROM analytics.event_days) AS event_day_rows,
+	(SELECT count(*) FROM analytics.screen_time_session_days) AS session_day_rows,
+	(SELECT count(*) FROM analytics.import_funnel_days) AS funnel_rows;
+SELECT * FROM analytics.event_counts_daily WHERE day >= '2026-11-10' ORDER BY day, event_name;
+SELECT day, screen, seconds, views, sessions FROM analytics.screen_time_by_day ORDER BY day, screen;
+SELECT day, method, started, file_selected, completed, users_started, users_completed
+FROM analytics.import_funnel_days ORDER BY day, method;
+-- retention: a day whose raw events are gone stays in the daily counts
+-- (drop_partitions detaches whole months; here the rows of 11-11 go
+-- without the triggers seeing it, as a dropped partition's would)
+ALTER TABLE analytics.events DISABLE TRIGGER analytics_matagg_delete;
+DELETE FROM analytics.events WHERE occurred_at >= '2026-11-11';
+ALTER TABLE analytics.events ENABLE ALWAYS TRIGGER analytics_matagg_delete;
+SELECT day, event_name, events FROM analytics.event_counts_daily WHERE day = '2026-11-11' ORDER BY 2;
+
+SELECT analytics.drop_materialized_aggregate(name) FROM analytics.materialized_aggregates WHERE NOT builtin;
 DROP FUNCTION public.whoami(numeric), public.daily_sales_differs(regclass);
 DROP VIEW public.daily_sales_scratch;
 DROP TABLE public.sales, public.visits;

@@ -134,10 +134,8 @@ COMMENT ON AGGREGATE analytics.robust_zscore(float8) IS 'Modified z-score 0.6745
 -- current UTC day is left out (its partial count would look low every
 -- morning), as in analytics.event_forecast.
 --
--- The events are read through event_counts_filled's per-day scans; a filter
--- on event_name reaches the (event_name, occurred_at) index of each
--- partition (it is a partition key of the window functions). Filters on day do not change the z-scores:
--- each is computed from its own 28-day frame (see below).
+-- Filters on day do not change the z-scores: each is computed from its own
+-- 28-day frame (see below).
 -- The setting as the view reads it: a C function, so that a session that has
 -- not loaded the library yet (a BI tool's fresh connection filtering on
 -- is_anomaly) loads it, and with it the setting, instead of failing in
@@ -148,33 +146,23 @@ AS 'MODULE_PATHNAME', 'analytics_anomaly_threshold_setting'
 LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION analytics.anomaly_threshold() IS 'The setting analytics.anomaly_threshold (loads the library, which defines it)';
 
--- A filter on day (Power BI's day >= date '...') reads only the days it
--- keeps and the 28 days before the first of them (the look-back of the
--- z-score): the view is a series of target days (the filter applies to it),
--- each joined with the rows of event_counts_filled from 28 days before it to
--- it, which read those days' events through event_counts_filled's per-day
--- scans; the z-score is a window per (target day, event name) over those up
--- to 29 rows, and the row of the target day is kept. Since day is a
--- partition key of that window, PostgreSQL pushes the filter below it. The
--- frame is the same as in the 0.1.0 definition (ROWS 28 PRECEDING over the
--- dense days of the event name, which start at its first day), so are the
--- values. The price: each day's events are counted once per target day whose
--- frame holds it, up to 29 times; a query without a day filter costs that
--- much more than one pass, a filter over the last N days reads N + 28 days.
+-- The z-score is a window per event name over event_counts_filled (a row
+-- per name and day, read from the materialized daily counts), ROWS 28
+-- PRECEDING over the dense days of the event name, as in the 0.1.0
+-- definition. A filter on day applies after the window (each day's z-score
+-- needs the 28 days before it); the window reads the daily counts, a few
+-- rows a day, not the events.
 CREATE VIEW analytics.event_anomalies AS
 SELECT w.day, w.event_name, w.events, w.zscore,
 	pg_catalog.abs(w.zscore) OPERATOR(pg_catalog.>)
 		analytics.anomaly_threshold() AS is_anomaly
 FROM (
-	SELECT t.day, f.event_name, f.day AS frame_day, f.events,
-		analytics.zscore(f.events::pg_catalog.float8) OVER (PARTITION BY t.day, f.event_name ORDER BY f.day
+	SELECT f.day, f.event_name, f.events,
+		analytics.zscore(f.events::pg_catalog.float8) OVER (PARTITION BY f.event_name ORDER BY f.day
 			ROWS BETWEEN 28 PRECEDING AND CURRENT ROW) AS zscore
-	FROM analytics_internal._event_days() AS t(day)
-	JOIN analytics.event_counts_filled f
-		ON f.day OPERATOR(pg_catalog.>=) (t.day OPERATOR(pg_catalog.-) 28) AND f.day OPERATOR(pg_catalog.<=) t.day
-	WHERE t.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics_internal._now()))::date
-) w
-WHERE w.frame_day OPERATOR(pg_catalog.=) w.day;
+	FROM analytics.event_counts_filled f
+	WHERE f.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics_internal._now()))::date
+) w;
 COMMENT ON VIEW analytics.event_anomalies IS 'Events per event_name and UTC day (days without events count 0), with the z-score of each day against the 28 days before it and is_anomaly = |zscore| > analytics.anomaly_threshold; complete days only (the current UTC day is left out)';
 COMMENT ON COLUMN analytics.event_anomalies.day IS 'UTC calendar day, every day from the event name''s first day with events to its last day with events before the current UTC day (analytics_internal._now()); the current day is left out';
 COMMENT ON COLUMN analytics.event_anomalies.event_name IS 'Event name as tracked';

@@ -511,5 +511,49 @@ COMMENT ON COLUMN analytics.schedule_import_summary_daily.most_common_method IS 
 COMMENT ON COLUMN analytics.schedule_import_summary_daily.highest_dropoff_method IS 'The method of the day''s step 2 or 3 row with the highest dropoff_pct (ties: first method, then step_name, in C collation order); NULL when no such row has a dropoff_pct';
 COMMENT ON COLUMN analytics.schedule_import_summary_daily.highest_dropoff_step IS 'The step_name (file_selected or completed) of that row; NULL when highest_dropoff_method is';
 
+-- Built-in materialized aggregates (src/matagg.sql) for the app's
+-- dashboards; refreshed when scheduled, exact through their _live views.
+--
+-- screen_time_session_days: per UTC day and session, the
+-- analytics.screen_seconds state of that day's events of the session (rules
+-- as in screen_time_stats, the timeout being analytics.session_idle_timeout
+-- when the state is computed). A session's day is cut at UTC midnight: the
+-- gap from its last event before midnight to its first event after counts
+-- toward neither day. Merged with analytics.rollup, the states of any range
+-- of days give that range's screen time exactly (screen_time_by_day).
+SELECT analytics_internal._matagg_builtin('screen_time_session_days', 'analytics.events', 'occurred_at', '1 day',
+	ARRAY['session_id'],
+	ARRAY['analytics.screen_seconds(occurred_at, screen, duration_ms, NULL::pg_catalog.interval) AS st'],
+	'session_id IS NOT NULL');
+
+CREATE VIEW analytics.screen_time_by_day AS
+SELECT d.day, r.screen, r.seconds, r.views, d.sessions
+FROM (SELECT s.day, analytics.rollup(s.st) AS st, pg_catalog.count(*) AS sessions
+	FROM analytics.screen_time_session_days_live s
+	GROUP BY s.day) d,
+	analytics.screen_time_rows(d.st) r;
+COMMENT ON VIEW analytics.screen_time_by_day IS 'Screen time per UTC day and screen, from the materialized per-session daily states (analytics.screen_time_session_days_live): each day''s events of each session, cut at UTC midnight; seconds and views add up over any range of days';
+COMMENT ON COLUMN analytics.screen_time_by_day.day IS 'UTC calendar day of the events';
+COMMENT ON COLUMN analytics.screen_time_by_day.screen IS 'Screen name (events.screen)';
+COMMENT ON COLUMN analytics.screen_time_by_day.seconds IS 'Seconds on the screen that day (rules of screen_time_stats within each session''s events of the day; a gap across UTC midnight counts toward neither day)';
+COMMENT ON COLUMN analytics.screen_time_by_day.views IS 'Views of the screen that day';
+COMMENT ON COLUMN analytics.screen_time_by_day.sessions IS 'Sessions with events that day (any screen), the same on every row of the day';
+
+-- import_funnel_days: per UTC day and props.method, the schedule_import_step
+-- events of each step (started, file_selected, completed) and the distinct
+-- users who started or completed that day. Per day of the events, not per
+-- cohort (schedule_import_funnel_daily follows each user from the first
+-- start, which no per-day aggregate can).
+SELECT analytics_internal._matagg_builtin('import_funnel_days', 'analytics.events', 'occurred_at', '1 day',
+	ARRAY['props ->> ''method'' AS method'],
+	ARRAY['pg_catalog.count(*) FILTER (WHERE props ->> ''step'' = ''started'') AS started',
+		'pg_catalog.count(*) FILTER (WHERE props ->> ''step'' = ''file_selected'') AS file_selected',
+		'pg_catalog.count(*) FILTER (WHERE props ->> ''step'' = ''completed'') AS completed',
+		'pg_catalog.count(DISTINCT user_id) FILTER (WHERE props ->> ''step'' = ''started'') AS users_started',
+		'pg_catalog.count(DISTINCT user_id) FILTER (WHERE props ->> ''step'' = ''completed'') AS users_completed'],
+	'event_name = ''schedule_import_step'' AND pg_catalog.jsonb_typeof(props -> ''method'') = ''string''');
+
+GRANT SELECT ON analytics.screen_time_by_day TO analytics_reader;
+
 GRANT SELECT ON analytics.screen_time_stats_daily, analytics.filter_usage_daily, analytics.booking_tags_daily,
 	analytics.schedule_import_funnel_daily, analytics.schedule_import_summary_daily TO analytics_reader;

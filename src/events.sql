@@ -605,20 +605,23 @@ FROM (SELECT pg_catalog.min(s.first_day) AS lo, pg_catalog.max(s.last_day) AS hi
 $$;
 COMMENT ON FUNCTION analytics_internal._event_days() IS 'Internal: every UTC day from the first to the last day with events, the day series of the daily views';
 
+-- The built-in materialized aggregate event_days (src/matagg.sql): per UTC
+-- day and event name, the events, distinct users and distinct sessions.
+-- Refreshed when scheduled (analytics.schedule_refresh('event_days', ...));
+-- its _live view is exact whatever the last refresh.
+SELECT analytics_internal._matagg_builtin('event_days', 'analytics.events', 'occurred_at', '1 day',
+	ARRAY['event_name'],
+	ARRAY['pg_catalog.count(*) AS events', 'pg_catalog.count(DISTINCT user_id) AS users',
+		'pg_catalog.count(DISTINCT session_id) AS sessions']);
+
+-- Daily counts, from event_days_live: the materialized days where current,
+-- the days changed since the last refresh from the events; a filter on day
+-- applies to the table's day index and to the changed days before their
+-- events are read. Days whose partitions retention dropped stay.
 CREATE VIEW analytics.event_counts_daily AS
-SELECT d.day, c.event_name, c.events, c.users, c.sessions
-FROM analytics_internal._event_days() AS d(day)
-CROSS JOIN LATERAL (
-	SELECT e.event_name,
-		pg_catalog.count(*) AS events,
-		pg_catalog.count(DISTINCT e.user_id) AS users,
-		pg_catalog.count(DISTINCT e.session_id) AS sessions
-	FROM analytics.events e
-	WHERE e.occurred_at OPERATOR(pg_catalog.>=) pg_catalog.timezone('UTC', d.day::timestamp)
-		AND e.occurred_at OPERATOR(pg_catalog.<) pg_catalog.timezone('UTC', (d.day OPERATOR(pg_catalog.+) 1)::timestamp)
-	GROUP BY e.event_name
-) c;
-COMMENT ON VIEW analytics.event_counts_daily IS 'Events collected per UTC day and event name, with distinct users and sessions; a filter on day reads only the partitions of those days';
+SELECT c.day, c.event_name, c.events, c.users, c.sessions
+FROM analytics.event_days_live c;
+COMMENT ON VIEW analytics.event_counts_daily IS 'Events collected per UTC day and event name, with distinct users and sessions (analytics.event_days_live: exact between refreshes; days whose raw events retention dropped stay); a filter on day reads only those days';
 COMMENT ON COLUMN analytics.event_counts_daily.day IS 'UTC calendar day of occurred_at';
 COMMENT ON COLUMN analytics.event_counts_daily.event_name IS 'Event name as tracked';
 COMMENT ON COLUMN analytics.event_counts_daily.events IS 'Events that occurred that UTC day';
@@ -626,24 +629,20 @@ COMMENT ON COLUMN analytics.event_counts_daily.users IS 'Distinct non-NULL user_
 COMMENT ON COLUMN analytics.event_counts_daily.sessions IS 'Distinct non-NULL session_id among those events (0 when none has one)';
 
 -- Daily counts as a series: for each event name, every UTC day from its
--- first to its last day with events, days without events counting 0 (what
--- time-series models need: one value per step). Per day of the series, the
--- names whose span covers it, with the count of that day's events (a LATERAL
--- scan of that day, as in event_counts_daily); the spans come from index
--- probes, so a filter on day reads only the partitions of those days.
+-- first to its last day in event_counts_daily, days without events counting
+-- 0 (what time-series models need: one value per step). The spans come
+-- from the daily counts themselves (a few rows a day), so the series covers
+-- the days retention dropped as event_counts_daily does.
 CREATE VIEW analytics.event_counts_filled AS
-SELECT d.day, s.event_name, COALESCE(c.events, 0::pg_catalog.int8) AS events
-FROM analytics_internal._event_days() AS d(day)
-JOIN analytics_internal._event_name_spans() s
-	ON s.first_day OPERATOR(pg_catalog.<=) d.day AND d.day OPERATOR(pg_catalog.<=) s.last_day
-LEFT JOIN LATERAL (
-	SELECT e.event_name, pg_catalog.count(*) AS events
-	FROM analytics.events e
-	WHERE e.occurred_at OPERATOR(pg_catalog.>=) pg_catalog.timezone('UTC', d.day::timestamp)
-		AND e.occurred_at OPERATOR(pg_catalog.<) pg_catalog.timezone('UTC', (d.day OPERATOR(pg_catalog.+) 1)::timestamp)
-	GROUP BY e.event_name
-) c ON c.event_name OPERATOR(pg_catalog.=) s.event_name;
-COMMENT ON VIEW analytics.event_counts_filled IS 'Events per UTC day and event name from each name''s first to its last day, days without events counting 0; a filter on day reads only the partitions of those days';
+WITH c AS MATERIALIZED (
+	SELECT x.day, x.event_name, x.events FROM analytics.event_days_live x
+)
+SELECT (g.g)::date AS day, s.event_name, COALESCE(n.events, 0::pg_catalog.int8) AS events
+FROM (SELECT c.event_name, pg_catalog.min(c.day) AS first_day, pg_catalog.max(c.day) AS last_day
+	FROM c GROUP BY c.event_name) s
+CROSS JOIN LATERAL pg_catalog.generate_series(s.first_day::timestamp, s.last_day::timestamp, '1 day'::pg_catalog.interval) AS g(g)
+LEFT JOIN c n ON n.event_name OPERATOR(pg_catalog.=) s.event_name AND n.day OPERATOR(pg_catalog.=) (g.g)::date;
+COMMENT ON VIEW analytics.event_counts_filled IS 'Events per UTC day and event name from each name''s first to its last day in analytics.event_counts_daily, days without events counting 0';
 COMMENT ON COLUMN analytics.event_counts_filled.day IS 'UTC calendar day, every day from the event name''s first to its last day with events';
 COMMENT ON COLUMN analytics.event_counts_filled.event_name IS 'Event name as tracked';
 COMMENT ON COLUMN analytics.event_counts_filled.events IS 'Events that occurred that UTC day; 0 on a day without events';

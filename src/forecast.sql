@@ -126,8 +126,8 @@ COMMENT ON AGGREGATE analytics.trend_summary(timestamptz, float8, interval) IS '
 --
 -- The fit uses every complete day of the event name, so a filter on the
 -- forecast day cannot shorten what is read: its look-back is the whole
--- history (any shorter one would change the values). A filter on event_name
--- reaches the (event_name, occurred_at) index of each partition.
+-- history (any shorter one would change the values); it is read from the
+-- materialized daily counts (event_counts_filled), not from the events.
 CREATE VIEW analytics.event_forecast AS
 WITH complete AS (
 	SELECT c.event_name, c.day, c.events

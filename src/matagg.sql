@@ -41,11 +41,12 @@ CREATE TABLE analytics_internal.materialized_aggregates (
 	definer oid NOT NULL,
 	created_at timestamptz NOT NULL,
 	needs_full_refresh boolean NOT NULL DEFAULT false,
-	row_count bigint NOT NULL DEFAULT 0,
+	row_count bigint DEFAULT 0,
 	refresh_count bigint NOT NULL DEFAULT 0,
 	last_refresh_at timestamptz,
 	last_refresh_seconds float8,
-	last_refresh_buckets bigint
+	last_refresh_buckets bigint,
+	builtin boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE analytics_internal.materialized_aggregates IS 'Definitions and refresh state of the materialized aggregates (read them through analytics.materialized_aggregates)';
 COMMENT ON COLUMN analytics_internal.materialized_aggregates.name IS 'Name: the table analytics.<name> and the view analytics.<name>_live';
@@ -59,12 +60,13 @@ COMMENT ON COLUMN analytics_internal.materialized_aggregates.column_names IS 'Co
 COMMENT ON COLUMN analytics_internal.materialized_aggregates.definer IS 'OID of the role that defined it (and owns its table and view); its expressions run as that role';
 COMMENT ON COLUMN analytics_internal.materialized_aggregates.created_at IS 'When it was defined';
 COMMENT ON COLUMN analytics_internal.materialized_aggregates.needs_full_refresh IS 'True after the source was truncated (or its triggers were found missing): the next refresh recomputes every bucket';
-COMMENT ON COLUMN analytics_internal.materialized_aggregates.row_count IS 'Rows of analytics.<name> after the last refresh';
+COMMENT ON COLUMN analytics_internal.materialized_aggregates.row_count IS 'Rows of analytics.<name> after the last refresh; NULL until the next refresh counts them (a built-in aggregate''s rows may come from a restore)';
 COMMENT ON COLUMN analytics_internal.materialized_aggregates.refresh_count IS 'Refreshes done (the initial build counted)';
 COMMENT ON COLUMN analytics_internal.materialized_aggregates.last_refresh_at IS 'When the last refresh ran (analytics_internal._now())';
 COMMENT ON COLUMN analytics_internal.materialized_aggregates.last_refresh_seconds IS 'How long the last refresh took, in seconds (wall clock)';
 COMMENT ON COLUMN analytics_internal.materialized_aggregates.last_refresh_buckets IS 'Buckets the last refresh recomputed';
-SELECT pg_catalog.pg_extension_config_dump('analytics_internal.materialized_aggregates', '');
+COMMENT ON COLUMN analytics_internal.materialized_aggregates.builtin IS 'True for the aggregates the extension''s install script creates (their definitions are not dumped: CREATE EXTENSION makes them again; their rows are)';
+SELECT pg_catalog.pg_extension_config_dump('analytics_internal.materialized_aggregates', 'WHERE NOT builtin');
 
 -- The change log: one row per (aggregate, bucket) a statement touched,
 -- written by the statement's own transaction (so it commits or rolls back
@@ -167,8 +169,10 @@ BEGIN
 		WHERE m.source = TG_RELID AND NOT m.needs_full_refresh;
 		RETURN NULL;
 	END IF;
-	FOR a IN SELECT m.name, m.time_column, m.bucket FROM analytics_internal.materialized_aggregates m
-		WHERE m.source = TG_RELID ORDER BY m.name
+	-- the aggregates of one time column and bucket width share the work
+	FOR a IN SELECT m.time_column, m.bucket, array_agg(m.name ORDER BY m.name) AS names
+		FROM analytics_internal.materialized_aggregates m
+		WHERE m.source = TG_RELID GROUP BY m.time_column, m.bucket ORDER BY m.time_column, m.bucket
 	LOOP
 		SELECT at.atttypid INTO time_type FROM pg_attribute at
 		WHERE at.attrelid = TG_RELID AND at.attname = a.time_column AND NOT at.attisdropped;
@@ -177,9 +181,10 @@ BEGIN
 			WHEN 'DELETE' THEN '{matagg_old}'::text[] ELSE '{matagg_old,matagg_new}'::text[] END
 		LOOP
 			EXECUTE format('INSERT INTO analytics_internal.materialized_aggregate_changes (aggregate, bucket)
-				SELECT DISTINCT $1, %s FROM %I AS s WHERE pg_catalog.isfinite(s.%I)',
+				SELECT n.n, b.b FROM (SELECT DISTINCT %s AS b FROM %I AS s WHERE pg_catalog.isfinite(s.%I)) b,
+					pg_catalog.unnest($1) n(n)',
 				analytics_internal._matagg_bucket_of(a.bucket, t), tab, a.time_column)
-			USING a.name;
+			USING a.names;
 		END LOOP;
 	END LOOP;
 	RETURN NULL;
@@ -312,6 +317,7 @@ DECLARE
 	his timestamp[];
 	n bigint;
 	counts bigint[];
+	total bigint;
 BEGIN
 	a := analytics_internal._matagg_get(name);
 	IF (from_time IS NULL) <> (to_time IS NULL) OR from_time >= to_time
@@ -326,11 +332,20 @@ BEGIN
 		RETURN;
 	END IF;
 	a := analytics_internal._matagg_get(name, true);
-	-- triggers lost (a restore does not bring back triggers on the
-	-- extension's tables): back, and everything recomputed
+	-- triggers lost (a restore does not bring back triggers that the
+	-- extension put on a user's table): back, and every bucket from the
+	-- source's first one on recomputed; earlier buckets, whose rows
+	-- retention dropped, are kept
 	IF NOT analytics_internal._matagg_has_triggers(a.source) THEN
 		PERFORM analytics_internal._matagg_set_triggers(a.source, true);
-		a.needs_full_refresh := true;
+		IF NOT a.needs_full_refresh THEN
+			EXECUTE format('SELECT pg_catalog.min(s.%I) FROM %s s WHERE pg_catalog.isfinite(s.%I)',
+				a.time_column, a.source, a.time_column) INTO from_time;
+			IF from_time IS NULL THEN
+				from_time := 'infinity';	-- an empty source: nothing to recompute
+			END IF;
+			to_time := 'infinity';
+		END IF;
 	END IF;
 	full_refresh := a.needs_full_refresh;
 	IF full_refresh THEN
@@ -370,10 +385,15 @@ BEGIN
 				FROM runs GROUP BY runs.run) r;
 		END IF;
 		counts := analytics_internal._matagg_recompute(a, false, los, his);
+		IF a.row_count IS NULL THEN
+			EXECUTE format('SELECT pg_catalog.count(*) FROM analytics.%I', a.name) INTO total;
+		ELSE
+			total := a.row_count - counts[1] + counts[2];
+		END IF;
 	END IF;
 	UPDATE analytics_internal.materialized_aggregates m
 	SET needs_full_refresh = false,
-		row_count = CASE WHEN full_refresh THEN counts[2] ELSE m.row_count - counts[1] + counts[2] END,
+		row_count = CASE WHEN full_refresh THEN counts[2] ELSE total END,
 		refresh_count = m.refresh_count + 1,
 		last_refresh_at = analytics_internal._now(),
 		last_refresh_seconds = extract(epoch FROM clock_timestamp() - started),
@@ -510,7 +530,7 @@ BEGIN
 
 	a := ROW(name, source, time_column, bucket, coalesce(dimensions, '{}'), measures, filter, names,
 		caller, analytics_internal._now(),
-		false, 0, 0, NULL, NULL, NULL)::analytics_internal.materialized_aggregates;
+		false, 0, 0, NULL, NULL, NULL, false)::analytics_internal.materialized_aggregates;
 	INSERT INTO analytics_internal.materialized_aggregates SELECT a.*;
 
 	-- the table, owned by the definer, with the columns of the defining
@@ -535,6 +555,8 @@ BEGIN
 		-- dimensions may be NULL (a group of its own): unique, NULLs equal
 		EXECUTE format('ALTER TABLE analytics.%I ADD UNIQUE NULLS NOT DISTINCT (%s)', a.name, key_cols);
 	END IF;
+	-- dashboards filter on day
+	EXECUTE format('CREATE INDEX ON analytics.%I (day)', a.name);
 	EXECUTE format('COMMENT ON TABLE analytics.%I IS %L', a.name,
 		format('Materialized aggregate of %s per %s bucket (UTC) of %s%s%s: refreshed by analytics.refresh_materialized_aggregate(%L); analytics.%s_live is exact between refreshes',
 			source, bucket, time_column,
@@ -563,6 +585,27 @@ END
 $$;
 COMMENT ON FUNCTION analytics.create_materialized_aggregate(text, regclass, text, interval, text[], text[], text, text) IS 'Creates the table analytics.<name> (bucket, day, dimensions, measures) computed from source per UTC time bucket, the view analytics.<name>_live, and the triggers that log changed buckets; builds it; with schedule, refreshes it with pg_cron; returns its rows';
 
+-- The aggregates the install script ships (see the feature files that
+-- define them): made like any other, marked built-in, their table's rows
+-- dumped (they are extension members, and a table may hold buckets whose
+-- raw rows retention has dropped). Nothing is scheduled.
+CREATE FUNCTION analytics_internal._matagg_builtin(name text, source regclass, time_column text,
+	bucket interval, dimensions text[], measures text[], filter text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM analytics.create_materialized_aggregate(name, source, time_column, bucket, dimensions, measures, filter);
+	-- its rows may yet come from a restore: counted by the next refresh
+	UPDATE analytics_internal.materialized_aggregates m SET builtin = true, row_count = NULL
+	WHERE m.name = _matagg_builtin.name;
+	PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.format('analytics.%I', name)::regclass, '');
+END
+$$;
+COMMENT ON FUNCTION analytics_internal._matagg_builtin(text, regclass, text, interval, text[], text[], text) IS 'Install script only: creates one of the extension''s built-in materialized aggregates (not scheduled; its rows dumped)';
+REVOKE ALL ON FUNCTION analytics_internal._matagg_builtin(text, regclass, text, interval, text[], text[], text) FROM PUBLIC;
+
 CREATE FUNCTION analytics_internal._matagg_create_live(a analytics_internal.materialized_aggregates)
 RETURNS void
 LANGUAGE plpgsql
@@ -571,18 +614,23 @@ AS $$
 DECLARE
 	time_type regtype;
 	cols text;
+	xcols text;
 BEGIN
 	SELECT at.atttypid INTO time_type FROM pg_attribute at
 	WHERE at.attrelid = a.source AND at.attname = a.time_column AND NOT at.attisdropped;
 	cols := (SELECT string_agg('m.' || quote_ident(c), ', ' ORDER BY o)
 		FROM unnest('{bucket,day}'::text[] || a.column_names) WITH ORDINALITY x(c, o));
+	-- a changed bucket's rows: bucket and day taken from the change log's
+	-- side, so that a filter on them applies before the source is read
+	xcols := (SELECT string_agg(', x.' || quote_ident(c), '' ORDER BY o)
+		FROM unnest(a.column_names) WITH ORDINALITY x(c, o));
 	EXECUTE format($v$CREATE VIEW analytics.%2$I AS
 SELECT %3$s FROM analytics.%1$I m
 WHERE NOT (SELECT d.needs_full_refresh FROM analytics_internal.materialized_aggregates d WHERE d.name = %4$L)
 	AND NOT EXISTS (SELECT FROM analytics_internal.materialized_aggregate_changes c
 		WHERE c.aggregate = %4$L AND c.bucket = m.bucket)
 UNION ALL
-SELECT x.* FROM (SELECT DISTINCT c.bucket AS changed FROM analytics_internal.materialized_aggregate_changes c
+SELECT b.changed, (b.changed)::date%7$s FROM (SELECT DISTINCT c.bucket AS changed FROM analytics_internal.materialized_aggregate_changes c
 		WHERE c.aggregate = %4$L) b
 	CROSS JOIN LATERAL (%5$s) x
 WHERE NOT (SELECT d.needs_full_refresh FROM analytics_internal.materialized_aggregates d WHERE d.name = %4$L)
@@ -592,7 +640,7 @@ WHERE (SELECT d.needs_full_refresh FROM analytics_internal.materialized_aggregat
 		a.name, a.name || '_live', cols, a.name,
 		analytics_internal._matagg_query(a, analytics_internal._matagg_range(a.time_column, time_type,
 			'b.changed', format('b.changed + %L::interval', a.bucket))),
-		analytics_internal._matagg_query(a, 'true'));
+		analytics_internal._matagg_query(a, 'true'), xcols);
 	EXECUTE format('ALTER VIEW analytics.%I OWNER TO %I', a.name || '_live', (SELECT r.rolname FROM pg_roles r WHERE r.oid = a.definer));
 	EXECUTE format('COMMENT ON VIEW analytics.%I IS %L', a.name || '_live',
 		format('analytics.%s, exact between refreshes: buckets changed since the last refresh are computed from %s', a.name, a.source));
@@ -610,7 +658,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	IF NOT pg_has_role(analytics_internal._matagg_caller(), a.definer, 'USAGE') THEN
+	IF NOT a.builtin AND NOT pg_has_role(analytics_internal._matagg_caller(), a.definer, 'USAGE') THEN
 		RAISE EXCEPTION 'must be a member of role "%" to change materialized aggregate "%"',
 			pg_get_userbyid(a.definer), a.name
 			USING ERRCODE = 'insufficient_privilege';
@@ -629,6 +677,11 @@ DECLARE
 	a analytics_internal.materialized_aggregates;
 BEGIN
 	a := analytics_internal._matagg_get(name, true);
+	IF a.builtin THEN
+		RAISE EXCEPTION 'cannot drop materialized aggregate "%" because extension analytics requires it', a.name
+			USING ERRCODE = 'dependent_objects_still_exist',
+				HINT = 'A built-in aggregate costs a trigger per statement on its source; analytics.schedule_refresh(name, NULL) stops its refreshes.';
+	END IF;
 	PERFORM analytics_internal._matagg_require_definer(a);
 	PERFORM analytics_internal._matagg_unschedule(a.name);
 	EXECUTE format('DROP VIEW IF EXISTS analytics.%I', a.name || '_live');
@@ -686,7 +739,8 @@ SELECT m.name, (SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_
 	m.last_refresh_at,
 	m.last_refresh_seconds,
 	m.last_refresh_buckets,
-	m.created_at
+	m.created_at,
+	m.builtin
 FROM analytics_internal.materialized_aggregates m;
 COMMENT ON VIEW analytics.materialized_aggregates IS 'Every materialized aggregate: its definition, its rows, the buckets waiting to be refreshed, and its last refresh';
 COMMENT ON COLUMN analytics.materialized_aggregates.name IS 'Name: the table analytics.<name> and the view analytics.<name>_live';
@@ -705,6 +759,7 @@ COMMENT ON COLUMN analytics.materialized_aggregates.last_refresh_at IS 'When the
 COMMENT ON COLUMN analytics.materialized_aggregates.last_refresh_seconds IS 'How long the last refresh took, in seconds';
 COMMENT ON COLUMN analytics.materialized_aggregates.last_refresh_buckets IS 'Buckets the last refresh recomputed';
 COMMENT ON COLUMN analytics.materialized_aggregates.created_at IS 'When it was defined';
+COMMENT ON COLUMN analytics.materialized_aggregates.builtin IS 'True for the aggregates the extension ships (made by CREATE EXTENSION, not droppable, refreshed only when scheduled)';
 
 REVOKE ALL ON FUNCTION analytics.create_materialized_aggregate(text, regclass, text, interval, text[], text[], text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION analytics.refresh_materialized_aggregate(text, timestamptz, timestamptz) FROM PUBLIC;

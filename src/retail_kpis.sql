@@ -41,19 +41,76 @@
 -- drops a LEFT JOIN on a primary key when a query reads nothing from it, so
 -- that a query that does not ask for customers does not pay for the join.
 
--- Summary tables, maintained by analytics.refresh_retail_summaries. Both are
--- small: a row per day with data, a row per customer who ever completed a
--- purchase.
-CREATE TABLE analytics.retail_daily_totals (
-	day date PRIMARY KEY,
-	sales_revenue numeric(16, 2) NOT NULL,
-	payment_revenue numeric(18, 4) NOT NULL,
-	payments bigint NOT NULL,
-	failed_payments bigint NOT NULL,
-	processing_seconds numeric(18, 3) NOT NULL,
-	timed_payments bigint NOT NULL
-);
-COMMENT ON TABLE analytics.retail_daily_totals IS 'Per UTC day with data (a completed sale or a payment): completed sales revenue, payment fee revenue, payments, failed payments, and the sum and count of processing times; read by the 7-day averages, month-over-month growth and shares; maintained by analytics.refresh_retail_summaries';
+-- Summaries. The daily ones are built-in materialized aggregates
+-- (src/matagg.sql), exact per UTC day of the fact's timestamp (the day the
+-- loader gives dim_date.full_date), refreshed by
+-- analytics.refresh_retail_summaries (or when scheduled); their _live views
+-- are exact between refreshes. customer_first_purchase, a row per customer
+-- who ever completed a purchase, depends on every day of a customer and is
+-- a table of its own, maintained by analytics.refresh_retail_summaries.
+--
+-- A source customer's id for a fact's customer_key (a key never changes
+-- customer: an SCD2 change adds a key).
+CREATE FUNCTION analytics_internal._customer_id(customer_key bigint)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+	SELECT c.customer_id FROM analytics.dim_customer c WHERE c.customer_key OPERATOR(pg_catalog.=) $1
+$$;
+COMMENT ON FUNCTION analytics_internal._customer_id(bigint) IS 'Internal: the source customer_id of a dim_customer key (the distinct customers of the daily summaries)';
+
+-- sales_days: per UTC day with a completed order line: revenue (sum of
+-- total_amount), cost (sum of cost_amount, NULL when a line has none),
+-- orders (distinct order_id), units (sum of quantity) and customers
+-- (distinct customer_id).
+SELECT analytics_internal._matagg_builtin('sales_days', 'analytics.fact_sales', 'sale_ts', '1 day', '{}',
+	ARRAY['pg_catalog.sum(total_amount) AS revenue',
+		'CASE WHEN pg_catalog.count(cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(cost_amount) END AS cost',
+		'pg_catalog.count(DISTINCT order_id) AS orders',
+		'pg_catalog.sum(quantity) AS units',
+		'pg_catalog.count(DISTINCT analytics_internal._customer_id(customer_key)) AS customers'],
+	'status = ''completed''');
+
+-- payment_days: per UTC day with a payment: fee revenue, amount, payments,
+-- failed payments, and the sum and count of processing times.
+SELECT analytics_internal._matagg_builtin('payment_days', 'analytics.fact_payments', 'txn_ts', '1 day', '{}',
+	ARRAY['pg_catalog.sum(revenue) AS revenue', 'pg_catalog.sum(amount) AS amount',
+		'pg_catalog.count(*) AS payments',
+		'pg_catalog.count(*) FILTER (WHERE status = ''failed'') AS failed_payments',
+		'pg_catalog.sum(processing_time) AS processing_seconds',
+		'pg_catalog.count(processing_time) AS timed_payments']);
+
+-- metrics_products: per UTC day and product with a completed line: units
+-- sold, revenue, and profit (revenue - cost; NULL when a line has no cost).
+-- The warehouse holds no stock levels, so there is no stock column.
+SELECT analytics_internal._matagg_builtin('metrics_products', 'analytics.fact_sales', 'sale_ts', '1 day',
+	ARRAY['product_key'],
+	ARRAY['pg_catalog.sum(quantity) AS units_sold', 'pg_catalog.sum(total_amount) AS revenue',
+		'CASE WHEN pg_catalog.count(cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(total_amount) - pg_catalog.sum(cost_amount) END AS profit'],
+	'status = ''completed''');
+
+-- The daily totals the 7-day averages, month-over-month growth and shares
+-- read: the two materialized tables (as refreshed) side by side, a row per
+-- day with a completed sale or a payment. A filter on day reaches both
+-- tables' day index.
+CREATE VIEW analytics.retail_daily_totals AS
+SELECT u.day,
+	pg_catalog.sum(u.sales_revenue)::numeric(16, 2) AS sales_revenue,
+	pg_catalog.sum(u.payment_revenue)::numeric(18, 4) AS payment_revenue,
+	pg_catalog.sum(u.payments)::bigint AS payments,
+	pg_catalog.sum(u.failed_payments)::bigint AS failed_payments,
+	pg_catalog.sum(u.processing_seconds)::numeric(18, 3) AS processing_seconds,
+	pg_catalog.sum(u.timed_payments)::bigint AS timed_payments
+FROM (
+	SELECT s.day, s.revenue AS sales_revenue, 0::numeric AS payment_revenue, 0::bigint AS payments,
+		0::bigint AS failed_payments, 0::numeric AS processing_seconds, 0::bigint AS timed_payments
+	FROM analytics.sales_days s
+	UNION ALL
+	SELECT p.day, 0, p.revenue, p.payments, p.failed_payments, COALESCE(p.processing_seconds, 0), p.timed_payments
+	FROM analytics.payment_days p
+) u
+GROUP BY u.day;
+COMMENT ON VIEW analytics.retail_daily_totals IS 'Per UTC day with data (a completed sale or a payment): completed sales revenue, payment fee revenue, payments, failed payments, and the sum and count of processing times, from the materialized analytics.sales_days and analytics.payment_days as last refreshed (analytics.refresh_retail_summaries); read by the 7-day averages, month-over-month growth and shares';
 COMMENT ON COLUMN analytics.retail_daily_totals.day IS 'UTC calendar day with a completed sale or a payment';
 COMMENT ON COLUMN analytics.retail_daily_totals.sales_revenue IS 'Sum of total_amount of the day''s completed order lines, 0 when none; currency of the data, 2 decimals';
 COMMENT ON COLUMN analytics.retail_daily_totals.payment_revenue IS 'Sum of fact_payments.revenue of the day''s payments, 0 when none; currency of the data, 4 decimals';
@@ -100,28 +157,13 @@ DECLARE
 		ELSE to_char(to_date, 'YYYYMMDD')::int END;
 BEGIN
 	PERFORM analytics_internal._require_day_range('refresh_retail_summaries', from_date, to_date);
-	LOCK TABLE analytics.retail_daily_totals, analytics.customer_first_purchase IN SHARE ROW EXCLUSIVE MODE;
+	LOCK TABLE analytics.customer_first_purchase IN SHARE ROW EXCLUSIVE MODE;
 
-	DELETE FROM analytics.retail_daily_totals t WHERE t.day >= from_date AND t.day <= to_date;
-	INSERT INTO analytics.retail_daily_totals (day, sales_revenue, payment_revenue, payments, failed_payments,
-		processing_seconds, timed_payments)
-	SELECT d.full_date, COALESCE(s.revenue, 0), COALESCE(p.revenue, 0), p.payments, p.failed,
-		COALESCE(p.seconds, 0), p.timed
-	FROM analytics.dim_date d
-	CROSS JOIN LATERAL (
-		SELECT sum(f.total_amount) AS revenue
-		FROM analytics.fact_sales f
-		WHERE f.date_key = d.date_key AND f.status = 'completed'
-	) s
-	CROSS JOIN LATERAL (
-		SELECT sum(f.revenue) AS revenue, count(*) AS payments,
-			count(*) FILTER (WHERE f.status = 'failed') AS failed,
-			sum(f.processing_time) AS seconds, count(f.processing_time) AS timed
-		FROM analytics.fact_payments f
-		WHERE f.date_key = d.date_key
-	) p
-	WHERE d.full_date >= from_date AND d.full_date <= to_date
-		AND (s.revenue IS NOT NULL OR p.payments > 0);
+	-- the daily tables: every day of the range recomputed
+	PERFORM analytics.refresh_materialized_aggregate(m.name,
+		pg_catalog.timezone('UTC', GREATEST(from_date, '0001-01-01')::timestamp),
+		pg_catalog.timezone('UTC', (LEAST(to_date, '9999-12-30') + 1)::timestamp))
+	FROM unnest(ARRAY['sales_days', 'payment_days', 'metrics_products']) m(name);
 
 	-- First purchases change for the customers with a completed line in the
 	-- range (unless an earlier first purchase stands) and for those whose
@@ -184,7 +226,7 @@ BEGIN
 	WHERE NOT EXISTS (SELECT FROM analytics.customer_first_purchase p WHERE p.customer_id = x.customer_id);
 END
 $$;
-COMMENT ON FUNCTION analytics.refresh_retail_summaries(date, date) IS 'Recomputes analytics.retail_daily_totals and analytics.customer_first_purchase for the UTC days from from_date to to_date (inclusive) from the facts; call it after changing the facts of those days by hand (''-infinity'', ''infinity'' rebuilds all)';
+COMMENT ON FUNCTION analytics.refresh_retail_summaries(date, date) IS 'Recomputes the daily summaries (sales_days, payment_days, metrics_products, read by analytics.retail_daily_totals) and analytics.customer_first_purchase for the UTC days from from_date to to_date (inclusive) from the facts; call it after changing the facts of those days by hand (''-infinity'', ''infinity'' rebuilds all)';
 
 -- How far the summaries follow the loads: the last load run whose days
 -- analytics.refresh_retail_summaries() has refreshed. One row, made by the
@@ -230,9 +272,6 @@ BEGIN
 	ON CONFLICT (singleton) DO NOTHING;
 	SELECT w.last_run_id INTO done FROM analytics_internal.retail_summaries_watermark w FOR UPDATE;
 	SELECT max(d.run_id) INTO newest FROM analytics.load_run_days d WHERE d.run_id > done;
-	IF newest IS NULL THEN
-		RETURN;
-	END IF;
 	FOR r IN
 		SELECT min(x.day) AS lo, max(x.day) AS hi
 		FROM (SELECT k.day, k.day - (row_number() OVER (ORDER BY k.day))::int AS island
@@ -246,10 +285,16 @@ BEGIN
 		to_date := r.hi;
 		RETURN NEXT;
 	END LOOP;
-	UPDATE analytics_internal.retail_summaries_watermark w SET last_run_id = newest, refreshed_at = clock_timestamp();
+	IF newest IS NOT NULL THEN
+		UPDATE analytics_internal.retail_summaries_watermark w SET last_run_id = newest, refreshed_at = clock_timestamp();
+	END IF;
+	-- facts changed outside the loads: the daily tables' change logs hold
+	-- their days
+	PERFORM analytics.refresh_materialized_aggregate(m.name)
+	FROM unnest(ARRAY['sales_days', 'payment_days', 'metrics_products']) m(name);
 END
 $$;
-COMMENT ON FUNCTION analytics.refresh_retail_summaries() IS 'Refreshes analytics.retail_daily_totals and analytics.customer_first_purchase for the days the loads changed since its last call (analytics.load_run_days after analytics_internal.retail_summaries_watermark), as runs of consecutive days; returns the ranges refreshed, none when no load came since';
+COMMENT ON FUNCTION analytics.refresh_retail_summaries() IS 'Refreshes the daily summaries (sales_days, payment_days, metrics_products: every changed day) and analytics.customer_first_purchase for the days the loads changed since its last call (analytics.load_run_days after analytics_internal.retail_summaries_watermark), as runs of consecutive days; returns the load ranges refreshed, none when no load came since';
 
 -- The refresh above every few minutes (pg_cron needed in this database).
 CREATE FUNCTION analytics.schedule_kpi_refresh(schedule text DEFAULT '*/5 * * * *')
@@ -294,6 +339,8 @@ COMMENT ON FUNCTION analytics_internal._max_ratio() IS 'Internal to the KPI view
 --     (any status): the sum is divided by the number of days of the window on
 --     or after that day, so the first day's average is its revenue and the
 --     third day's is the average of three days. From daily totals.
+-- The day's own figures come from the materialized sales_days (its _live
+-- view: exact between refreshes), a row a day instead of every line.
 CREATE VIEW analytics.kpi_daily AS
 SELECT g.day,
 	g.revenue::numeric(16, 2) AS revenue,
@@ -312,19 +359,7 @@ SELECT g.day,
 		)::numeric(16, 2)
 		FROM analytics.retail_daily_totals t
 		WHERE t.day > g.day - 7 AND t.day <= g.day) AS revenue_7d_avg
-FROM (
-	SELECT d.full_date AS day,
-		pg_catalog.sum(f.total_amount) AS revenue,
-		CASE WHEN pg_catalog.count(f.cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(f.cost_amount) END AS cost,
-		pg_catalog.count(DISTINCT f.order_id) AS orders,
-		pg_catalog.sum(f.quantity) AS units,
-		pg_catalog.count(DISTINCT c.customer_id) AS customers
-	FROM analytics.fact_sales f
-	JOIN analytics.dim_date d ON d.date_key = f.date_key
-	LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
-	WHERE f.status = 'completed'
-	GROUP BY d.full_date
-) g;
+FROM analytics.sales_days_live g;
 COMMENT ON VIEW analytics.kpi_daily IS 'Sales KPIs per UTC day over completed order lines: revenue, orders, units, average order value, gross profit, margin, distinct customers, new customers (first completed purchase that day) and the 7-day average daily revenue (empty days as 0, window cut at the start of the data)';
 COMMENT ON COLUMN analytics.kpi_daily.day IS 'UTC calendar day with at least one completed order line (dim_date.full_date)';
 COMMENT ON COLUMN analytics.kpi_daily.revenue IS 'Sum of total_amount (quantity x unit_price - discount) over the completed lines; currency of the data, 2 decimals';
@@ -336,6 +371,27 @@ COMMENT ON COLUMN analytics.kpi_daily.profit_margin_pct IS 'Profit margin: 100 x
 COMMENT ON COLUMN analytics.kpi_daily.customers IS 'Distinct customer_id (not customer_key: all SCD2 versions of a customer count once) with a completed line that day';
 COMMENT ON COLUMN analytics.kpi_daily.new_customers IS 'Customers whose first-ever completed purchase (over all their versions) is that day, from analytics.customer_first_purchase';
 COMMENT ON COLUMN analytics.kpi_daily.revenue_7d_avg IS 'Average daily revenue of the 7 days ending that day, days without completed sales counting 0: their sales revenue (analytics.retail_daily_totals) / the number of those days on or after the first day with any order line (7 once the data is a week old); currency of the data, 2 decimals';
+
+-- The seed warehouse's daily metrics: per UTC day with a completed order
+-- line, from sales_days_live (exact between refreshes) and
+-- customer_first_purchase (as last refreshed). total_transactions counts
+-- orders (distinct order_id); avg_transaction_value = total_sales / orders.
+CREATE VIEW analytics.metrics_daily AS
+SELECT s.day,
+	s.revenue::numeric(16, 2) AS total_sales,
+	s.orders AS total_transactions,
+	(s.revenue / s.orders)::numeric(16, 2) AS avg_transaction_value,
+	s.customers AS total_customers,
+	(SELECT pg_catalog.count(*) FROM analytics.customer_first_purchase p
+		WHERE p.first_day = s.day) AS new_customers
+FROM analytics.sales_days_live s;
+COMMENT ON VIEW analytics.metrics_daily IS 'Sales metrics per UTC day with a completed order line (analytics.sales_days_live): total sales, transactions (orders), average transaction value, customers, new customers';
+COMMENT ON COLUMN analytics.metrics_daily.day IS 'UTC calendar day of the sales';
+COMMENT ON COLUMN analytics.metrics_daily.total_sales IS 'Sum of total_amount over the completed lines; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.metrics_daily.total_transactions IS 'Distinct order_id with a completed line that day';
+COMMENT ON COLUMN analytics.metrics_daily.avg_transaction_value IS 'total_sales / total_transactions; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.metrics_daily.total_customers IS 'Distinct customer_id (all SCD2 versions of a customer count once) with a completed line that day';
+COMMENT ON COLUMN analytics.metrics_daily.new_customers IS 'Customers whose first-ever completed purchase is that day (analytics.customer_first_purchase, as last refreshed)';
 
 -- Daily sales by store and sales channel, with calendar attributes (UTC
 -- day). store and channel are NULL for lines without them (online sales have
@@ -861,14 +917,9 @@ SELECT g.day,
 	(CASE WHEN w.transactions > 0 THEN 100.0 * w.failed / w.transactions END)::numeric(7, 2) AS failure_rate_7d,
 	(CASE WHEN w.timed > 0 THEN w.seconds / w.timed END)::numeric(10, 3) AS avg_processing_time_7d
 FROM (
-	SELECT d.full_date AS day,
-		pg_catalog.sum(f.revenue) AS revenue,
-		pg_catalog.count(*) AS transactions,
-		pg_catalog.count(*) FILTER (WHERE f.status = 'failed') AS failed,
-		pg_catalog.avg(f.processing_time) AS avg_processing_time
-	FROM analytics.fact_payments f
-	JOIN analytics.dim_date d ON d.date_key = f.date_key
-	GROUP BY d.full_date
+	SELECT p.day, p.revenue, p.payments AS transactions, p.failed_payments AS failed,
+		p.processing_seconds / NULLIF(p.timed_payments, 0) AS avg_processing_time
+	FROM analytics.payment_days_live p
 ) g
 CROSS JOIN LATERAL (
 	SELECT COALESCE(pg_catalog.sum(t.payment_revenue), 0) AS revenue,
@@ -916,7 +967,6 @@ COMMENT ON COLUMN analytics.interaction_summary.resolved IS 'Interactions with s
 COMMENT ON COLUMN analytics.interaction_summary.avg_duration_seconds IS 'Average duration_seconds over the interactions that have one, in seconds, 2 decimals; NULL when none has one';
 COMMENT ON COLUMN analytics.interaction_summary.resolution_rate IS '100 x resolved / interactions, in percent (0-100); unresolved and abandoned count as not resolved';
 
-SELECT pg_catalog.pg_extension_config_dump('analytics.retail_daily_totals', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics.customer_first_purchase', '');
 SELECT pg_catalog.pg_extension_config_dump('analytics_internal.retail_summaries_watermark', '');
 
@@ -926,9 +976,9 @@ REVOKE ALL ON FUNCTION analytics.refresh_retail_summaries() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics.refresh_retail_summaries() TO analytics_admin;
 REVOKE ALL ON FUNCTION analytics.schedule_kpi_refresh(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics.schedule_kpi_refresh(text) TO analytics_admin;
-GRANT INSERT, UPDATE, DELETE ON analytics.retail_daily_totals, analytics.customer_first_purchase TO analytics_admin;
+GRANT INSERT, UPDATE, DELETE ON analytics.customer_first_purchase TO analytics_admin;
 GRANT SELECT, INSERT, UPDATE ON analytics_internal.retail_summaries_watermark TO analytics_admin;
-GRANT SELECT ON analytics.retail_daily_totals, analytics.customer_first_purchase,
+GRANT SELECT ON analytics.retail_daily_totals, analytics.customer_first_purchase, analytics.metrics_daily,
 	analytics.kpi_daily, analytics.sales_daily, analytics.sales_monthly, analytics.top_products,
 	analytics.category_sales, analytics.payment_methods, analytics.sales_geography,
 	analytics.customer_segments, analytics.product_performance, analytics.discount_analysis,

@@ -265,18 +265,6 @@ END
 $$;
 REVOKE ALL ON FUNCTION analytics_internal._ingest(jsonb, timestamptz[]) FROM PUBLIC;
 
-CREATE OR REPLACE VIEW analytics.event_anomalies AS
-WITH scored AS (
-	SELECT x.day, x.event_name, x.events,
-		analytics.zscore(x.events::pg_catalog.float8) OVER (PARTITION BY x.event_name ORDER BY x.day
-			ROWS BETWEEN 28 PRECEDING AND CURRENT ROW) AS zscore
-	FROM analytics.event_counts_filled x
-	WHERE x.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics_internal._now()))::date
-)
-SELECT s.day, s.event_name, s.events, s.zscore,
-	pg_catalog.abs(s.zscore) OPERATOR(pg_catalog.>)
-		pg_catalog.current_setting('analytics.anomaly_threshold')::pg_catalog.float8 AS is_anomaly
-FROM scored s;
 COMMENT ON VIEW analytics.event_anomalies IS 'Events per event_name and UTC day (days without events count 0), with the z-score of each day against the 28 days before it and is_anomaly = |zscore| > analytics.anomaly_threshold; complete days only (the current UTC day is left out)';
 
 CREATE OR REPLACE VIEW analytics.event_forecast AS
@@ -1375,18 +1363,6 @@ LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION analytics.anomaly_threshold() IS 'The setting analytics.anomaly_threshold (loads the library, which defines it)';
 
 
-CREATE OR REPLACE VIEW analytics.event_anomalies AS
-WITH scored AS (
-	SELECT x.day, x.event_name, x.events,
-		analytics.zscore(x.events::pg_catalog.float8) OVER (PARTITION BY x.event_name ORDER BY x.day
-			ROWS BETWEEN 28 PRECEDING AND CURRENT ROW) AS zscore
-	FROM analytics.event_counts_filled x
-	WHERE x.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics_internal._now()))::date
-)
-SELECT s.day, s.event_name, s.events, s.zscore,
-	pg_catalog.abs(s.zscore) OPERATOR(pg_catalog.>)
-		analytics.anomaly_threshold() AS is_anomaly
-FROM scored s;
 COMMENT ON VIEW analytics.event_anomalies IS 'Events per event_name and UTC day (days without events count 0), with the z-score of each day against the 28 days before it and is_anomaly = |zscore| > analytics.anomaly_threshold; complete days only (the current UTC day is left out)';
 
 COMMENT ON COLUMN analytics_internal._dq_day_bounds.date_key IS 'A date_key of analytics.dim_date (YYYYMMDD)';
@@ -1972,98 +1948,6 @@ RETURNS numeric
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN 10000000;
 COMMENT ON FUNCTION analytics_internal._max_ratio() IS 'Internal to the KPI views: 10^7, the largest cost / revenue ratio a profit margin and the largest change / previous revenue ratio a growth percentage is computed for (beyond it the numeric(12, 2) percentage would not fit, and it is NULL)';
-CREATE OR REPLACE VIEW analytics.kpi_daily AS
-SELECT g.day,
-	g.revenue::numeric(16, 2) AS revenue,
-	g.orders,
-	g.units,
-	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
-	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics_internal._max_ratio()
-		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
-	g.customers,
-	(SELECT pg_catalog.count(*) FROM analytics.customer_first_purchase p
-		WHERE p.first_day = g.day) AS new_customers,
-	(SELECT (COALESCE(pg_catalog.sum(t.sales_revenue), 0)
-			/ LEAST(7, g.day - (SELECT x.full_date FROM analytics.dim_date x
-				WHERE x.date_key = (SELECT pg_catalog.min(y.date_key) FROM analytics.fact_sales y)) + 1)
-		)::numeric(16, 2)
-		FROM analytics.retail_daily_totals t
-		WHERE t.day > g.day - 7 AND t.day <= g.day) AS revenue_7d_avg
-FROM (
-	SELECT d.full_date AS day,
-		pg_catalog.sum(f.total_amount) AS revenue,
-		CASE WHEN pg_catalog.count(f.cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(f.cost_amount) END AS cost,
-		pg_catalog.count(DISTINCT f.order_id) AS orders,
-		pg_catalog.sum(f.quantity) AS units,
-		pg_catalog.count(DISTINCT c.customer_id) AS customers
-	FROM analytics.fact_sales f
-	JOIN analytics.dim_date d ON d.date_key = f.date_key
-	LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
-	WHERE f.status = 'completed'
-	GROUP BY d.full_date
-) g;
-CREATE OR REPLACE VIEW analytics.sales_monthly AS
-SELECT g.month,
-	g.revenue::numeric(16, 2) AS revenue,
-	g.orders,
-	g.units,
-	g.customers,
-	(SELECT pg_catalog.count(*) FROM analytics.customer_first_purchase p
-		WHERE p.first_day >= g.month AND p.first_day < (g.month + '1 month'::interval)::date) AS new_customers,
-	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
-	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics_internal._max_ratio()
-		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
-	pm.revenue::numeric(16, 2) AS prev_month_revenue,
-	(CASE WHEN pm.revenue <> 0 AND pg_catalog.abs(g.revenue - pm.revenue) <= pg_catalog.abs(pm.revenue) * analytics_internal._max_ratio()
-		THEN 100 * (g.revenue - pm.revenue) / pm.revenue END)::numeric(12, 2) AS mom_growth_pct
-FROM (
-	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month,
-		pg_catalog.sum(f.total_amount) AS revenue,
-		CASE WHEN pg_catalog.count(f.cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(f.cost_amount) END AS cost,
-		pg_catalog.count(DISTINCT f.order_id) AS orders,
-		pg_catalog.sum(f.quantity) AS units,
-		pg_catalog.count(DISTINCT c.customer_id) AS customers
-	FROM analytics.fact_sales f
-	JOIN analytics.dim_date d ON d.date_key = f.date_key
-	LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
-	WHERE f.status = 'completed'
-	GROUP BY d.year, d.month
-) g
-CROSS JOIN LATERAL (
-	SELECT COALESCE(pg_catalog.sum(t.sales_revenue), 0) AS revenue
-	FROM analytics.retail_daily_totals t
-	WHERE t.day >= (g.month - '1 month'::interval)::date AND t.day < g.month
-) pm;
-CREATE OR REPLACE VIEW analytics.category_sales AS
-SELECT g.month, g.category, g.subcategory,
-	g.revenue::numeric(16, 2) AS revenue,
-	g.units,
-	g.orders,
-	g.customers,
-	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
-	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics_internal._max_ratio()
-		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
-	(SELECT (CASE WHEN pg_catalog.sum(t.sales_revenue) > 0 AND g.revenue <= pg_catalog.sum(t.sales_revenue)
-			AND g.revenue >= 0
-		THEN 100 * g.revenue / pg_catalog.sum(t.sales_revenue) END)::numeric(7, 2)
-		FROM analytics.retail_daily_totals t
-		WHERE t.day >= g.month AND t.day < (g.month + '1 month'::interval)::date) AS revenue_share_pct
-FROM (
-	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month, p.category, p.subcategory,
-		pg_catalog.sum(f.total_amount) AS revenue,
-		CASE WHEN pg_catalog.count(f.cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(f.cost_amount) END AS cost,
-		pg_catalog.sum(f.quantity) AS units,
-		pg_catalog.count(DISTINCT f.order_id) AS orders,
-		pg_catalog.count(DISTINCT c.customer_id) AS customers
-	FROM analytics.fact_sales f
-	JOIN analytics.dim_date d ON d.date_key = f.date_key
-	JOIN analytics.dim_product p ON p.product_key = f.product_key
-	LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
-	WHERE f.status = 'completed'
-	GROUP BY d.year, d.month, p.category, p.subcategory
-) g;
 CREATE OR REPLACE VIEW analytics.product_performance AS
 SELECT g.month, g.product_id, g.product_name, g.category, g.subcategory,
 	g.units,
@@ -2177,28 +2061,13 @@ DECLARE
 		ELSE to_char(to_date, 'YYYYMMDD')::int END;
 BEGIN
 	PERFORM analytics_internal._require_day_range('refresh_retail_summaries', from_date, to_date);
-	LOCK TABLE analytics.retail_daily_totals, analytics.customer_first_purchase IN SHARE ROW EXCLUSIVE MODE;
+	LOCK TABLE analytics.customer_first_purchase IN SHARE ROW EXCLUSIVE MODE;
 
-	DELETE FROM analytics.retail_daily_totals t WHERE t.day >= from_date AND t.day <= to_date;
-	INSERT INTO analytics.retail_daily_totals (day, sales_revenue, payment_revenue, payments, failed_payments,
-		processing_seconds, timed_payments)
-	SELECT d.full_date, COALESCE(s.revenue, 0), COALESCE(p.revenue, 0), p.payments, p.failed,
-		COALESCE(p.seconds, 0), p.timed
-	FROM analytics.dim_date d
-	CROSS JOIN LATERAL (
-		SELECT sum(f.total_amount) AS revenue
-		FROM analytics.fact_sales f
-		WHERE f.date_key = d.date_key AND f.status = 'completed'
-	) s
-	CROSS JOIN LATERAL (
-		SELECT sum(f.revenue) AS revenue, count(*) AS payments,
-			count(*) FILTER (WHERE f.status = 'failed') AS failed,
-			sum(f.processing_time) AS seconds, count(f.processing_time) AS timed
-		FROM analytics.fact_payments f
-		WHERE f.date_key = d.date_key
-	) p
-	WHERE d.full_date >= from_date AND d.full_date <= to_date
-		AND (s.revenue IS NOT NULL OR p.payments > 0);
+	-- the daily tables: every day of the range recomputed
+	PERFORM analytics.refresh_materialized_aggregate(m.name,
+		pg_catalog.timezone('UTC', GREATEST(from_date, '0001-01-01')::timestamp),
+		pg_catalog.timezone('UTC', (LEAST(to_date, '9999-12-30') + 1)::timestamp))
+	FROM unnest(ARRAY['sales_days', 'payment_days', 'metrics_products']) m(name);
 
 	-- First purchases change for the customers with a completed line in the
 	-- range (unless an earlier first purchase stands) and for those whose
@@ -2261,7 +2130,7 @@ BEGIN
 	WHERE NOT EXISTS (SELECT FROM analytics.customer_first_purchase p WHERE p.customer_id = x.customer_id);
 END
 $$;
-COMMENT ON FUNCTION analytics.refresh_retail_summaries(date, date) IS 'Recomputes analytics.retail_daily_totals and analytics.customer_first_purchase for the UTC days from from_date to to_date (inclusive) from the facts; call it after changing the facts of those days by hand (''-infinity'', ''infinity'' rebuilds all)';
+COMMENT ON FUNCTION analytics.refresh_retail_summaries(date, date) IS 'Recomputes the daily summaries (sales_days, payment_days, metrics_products, read by analytics.retail_daily_totals) and analytics.customer_first_purchase for the UTC days from from_date to to_date (inclusive) from the facts; call it after changing the facts of those days by hand (''-infinity'', ''infinity'' rebuilds all)';
 CREATE FUNCTION analytics.refresh_retail_summaries()
 RETURNS TABLE (from_date date, to_date date)
 LANGUAGE plpgsql
@@ -2277,9 +2146,6 @@ BEGIN
 	ON CONFLICT (singleton) DO NOTHING;
 	SELECT w.last_run_id INTO done FROM analytics_internal.retail_summaries_watermark w FOR UPDATE;
 	SELECT max(d.run_id) INTO newest FROM analytics.load_run_days d WHERE d.run_id > done;
-	IF newest IS NULL THEN
-		RETURN;
-	END IF;
 	FOR r IN
 		SELECT min(x.day) AS lo, max(x.day) AS hi
 		FROM (SELECT k.day, k.day - (row_number() OVER (ORDER BY k.day))::int AS island
@@ -2293,10 +2159,16 @@ BEGIN
 		to_date := r.hi;
 		RETURN NEXT;
 	END LOOP;
-	UPDATE analytics_internal.retail_summaries_watermark w SET last_run_id = newest, refreshed_at = clock_timestamp();
+	IF newest IS NOT NULL THEN
+		UPDATE analytics_internal.retail_summaries_watermark w SET last_run_id = newest, refreshed_at = clock_timestamp();
+	END IF;
+	-- facts changed outside the loads: the daily tables' change logs hold
+	-- their days
+	PERFORM analytics.refresh_materialized_aggregate(m.name)
+	FROM unnest(ARRAY['sales_days', 'payment_days', 'metrics_products']) m(name);
 END
 $$;
-COMMENT ON FUNCTION analytics.refresh_retail_summaries() IS 'Refreshes analytics.retail_daily_totals and analytics.customer_first_purchase for the days the loads changed since its last call (analytics.load_run_days after analytics_internal.retail_summaries_watermark), as runs of consecutive days; returns the ranges refreshed, none when no load came since';
+COMMENT ON FUNCTION analytics.refresh_retail_summaries() IS 'Refreshes the daily summaries (sales_days, payment_days, metrics_products: every changed day) and analytics.customer_first_purchase for the days the loads changed since its last call (analytics.load_run_days after analytics_internal.retail_summaries_watermark), as runs of consecutive days; returns the load ranges refreshed, none when no load came since';
 REVOKE ALL ON FUNCTION analytics.refresh_retail_summaries() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics.refresh_retail_summaries() TO analytics_admin;
 CREATE FUNCTION analytics.schedule_kpi_refresh(schedule text DEFAULT '*/5 * * * *')
@@ -4446,11 +4318,12 @@ CREATE TABLE analytics_internal.materialized_aggregates (
 	definer oid NOT NULL,
 	created_at timestamptz NOT NULL,
 	needs_full_refresh boolean NOT NULL DEFAULT false,
-	row_count bigint NOT NULL DEFAULT 0,
+	row_count bigint DEFAULT 0,
 	refresh_count bigint NOT NULL DEFAULT 0,
 	last_refresh_at timestamptz,
 	last_refresh_seconds float8,
-	last_refresh_buckets bigint
+	last_refresh_buckets bigint,
+	builtin boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE analytics_internal.materialized_aggregates IS 'Definitions and refresh state of the materialized aggregates (read them through analytics.materialized_aggregates)';
 COMMENT ON COLUMN analytics_internal.materialized_aggregates.name IS 'Name: the table analytics.<name> and the view analytics.<name>_live';
@@ -4464,12 +4337,13 @@ COMMENT ON COLUMN analytics_internal.materialized_aggregates.column_names IS 'Co
 COMMENT ON COLUMN analytics_internal.materialized_aggregates.definer IS 'OID of the role that defined it (and owns its table and view); its expressions run as that role';
 COMMENT ON COLUMN analytics_internal.materialized_aggregates.created_at IS 'When it was defined';
 COMMENT ON COLUMN analytics_internal.materialized_aggregates.needs_full_refresh IS 'True after the source was truncated (or its triggers were found missing): the next refresh recomputes every bucket';
-COMMENT ON COLUMN analytics_internal.materialized_aggregates.row_count IS 'Rows of analytics.<name> after the last refresh';
+COMMENT ON COLUMN analytics_internal.materialized_aggregates.row_count IS 'Rows of analytics.<name> after the last refresh; NULL until the next refresh counts them (a built-in aggregate''s rows may come from a restore)';
 COMMENT ON COLUMN analytics_internal.materialized_aggregates.refresh_count IS 'Refreshes done (the initial build counted)';
 COMMENT ON COLUMN analytics_internal.materialized_aggregates.last_refresh_at IS 'When the last refresh ran (analytics_internal._now())';
 COMMENT ON COLUMN analytics_internal.materialized_aggregates.last_refresh_seconds IS 'How long the last refresh took, in seconds (wall clock)';
 COMMENT ON COLUMN analytics_internal.materialized_aggregates.last_refresh_buckets IS 'Buckets the last refresh recomputed';
-SELECT pg_catalog.pg_extension_config_dump('analytics_internal.materialized_aggregates', '');
+COMMENT ON COLUMN analytics_internal.materialized_aggregates.builtin IS 'True for the aggregates the extension''s install script creates (their definitions are not dumped: CREATE EXTENSION makes them again; their rows are)';
+SELECT pg_catalog.pg_extension_config_dump('analytics_internal.materialized_aggregates', 'WHERE NOT builtin');
 
 -- The change log: one row per (aggregate, bucket) a statement touched,
 -- written by the statement's own transaction (so it commits or rolls back
@@ -4572,8 +4446,10 @@ BEGIN
 		WHERE m.source = TG_RELID AND NOT m.needs_full_refresh;
 		RETURN NULL;
 	END IF;
-	FOR a IN SELECT m.name, m.time_column, m.bucket FROM analytics_internal.materialized_aggregates m
-		WHERE m.source = TG_RELID ORDER BY m.name
+	-- the aggregates of one time column and bucket width share the work
+	FOR a IN SELECT m.time_column, m.bucket, array_agg(m.name ORDER BY m.name) AS names
+		FROM analytics_internal.materialized_aggregates m
+		WHERE m.source = TG_RELID GROUP BY m.time_column, m.bucket ORDER BY m.time_column, m.bucket
 	LOOP
 		SELECT at.atttypid INTO time_type FROM pg_attribute at
 		WHERE at.attrelid = TG_RELID AND at.attname = a.time_column AND NOT at.attisdropped;
@@ -4582,9 +4458,10 @@ BEGIN
 			WHEN 'DELETE' THEN '{matagg_old}'::text[] ELSE '{matagg_old,matagg_new}'::text[] END
 		LOOP
 			EXECUTE format('INSERT INTO analytics_internal.materialized_aggregate_changes (aggregate, bucket)
-				SELECT DISTINCT $1, %s FROM %I AS s WHERE pg_catalog.isfinite(s.%I)',
+				SELECT n.n, b.b FROM (SELECT DISTINCT %s AS b FROM %I AS s WHERE pg_catalog.isfinite(s.%I)) b,
+					pg_catalog.unnest($1) n(n)',
 				analytics_internal._matagg_bucket_of(a.bucket, t), tab, a.time_column)
-			USING a.name;
+			USING a.names;
 		END LOOP;
 	END LOOP;
 	RETURN NULL;
@@ -4717,6 +4594,7 @@ DECLARE
 	his timestamp[];
 	n bigint;
 	counts bigint[];
+	total bigint;
 BEGIN
 	a := analytics_internal._matagg_get(name);
 	IF (from_time IS NULL) <> (to_time IS NULL) OR from_time >= to_time
@@ -4731,11 +4609,20 @@ BEGIN
 		RETURN;
 	END IF;
 	a := analytics_internal._matagg_get(name, true);
-	-- triggers lost (a restore does not bring back triggers on the
-	-- extension's tables): back, and everything recomputed
+	-- triggers lost (a restore does not bring back triggers that the
+	-- extension put on a user's table): back, and every bucket from the
+	-- source's first one on recomputed; earlier buckets, whose rows
+	-- retention dropped, are kept
 	IF NOT analytics_internal._matagg_has_triggers(a.source) THEN
 		PERFORM analytics_internal._matagg_set_triggers(a.source, true);
-		a.needs_full_refresh := true;
+		IF NOT a.needs_full_refresh THEN
+			EXECUTE format('SELECT pg_catalog.min(s.%I) FROM %s s WHERE pg_catalog.isfinite(s.%I)',
+				a.time_column, a.source, a.time_column) INTO from_time;
+			IF from_time IS NULL THEN
+				from_time := 'infinity';	-- an empty source: nothing to recompute
+			END IF;
+			to_time := 'infinity';
+		END IF;
 	END IF;
 	full_refresh := a.needs_full_refresh;
 	IF full_refresh THEN
@@ -4775,10 +4662,15 @@ BEGIN
 				FROM runs GROUP BY runs.run) r;
 		END IF;
 		counts := analytics_internal._matagg_recompute(a, false, los, his);
+		IF a.row_count IS NULL THEN
+			EXECUTE format('SELECT pg_catalog.count(*) FROM analytics.%I', a.name) INTO total;
+		ELSE
+			total := a.row_count - counts[1] + counts[2];
+		END IF;
 	END IF;
 	UPDATE analytics_internal.materialized_aggregates m
 	SET needs_full_refresh = false,
-		row_count = CASE WHEN full_refresh THEN counts[2] ELSE m.row_count - counts[1] + counts[2] END,
+		row_count = CASE WHEN full_refresh THEN counts[2] ELSE total END,
 		refresh_count = m.refresh_count + 1,
 		last_refresh_at = analytics_internal._now(),
 		last_refresh_seconds = extract(epoch FROM clock_timestamp() - started),
@@ -4788,6 +4680,27 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION analytics.refresh_materialized_aggregate(text, timestamptz, timestamptz) IS 'Recomputes the buckets of a materialized aggregate that changed since its last refresh (or every bucket in [from_time, to_time)), from its source, as the role that defined it; a second refresh of the same aggregate at the same time skips with a NOTICE';
+
+-- The column comments of a materialized aggregate's table or _live view
+-- (rel: its name in schema analytics).
+CREATE FUNCTION analytics_internal._matagg_comment_columns(a analytics_internal.materialized_aggregates, rel text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET IntervalStyle = 'postgres'
+AS $$
+DECLARE
+	n_dims int := coalesce(array_length(a.dimensions, 1), 0);
+BEGIN
+	EXECUTE format('COMMENT ON COLUMN analytics.%I.bucket IS %L', rel, format('Start of the %s bucket (UTC)', a.bucket));
+	EXECUTE format('COMMENT ON COLUMN analytics.%I.day IS %L', rel, 'UTC day in which the bucket starts');
+	FOR i IN 1 .. array_length(a.column_names, 1) LOOP
+		EXECUTE format('COMMENT ON COLUMN analytics.%I.%I IS %L', rel, a.column_names[i],
+			CASE WHEN i <= n_dims THEN 'Dimension: ' || a.dimensions[i] ELSE 'Measure: ' || a.measures[i - n_dims] END);
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION analytics_internal._matagg_comment_columns(analytics_internal.materialized_aggregates, text) IS 'Comments the columns of a materialized aggregate''s table or _live view: the bucket, the day, each dimension and measure as defined';
 
 CREATE FUNCTION analytics.create_materialized_aggregate(name text, source regclass, time_column text,
 	bucket interval, dimensions text[], measures text[], filter text DEFAULT NULL, schedule text DEFAULT NULL)
@@ -4894,7 +4807,7 @@ BEGIN
 
 	a := ROW(name, source, time_column, bucket, coalesce(dimensions, '{}'), measures, filter, names,
 		caller, analytics_internal._now(),
-		false, 0, 0, NULL, NULL, NULL)::analytics_internal.materialized_aggregates;
+		false, 0, 0, NULL, NULL, NULL, false)::analytics_internal.materialized_aggregates;
 	INSERT INTO analytics_internal.materialized_aggregates SELECT a.*;
 
 	-- the table, owned by the definer, with the columns of the defining
@@ -4919,18 +4832,14 @@ BEGIN
 		-- dimensions may be NULL (a group of its own): unique, NULLs equal
 		EXECUTE format('ALTER TABLE analytics.%I ADD UNIQUE NULLS NOT DISTINCT (%s)', a.name, key_cols);
 	END IF;
+	-- dashboards filter on day
+	EXECUTE format('CREATE INDEX ON analytics.%I (day)', a.name);
 	EXECUTE format('COMMENT ON TABLE analytics.%I IS %L', a.name,
 		format('Materialized aggregate of %s per %s bucket (UTC) of %s%s%s: refreshed by analytics.refresh_materialized_aggregate(%L); analytics.%s_live is exact between refreshes',
 			source, bucket, time_column,
 			CASE WHEN n_dims > 0 THEN ' and ' || array_to_string(dimensions, ', ') ELSE '' END,
 			CASE WHEN filter IS NOT NULL THEN ' where ' || filter ELSE '' END, a.name, a.name));
-	EXECUTE format('COMMENT ON COLUMN analytics.%I.bucket IS %L', a.name,
-		format('Start of the %s bucket (UTC)', bucket));
-	EXECUTE format('COMMENT ON COLUMN analytics.%I.day IS %L', a.name, 'UTC day in which the bucket starts');
-	FOR i IN 1 .. array_length(names, 1) LOOP
-		EXECUTE format('COMMENT ON COLUMN analytics.%I.%I IS %L', a.name, names[i],
-			CASE WHEN i <= n_dims THEN 'Dimension: ' || dimensions[i] ELSE 'Measure: ' || measures[i - n_dims] END);
-	END LOOP;
+	PERFORM analytics_internal._matagg_comment_columns(a, a.name);
 
 	-- the live view: current buckets from the table, changed ones from the
 	-- source, or everything from the source while a full refresh is due
@@ -4953,6 +4862,27 @@ END
 $$;
 COMMENT ON FUNCTION analytics.create_materialized_aggregate(text, regclass, text, interval, text[], text[], text, text) IS 'Creates the table analytics.<name> (bucket, day, dimensions, measures) computed from source per UTC time bucket, the view analytics.<name>_live, and the triggers that log changed buckets; builds it; with schedule, refreshes it with pg_cron; returns its rows';
 
+-- The aggregates the install script ships (see the feature files that
+-- define them): made like any other, marked built-in, their table's rows
+-- dumped (they are extension members, and a table may hold buckets whose
+-- raw rows retention has dropped). Nothing is scheduled.
+CREATE FUNCTION analytics_internal._matagg_builtin(name text, source regclass, time_column text,
+	bucket interval, dimensions text[], measures text[], filter text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM analytics.create_materialized_aggregate(name, source, time_column, bucket, dimensions, measures, filter);
+	-- its rows may yet come from a restore: counted by the next refresh
+	UPDATE analytics_internal.materialized_aggregates m SET builtin = true, row_count = NULL
+	WHERE m.name = _matagg_builtin.name;
+	PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.format('analytics.%I', name)::regclass, '');
+END
+$$;
+COMMENT ON FUNCTION analytics_internal._matagg_builtin(text, regclass, text, interval, text[], text[], text) IS 'Install script only: creates one of the extension''s built-in materialized aggregates (not scheduled; its rows dumped)';
+REVOKE ALL ON FUNCTION analytics_internal._matagg_builtin(text, regclass, text, interval, text[], text[], text) FROM PUBLIC;
+
 CREATE FUNCTION analytics_internal._matagg_create_live(a analytics_internal.materialized_aggregates)
 RETURNS void
 LANGUAGE plpgsql
@@ -4961,18 +4891,23 @@ AS $$
 DECLARE
 	time_type regtype;
 	cols text;
+	xcols text;
 BEGIN
 	SELECT at.atttypid INTO time_type FROM pg_attribute at
 	WHERE at.attrelid = a.source AND at.attname = a.time_column AND NOT at.attisdropped;
 	cols := (SELECT string_agg('m.' || quote_ident(c), ', ' ORDER BY o)
 		FROM unnest('{bucket,day}'::text[] || a.column_names) WITH ORDINALITY x(c, o));
+	-- a changed bucket's rows: bucket and day taken from the change log's
+	-- side, so that a filter on them applies before the source is read
+	xcols := (SELECT string_agg(', x.' || quote_ident(c), '' ORDER BY o)
+		FROM unnest(a.column_names) WITH ORDINALITY x(c, o));
 	EXECUTE format($v$CREATE VIEW analytics.%2$I AS
 SELECT %3$s FROM analytics.%1$I m
 WHERE NOT (SELECT d.needs_full_refresh FROM analytics_internal.materialized_aggregates d WHERE d.name = %4$L)
 	AND NOT EXISTS (SELECT FROM analytics_internal.materialized_aggregate_changes c
 		WHERE c.aggregate = %4$L AND c.bucket = m.bucket)
 UNION ALL
-SELECT x.* FROM (SELECT DISTINCT c.bucket AS changed FROM analytics_internal.materialized_aggregate_changes c
+SELECT b.changed, (b.changed)::date%7$s FROM (SELECT DISTINCT c.bucket AS changed FROM analytics_internal.materialized_aggregate_changes c
 		WHERE c.aggregate = %4$L) b
 	CROSS JOIN LATERAL (%5$s) x
 WHERE NOT (SELECT d.needs_full_refresh FROM analytics_internal.materialized_aggregates d WHERE d.name = %4$L)
@@ -4982,17 +4917,11 @@ WHERE (SELECT d.needs_full_refresh FROM analytics_internal.materialized_aggregat
 		a.name, a.name || '_live', cols, a.name,
 		analytics_internal._matagg_query(a, analytics_internal._matagg_range(a.time_column, time_type,
 			'b.changed', format('b.changed + %L::interval', a.bucket))),
-		analytics_internal._matagg_query(a, 'true'));
+		analytics_internal._matagg_query(a, 'true'), xcols);
 	EXECUTE format('ALTER VIEW analytics.%I OWNER TO %I', a.name || '_live', (SELECT r.rolname FROM pg_roles r WHERE r.oid = a.definer));
 	EXECUTE format('COMMENT ON VIEW analytics.%I IS %L', a.name || '_live',
 		format('analytics.%s, exact between refreshes: buckets changed since the last refresh are computed from %s', a.name, a.source));
-	EXECUTE format('COMMENT ON COLUMN analytics.%I.bucket IS %L', a.name || '_live', format('Start of the %s bucket (UTC)', a.bucket));
-	EXECUTE format('COMMENT ON COLUMN analytics.%I.day IS %L', a.name || '_live', 'UTC day in which the bucket starts');
-	FOR i IN 1 .. array_length(a.column_names, 1) LOOP
-		EXECUTE format('COMMENT ON COLUMN analytics.%I.%I IS %L', a.name || '_live', a.column_names[i],
-			CASE WHEN i <= coalesce(array_length(a.dimensions, 1), 0) THEN 'Dimension: ' || a.dimensions[i]
-				ELSE 'Measure: ' || a.measures[i - coalesce(array_length(a.dimensions, 1), 0)] END);
-	END LOOP;
+	PERFORM analytics_internal._matagg_comment_columns(a, a.name || '_live');
 END
 $$;
 COMMENT ON FUNCTION analytics_internal._matagg_create_live(analytics_internal.materialized_aggregates) IS 'Creates the view analytics.<name>_live of a materialized aggregate';
@@ -5006,7 +4935,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	IF NOT pg_has_role(analytics_internal._matagg_caller(), a.definer, 'USAGE') THEN
+	IF NOT a.builtin AND NOT pg_has_role(analytics_internal._matagg_caller(), a.definer, 'USAGE') THEN
 		RAISE EXCEPTION 'must be a member of role "%" to change materialized aggregate "%"',
 			pg_get_userbyid(a.definer), a.name
 			USING ERRCODE = 'insufficient_privilege';
@@ -5025,6 +4954,11 @@ DECLARE
 	a analytics_internal.materialized_aggregates;
 BEGIN
 	a := analytics_internal._matagg_get(name, true);
+	IF a.builtin THEN
+		RAISE EXCEPTION 'cannot drop materialized aggregate "%" because extension analytics requires it', a.name
+			USING ERRCODE = 'dependent_objects_still_exist',
+				HINT = 'A built-in aggregate costs a trigger per statement on its source; analytics.schedule_refresh(name, NULL) stops its refreshes.';
+	END IF;
 	PERFORM analytics_internal._matagg_require_definer(a);
 	PERFORM analytics_internal._matagg_unschedule(a.name);
 	EXECUTE format('DROP VIEW IF EXISTS analytics.%I', a.name || '_live');
@@ -5082,7 +5016,8 @@ SELECT m.name, (SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_
 	m.last_refresh_at,
 	m.last_refresh_seconds,
 	m.last_refresh_buckets,
-	m.created_at
+	m.created_at,
+	m.builtin
 FROM analytics_internal.materialized_aggregates m;
 COMMENT ON VIEW analytics.materialized_aggregates IS 'Every materialized aggregate: its definition, its rows, the buckets waiting to be refreshed, and its last refresh';
 COMMENT ON COLUMN analytics.materialized_aggregates.name IS 'Name: the table analytics.<name> and the view analytics.<name>_live';
@@ -5101,6 +5036,7 @@ COMMENT ON COLUMN analytics.materialized_aggregates.last_refresh_at IS 'When the
 COMMENT ON COLUMN analytics.materialized_aggregates.last_refresh_seconds IS 'How long the last refresh took, in seconds';
 COMMENT ON COLUMN analytics.materialized_aggregates.last_refresh_buckets IS 'Buckets the last refresh recomputed';
 COMMENT ON COLUMN analytics.materialized_aggregates.created_at IS 'When it was defined';
+COMMENT ON COLUMN analytics.materialized_aggregates.builtin IS 'True for the aggregates the extension ships (made by CREATE EXTENSION, not droppable, refreshed only when scheduled)';
 
 REVOKE ALL ON FUNCTION analytics.create_materialized_aggregate(text, regclass, text, interval, text[], text[], text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION analytics.refresh_materialized_aggregate(text, timestamptz, timestamptz) FROM PUBLIC;
@@ -5133,11 +5069,10 @@ CREATE POLICY job_runs_own ON analytics.job_runs
 		AND j.owner OPERATOR(pg_catalog.=) CURRENT_USER));
 
 
--- Daily views that a filter on day prunes (issue 14): event_counts_daily and
--- event_counts_filled become a series of UTC days with a LATERAL scan of each
--- day (same columns), event_anomalies a window per target day over its
--- 28-day frame (same columns and values), and each dashboard view gets a
--- daily form analytics.<view>_daily.
+-- Daily views (issue 14): event_counts_daily and event_counts_filled read
+-- the built-in materialized aggregate event_days (same columns),
+-- event_anomalies a window over event_counts_filled (same columns and
+-- values), and each dashboard view gets a daily form analytics.<view>_daily.
 
 -- The event names and the first and last UTC day each has events: a skip
 -- scan over the (event_name, occurred_at) indexes (each step the next name
@@ -5180,20 +5115,23 @@ FROM (SELECT pg_catalog.min(s.first_day) AS lo, pg_catalog.max(s.last_day) AS hi
 $$;
 COMMENT ON FUNCTION analytics_internal._event_days() IS 'Internal: every UTC day from the first to the last day with events, the day series of the daily views';
 
+-- The built-in materialized aggregate event_days (src/matagg.sql): per UTC
+-- day and event name, the events, distinct users and distinct sessions.
+-- Refreshed when scheduled (analytics.schedule_refresh('event_days', ...));
+-- its _live view is exact whatever the last refresh.
+SELECT analytics_internal._matagg_builtin('event_days', 'analytics.events', 'occurred_at', '1 day',
+	ARRAY['event_name'],
+	ARRAY['pg_catalog.count(*) AS events', 'pg_catalog.count(DISTINCT user_id) AS users',
+		'pg_catalog.count(DISTINCT session_id) AS sessions']);
+
+-- Daily counts, from event_days_live: the materialized days where current,
+-- the days changed since the last refresh from the events; a filter on day
+-- applies to the table's day index and to the changed days before their
+-- events are read. Days whose partitions retention dropped stay.
 CREATE OR REPLACE VIEW analytics.event_counts_daily AS
-SELECT d.day, c.event_name, c.events, c.users, c.sessions
-FROM analytics_internal._event_days() AS d(day)
-CROSS JOIN LATERAL (
-	SELECT e.event_name,
-		pg_catalog.count(*) AS events,
-		pg_catalog.count(DISTINCT e.user_id) AS users,
-		pg_catalog.count(DISTINCT e.session_id) AS sessions
-	FROM analytics.events e
-	WHERE e.occurred_at OPERATOR(pg_catalog.>=) pg_catalog.timezone('UTC', d.day::timestamp)
-		AND e.occurred_at OPERATOR(pg_catalog.<) pg_catalog.timezone('UTC', (d.day OPERATOR(pg_catalog.+) 1)::timestamp)
-	GROUP BY e.event_name
-) c;
-COMMENT ON VIEW analytics.event_counts_daily IS 'Events collected per UTC day and event name, with distinct users and sessions; a filter on day reads only the partitions of those days';
+SELECT c.day, c.event_name, c.events, c.users, c.sessions
+FROM analytics.event_days_live c;
+COMMENT ON VIEW analytics.event_counts_daily IS 'Events collected per UTC day and event name, with distinct users and sessions (analytics.event_days_live: exact between refreshes; days whose raw events retention dropped stay); a filter on day reads only those days';
 COMMENT ON COLUMN analytics.event_counts_daily.day IS 'UTC calendar day of occurred_at';
 COMMENT ON COLUMN analytics.event_counts_daily.event_name IS 'Event name as tracked';
 COMMENT ON COLUMN analytics.event_counts_daily.events IS 'Events that occurred that UTC day';
@@ -5201,42 +5139,41 @@ COMMENT ON COLUMN analytics.event_counts_daily.users IS 'Distinct non-NULL user_
 COMMENT ON COLUMN analytics.event_counts_daily.sessions IS 'Distinct non-NULL session_id among those events (0 when none has one)';
 
 -- Daily counts as a series: for each event name, every UTC day from its
--- first to its last day with events, days without events counting 0 (what
--- time-series models need: one value per step). Per day of the series, the
--- names whose span covers it, with the count of that day's events (a LATERAL
--- scan of that day, as in event_counts_daily); the spans come from index
--- probes, so a filter on day reads only the partitions of those days.
+-- first to its last day in event_counts_daily, days without events counting
+-- 0 (what time-series models need: one value per step). The spans come
+-- from the daily counts themselves (a few rows a day), so the series covers
+-- the days retention dropped as event_counts_daily does.
 CREATE OR REPLACE VIEW analytics.event_counts_filled AS
-SELECT d.day, s.event_name, COALESCE(c.events, 0::pg_catalog.int8) AS events
-FROM analytics_internal._event_days() AS d(day)
-JOIN analytics_internal._event_name_spans() s
-	ON s.first_day OPERATOR(pg_catalog.<=) d.day AND d.day OPERATOR(pg_catalog.<=) s.last_day
-LEFT JOIN LATERAL (
-	SELECT e.event_name, pg_catalog.count(*) AS events
-	FROM analytics.events e
-	WHERE e.occurred_at OPERATOR(pg_catalog.>=) pg_catalog.timezone('UTC', d.day::timestamp)
-		AND e.occurred_at OPERATOR(pg_catalog.<) pg_catalog.timezone('UTC', (d.day OPERATOR(pg_catalog.+) 1)::timestamp)
-	GROUP BY e.event_name
-) c ON c.event_name OPERATOR(pg_catalog.=) s.event_name;
-COMMENT ON VIEW analytics.event_counts_filled IS 'Events per UTC day and event name from each name''s first to its last day, days without events counting 0; a filter on day reads only the partitions of those days';
+WITH c AS MATERIALIZED (
+	SELECT x.day, x.event_name, x.events FROM analytics.event_days_live x
+)
+SELECT (g.g)::date AS day, s.event_name, COALESCE(n.events, 0::pg_catalog.int8) AS events
+FROM (SELECT c.event_name, pg_catalog.min(c.day) AS first_day, pg_catalog.max(c.day) AS last_day
+	FROM c GROUP BY c.event_name) s
+CROSS JOIN LATERAL pg_catalog.generate_series(s.first_day::timestamp, s.last_day::timestamp, '1 day'::pg_catalog.interval) AS g(g)
+LEFT JOIN c n ON n.event_name OPERATOR(pg_catalog.=) s.event_name AND n.day OPERATOR(pg_catalog.=) (g.g)::date;
+COMMENT ON VIEW analytics.event_counts_filled IS 'Events per UTC day and event name from each name''s first to its last day in analytics.event_counts_daily, days without events counting 0';
 COMMENT ON COLUMN analytics.event_counts_filled.day IS 'UTC calendar day, every day from the event name''s first to its last day with events';
 COMMENT ON COLUMN analytics.event_counts_filled.event_name IS 'Event name as tracked';
 COMMENT ON COLUMN analytics.event_counts_filled.events IS 'Events that occurred that UTC day; 0 on a day without events';
 
+-- The z-score is a window per event name over event_counts_filled (a row
+-- per name and day, read from the materialized daily counts), ROWS 28
+-- PRECEDING over the dense days of the event name, as in the 0.1.0
+-- definition. A filter on day applies after the window (each day's z-score
+-- needs the 28 days before it); the window reads the daily counts, a few
+-- rows a day, not the events.
 CREATE OR REPLACE VIEW analytics.event_anomalies AS
 SELECT w.day, w.event_name, w.events, w.zscore,
 	pg_catalog.abs(w.zscore) OPERATOR(pg_catalog.>)
 		analytics.anomaly_threshold() AS is_anomaly
 FROM (
-	SELECT t.day, f.event_name, f.day AS frame_day, f.events,
-		analytics.zscore(f.events::pg_catalog.float8) OVER (PARTITION BY t.day, f.event_name ORDER BY f.day
+	SELECT f.day, f.event_name, f.events,
+		analytics.zscore(f.events::pg_catalog.float8) OVER (PARTITION BY f.event_name ORDER BY f.day
 			ROWS BETWEEN 28 PRECEDING AND CURRENT ROW) AS zscore
-	FROM analytics_internal._event_days() AS t(day)
-	JOIN analytics.event_counts_filled f
-		ON f.day OPERATOR(pg_catalog.>=) (t.day OPERATOR(pg_catalog.-) 28) AND f.day OPERATOR(pg_catalog.<=) t.day
-	WHERE t.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics_internal._now()))::date
-) w
-WHERE w.frame_day OPERATOR(pg_catalog.=) w.day;
+	FROM analytics.event_counts_filled f
+	WHERE f.day OPERATOR(pg_catalog.<) (pg_catalog.timezone('UTC', analytics_internal._now()))::date
+) w;
 COMMENT ON VIEW analytics.event_anomalies IS 'Events per event_name and UTC day (days without events count 0), with the z-score of each day against the 28 days before it and is_anomaly = |zscore| > analytics.anomaly_threshold; complete days only (the current UTC day is left out)';
 
 -- Daily forms
@@ -5486,219 +5423,293 @@ COMMENT ON COLUMN analytics.schedule_import_summary_daily.highest_dropoff_step I
 GRANT SELECT ON analytics.screen_time_stats_daily, analytics.filter_usage_daily, analytics.booking_tags_daily,
 	analytics.schedule_import_funnel_daily, analytics.schedule_import_summary_daily TO analytics_reader;
 
--- Materialized aggregates: the column comments of a table and its _live view written by one function.
--- The column comments of a materialized aggregate's table or _live view
--- (rel: its name in schema analytics).
-CREATE FUNCTION analytics_internal._matagg_comment_columns(a analytics_internal.materialized_aggregates, rel text)
-RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-SET IntervalStyle = 'postgres'
+-- Built-in materialized aggregates (issue 14): the dashboards' (screen time
+-- per session and day, the import funnel per day) and the warehouse's
+-- (sales_days, payment_days, metrics_products); retail_daily_totals, a table
+-- in 0.1.0, becomes a view over the latter two, and the KPI views that read
+-- it or the facts' daily figures read them.
+-- Built-in materialized aggregates (src/matagg.sql) for the app's
+-- dashboards; refreshed when scheduled, exact through their _live views.
+--
+-- screen_time_session_days: per UTC day and session, the
+-- analytics.screen_seconds state of that day's events of the session (rules
+-- as in screen_time_stats, the timeout being analytics.session_idle_timeout
+-- when the state is computed). A session's day is cut at UTC midnight: the
+-- gap from its last event before midnight to its first event after counts
+-- toward neither day. Merged with analytics.rollup, the states of any range
+-- of days give that range's screen time exactly (screen_time_by_day).
+SELECT analytics_internal._matagg_builtin('screen_time_session_days', 'analytics.events', 'occurred_at', '1 day',
+	ARRAY['session_id'],
+	ARRAY['analytics.screen_seconds(occurred_at, screen, duration_ms, NULL::pg_catalog.interval) AS st'],
+	'session_id IS NOT NULL');
+
+CREATE VIEW analytics.screen_time_by_day AS
+SELECT d.day, r.screen, r.seconds, r.views, d.sessions
+FROM (SELECT s.day, analytics.rollup(s.st) AS st, pg_catalog.count(*) AS sessions
+	FROM analytics.screen_time_session_days_live s
+	GROUP BY s.day) d,
+	analytics.screen_time_rows(d.st) r;
+COMMENT ON VIEW analytics.screen_time_by_day IS 'Screen time per UTC day and screen, from the materialized per-session daily states (analytics.screen_time_session_days_live): each day''s events of each session, cut at UTC midnight; seconds and views add up over any range of days';
+COMMENT ON COLUMN analytics.screen_time_by_day.day IS 'UTC calendar day of the events';
+COMMENT ON COLUMN analytics.screen_time_by_day.screen IS 'Screen name (events.screen)';
+COMMENT ON COLUMN analytics.screen_time_by_day.seconds IS 'Seconds on the screen that day (rules of screen_time_stats within each session''s events of the day; a gap across UTC midnight counts toward neither day)';
+COMMENT ON COLUMN analytics.screen_time_by_day.views IS 'Views of the screen that day';
+COMMENT ON COLUMN analytics.screen_time_by_day.sessions IS 'Sessions with events that day (any screen), the same on every row of the day';
+
+-- import_funnel_days: per UTC day and props.method, the schedule_import_step
+-- events of each step (started, file_selected, completed) and the distinct
+-- users who started or completed that day. Per day of the events, not per
+-- cohort (schedule_import_funnel_daily follows each user from the first
+-- start, which no per-day aggregate can).
+SELECT analytics_internal._matagg_builtin('import_funnel_days', 'analytics.events', 'occurred_at', '1 day',
+	ARRAY['props ->> ''method'' AS method'],
+	ARRAY['pg_catalog.count(*) FILTER (WHERE props ->> ''step'' = ''started'') AS started',
+		'pg_catalog.count(*) FILTER (WHERE props ->> ''step'' = ''file_selected'') AS file_selected',
+		'pg_catalog.count(*) FILTER (WHERE props ->> ''step'' = ''completed'') AS completed',
+		'pg_catalog.count(DISTINCT user_id) FILTER (WHERE props ->> ''step'' = ''started'') AS users_started',
+		'pg_catalog.count(DISTINCT user_id) FILTER (WHERE props ->> ''step'' = ''completed'') AS users_completed'],
+	'event_name = ''schedule_import_step'' AND pg_catalog.jsonb_typeof(props -> ''method'') = ''string''');
+
+GRANT SELECT ON analytics.screen_time_by_day TO analytics_reader;
+
+-- Summaries. The daily ones are built-in materialized aggregates
+-- (src/matagg.sql), exact per UTC day of the fact's timestamp (the day the
+-- loader gives dim_date.full_date), refreshed by
+-- analytics.refresh_retail_summaries (or when scheduled); their _live views
+-- are exact between refreshes. customer_first_purchase, a row per customer
+-- who ever completed a purchase, depends on every day of a customer and is
+-- a table of its own, maintained by analytics.refresh_retail_summaries.
+--
+-- A source customer's id for a fact's customer_key (a key never changes
+-- customer: an SCD2 change adds a key).
+CREATE FUNCTION analytics_internal._customer_id(customer_key bigint)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-DECLARE
-	n_dims int := coalesce(array_length(a.dimensions, 1), 0);
-BEGIN
-	EXECUTE format('COMMENT ON COLUMN analytics.%I.bucket IS %L', rel, format('Start of the %s bucket (UTC)', a.bucket));
-	EXECUTE format('COMMENT ON COLUMN analytics.%I.day IS %L', rel, 'UTC day in which the bucket starts');
-	FOR i IN 1 .. array_length(a.column_names, 1) LOOP
-		EXECUTE format('COMMENT ON COLUMN analytics.%I.%I IS %L', rel, a.column_names[i],
-			CASE WHEN i <= n_dims THEN 'Dimension: ' || a.dimensions[i] ELSE 'Measure: ' || a.measures[i - n_dims] END);
-	END LOOP;
-END
+	SELECT c.customer_id FROM analytics.dim_customer c WHERE c.customer_key OPERATOR(pg_catalog.=) $1
 $$;
-COMMENT ON FUNCTION analytics_internal._matagg_comment_columns(analytics_internal.materialized_aggregates, text) IS 'Comments the columns of a materialized aggregate''s table or _live view: the bucket, the day, each dimension and measure as defined';
+COMMENT ON FUNCTION analytics_internal._customer_id(bigint) IS 'Internal: the source customer_id of a dim_customer key (the distinct customers of the daily summaries)';
 
-CREATE OR REPLACE FUNCTION analytics.create_materialized_aggregate(name text, source regclass, time_column text,
-	bucket interval, dimensions text[], measures text[], filter text DEFAULT NULL, schedule text DEFAULT NULL)
-RETURNS bigint
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-SET IntervalStyle = 'postgres'
-AS $$
-DECLARE
-	a analytics_internal.materialized_aggregates;
-	time_type regtype;
-	src record;
-	names text[] := '{}';
-	col text;
-	piece text;
-	i int;
-	key_cols text;
-	n_dims int;
-	caller oid := analytics_internal._matagg_caller();
-BEGIN
-	-- the name: a plain lower-case identifier, free in schema analytics
-	IF name IS NULL OR name !~ '^[a-z][a-z0-9_]{0,39}$' THEN
-		RAISE EXCEPTION 'invalid materialized aggregate name "%"', name
-			USING ERRCODE = 'invalid_name',
-				DETAIL = 'A name is 1 to 40 characters: lower-case letters, digits and underscores, starting with a letter (its refresh job is refresh_<name>).';
-	END IF;
-	IF to_regclass(format('analytics.%I', name)) IS NOT NULL
-		OR to_regclass(format('analytics.%I', name || '_live')) IS NOT NULL
-		OR EXISTS (SELECT FROM analytics_internal.materialized_aggregates m WHERE m.name = create_materialized_aggregate.name) THEN
-		RAISE EXCEPTION 'relation "analytics.%" already exists', name
-			USING ERRCODE = 'duplicate_table',
-				HINT = 'Pick another name, or drop the existing materialized aggregate with analytics.drop_materialized_aggregate.';
-	END IF;
-	-- the source: a table that the caller may read; outside the extension's
-	-- own tables, one that they may also put triggers on
-	IF source IS NULL THEN
-		RAISE EXCEPTION 'source must not be null' USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	SELECT c.relkind, c.relpersistence, c.relnamespace::regnamespace::text AS nsp INTO src
-	FROM pg_class c WHERE c.oid = source;
-	IF src.relkind NOT IN ('r', 'p') OR src.relpersistence = 't' THEN
-		RAISE EXCEPTION '% is not a permanent table', source
-			USING ERRCODE = 'wrong_object_type',
-				DETAIL = 'A materialized aggregate follows the changes of a table (or partitioned table) through triggers; views, foreign tables and temporary tables have none.';
-	END IF;
-	IF NOT has_table_privilege(caller, source, 'SELECT')
-		OR (src.nsp <> 'analytics' AND NOT has_table_privilege(caller, source, 'TRIGGER')) THEN
-		RAISE EXCEPTION 'permission denied for table %', source
-			USING ERRCODE = 'insufficient_privilege',
-				DETAIL = 'Defining a materialized aggregate needs SELECT on its source and, for a table outside the schema analytics, TRIGGER.';
-	END IF;
-	SELECT at.atttypid INTO time_type FROM pg_attribute at
-	WHERE at.attrelid = source AND at.attname = time_column AND at.attnum > 0 AND NOT at.attisdropped;
-	IF time_type IS NULL THEN
-		RAISE EXCEPTION 'column "%" of % does not exist', time_column, source
-			USING ERRCODE = 'undefined_column';
-	END IF;
-	IF time_type NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
-		RAISE EXCEPTION 'time column "%" of % is of type %', time_column, source, time_type
-			USING ERRCODE = 'datatype_mismatch',
-				DETAIL = 'The time column must be a timestamptz, a timestamp (taken as UTC) or a date.';
-	END IF;
-	-- the bucket: a fixed width, or whole months a date_trunc can make
-	IF bucket IS NULL OR NOT (bucket IN (interval '1 month', interval '3 months', interval '1 year')
-		OR extract(month FROM bucket) = 0 AND extract(year FROM bucket) = 0 AND bucket >= interval '1 second') THEN
-		RAISE EXCEPTION 'invalid bucket width %', bucket
-			USING ERRCODE = 'invalid_parameter_value',
-				HINT = 'Use a positive width without months (''1 hour'', ''1 day'', ''7 days''), or ''1 month'', ''3 months'' or ''1 year''.';
-	END IF;
-	IF time_type = 'date'::regtype AND bucket < interval '1 month'
-		AND extract(epoch FROM bucket)::numeric % 86400 <> 0 THEN
-		RAISE EXCEPTION 'bucket width % is not a whole number of days, for the date column "%"', bucket, time_column
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	-- the pieces: each one expression, each column named once
-	n_dims := coalesce(array_length(dimensions, 1), 0);
-	IF measures IS NULL OR coalesce(array_length(measures, 1), 0) = 0 THEN
-		RAISE EXCEPTION 'a materialized aggregate needs at least one measure'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	FOR i IN 1 .. n_dims + array_length(measures, 1) LOOP
-		piece := CASE WHEN i <= n_dims THEN dimensions[i] ELSE measures[i - n_dims] END;
-		IF piece IS NULL THEN
-			RAISE EXCEPTION 'a % must not be null', CASE WHEN i <= n_dims THEN 'dimension' ELSE 'measure' END
-				USING ERRCODE = 'null_value_not_allowed';
-		END IF;
-		col := analytics_internal._matagg_expression(piece, CASE WHEN i <= n_dims THEN 'dimension' ELSE 'measure' END);
-		IF col IS NULL THEN
-			RAISE EXCEPTION '% "%" needs a name', CASE WHEN i <= n_dims THEN 'dimension' ELSE 'measure' END, piece
-				USING ERRCODE = 'invalid_parameter_value',
-					HINT = 'Add AS name, as in ''count(*) AS events''.';
-		END IF;
-		IF col IN ('bucket', 'day') OR col = ANY (names) THEN
-			RAISE EXCEPTION 'column name "%" is used twice', col
-				USING ERRCODE = 'duplicate_column',
-					DETAIL = 'Every dimension and measure needs a name of its own, other than bucket and day.';
-		END IF;
-		names := names || col;
-	END LOOP;
-	IF filter IS NOT NULL THEN
-		PERFORM analytics_internal._matagg_expression(filter, 'filter');
-	END IF;
+-- sales_days: per UTC day with a completed order line: revenue (sum of
+-- total_amount), cost (sum of cost_amount, NULL when a line has none),
+-- orders (distinct order_id), units (sum of quantity) and customers
+-- (distinct customer_id).
+SELECT analytics_internal._matagg_builtin('sales_days', 'analytics.fact_sales', 'sale_ts', '1 day', '{}',
+	ARRAY['pg_catalog.sum(total_amount) AS revenue',
+		'CASE WHEN pg_catalog.count(cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(cost_amount) END AS cost',
+		'pg_catalog.count(DISTINCT order_id) AS orders',
+		'pg_catalog.sum(quantity) AS units',
+		'pg_catalog.count(DISTINCT analytics_internal._customer_id(customer_key)) AS customers'],
+	'status = ''completed''');
 
-	a := ROW(name, source, time_column, bucket, coalesce(dimensions, '{}'), measures, filter, names,
-		caller, analytics_internal._now(),
-		false, 0, 0, NULL, NULL, NULL)::analytics_internal.materialized_aggregates;
-	INSERT INTO analytics_internal.materialized_aggregates SELECT a.*;
+-- payment_days: per UTC day with a payment: fee revenue, amount, payments,
+-- failed payments, and the sum and count of processing times.
+SELECT analytics_internal._matagg_builtin('payment_days', 'analytics.fact_payments', 'txn_ts', '1 day', '{}',
+	ARRAY['pg_catalog.sum(revenue) AS revenue', 'pg_catalog.sum(amount) AS amount',
+		'pg_catalog.count(*) AS payments',
+		'pg_catalog.count(*) FILTER (WHERE status = ''failed'') AS failed_payments',
+		'pg_catalog.sum(processing_time) AS processing_seconds',
+		'pg_catalog.count(processing_time) AS timed_payments']);
 
-	-- the table, owned by the definer, with the columns of the defining
-	-- query: their types read off a view of it (parse analysis only: nothing
-	-- of the definition runs as the extension's owner), which also reports
-	-- a missing column or a type error now, naming what is wrong
-	EXECUTE format('CREATE VIEW analytics_internal.%I AS %s', '_matagg_shape_' || a.name,
-		analytics_internal._matagg_query(a, 'false'));
-	EXECUTE format('CREATE TABLE analytics.%I (%s)', a.name,
-		(SELECT string_agg(format('%I %s', ('{bucket,day}'::text[] || names)[at.attnum],
-			format_type(at.atttypid, at.atttypmod)), ', ' ORDER BY at.attnum)
-		 FROM pg_attribute at
-		 WHERE at.attrelid = format('analytics_internal.%I', '_matagg_shape_' || a.name)::regclass AND at.attnum > 0));
-	EXECUTE format('DROP VIEW analytics_internal.%I', '_matagg_shape_' || a.name);
-	EXECUTE format('ALTER TABLE analytics.%I OWNER TO %I', a.name, pg_get_userbyid(caller));
-	EXECUTE format('ALTER TABLE analytics.%I ALTER COLUMN bucket SET NOT NULL, ALTER COLUMN day SET NOT NULL', a.name);
-	key_cols := (SELECT string_agg(quote_ident(c), ', ' ORDER BY o)
-		FROM unnest(ARRAY['bucket'] || names[1:n_dims]) WITH ORDINALITY x(c, o));
-	IF n_dims = 0 THEN
-		EXECUTE format('ALTER TABLE analytics.%I ADD PRIMARY KEY (bucket)', a.name);
-	ELSE
-		-- dimensions may be NULL (a group of its own): unique, NULLs equal
-		EXECUTE format('ALTER TABLE analytics.%I ADD UNIQUE NULLS NOT DISTINCT (%s)', a.name, key_cols);
-	END IF;
-	EXECUTE format('COMMENT ON TABLE analytics.%I IS %L', a.name,
-		format('Materialized aggregate of %s per %s bucket (UTC) of %s%s%s: refreshed by analytics.refresh_materialized_aggregate(%L); analytics.%s_live is exact between refreshes',
-			source, bucket, time_column,
-			CASE WHEN n_dims > 0 THEN ' and ' || array_to_string(dimensions, ', ') ELSE '' END,
-			CASE WHEN filter IS NOT NULL THEN ' where ' || filter ELSE '' END, a.name, a.name));
-	PERFORM analytics_internal._matagg_comment_columns(a, a.name);
+-- metrics_products: per UTC day and product with a completed line: units
+-- sold, revenue, and profit (revenue - cost; NULL when a line has no cost).
+-- The warehouse holds no stock levels, so there is no stock column.
+SELECT analytics_internal._matagg_builtin('metrics_products', 'analytics.fact_sales', 'sale_ts', '1 day',
+	ARRAY['product_key'],
+	ARRAY['pg_catalog.sum(quantity) AS units_sold', 'pg_catalog.sum(total_amount) AS revenue',
+		'CASE WHEN pg_catalog.count(cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(total_amount) - pg_catalog.sum(cost_amount) END AS profit'],
+	'status = ''completed''');
 
-	-- the live view: current buckets from the table, changed ones from the
-	-- source, or everything from the source while a full refresh is due
-	PERFORM analytics_internal._matagg_create_live(a);
+-- The daily totals the 7-day averages, month-over-month growth and shares
+-- read: the two materialized tables (as refreshed) side by side, a row per
+-- day with a completed sale or a payment. A filter on day reaches both
+-- tables' day index.
+ALTER EXTENSION analytics DROP TABLE analytics.retail_daily_totals;
+ALTER TABLE analytics.retail_daily_totals RENAME TO retail_daily_totals_0_1;
+CREATE VIEW analytics.retail_daily_totals AS
+SELECT u.day,
+	pg_catalog.sum(u.sales_revenue)::numeric(16, 2) AS sales_revenue,
+	pg_catalog.sum(u.payment_revenue)::numeric(18, 4) AS payment_revenue,
+	pg_catalog.sum(u.payments)::bigint AS payments,
+	pg_catalog.sum(u.failed_payments)::bigint AS failed_payments,
+	pg_catalog.sum(u.processing_seconds)::numeric(18, 3) AS processing_seconds,
+	pg_catalog.sum(u.timed_payments)::bigint AS timed_payments
+FROM (
+	SELECT s.day, s.revenue AS sales_revenue, 0::numeric AS payment_revenue, 0::bigint AS payments,
+		0::bigint AS failed_payments, 0::numeric AS processing_seconds, 0::bigint AS timed_payments
+	FROM analytics.sales_days s
+	UNION ALL
+	SELECT p.day, 0, p.revenue, p.payments, p.failed_payments, COALESCE(p.processing_seconds, 0), p.timed_payments
+	FROM analytics.payment_days p
+) u
+GROUP BY u.day;
+COMMENT ON VIEW analytics.retail_daily_totals IS 'Per UTC day with data (a completed sale or a payment): completed sales revenue, payment fee revenue, payments, failed payments, and the sum and count of processing times, from the materialized analytics.sales_days and analytics.payment_days as last refreshed (analytics.refresh_retail_summaries); read by the 7-day averages, month-over-month growth and shares';
+COMMENT ON COLUMN analytics.retail_daily_totals.day IS 'UTC calendar day with a completed sale or a payment';
+COMMENT ON COLUMN analytics.retail_daily_totals.sales_revenue IS 'Sum of total_amount of the day''s completed order lines, 0 when none; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.retail_daily_totals.payment_revenue IS 'Sum of fact_payments.revenue of the day''s payments, 0 when none; currency of the data, 4 decimals';
+COMMENT ON COLUMN analytics.retail_daily_totals.payments IS 'Payments that day';
+COMMENT ON COLUMN analytics.retail_daily_totals.failed_payments IS 'Payments with status failed that day';
+COMMENT ON COLUMN analytics.retail_daily_totals.processing_seconds IS 'Sum of processing_time of the day''s payments that have one, in seconds; 0 when none';
+COMMENT ON COLUMN analytics.retail_daily_totals.timed_payments IS 'Payments of the day with a processing_time';
 
-	EXECUTE format('GRANT SELECT ON analytics.%I, analytics.%I TO analytics_reader, analytics_admin',
-		a.name, a.name || '_live');
+GRANT SELECT ON analytics.retail_daily_totals TO analytics_reader, analytics_admin;
 
-	IF NOT analytics_internal._matagg_has_triggers(source) THEN
-		PERFORM analytics_internal._matagg_set_triggers(source, true);
-	END IF;
-	-- the first build: every bucket
-	UPDATE analytics_internal.materialized_aggregates m SET needs_full_refresh = true WHERE m.name = a.name;
-	PERFORM analytics.refresh_materialized_aggregate(a.name);
-	IF schedule IS NOT NULL THEN
-		PERFORM analytics.schedule_refresh(a.name, schedule);
-	END IF;
-	RETURN (SELECT m.row_count FROM analytics_internal.materialized_aggregates m WHERE m.name = a.name);
-END
-$$;
+-- The seed warehouse's daily metrics: per UTC day with a completed order
+-- line, from sales_days_live (exact between refreshes) and
+-- customer_first_purchase (as last refreshed). total_transactions counts
+-- orders (distinct order_id); avg_transaction_value = total_sales / orders.
+CREATE VIEW analytics.metrics_daily AS
+SELECT s.day,
+	s.revenue::numeric(16, 2) AS total_sales,
+	s.orders AS total_transactions,
+	(s.revenue / s.orders)::numeric(16, 2) AS avg_transaction_value,
+	s.customers AS total_customers,
+	(SELECT pg_catalog.count(*) FROM analytics.customer_first_purchase p
+		WHERE p.first_day = s.day) AS new_customers
+FROM analytics.sales_days_live s;
+COMMENT ON VIEW analytics.metrics_daily IS 'Sales metrics per UTC day with a completed order line (analytics.sales_days_live): total sales, transactions (orders), average transaction value, customers, new customers';
+COMMENT ON COLUMN analytics.metrics_daily.day IS 'UTC calendar day of the sales';
+COMMENT ON COLUMN analytics.metrics_daily.total_sales IS 'Sum of total_amount over the completed lines; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.metrics_daily.total_transactions IS 'Distinct order_id with a completed line that day';
+COMMENT ON COLUMN analytics.metrics_daily.avg_transaction_value IS 'total_sales / total_transactions; currency of the data, 2 decimals';
+COMMENT ON COLUMN analytics.metrics_daily.total_customers IS 'Distinct customer_id (all SCD2 versions of a customer count once) with a completed line that day';
+COMMENT ON COLUMN analytics.metrics_daily.new_customers IS 'Customers whose first-ever completed purchase is that day (analytics.customer_first_purchase, as last refreshed)';
 
-CREATE OR REPLACE FUNCTION analytics_internal._matagg_create_live(a analytics_internal.materialized_aggregates)
-RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	time_type regtype;
-	cols text;
-BEGIN
-	SELECT at.atttypid INTO time_type FROM pg_attribute at
-	WHERE at.attrelid = a.source AND at.attname = a.time_column AND NOT at.attisdropped;
-	cols := (SELECT string_agg('m.' || quote_ident(c), ', ' ORDER BY o)
-		FROM unnest('{bucket,day}'::text[] || a.column_names) WITH ORDINALITY x(c, o));
-	EXECUTE format($v$CREATE VIEW analytics.%2$I AS
-SELECT %3$s FROM analytics.%1$I m
-WHERE NOT (SELECT d.needs_full_refresh FROM analytics_internal.materialized_aggregates d WHERE d.name = %4$L)
-	AND NOT EXISTS (SELECT FROM analytics_internal.materialized_aggregate_changes c
-		WHERE c.aggregate = %4$L AND c.bucket = m.bucket)
-UNION ALL
-SELECT x.* FROM (SELECT DISTINCT c.bucket AS changed FROM analytics_internal.materialized_aggregate_changes c
-		WHERE c.aggregate = %4$L) b
-	CROSS JOIN LATERAL (%5$s) x
-WHERE NOT (SELECT d.needs_full_refresh FROM analytics_internal.materialized_aggregates d WHERE d.name = %4$L)
-UNION ALL
-SELECT y.* FROM (%6$s) y
-WHERE (SELECT d.needs_full_refresh FROM analytics_internal.materialized_aggregates d WHERE d.name = %4$L)$v$,
-		a.name, a.name || '_live', cols, a.name,
-		analytics_internal._matagg_query(a, analytics_internal._matagg_range(a.time_column, time_type,
-			'b.changed', format('b.changed + %L::interval', a.bucket))),
-		analytics_internal._matagg_query(a, 'true'));
-	EXECUTE format('ALTER VIEW analytics.%I OWNER TO %I', a.name || '_live', (SELECT r.rolname FROM pg_roles r WHERE r.oid = a.definer));
-	EXECUTE format('COMMENT ON VIEW analytics.%I IS %L', a.name || '_live',
-		format('analytics.%s, exact between refreshes: buckets changed since the last refresh are computed from %s', a.name, a.source));
-	PERFORM analytics_internal._matagg_comment_columns(a, a.name || '_live');
-END
-$$;
+GRANT SELECT ON analytics.metrics_daily TO analytics_reader, analytics_admin;
 
+CREATE OR REPLACE VIEW analytics.kpi_daily AS
+SELECT g.day,
+	g.revenue::numeric(16, 2) AS revenue,
+	g.orders,
+	g.units,
+	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
+	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics_internal._max_ratio()
+		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
+	g.customers,
+	(SELECT pg_catalog.count(*) FROM analytics.customer_first_purchase p
+		WHERE p.first_day = g.day) AS new_customers,
+	(SELECT (COALESCE(pg_catalog.sum(t.sales_revenue), 0)
+			/ LEAST(7, g.day - (SELECT x.full_date FROM analytics.dim_date x
+				WHERE x.date_key = (SELECT pg_catalog.min(y.date_key) FROM analytics.fact_sales y)) + 1)
+		)::numeric(16, 2)
+		FROM analytics.retail_daily_totals t
+		WHERE t.day > g.day - 7 AND t.day <= g.day) AS revenue_7d_avg
+FROM analytics.sales_days_live g;
+
+CREATE OR REPLACE VIEW analytics.sales_monthly AS
+SELECT g.month,
+	g.revenue::numeric(16, 2) AS revenue,
+	g.orders,
+	g.units,
+	g.customers,
+	(SELECT pg_catalog.count(*) FROM analytics.customer_first_purchase p
+		WHERE p.first_day >= g.month AND p.first_day < (g.month + '1 month'::interval)::date) AS new_customers,
+	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
+	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics_internal._max_ratio()
+		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
+	pm.revenue::numeric(16, 2) AS prev_month_revenue,
+	(CASE WHEN pm.revenue <> 0 AND pg_catalog.abs(g.revenue - pm.revenue) <= pg_catalog.abs(pm.revenue) * analytics_internal._max_ratio()
+		THEN 100 * (g.revenue - pm.revenue) / pm.revenue END)::numeric(12, 2) AS mom_growth_pct
+FROM (
+	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month,
+		pg_catalog.sum(f.total_amount) AS revenue,
+		CASE WHEN pg_catalog.count(f.cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(f.cost_amount) END AS cost,
+		pg_catalog.count(DISTINCT f.order_id) AS orders,
+		pg_catalog.sum(f.quantity) AS units,
+		pg_catalog.count(DISTINCT c.customer_id) AS customers
+	FROM analytics.fact_sales f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
+	WHERE f.status = 'completed'
+	GROUP BY d.year, d.month
+) g
+CROSS JOIN LATERAL (
+	SELECT COALESCE(pg_catalog.sum(t.sales_revenue), 0) AS revenue
+	FROM analytics.retail_daily_totals t
+	WHERE t.day >= (g.month - '1 month'::interval)::date AND t.day < g.month
+) pm;
+
+CREATE OR REPLACE VIEW analytics.category_sales AS
+SELECT g.month, g.category, g.subcategory,
+	g.revenue::numeric(16, 2) AS revenue,
+	g.units,
+	g.orders,
+	g.customers,
+	(g.revenue - g.cost)::numeric(16, 2) AS gross_profit,
+	(CASE WHEN g.revenue > 0 AND g.cost <= g.revenue * analytics_internal._max_ratio()
+		THEN 100 * (g.revenue - g.cost) / g.revenue END)::numeric(12, 2) AS profit_margin_pct,
+	(SELECT (CASE WHEN pg_catalog.sum(t.sales_revenue) > 0 AND g.revenue <= pg_catalog.sum(t.sales_revenue)
+			AND g.revenue >= 0
+		THEN 100 * g.revenue / pg_catalog.sum(t.sales_revenue) END)::numeric(7, 2)
+		FROM analytics.retail_daily_totals t
+		WHERE t.day >= g.month AND t.day < (g.month + '1 month'::interval)::date) AS revenue_share_pct
+FROM (
+	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month, p.category, p.subcategory,
+		pg_catalog.sum(f.total_amount) AS revenue,
+		CASE WHEN pg_catalog.count(f.cost_amount) = pg_catalog.count(*) THEN pg_catalog.sum(f.cost_amount) END AS cost,
+		pg_catalog.sum(f.quantity) AS units,
+		pg_catalog.count(DISTINCT f.order_id) AS orders,
+		pg_catalog.count(DISTINCT c.customer_id) AS customers
+	FROM analytics.fact_sales f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	JOIN analytics.dim_product p ON p.product_key = f.product_key
+	LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
+	WHERE f.status = 'completed'
+	GROUP BY d.year, d.month, p.category, p.subcategory
+) g;
+
+CREATE OR REPLACE VIEW analytics.payment_methods AS
+SELECT g.month, g.payment_method,
+	g.orders,
+	g.revenue::numeric(16, 2) AS revenue,
+	(g.revenue / g.orders)::numeric(16, 2) AS avg_order_value,
+	g.customers,
+	(SELECT (CASE WHEN pg_catalog.sum(t.sales_revenue) > 0 AND g.revenue <= pg_catalog.sum(t.sales_revenue)
+			AND g.revenue >= 0
+		THEN 100 * g.revenue / pg_catalog.sum(t.sales_revenue) END)::numeric(7, 2)
+		FROM analytics.retail_daily_totals t
+		WHERE t.day >= g.month AND t.day < (g.month + '1 month'::interval)::date) AS revenue_share_pct
+FROM (
+	SELECT pg_catalog.make_date(d.year, d.month, 1) AS month, pm.payment_method,
+		pg_catalog.sum(f.total_amount) AS revenue,
+		pg_catalog.count(DISTINCT f.order_id) AS orders,
+		pg_catalog.count(DISTINCT c.customer_id) AS customers
+	FROM analytics.fact_sales f
+	JOIN analytics.dim_date d ON d.date_key = f.date_key
+	LEFT JOIN analytics.dim_customer c ON c.customer_key = f.customer_key
+	LEFT JOIN analytics.dim_payment pm ON pm.payment_key = f.payment_key
+	WHERE f.status = 'completed'
+	GROUP BY d.year, d.month, pm.payment_method
+) g;
+
+CREATE OR REPLACE VIEW analytics.payment_kpis_daily AS
+SELECT g.day,
+	g.revenue::numeric(16, 4) AS revenue,
+	g.transactions,
+	g.failed,
+	(100.0 * g.failed / g.transactions)::numeric(7, 2) AS failure_rate,
+	g.avg_processing_time::numeric(10, 3) AS avg_processing_time,
+	(w.revenue / LEAST(7, g.day - (SELECT x.full_date FROM analytics.dim_date x
+		WHERE x.date_key = (SELECT pg_catalog.min(y.date_key) FROM analytics.fact_payments y)) + 1))::numeric(16, 4)
+		AS revenue_7d_avg,
+	(CASE WHEN w.transactions > 0 THEN 100.0 * w.failed / w.transactions END)::numeric(7, 2) AS failure_rate_7d,
+	(CASE WHEN w.timed > 0 THEN w.seconds / w.timed END)::numeric(10, 3) AS avg_processing_time_7d
+FROM (
+	SELECT p.day, p.revenue, p.payments AS transactions, p.failed_payments AS failed,
+		p.processing_seconds / NULLIF(p.timed_payments, 0) AS avg_processing_time
+	FROM analytics.payment_days_live p
+) g
+CROSS JOIN LATERAL (
+	SELECT COALESCE(pg_catalog.sum(t.payment_revenue), 0) AS revenue,
+		pg_catalog.sum(t.payments) AS transactions,
+		pg_catalog.sum(t.failed_payments) AS failed,
+		pg_catalog.sum(t.processing_seconds) AS seconds,
+		pg_catalog.sum(t.timed_payments) AS timed
+	FROM analytics.retail_daily_totals t
+	WHERE t.day > g.day - 7 AND t.day <= g.day
+) w;
+
+COMMENT ON VIEW analytics.kpi_daily IS 'Sales KPIs per UTC day over completed order lines: revenue, orders, units, average order value, gross profit, margin, distinct customers, new customers (first completed purchase that day) and the 7-day average daily revenue (empty days as 0, window cut at the start of the data)';
+DROP TABLE analytics.retail_daily_totals_0_1;
