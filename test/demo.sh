@@ -133,33 +133,32 @@ SELECT customer_id, customer_name, segment, orders, revenue, avg_order_value, pu
 FROM analytics.customer_value ORDER BY clv DESC LIMIT 5;
 SQL
 
-say "materialized aggregates of the events, refreshed by pg_cron every minute"
+say "the built-in materialized aggregates, refreshed by pg_cron every minute"
 $PSQL -d "$DEMO_DB" -P footer=off <<'SQL'
-SELECT analytics.create_materialized_aggregate('daily_event_counts', 'analytics.events', 'occurred_at', '1 day',
-	ARRAY['event_name'], ARRAY['count(*) AS events', 'count(DISTINCT user_id) AS users'],
-	schedule => '* * * * *') AS rows \gset
-SELECT analytics.create_materialized_aggregate('daily_screen_time', 'analytics.events', 'occurred_at', '1 day',
-	ARRAY['session_id'], ARRAY['analytics.screen_seconds(occurred_at, screen) AS st'],
-	filter => 'screen IS NOT NULL', schedule => '* * * * *') AS rows \gset
+SELECT count(analytics.schedule_refresh(name, '* * * * *')) AS scheduled
+FROM analytics.materialized_aggregates WHERE builtin \gset
+SELECT sum(r.refreshed_buckets) AS refreshed FROM analytics.materialized_aggregates m,
+	analytics.refresh_materialized_aggregate(m.name) r WHERE m.builtin \gset
 \echo 'The materialized aggregates (analytics.materialized_aggregates)'
 SELECT name, source, bucket, dimensions, rows, pending_buckets, last_refresh_buckets FROM analytics.materialized_aggregates ORDER BY name;
-\echo 'Screen time by screen, last 28 days, from the daily states (analytics.rollup over analytics.daily_screen_time)'
-SELECT r.screen, round(r.seconds) AS seconds, r.views
-FROM (SELECT analytics.rollup(st) AS st FROM analytics.daily_screen_time
-	WHERE day > timezone('UTC', analytics_internal._now())::date - 28) w,
-	analytics.screen_time_rows(w.st) r
-ORDER BY r.seconds DESC LIMIT 6;
-\echo 'A late event arrives; analytics.daily_event_counts_live is exact before the next refresh'
+\echo 'Screen time by screen, last 28 days (analytics.screen_time_by_day: the daily per-session states rolled up)'
+SELECT screen, round(sum(seconds)) AS seconds, sum(views) AS views
+FROM analytics.screen_time_by_day
+WHERE day > timezone('UTC', analytics_internal._now())::date - 28
+GROUP BY screen ORDER BY 2 DESC LIMIT 6;
+\echo 'Daily sales metrics, last 5 days (analytics.metrics_daily)'
+SELECT * FROM analytics.metrics_daily ORDER BY day DESC LIMIT 5;
+\echo 'A late event arrives; analytics.event_counts_daily (the _live view of event_days) is exact before the next refresh'
 SELECT analytics.track('open_screen', occurred_at => analytics_internal._now() - interval '3 days', screen => 'home') IS NOT NULL AS tracked \gset
 SELECT m.day, m.events AS materialized, l.events AS live
-FROM analytics.daily_event_counts m JOIN analytics.daily_event_counts_live l USING (day, event_name)
+FROM analytics.event_days m JOIN analytics.event_counts_daily l USING (day, event_name)
 WHERE event_name = 'open_screen' AND m.day = timezone('UTC', analytics_internal._now() - interval '3 days')::date;
 SQL
 
 say "waiting (at most 150 s) for pg_cron to run the refresh jobs once"
 for _ in $(seq 1 75); do
-	n=$($PSQL -d "$DEMO_DB" -Atc "SELECT count(*) FROM analytics.job_runs WHERE job_name LIKE 'refresh\_daily\_%' AND status <> 'running'")
-	[ "$n" -ge 2 ] && break
+	n=$($PSQL -d "$DEMO_DB" -Atc "SELECT count(*) FROM analytics.job_runs WHERE job_name LIKE 'refresh\_%' AND status <> 'running'")
+	[ "$n" -ge 6 ] && break
 	sleep 2
 done
 $PSQL -d "$DEMO_DB" -P footer=off <<'SQL'
