@@ -526,13 +526,16 @@ SELECT analytics_internal._matagg_builtin('screen_time_session_days', 'analytics
 	ARRAY['analytics.screen_seconds(occurred_at, screen, duration_ms, NULL::pg_catalog.interval) AS st'],
 	'session_id IS NOT NULL');
 
+-- screen_time_days: per UTC day, those states merged (analytics.rollup)
+-- and the sessions counted: a chained aggregate over the table above (its
+-- refresh refreshes that one first; its _live view reads that one's).
+SELECT analytics_internal._matagg_builtin('screen_time_days', 'analytics.screen_time_session_days', 'bucket', '1 day',
+	'{}', ARRAY['analytics.rollup(st) AS st', 'pg_catalog.count(*) AS sessions']);
+
 CREATE VIEW analytics.screen_time_by_day AS
 SELECT d.day, r.screen, r.seconds, r.views, d.sessions
-FROM (SELECT s.day, analytics.rollup(s.st) AS st, pg_catalog.count(*) AS sessions
-	FROM analytics.screen_time_session_days_live s
-	GROUP BY s.day) d,
-	analytics.screen_time_rows(d.st) r;
-COMMENT ON VIEW analytics.screen_time_by_day IS 'Screen time per UTC day and screen, from the materialized per-session daily states (analytics.screen_time_session_days_live): each day''s events of each session, cut at UTC midnight; seconds and views add up over any range of days';
+FROM analytics.screen_time_days_live d, analytics.screen_time_rows(d.st) r;
+COMMENT ON VIEW analytics.screen_time_by_day IS 'Screen time per UTC day and screen, from the materialized daily states (analytics.screen_time_days_live, a rollup of the per-session ones): each day''s events of each session, cut at UTC midnight; seconds and views add up over any range of days';
 COMMENT ON COLUMN analytics.screen_time_by_day.day IS 'UTC calendar day of the events';
 COMMENT ON COLUMN analytics.screen_time_by_day.screen IS 'Screen name (events.screen)';
 COMMENT ON COLUMN analytics.screen_time_by_day.seconds IS 'Seconds on the screen that day (rules of screen_time_stats within each session''s events of the day; a gap across UTC midnight counts toward neither day)';

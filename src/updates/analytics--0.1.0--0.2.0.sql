@@ -4400,7 +4400,8 @@ $$;
 COMMENT ON FUNCTION analytics_internal._matagg_range(text, regtype, text, text) IS 'SQL of the condition that a source row''s time is in [lo, hi) (UTC timestamps)';
 
 -- The defining query of an aggregate, for the rows where cond holds.
-CREATE FUNCTION analytics_internal._matagg_query(a analytics_internal.materialized_aggregates, cond text)
+CREATE FUNCTION analytics_internal._matagg_query(a analytics_internal.materialized_aggregates, cond text,
+	rel text DEFAULT NULL)
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -4419,12 +4420,25 @@ BEGIN
 		b, b,
 		(SELECT string_agg(', ' || d, '' ORDER BY i) FROM unnest(a.dimensions) WITH ORDINALITY x(d, i)),
 		(SELECT string_agg(', ' || m, '' ORDER BY i) FROM unnest(a.measures) WITH ORDINALITY x(m, i)),
-		a.source, cond, a.time_column,
+		coalesce(rel, a.source::text), cond, a.time_column,
 		CASE WHEN a.filter IS NULL THEN '' ELSE format(' AND (%s)', a.filter) END,
 		(SELECT string_agg(g::text, ', ') FROM generate_series(1, 2 + n_dims) g));
 END
 $$;
-COMMENT ON FUNCTION analytics_internal._matagg_query(analytics_internal.materialized_aggregates, text) IS 'SQL of a materialized aggregate''s defining query over the source rows meeting a condition';
+COMMENT ON FUNCTION analytics_internal._matagg_query(analytics_internal.materialized_aggregates, text, text) IS 'SQL of a materialized aggregate''s defining query over the source rows meeting a condition (rel: another relation of the source''s shape to read instead, the source aggregate''s _live view for a chained one)';
+
+-- The materialized aggregate whose table a chained one aggregates (by its
+-- bucket or day), or a row of NULLs.
+CREATE FUNCTION analytics_internal._matagg_upstream(a analytics_internal.materialized_aggregates)
+RETURNS analytics_internal.materialized_aggregates
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT m.* FROM analytics_internal.materialized_aggregates m
+	WHERE a.time_column IN ('bucket', 'day')
+		AND pg_catalog.to_regclass(pg_catalog.format('analytics.%I', m.name)) = a.source
+$$;
+COMMENT ON FUNCTION analytics_internal._matagg_upstream(analytics_internal.materialized_aggregates) IS 'The materialized aggregate whose table a chained materialized aggregate reads by its bucket or day (NULLs if none): refreshed before it, read through its _live view by the chained one''s';
 
 -- The triggers that log changed buckets. One set per source, shared by its
 -- aggregates; ENABLE ALWAYS, so that they also fire when the loader runs
@@ -4595,12 +4609,19 @@ DECLARE
 	n bigint;
 	counts bigint[];
 	total bigint;
+	u analytics_internal.materialized_aggregates;
 BEGIN
 	a := analytics_internal._matagg_get(name);
 	IF (from_time IS NULL) <> (to_time IS NULL) OR from_time >= to_time
 		OR NOT isfinite(from_time) OR NOT isfinite(to_time) THEN
 		RAISE EXCEPTION 'a refresh window needs a finite from_time before a finite to_time, or neither'
 			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- chained: the source aggregate first, so that its changes reach this
+	-- one's change log
+	u := analytics_internal._matagg_upstream(a);
+	IF u.name IS NOT NULL THEN
+		PERFORM analytics.refresh_materialized_aggregate(u.name);
 	END IF;
 	-- one refresh of an aggregate at a time; the second one skips
 	IF NOT pg_try_advisory_xact_lock(1634627937, hashtext(a.name)) THEN
@@ -4892,6 +4913,10 @@ DECLARE
 	time_type regtype;
 	cols text;
 	xcols text;
+	u analytics_internal.materialized_aggregates := analytics_internal._matagg_upstream(a);
+	changed text;
+	full_due text;
+	rel text := a.source::text;
 BEGIN
 	SELECT at.atttypid INTO time_type FROM pg_attribute at
 	WHERE at.attrelid = a.source AND at.attname = a.time_column AND NOT at.attisdropped;
@@ -4901,26 +4926,37 @@ BEGIN
 	-- side, so that a filter on them applies before the source is read
 	xcols := (SELECT string_agg(', x.' || quote_ident(c), '' ORDER BY o)
 		FROM unnest(a.column_names) WITH ORDINALITY x(c, o));
+	-- the buckets to compute from the source, and whether everything is
+	changed := format('SELECT c.bucket FROM analytics_internal.materialized_aggregate_changes c WHERE c.aggregate = %L', a.name);
+	full_due := format('(SELECT d.needs_full_refresh FROM analytics_internal.materialized_aggregates d WHERE d.name = %L)', a.name);
+	IF u.name IS NOT NULL THEN
+		-- chained: the source aggregate's pending buckets too (mapped to
+		-- this one's buckets), computed from its _live view
+		changed := changed || format(' UNION ALL SELECT %s FROM analytics_internal.materialized_aggregate_changes c WHERE c.aggregate = %L',
+			analytics_internal._matagg_bucket_of(a.bucket,
+				CASE a.time_column WHEN 'day' THEN '(c.bucket)::date::timestamp' ELSE 'c.bucket' END), u.name);
+		full_due := format('(%s OR (SELECT d.needs_full_refresh FROM analytics_internal.materialized_aggregates d WHERE d.name = %L))',
+			full_due, u.name);
+		rel := format('analytics.%I', u.name || '_live');
+	END IF;
 	EXECUTE format($v$CREATE VIEW analytics.%2$I AS
 SELECT %3$s FROM analytics.%1$I m
-WHERE NOT (SELECT d.needs_full_refresh FROM analytics_internal.materialized_aggregates d WHERE d.name = %4$L)
-	AND NOT EXISTS (SELECT FROM analytics_internal.materialized_aggregate_changes c
-		WHERE c.aggregate = %4$L AND c.bucket = m.bucket)
+WHERE NOT %4$s
+	AND NOT EXISTS (SELECT FROM (%5$s) c WHERE c.bucket = m.bucket)
 UNION ALL
-SELECT b.changed, (b.changed)::date%7$s FROM (SELECT DISTINCT c.bucket AS changed FROM analytics_internal.materialized_aggregate_changes c
-		WHERE c.aggregate = %4$L) b
-	CROSS JOIN LATERAL (%5$s) x
-WHERE NOT (SELECT d.needs_full_refresh FROM analytics_internal.materialized_aggregates d WHERE d.name = %4$L)
+SELECT b.changed, (b.changed)::date%8$s FROM (SELECT DISTINCT c.bucket AS changed FROM (%5$s) c) b
+	CROSS JOIN LATERAL (%6$s) x
+WHERE NOT %4$s
 UNION ALL
-SELECT y.* FROM (%6$s) y
-WHERE (SELECT d.needs_full_refresh FROM analytics_internal.materialized_aggregates d WHERE d.name = %4$L)$v$,
-		a.name, a.name || '_live', cols, a.name,
+SELECT y.* FROM (%7$s) y
+WHERE %4$s$v$,
+		a.name, a.name || '_live', cols, full_due, changed,
 		analytics_internal._matagg_query(a, analytics_internal._matagg_range(a.time_column, time_type,
-			'b.changed', format('b.changed + %L::interval', a.bucket))),
-		analytics_internal._matagg_query(a, 'true'), xcols);
+			'b.changed', format('b.changed + %L::interval', a.bucket)), rel),
+		analytics_internal._matagg_query(a, 'true', rel), xcols);
 	EXECUTE format('ALTER VIEW analytics.%I OWNER TO %I', a.name || '_live', (SELECT r.rolname FROM pg_roles r WHERE r.oid = a.definer));
 	EXECUTE format('COMMENT ON VIEW analytics.%I IS %L', a.name || '_live',
-		format('analytics.%s, exact between refreshes: buckets changed since the last refresh are computed from %s', a.name, a.source));
+		format('analytics.%s, exact between refreshes: buckets changed since the last refresh are computed from %s', a.name, rel));
 	PERFORM analytics_internal._matagg_comment_columns(a, a.name || '_live');
 END
 $$;
@@ -5443,13 +5479,16 @@ SELECT analytics_internal._matagg_builtin('screen_time_session_days', 'analytics
 	ARRAY['analytics.screen_seconds(occurred_at, screen, duration_ms, NULL::pg_catalog.interval) AS st'],
 	'session_id IS NOT NULL');
 
+-- screen_time_days: per UTC day, those states merged (analytics.rollup)
+-- and the sessions counted: a chained aggregate over the table above (its
+-- refresh refreshes that one first; its _live view reads that one's).
+SELECT analytics_internal._matagg_builtin('screen_time_days', 'analytics.screen_time_session_days', 'bucket', '1 day',
+	'{}', ARRAY['analytics.rollup(st) AS st', 'pg_catalog.count(*) AS sessions']);
+
 CREATE VIEW analytics.screen_time_by_day AS
 SELECT d.day, r.screen, r.seconds, r.views, d.sessions
-FROM (SELECT s.day, analytics.rollup(s.st) AS st, pg_catalog.count(*) AS sessions
-	FROM analytics.screen_time_session_days_live s
-	GROUP BY s.day) d,
-	analytics.screen_time_rows(d.st) r;
-COMMENT ON VIEW analytics.screen_time_by_day IS 'Screen time per UTC day and screen, from the materialized per-session daily states (analytics.screen_time_session_days_live): each day''s events of each session, cut at UTC midnight; seconds and views add up over any range of days';
+FROM analytics.screen_time_days_live d, analytics.screen_time_rows(d.st) r;
+COMMENT ON VIEW analytics.screen_time_by_day IS 'Screen time per UTC day and screen, from the materialized daily states (analytics.screen_time_days_live, a rollup of the per-session ones): each day''s events of each session, cut at UTC midnight; seconds and views add up over any range of days';
 COMMENT ON COLUMN analytics.screen_time_by_day.day IS 'UTC calendar day of the events';
 COMMENT ON COLUMN analytics.screen_time_by_day.screen IS 'Screen name (events.screen)';
 COMMENT ON COLUMN analytics.screen_time_by_day.seconds IS 'Seconds on the screen that day (rules of screen_time_stats within each session''s events of the day; a gap across UTC midnight counts toward neither day)';
