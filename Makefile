@@ -33,7 +33,8 @@ OBJS = \
 	src/autonomous.o \
 	src/matagg.o \
 	src/cron.o \
-	src/jobs.o
+	src/jobs.o \
+	src/metrics.o
 
 # Install-script pieces, in dependency order.
 SQL_PIECES = \
@@ -52,12 +53,13 @@ SQL_PIECES = \
 	src/retail_kpis.sql \
 	src/retail_demo.sql \
 	src/dashboards.sql \
+	src/metrics.sql \
 	src/demo.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard src/updates/$(EXTENSION)--*.sql)
 
-REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse data_quality retail_kpis retail_demo dashboards matagg demo cron jobs
+REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse data_quality retail_kpis retail_demo dashboards matagg metrics demo cron jobs
 REGRESS_OUT ?= test/tmp/regress
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUT) \
 	--temp-instance=$(REGRESS_OUT)/tmp_check --temp-config=test/regress.conf

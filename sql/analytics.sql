@@ -161,6 +161,11 @@ INSERT INTO public.privileged_calls VALUES
 	 $c$SELECT * FROM analytics.refresh_materialized_aggregate('attack_counts')$c$),
 	('analytics.drop_materialized_aggregate(text)', $c$SELECT analytics.drop_materialized_aggregate('attack_counts')$c$),
 	('analytics.schedule_refresh(text, text)', $c$SELECT analytics.schedule_refresh('attack_counts', '0 3 * * *')$c$),
+	('analytics.create_metric(text, text, text, text, text, text, text, jsonb, text, float8, text, text)',
+	 $c$SELECT analytics.create_metric('attack_metric', 'sum', 'event_days', measure => 'events')$c$),
+	('analytics.drop_metric(text)', $c$SELECT analytics.drop_metric('attack_metric')$c$),
+	('analytics.metric_values(text, date, date, text, text)',
+	 $c$SELECT count(*) FROM analytics.metric_values('events', '2026-11-01', '2026-11-30', 'week', '*')$c$),
 	-- the trigger function that logs changed buckets, fired by a write
 	('analytics_internal._matagg_capture()', $c$SELECT analytics.track('attack', occurred_at => '2026-11-10 11:00Z')$c$);
 -- every SECURITY DEFINER function is attacked (a new one must be added above)

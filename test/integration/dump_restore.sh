@@ -24,6 +24,8 @@ SELECT * FROM analytics.track_batch('[{"event_name": ""}, {"event_name": "x", "c
 -- definition and change log are extension configuration tables)
 SELECT analytics.create_materialized_aggregate('daily_counts', 'analytics.events', 'occurred_at', '1 day',
 	ARRAY['event_name'], ARRAY['count(*) AS events']);
+-- a metric of one's own (the catalog is dumped without the shipped ones)
+SELECT analytics.create_metric('daily_count_events', 'sum', 'daily_counts', measure => 'events');
 -- the built-in daily counts, refreshed, then a day whose raw events go
 -- unseen by the triggers (as a dropped partition's would): it stays
 -- materialized, through the dump too
@@ -69,10 +71,12 @@ FROM pg_class c WHERE c.relkind = 'r'
 	AND c.oid = ANY ((SELECT e.extconfig FROM pg_extension e WHERE e.extname = 'analytics')::oid[])
 	-- the materialized aggregates' change log gains the restore's own
 	-- inserts into events (harmless: those days are recomputed once), and
-	-- the catalog's built-in rows are made by CREATE EXTENSION, not dumped
+	-- the built-in rows of the aggregate and metric catalogs are made by
+	-- CREATE EXTENSION, not dumped
 	AND c.oid NOT IN ('analytics_internal.materialized_aggregate_changes'::regclass,
-		'analytics_internal.materialized_aggregates'::regclass)
+		'analytics_internal.materialized_aggregates'::regclass, 'analytics.metrics'::regclass)
 ORDER BY 1;
+SELECT 'metrics', count(*), md5(string_agg(m::text, '|' ORDER BY m.name)) FROM analytics.metrics m WHERE NOT m.builtin;
 SELECT 'catalog', count(*), md5(string_agg(m::text, '|' ORDER BY m.name))
 FROM analytics_internal.materialized_aggregates m WHERE NOT m.builtin;
 SELECT 'built-in event_days', count(*), md5(string_agg(m::text, '|' ORDER BY m.bucket, m.event_name)) FROM analytics.event_days m;
@@ -142,6 +146,9 @@ SELECT pending_buckets = 1 AS logged_again FROM analytics.materialized_aggregate
 -- day (no raw event left) is still there
 SELECT count(*) >= 0 AS refreshed FROM analytics.refresh_materialized_aggregate('event_days');
 SELECT events = 1 AS retained_day_kept FROM analytics.event_counts_daily WHERE event_name = 'retired' AND day = '2026-10-01';
+-- the user's metric came back, and reads its aggregate
+SELECT sum(value) = (SELECT sum(events) FROM analytics.daily_counts_live WHERE day BETWEEN '2026-10-01' AND '2026-11-30') AS metric_restored
+FROM analytics.metric_values('daily_count_events', '2026-10-01', '2026-11-30', 'month');
 SQL
-[ "$(tr -d '\n' < "$WORK/it/after-restore.out")" = "tttttttttttttttt" ] || { echo "restored database misbehaves"; exit 1; }
+[ "$(tr -d '\n' < "$WORK/it/after-restore.out")" = "ttttttttttttttttt" ] || { echo "restored database misbehaves"; exit 1; }
 echo "dump/restore ok"
