@@ -54,12 +54,13 @@ SQL_PIECES = \
 	src/retail_demo.sql \
 	src/dashboards.sql \
 	src/metrics.sql \
+	src/goals.sql \
 	src/demo.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard src/updates/$(EXTENSION)--*.sql)
 
-REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse data_quality retail_kpis retail_demo dashboards matagg metrics demo cron jobs
+REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse data_quality retail_kpis retail_demo dashboards matagg metrics goals demo cron jobs
 REGRESS_OUT ?= test/tmp/regress
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUT) \
 	--temp-instance=$(REGRESS_OUT)/tmp_check --temp-config=test/regress.conf
@@ -70,7 +71,7 @@ REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUT) \
 # runs them after the pg_regress tests. Naming pg_regress tests on the command
 # line (make installcheck REGRESS="events funnel") runs only those; ISOLATION=
 # skips the specs, REGRESS= runs only the specs.
-ISOLATION_SPECS = track_same_key track_batch_overlap partitions_vs_track load_warehouse_serialized load_cancelled kpi_refresh_serialized matagg_refresh job_overlap
+ISOLATION_SPECS = track_same_key track_batch_overlap partitions_vs_track load_warehouse_serialized load_cancelled kpi_refresh_serialized matagg_refresh job_overlap goal_alerts_once
 ifeq ($(origin REGRESS),command line)
 ifneq ($(strip $(REGRESS)),)
 ISOLATION ?=

@@ -166,6 +166,14 @@ INSERT INTO public.privileged_calls VALUES
 	('analytics.drop_metric(text)', $c$SELECT analytics.drop_metric('attack_metric')$c$),
 	('analytics.metric_values(text, date, date, text, text)',
 	 $c$SELECT count(*) FROM analytics.metric_values('events', '2026-11-01', '2026-11-30', 'week', '*')$c$),
+	('analytics.create_goal(text, text, float8, date, date, text, float8, float8, text, text)',
+	 $c$SELECT analytics.create_goal('attack goal', 'events', 10, '2026-11-01', '2026-11-30')$c$),
+	('analytics.update_goal(uuid, text, float8, date, float8, text)',
+	 $c$SELECT analytics.update_goal((SELECT id FROM analytics.goals LIMIT 1), target_value => 20)$c$),
+	('analytics.cancel_goal(uuid)', $c$SELECT analytics.cancel_goal((SELECT id FROM analytics.goals LIMIT 1))$c$),
+	('analytics.record_progress(uuid, float8)', $c$SELECT analytics.record_progress((SELECT id FROM analytics.goals LIMIT 1), 1)$c$),
+	('analytics.update_goals()', $c$SELECT analytics.update_goals()$c$),
+	('analytics.schedule_goal_updates(text)', $c$SELECT analytics.schedule_goal_updates()$c$),
 	-- the trigger function that logs changed buckets, fired by a write
 	('analytics_internal._matagg_capture()', $c$SELECT analytics.track('attack', occurred_at => '2026-11-10 11:00Z')$c$);
 -- every SECURITY DEFINER function is attacked (a new one must be added above)

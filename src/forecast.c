@@ -747,6 +747,63 @@ detect_season_final(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
+/*
+ * The model of a linear_forecast or forecast_total state: the series, the
+ * season (detected when -1), the fit, s^2 = RSS / (n - p) and the t quantile
+ * of the two-sided interval at the state's confidence.
+ */
+typedef struct ForecastModel
+{
+	ForecastSeries s;
+	AnalyticsLsqFit fit;
+	int			season;
+	int			p;
+	double		sigma2;
+	double		q;
+} ForecastModel;
+
+static void
+ForecastModelOf(ForecastState *st, ForecastModel *m)
+{
+	ForecastSeriesOf(st, &m->s, 3);
+	m->season = st->params.season;
+	if (m->season == -1)
+	{
+		double		strength;
+
+		m->season = ForecastDetectSeason(&m->s, FORECAST_MAX_SEASON, &strength);
+	}
+	m->p = m->season >= 2 ? m->season + 1 : 2;
+	ForecastFit(&m->s, m->season, &m->fit);
+	m->sigma2 = m->fit.rss / (m->s.n - m->p);
+	m->q = gsl_cdf_tdist_Qinv((1.0 - st->params.confidence) / 2.0, (double) (m->s.n - m->p));
+	if (!isfinite(m->q))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s cannot compute the t quantile for confidence %g",
+						m->s.fname, st->params.confidence)));
+}
+
+/* The time and the design row of step h (1 = the first after the last observation) */
+static TimestampTz
+ForecastFutureRow(ForecastState *st, const ForecastModel *m, int h, double *x0)
+{
+	Interval	step;
+	Interval   *ivh;
+	TimestampTz ts;
+
+	memset(&step, 0, sizeof(Interval));
+	step.month = st->params.months;
+	step.time = st->params.usecs;
+	ivh = DatumGetIntervalP(DirectFunctionCall2(interval_mul, IntervalPGetDatum(&step),
+												Float8GetDatum((double) h)));
+	ts = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+												 TimestampTzGetDatum(m->s.points[m->s.n - 1].ts),
+												 IntervalPGetDatum(ivh)));
+	ForecastRow(x0, m->p, ForecastStepsFrom(ts, m->s.points[0].ts, &m->s.step), m->season);
+	return ts;
+}
+
 PG_FUNCTION_INFO_V1(linear_forecast_final);
 
 /*
@@ -758,18 +815,11 @@ Datum
 linear_forecast_final(PG_FUNCTION_ARGS)
 {
 	ForecastState *st;
-	ForecastSeries s;
-	AnalyticsLsqFit fit;
-	int			season;
-	int			p,
-				horizon;
-	double		sigma2,
-				q;
+	ForecastModel m;
+	int			horizon;
 	Oid			elemtype;
 	TupleDesc	tupdesc;
 	Datum	   *elems;
-	Interval   *step;
-	TimestampTz last;
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
@@ -781,23 +831,7 @@ linear_forecast_final(PG_FUNCTION_ARGS)
 	st = (ForecastState *) PG_GETARG_POINTER(0);
 	if (st->n == 0)
 		PG_RETURN_NULL();
-	ForecastSeriesOf(st, &s, 3);
-	season = st->params.season;
-	if (season == -1)
-	{
-		double		strength;
-
-		season = ForecastDetectSeason(&s, FORECAST_MAX_SEASON, &strength);
-	}
-	p = season >= 2 ? season + 1 : 2;
-	ForecastFit(&s, season, &fit);
-	sigma2 = fit.rss / (s.n - p);
-	q = gsl_cdf_tdist_Qinv((1.0 - st->params.confidence) / 2.0, (double) (s.n - p));
-	if (!isfinite(q))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("linear_forecast cannot compute the t quantile for confidence %g",
-						st->params.confidence)));
+	ForecastModelOf(st, &m);
 
 	elemtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
 	if (!OidIsValid(elemtype))
@@ -808,28 +842,18 @@ linear_forecast_final(PG_FUNCTION_ARGS)
 
 	horizon = st->params.horizon;
 	elems = palloc(horizon * sizeof(Datum));
-	step = palloc0(sizeof(Interval));
-	step->month = st->params.months;
-	step->time = st->params.usecs;
-	last = s.points[s.n - 1].ts;
 	for (int h = 1; h <= horizon; h++)
 	{
-		Interval   *ivh = DatumGetIntervalP(DirectFunctionCall2(interval_mul, IntervalPGetDatum(step),
-																Float8GetDatum((double) h)));
-		TimestampTz ts = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-																 TimestampTzGetDatum(last),
-																 IntervalPGetDatum(ivh)));
-		double		t = ForecastStepsFrom(ts, s.points[0].ts, &s.step);
 		double		x0[ANALYTICS_LSQ_MAX_P];
+		TimestampTz ts = ForecastFutureRow(st, &m, h, x0);
 		double		yhat = 0.0,
 					half;
 		Datum		values[4];
 		bool		nulls[4] = {false, false, false, false};
 
-		ForecastRow(x0, p, t, season);
-		for (int j = 0; j < p; j++)
-			yhat += x0[j] * fit.beta[j];
-		half = q * sqrt(sigma2 * (1.0 + AnalyticsLsqQuad(&fit, x0)));
+		for (int j = 0; j < m.p; j++)
+			yhat += x0[j] * m.fit.beta[j];
+		half = m.q * sqrt(m.sigma2 * (1.0 + AnalyticsLsqQuad(&m.fit, x0)));
 		values[0] = TimestampTzGetDatum(ts);
 		values[1] = Float8GetDatum(yhat);
 		values[2] = Float8GetDatum(yhat - half);
@@ -837,6 +861,64 @@ linear_forecast_final(PG_FUNCTION_ARGS)
 		elems[h - 1] = HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 	}
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, horizon, elemtype, typlen, typbyval, typalign));
+}
+
+PG_FUNCTION_INFO_V1(forecast_total_final);
+
+/*
+ * Final of forecast_total: the sum of the forecasts of steps 1 .. horizon
+ * after the last observation, and the prediction interval of that sum. The
+ * steps' new errors are independent, the coefficients' error is shared by
+ * all of them: with u the sum of the future design rows,
+ * Var(sum) = s^2 (horizon + u' (X'X)^-1 u) = s^2 1'(I + X0 (X'X)^-1 X0')1,
+ * not the sum of the steps' variances. Returns (total, lower, upper,
+ * season); horizon 0 gives a total of 0 with no width.
+ */
+Datum
+forecast_total_final(PG_FUNCTION_ARGS)
+{
+	ForecastState *st;
+	ForecastModel m;
+	int			horizon;
+	double		u[ANALYTICS_LSQ_MAX_P];
+	double		total = 0.0,
+				half;
+	TupleDesc	tupdesc;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "forecast_total_final called in non-aggregate context");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (ForecastState *) PG_GETARG_POINTER(0);
+	if (st->n == 0)
+		PG_RETURN_NULL();
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "forecast_total_final must return a composite type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	ForecastModelOf(st, &m);
+
+	horizon = st->params.horizon;
+	for (int j = 0; j < m.p; j++)
+		u[j] = 0.0;
+	for (int h = 1; h <= horizon; h++)
+	{
+		double		x0[ANALYTICS_LSQ_MAX_P];
+
+		CHECK_FOR_INTERRUPTS_EVERY(h, INTERRUPT_CADENCE_COSTLY);
+		(void) ForecastFutureRow(st, &m, h, x0);
+		for (int j = 0; j < m.p; j++)
+			u[j] += x0[j];
+	}
+	for (int j = 0; j < m.p; j++)
+		total += u[j] * m.fit.beta[j];
+	half = m.q * sqrt(m.sigma2 * ((double) horizon + AnalyticsLsqQuad(&m.fit, u)));
+	values[0] = Float8GetDatum(total);
+	values[1] = Float8GetDatum(total - half);
+	values[2] = Float8GetDatum(total + half);
+	values[3] = Int32GetDatum(m.season);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
 /* ---------- trend_summary ---------- */

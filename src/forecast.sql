@@ -93,6 +93,35 @@ CREATE AGGREGATE analytics.detect_season(ts timestamptz, value float8, step inte
 );
 COMMENT ON AGGREGATE analytics.detect_season(timestamptz, float8, interval) IS 'Period (in steps) of the strongest cycle in the detrended series'' autocorrelation, and its strength';
 
+-- forecast_total: the sum of the next horizon steps, with the interval of
+-- the sum (the steps share the coefficients' error: not the sum of the
+-- steps' intervals). The state and support functions of linear_forecast.
+CREATE TYPE analytics.forecast_total AS (
+	total float8,
+	lower float8,
+	upper float8,
+	season int
+);
+COMMENT ON TYPE analytics.forecast_total IS 'Result of analytics.forecast_total: the forecast sum of the steps after the last observation, its prediction interval, and the season fitted (0: none)';
+
+CREATE FUNCTION analytics_internal.forecast_total_final(internal)
+RETURNS analytics.forecast_total AS 'MODULE_PATHNAME', 'forecast_total_final' LANGUAGE C PARALLEL SAFE;
+COMMENT ON FUNCTION analytics_internal.forecast_total_final(internal) IS 'Final function of forecast_total';
+REVOKE EXECUTE ON FUNCTION analytics_internal.forecast_total_final(internal) FROM PUBLIC;
+
+CREATE AGGREGATE analytics.forecast_total(ts timestamptz, value float8, horizon int, step interval,
+										  confidence float8, season int) (
+	SFUNC = analytics_internal.linear_forecast_trans,
+	STYPE = internal,
+	FINALFUNC = analytics_internal.forecast_total_final,
+	FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = analytics_internal.forecast_combine,
+	SERIALFUNC = analytics_internal.forecast_serialize,
+	DESERIALFUNC = analytics_internal.forecast_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE analytics.forecast_total(timestamptz, float8, int, interval, float8, int) IS 'Sum of the linear-trend (and seasonal, season -1 detects) forecasts of steps 1..horizon after the last observation, with the prediction interval of the sum: Var = s^2 (horizon + u''(X''X)^-1 u), u the sum of the future design rows';
+
 -- trend_summary: O(1) state of a concrete type (float8[])
 CREATE FUNCTION analytics_internal.trend_summary_trans(float8[], timestamptz, float8, interval)
 RETURNS float8[] AS 'MODULE_PATHNAME', 'trend_summary_trans' LANGUAGE C STABLE PARALLEL SAFE;

@@ -210,6 +210,40 @@ AS $$
 $$;
 COMMENT ON FUNCTION analytics_internal._period_start(date, text) IS 'Internal: the first day of the day, ISO week (Monday), month, quarter or year of a day';
 
+-- A metric's values per period: the rows of its daily query for the days
+-- from_date to to_date, the members of each day added up (member NULL) or
+-- kept apart ('*', or one member), then each period's value from its days.
+-- grain 'all' makes the whole range one period (the goals' current value).
+CREATE FUNCTION analytics_internal._metric_series(m analytics.metrics, from_date date, to_date date, grain text,
+	member text)
+RETURNS TABLE (period_start date, dimension text, value float8)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH raw AS (
+		SELECT r.day, r.a, r.b, r.dimension AS mem
+		FROM analytics_internal._metric_rows(m.owner, analytics_internal._metric_sql(m), from_date, to_date,
+			CASE WHEN m.aggregation IN ('sum', 'last') THEN 1 ELSE 2 END, m.dimension IS NOT NULL) r
+		WHERE r.day >= from_date AND r.day <= to_date
+			AND (_metric_series.member IS NULL OR _metric_series.member = '*' OR r.dimension = _metric_series.member)
+	),
+	daily AS (
+		SELECT x.day, CASE WHEN _metric_series.member IS NULL THEN NULL ELSE x.mem END AS mem,
+			sum(x.a) AS a, sum(x.b) AS b
+		FROM raw x
+		GROUP BY 1, 2
+	)
+	SELECT CASE WHEN grain = 'all' THEN from_date ELSE analytics_internal._period_start(d.day, grain) END, d.mem,
+		CASE m.aggregation
+			WHEN 'sum' THEN sum(d.a)
+			WHEN 'last' THEN (array_agg(d.a ORDER BY d.day DESC))[1]
+			ELSE m.scale * sum(d.a) / nullif(sum(d.b), 0) END
+	FROM daily d
+	GROUP BY 1, 2
+	ORDER BY 1, 2
+$$;
+COMMENT ON FUNCTION analytics_internal._metric_series(analytics.metrics, date, date, text, text) IS 'Internal: a metric''s values per period (grain day, week, month, quarter, year, or all: the range as one period), its rows run as its owner';
+
 CREATE FUNCTION analytics.metric_values(metric text, from_date date, to_date date, grain text DEFAULT 'day',
 	member text DEFAULT NULL)
 RETURNS TABLE (period_start date, dimension text, value float8)
@@ -219,7 +253,6 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	m analytics.metrics;
-	want text := member;
 BEGIN
 	SELECT * INTO m FROM analytics.metrics x WHERE x.name = metric;
 	IF m.name IS NULL THEN
@@ -235,33 +268,11 @@ BEGIN
 		RAISE EXCEPTION 'invalid grain "%"', grain
 			USING ERRCODE = 'invalid_parameter_value', HINT = 'Use day, week (ISO, from Monday), month, quarter or year.';
 	END IF;
-	IF want IS NOT NULL AND m.dimension IS NULL THEN
+	IF member IS NOT NULL AND m.dimension IS NULL THEN
 		RAISE EXCEPTION 'metric "%" has no dimension', m.name
 			USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave the fifth argument, member, NULL.';
 	END IF;
-	RETURN QUERY
-	WITH raw AS (
-		SELECT r.day, r.a, r.b, r.dimension AS member
-		FROM analytics_internal._metric_rows(m.owner, analytics_internal._metric_sql(m), from_date, to_date,
-			CASE WHEN m.aggregation IN ('sum', 'last') THEN 1 ELSE 2 END, m.dimension IS NOT NULL) r
-		WHERE r.day >= from_date AND r.day <= to_date
-			AND (want IS NULL OR want = '*' OR r.dimension = want)
-	),
-	-- NULL: the members of a day together; '*' or a member: each apart
-	daily AS (
-		SELECT x.day, CASE WHEN want IS NULL THEN NULL ELSE x.member END AS member,
-			sum(x.a) AS a, sum(x.b) AS b
-		FROM raw x
-		GROUP BY 1, 2
-	)
-	SELECT analytics_internal._period_start(d.day, grain), d.member,
-		CASE m.aggregation
-			WHEN 'sum' THEN sum(d.a)
-			WHEN 'last' THEN (array_agg(d.a ORDER BY d.day DESC))[1]
-			ELSE m.scale * sum(d.a) / nullif(sum(d.b), 0) END
-	FROM daily d
-	GROUP BY 1, 2
-	ORDER BY 1, 2;
+	RETURN QUERY SELECT * FROM analytics_internal._metric_series(m, from_date, to_date, grain, member);
 END
 $$;
 COMMENT ON FUNCTION analytics.metric_values(text, date, date, text, text) IS 'A metric per day, ISO week, month, quarter or year from from_date to to_date (UTC days): (period_start, dimension, value); member (the fifth argument) NULL adds up the members of the dimension each day, ''*'' gives every member, a value that member alone';
