@@ -155,6 +155,35 @@ FROM analytics.event_days m JOIN analytics.event_counts_daily l USING (day, even
 WHERE event_name = 'open_screen' AND m.day = timezone('UTC', analytics_internal._now() - interval '3 days')::date;
 SQL
 
+say "KPI goals over the metric catalog, updated by pg_cron every 15 minutes"
+$PSQL -d "$DEMO_DB" -P footer=off <<'SQL'
+-- two goals over the last 20 days and the next 10: the events at 1.1 times
+-- their pace so far (alert at 50%), and at 3 times (off track)
+WITH pace AS (
+	SELECT sum(value) / 20 AS per_day FROM analytics.metric_values('events',
+		timezone('UTC', analytics_internal._now())::date - 20, timezone('UTC', analytics_internal._now())::date - 1)
+)
+SELECT count(analytics.create_goal(g.name, 'events', round(p.per_day * 31 * g.factor),
+		timezone('UTC', analytics_internal._now())::date - 20, timezone('UTC', analytics_internal._now())::date + 10,
+		alert_threshold => 50)) AS goals
+FROM pace p, (VALUES ('Events at 1.1x pace', 1.1), ('Events at 3x pace', 3.0)) g(name, factor) \gset
+SELECT analytics.update_goals() AS computed \gset
+SELECT analytics.schedule_goal_updates() IS NOT NULL AS goals_scheduled \gset
+\echo 'Goals (analytics.goal_progress): progress, forecast at the end day with its 95% interval, on track'
+SELECT name, status, target_value, current_value, round(progress_percentage::numeric, 1) AS progress_pct,
+	round(forecast_value::numeric) AS forecast, round(forecast_lower::numeric) AS lower, round(forecast_upper::numeric) AS upper,
+	on_track, projected_completion_date, round(daily_required_progress::numeric, 1) AS required_per_day
+FROM analytics.goal_progress ORDER BY name;
+\echo 'Their alerts (analytics.goal_alerts, also sent as NOTIFY analytics_goal_alerts)'
+SELECT g.name, a.kind, a.payload ->> 'progress_percentage' AS progress_pct
+FROM analytics.goal_alerts a JOIN analytics.goals g ON g.id = a.goal_id ORDER BY a.id;
+\echo 'Monthly revenue and payment failure rate from the metric catalog (analytics.metric_values)'
+SELECT r.period_start AS month, round(r.value::numeric, 2) AS revenue, round(f.value::numeric, 2) AS failure_rate_pct
+FROM analytics.metric_values('revenue', '2025-01-01', '2025-12-31', 'month') r
+JOIN analytics.metric_values('payment_failure_rate', '2025-01-01', '2025-12-31', 'month') f USING (period_start)
+ORDER BY 1 LIMIT 6;
+SQL
+
 say "waiting (at most 150 s) for pg_cron to run the refresh jobs once"
 for _ in $(seq 1 75); do
 	n=$($PSQL -d "$DEMO_DB" -Atc "SELECT count(*) FROM analytics.job_runs WHERE job_name LIKE 'refresh\_%' AND status <> 'running'")
