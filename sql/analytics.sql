@@ -174,6 +174,10 @@ INSERT INTO public.privileged_calls VALUES
 	('analytics.record_progress(uuid, float8)', $c$SELECT analytics.record_progress((SELECT id FROM analytics.goals LIMIT 1), 1)$c$),
 	('analytics.update_goals()', $c$SELECT analytics.update_goals()$c$),
 	('analytics.schedule_goal_updates(text)', $c$SELECT analytics.schedule_goal_updates()$c$),
+	('analytics.metric_trend(text, date, date, float8, text)',
+	 $c$SELECT count(*) FROM analytics.metric_trend('events', '2026-11-01', '2026-11-30')$c$),
+	('analytics.predict_metric(text, int, float8, text)', $c$SELECT count(*) FROM analytics.predict_metric('events', 3)$c$),
+	('analytics.forecast_metric(text, text, int, float8)', $c$SELECT count(*) FROM analytics.forecast_metric('events', 'week', 2)$c$),
 	-- the trigger function that logs changed buckets, fired by a write
 	('analytics_internal._matagg_capture()', $c$SELECT analytics.track('attack', occurred_at => '2026-11-10 11:00Z')$c$);
 -- every SECURITY DEFINER function is attacked (a new one must be added above)
