@@ -56,12 +56,13 @@ SQL_PIECES = \
 	src/metrics.sql \
 	src/goals.sql \
 	src/predictions.sql \
+	src/comparisons.sql \
 	src/demo.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard src/updates/$(EXTENSION)--*.sql)
 
-REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse data_quality retail_kpis retail_demo dashboards matagg metrics goals predictions demo cron jobs
+REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse data_quality retail_kpis retail_demo dashboards matagg metrics goals predictions comparisons demo cron jobs
 REGRESS_OUT ?= test/tmp/regress
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUT) \
 	--temp-instance=$(REGRESS_OUT)/tmp_check --temp-config=test/regress.conf

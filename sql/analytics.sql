@@ -178,6 +178,16 @@ INSERT INTO public.privileged_calls VALUES
 	 $c$SELECT count(*) FROM analytics.metric_trend('events', '2026-11-01', '2026-11-30')$c$),
 	('analytics.predict_metric(text, int, float8, text)', $c$SELECT count(*) FROM analytics.predict_metric('events', 3)$c$),
 	('analytics.forecast_metric(text, text, int, float8)', $c$SELECT count(*) FROM analytics.forecast_metric('events', 'week', 2)$c$),
+	('analytics.compare_metric(text, text, date, date, text)',
+	 $c$SELECT count(*) FROM analytics.compare_metric('events', 'event_name', '2026-11-01', '2026-11-30')$c$),
+	('analytics.metric_insights(text, text, date, date, text)',
+	 $c$SELECT count(*) FROM analytics.metric_insights('events', 'event_name', '2026-11-01', '2026-11-30')$c$),
+	('analytics.metric_correlations(text[], date, date)',
+	 $c$SELECT count(*) FROM analytics.metric_correlations(ARRAY['events', 'sessions'], '2026-11-01', '2026-11-30')$c$),
+	('analytics.metric_regression(text, text[], date, date)',
+	 $c$SELECT analytics.metric_regression('events', ARRAY['sessions'], '2026-11-01', '2026-11-30') IS NULL$c$),
+	('analytics.metric_anomalies(text, date, date, int, float8)',
+	 $c$SELECT count(*) FROM analytics.metric_anomalies('events', '2026-11-01', '2026-11-30')$c$),
 	-- the trigger function that logs changed buckets, fired by a write
 	('analytics_internal._matagg_capture()', $c$SELECT analytics.track('attack', occurred_at => '2026-11-10 11:00Z')$c$);
 -- every SECURITY DEFINER function is attacked (a new one must be added above)
