@@ -34,7 +34,8 @@ OBJS = \
 	src/matagg.o \
 	src/cron.o \
 	src/jobs.o \
-	src/metrics.o
+	src/metrics.o \
+	src/kmeans.o
 
 # Install-script pieces, in dependency order.
 SQL_PIECES = \
@@ -57,12 +58,13 @@ SQL_PIECES = \
 	src/goals.sql \
 	src/predictions.sql \
 	src/comparisons.sql \
+	src/kmeans.sql \
 	src/demo.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard src/updates/$(EXTENSION)--*.sql)
 
-REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse data_quality retail_kpis retail_demo dashboards matagg metrics goals predictions comparisons demo cron jobs
+REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse data_quality retail_kpis retail_demo dashboards matagg metrics goals predictions comparisons kmeans demo cron jobs
 REGRESS_OUT ?= test/tmp/regress
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUT) \
 	--temp-instance=$(REGRESS_OUT)/tmp_check --temp-config=test/regress.conf

@@ -104,6 +104,12 @@ CREATE AGGREGATE fuzz.mk_forecast(timestamptz, float8, int, interval, float8, in
 CREATE AGGREGATE fuzz.mk_season(timestamptz, float8, interval) (
 	SFUNC = analytics_internal.detect_season_trans, STYPE = internal,
 	FINALFUNC = analytics_internal.forecast_serialize, FINALFUNC_MODIFY = READ_WRITE);
+CREATE AGGREGATE fuzz.mk_kmeans(float8[], int, int, int) (
+	SFUNC = analytics_internal.kmeans_trans, STYPE = internal,
+	FINALFUNC = analytics_internal.kmeans_serialize, FINALFUNC_MODIFY = READ_WRITE);
+CREATE AGGREGATE fuzz.mk_kmeans_from(float8[], float8[], int) (
+	SFUNC = analytics_internal.kmeans_from_trans, STYPE = internal,
+	FINALFUNC = analytics_internal.kmeans_serialize, FINALFUNC_MODIFY = READ_WRITE);
 CREATE AGGREGATE fuzz.mk_repeated(bigint, tid) (
 	SFUNC = analytics_internal._repeated_rows_trans, STYPE = internal,
 	FINALFUNC = analytics_internal._repeated_rows_serialize, FINALFUNC_MODIFY = READ_WRITE);
@@ -143,6 +149,12 @@ FROM generate_series(1, 14) i
 UNION ALL
 SELECT 'analytics_internal.forecast_deserialize', fuzz.mk_season('2026-03-01'::timestamptz + i * interval '1 hour', (i % 6)::float8, '1 hour')
 FROM generate_series(1, 12) i
+UNION ALL
+SELECT 'analytics_internal.kmeans_deserialize', fuzz.mk_kmeans(ARRAY[i, i % 3]::float8[], 2, 7, 20)
+FROM generate_series(1, 6) i
+UNION ALL
+SELECT 'analytics_internal.kmeans_deserialize', fuzz.mk_kmeans_from(ARRAY[i, i * 0.5, -i]::float8[], '{{0,0,0},{5,2,-5}}', 10)
+FROM generate_series(1, 5) i
 UNION ALL
 SELECT 'analytics_internal._repeated_rows_deserialize', fuzz.mk_repeated(h, t)
 FROM (VALUES (1::bigint, '(0,1)'::tid), (2, '(0,2)'), (1, '(3,4)'), (-5, '(7,1)')) v(h, t)
