@@ -2063,6 +2063,11 @@ BEGIN
 	PERFORM analytics_internal._require_day_range('refresh_retail_summaries', from_date, to_date);
 	LOCK TABLE analytics.customer_first_purchase IN SHARE ROW EXCLUSIVE MODE;
 
+	-- wait for a refresh of them in another session rather than skip it
+	-- (taken in the same order everywhere; the refresh takes its lock again,
+	-- which this session then holds already)
+	PERFORM pg_catalog.pg_advisory_xact_lock(1634627937, pg_catalog.hashtext(m.name))
+	FROM unnest(ARRAY['sales_days', 'payment_days', 'metrics_products']) m(name);
 	-- the daily tables: every day of the range recomputed
 	PERFORM analytics.refresh_materialized_aggregate(m.name,
 		pg_catalog.timezone('UTC', GREATEST(from_date, '0001-01-01')::timestamp),
@@ -2162,6 +2167,11 @@ BEGIN
 	IF newest IS NOT NULL THEN
 		UPDATE analytics_internal.retail_summaries_watermark w SET last_run_id = newest, refreshed_at = clock_timestamp();
 	END IF;
+	-- wait for a refresh of them in another session rather than skip it
+	-- (taken in the same order everywhere; the refresh takes its lock again,
+	-- which this session then holds already)
+	PERFORM pg_catalog.pg_advisory_xact_lock(1634627937, pg_catalog.hashtext(m.name))
+	FROM unnest(ARRAY['sales_days', 'payment_days', 'metrics_products']) m(name);
 	-- facts changed outside the loads: the daily tables' change logs hold
 	-- their days
 	PERFORM analytics.refresh_materialized_aggregate(m.name)
