@@ -2,7 +2,7 @@
 #
 #   make demo    install packages, build, install, start a demo cluster, show results
 #   make test    the same set-up, then pg_regress and the integration tests
-#   make bench   ingestion, event-aggregate, time-series, sliding-frame, warehouse and materialized-aggregate benchmarks (prints ratios; not part of make test)
+#   make bench   ingestion, event-aggregate, time-series, sliding-frame, warehouse, materialized-aggregate and goal benchmarks (prints ratios; not part of make test)
 #   make sqlsmith   100,000 random queries (sqlsmith) as an unprivileged login, on a private
 #                   cluster and install tree; reports errors and crashes (not part of make test)
 #   make sanitize   the pg_regress suite against a UBSan build of the extension and under
@@ -35,6 +35,7 @@ OBJS = \
 	src/cron.o \
 	src/jobs.o \
 	src/metrics.o \
+	src/goals.o \
 	src/kmeans.o
 
 # Install-script pieces, in dependency order.
@@ -128,6 +129,7 @@ bench:
 	bash test/bench/sliding_frames.sh
 	bash test/bench/warehouse.sh
 	bash test/bench/matagg.sh
+	bash test/bench/goals.sh
 
 sqlsmith:
 	bash test/sqlsmith.sh

@@ -151,6 +151,39 @@ SELECT current_value, created_by FROM analytics.goals WHERE name = 'mine';
 DELETE FROM analytics.goals WHERE name = 'mine';
 DROP ROLE goal_admin, goal_other, goal_reader;
 
+-- Last and average metrics, and goals sharing a metric (one series read
+-- for all of them), now 2026-05-07 12:00 UTC. Exact lines, so the
+-- intervals have no width; by hand:
+--   test_level (last): 10, 12, 14, 16, 18 on 05-01 .. 05-05, nothing on
+--   05-06 and 05-07. L, at most 40 from 05-01 to 05-20: current 18 (the last
+--   value); forecast at 05-20, 19 days after the first value: 10 + 2 x 19 =
+--   48 (the line at end_date, not 14 steps after the last value): off track.
+--   test_ms (average): numerators 100 + 10 t and denominators 2 on 05-01 ..
+--   05-06 (t = 0 .. 5), 50 / 1 so far today. A, at most 60 from 05-01 to
+--   05-10: current (750 + 50) / 13 = 61.538461..; forecast (750 + 160 + 170
+--   + 180 + 190) / (12 + 4 x 2) = 1450 / 20 = 72.5. B, from 05-03 to 05-10:
+--   current (540 + 50) / 9 = 65.5555..; forecast (540 + 700) / 16 = 77.5.
+CREATE TABLE public.levels (day date PRIMARY KEY, level float8, ms float8, n float8);
+GRANT SELECT ON public.levels TO PUBLIC;
+INSERT INTO public.levels
+SELECT '2026-05-01'::date + t, CASE WHEN t <= 4 THEN 10 + 2 * t END, 100 + 10 * t, 2 FROM generate_series(0, 5) t;
+INSERT INTO public.levels VALUES ('2026-05-07', NULL, 50, 1);
+SELECT analytics.create_metric('test_level', 'last',
+	query => 'SELECT d.day, d.level FROM public.levels d WHERE d.day BETWEEN $1 AND $2 AND d.level IS NOT NULL');
+SELECT analytics.create_metric('test_ms', 'average',
+	query => 'SELECT d.day, d.ms, d.n FROM public.levels d WHERE d.day BETWEEN $1 AND $2');
+SET analytics.mock_now = '2026-05-07 12:00:00+00';
+SELECT analytics.create_goal('L', 'test_level', 40, '2026-05-01', '2026-05-20', 'at_most') IS NOT NULL AS l,
+	analytics.create_goal('A', 'test_ms', 60, '2026-05-01', '2026-05-10', 'at_most') IS NOT NULL AS a,
+	analytics.create_goal('B', 'test_ms', 60, '2026-05-03', '2026-05-10', 'at_most') IS NOT NULL AS b;
+SELECT analytics.update_goals() >= 3 AS updated;
+SELECT name, status, round(current_value::numeric, 6) AS current_value, round(forecast_value::numeric, 6) AS forecast,
+	round(forecast_lower::numeric, 6) AS lower, round(forecast_upper::numeric, 6) AS upper, on_track
+FROM analytics.goals WHERE name IN ('L', 'A', 'B') ORDER BY name;
+DELETE FROM analytics.goals WHERE name IN ('L', 'A', 'B');
+SELECT analytics.drop_metric('test_level'), analytics.drop_metric('test_ms');
+DROP TABLE public.levels;
+
 -- Scheduling: the registry's job goal_update
 CREATE EXTENSION pg_cron;
 SELECT analytics.schedule_goal_updates() > 0 AS scheduled;

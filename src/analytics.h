@@ -310,6 +310,34 @@ extern double AnalyticsLsqQuad(const AnalyticsLsqFit *fit, const double *x0);
 extern double AnalyticsLsqCondition(const AnalyticsLsqFit *fit);
 
 /*
+ * Forecasts over whole days (src/forecast.c, for src/goals.c): the model of
+ * linear_forecast over n observations at day steps t[0] = 0 < t[1] < ...,
+ * with the given season (0 or a period), at confidence. For the steps h =
+ * 1 .. horizon after the last observation: total and its interval, the
+ * sum of their forecasts as forecast_total gives it; last and its
+ * interval, the forecast at step horizon as linear_forecast gives it; and
+ * reached, the first h <= reach_horizon at which the running sum of the
+ * forecasts is >= reach (0 if none).
+ */
+typedef struct AnalyticsDayForecast
+{
+	int			season;
+	double		total;
+	double		total_lower;
+	double		total_upper;
+	double		last;
+	double		last_lower;
+	double		last_upper;
+	int			reached;
+} AnalyticsDayForecast;
+
+/* 7 when detect_season's rule finds a weekly season that can be fitted, else 0 */
+extern int	AnalyticsWeeklySeason(const double *t, const double *y, int n);
+extern void AnalyticsForecastDays(const double *t, const double *y, int n, int season,
+								  double confidence, int horizon, double reach, int reach_horizon,
+								  AnalyticsDayForecast *out);
+
+/*
  * Exact sums ("small superaccumulators", Radford Neal, 2015), kept by
  * analytics.zscore: fixed-point numbers in chunks of 32 bits, each chunk held
  * in an int64 so that carries can wait. A double is an odd integer mantissa

@@ -30,6 +30,8 @@
 #include <math.h>
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_fft_halfcomplex.h>
+#include <gsl/gsl_fft_real.h>
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
@@ -656,6 +658,40 @@ ForecastFit(const ForecastSeries *s, int season, AnalyticsLsqFit *fit)
 }
 
 /*
+ * c[k] = sum over i of e[i] e[i + k], for k = 0 .. nlags (nlags < n), by
+ * FFT: the power spectrum of e padded with zeros to a power of two of at
+ * least n + nlags + 1 points (so that no product wraps around) transformed
+ * back. O(n log n) instead of the direct O(n nlags); equal to the direct
+ * sums up to rounding (about 1e-15 of c[0]).
+ */
+static void
+ForecastAutocovariance(const double *e, int64 n, int nlags, double *c)
+{
+	size_t		len = 4;
+	double	   *x;
+
+	while (len < (size_t) (n + nlags + 1))
+		len <<= 1;
+	x = palloc_extended(len * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	memcpy(x, e, n * sizeof(double));
+	CHECK_FOR_INTERRUPTS();
+	AnalyticsGslCheck(gsl_fft_real_radix2_transform(x, 1, len), "the autocorrelation's Fourier transform");
+	/* halfcomplex: x[0] and x[len / 2] real, x[k] + i x[len - k] between */
+	x[0] *= x[0];
+	x[len / 2] *= x[len / 2];
+	for (size_t k = 1; k < len / 2; k++)
+	{
+		x[k] = x[k] * x[k] + x[len - k] * x[len - k];
+		x[len - k] = 0.0;
+	}
+	CHECK_FOR_INTERRUPTS();
+	AnalyticsGslCheck(gsl_fft_halfcomplex_radix2_inverse(x, 1, len), "the autocorrelation's inverse Fourier transform");
+	for (int k = 0; k <= nlags; k++)
+		c[k] = x[k];
+	pfree(x);
+}
+
+/*
  * The season rule: on the series detrended by least squares, the lag k in
  * 2 .. min(n / 2, max_period) (SEASON_MAX_LAG, 400, for detect_season;
  * linear_forecast fits seasons of at most FORECAST_MAX_SEASON steps, so it
@@ -693,15 +729,9 @@ ForecastDetectSeason(const ForecastSeries *s, int max_period, double *strength)
 	}
 	if (c0 == 0.0 || maxlag < 2)
 		return 0;
+	ForecastAutocovariance(e, n, nlags, r);
 	for (int k = 1; k <= nlags; k++)
-	{
-		double		c = 0.0;
-
-		CHECK_FOR_INTERRUPTS();
-		for (int64 i = 0; i + k < n; i++)
-			c += e[i] * e[i + k];
-		r[k] = c / c0;
-	}
+		r[k] /= c0;
 	for (int k = 2; k <= maxlag; k++)
 	{
 		bool		peak = r[k] > r[k - 1] && (k + 1 > nlags || r[k] >= r[k + 1]);
@@ -919,6 +949,119 @@ forecast_total_final(PG_FUNCTION_ARGS)
 	values[2] = Float8GetDatum(total + half);
 	values[3] = Int32GetDatum(m.season);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* ---------- forecasts over whole days, for goals (src/goals.c) ---------- */
+
+/* A series of n observations at whole-day steps t (increasing, from 0) */
+static void
+ForecastDaySeries(const double *t, const double *y, int n, ForecastSeries *s)
+{
+	s->fname = "linear_forecast";
+	s->step.months = 0;
+	s->step.usecs = USECS_PER_DAY;
+	s->n = n;
+	s->points = palloc(n * sizeof(ForecastPoint));
+	s->t = (double *) t;
+	for (int i = 0; i < n; i++)
+	{
+		s->points[i].ts = (TimestampTz) (t[i] * USECS_PER_DAY);
+		s->points[i].y = y[i];
+	}
+}
+
+/*
+ * The season goals fit (src/goals.sql): 7 when the season rule of
+ * detect_season finds a period of 7 and every weekday position has an
+ * observation to fit (so at least 9: 8 coefficients and a residual), 0
+ * otherwise. At least 3 observations at different steps.
+ */
+int
+AnalyticsWeeklySeason(const double *t, const double *y, int n)
+{
+	ForecastSeries s;
+	double		strength;
+	bool		seen[7] = {false};
+	int			period;
+
+	ForecastDaySeries(t, y, n, &s);
+	period = ForecastDetectSeason(&s, SEASON_MAX_LAG, &strength);
+	pfree(s.points);
+	if (period != 7 || n < 9)
+		return 0;
+	for (int i = 0; i < n; i++)
+		seen[ForecastPosition(t[i], 7)] = true;
+	for (int j = 0; j < 7; j++)
+		if (!seen[j])
+			return 0;
+	return 7;
+}
+
+/*
+ * linear_forecast and forecast_total over whole days, in one fit (see
+ * AnalyticsDayForecast in analytics.h): the same model, intervals and
+ * numbers as the aggregates over the same observations at '1 day' steps.
+ */
+void
+AnalyticsForecastDays(const double *t, const double *y, int n, int season, double confidence,
+					  int horizon, double reach, int reach_horizon, AnalyticsDayForecast *out)
+{
+	ForecastSeries s;
+	AnalyticsLsqFit fit;
+	int			p = season >= 2 ? season + 1 : 2;
+	double		u[ANALYTICS_LSQ_MAX_P];
+	double		x0[ANALYTICS_LSQ_MAX_P];
+	double		sigma2,
+				q,
+				running = 0.0;
+	int			steps = Max(horizon, reach_horizon);
+
+	Assert(horizon >= 1);
+	ForecastDaySeries(t, y, n, &s);
+	ForecastFit(&s, season, &fit);
+	sigma2 = fit.rss / (n - p);
+	q = gsl_cdf_tdist_Qinv((1.0 - confidence) / 2.0, (double) (n - p));
+	if (!isfinite(q))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("linear_forecast cannot compute the t quantile for confidence %g", confidence)));
+	for (int j = 0; j < p; j++)
+		u[j] = 0.0;
+	out->season = season;
+	out->reached = 0;
+	for (int h = 1; h <= steps; h++)
+	{
+		double		yhat = 0.0;
+
+		CHECK_FOR_INTERRUPTS_EVERY(h, INTERRUPT_CADENCE_COSTLY);
+		ForecastRow(x0, p, t[n - 1] + h, season);
+		for (int j = 0; j < p; j++)
+			yhat += x0[j] * fit.beta[j];
+		if (h <= horizon)
+			for (int j = 0; j < p; j++)
+				u[j] += x0[j];
+		if (h == horizon)
+		{
+			double		half = q * sqrt(sigma2 * (1.0 + AnalyticsLsqQuad(&fit, x0)));
+
+			out->last = yhat;
+			out->last_lower = yhat - half;
+			out->last_upper = yhat + half;
+		}
+		running += yhat;
+		if (h <= reach_horizon && out->reached == 0 && running >= reach)
+			out->reached = h;
+	}
+	out->total = 0.0;
+	for (int j = 0; j < p; j++)
+		out->total += u[j] * fit.beta[j];
+	{
+		double		half = q * sqrt(sigma2 * ((double) horizon + AnalyticsLsqQuad(&fit, u)));
+
+		out->total_lower = out->total - half;
+		out->total_upper = out->total + half;
+	}
+	pfree(s.points);
 }
 
 /* ---------- trend_summary ---------- */

@@ -6415,157 +6415,44 @@ END
 $$;
 COMMENT ON FUNCTION analytics_internal._goal_alert(analytics.goals, text, int) IS 'Internal: records and notifies one goal alert, once per goal, kind and episode';
 
--- The forecast of a metric goal from its complete days (see the top):
--- value, bounds, and for an at_least sum the projected completion day.
-CREATE FUNCTION analytics_internal._goal_forecast(g analytics.goals, m analytics.metrics, today date,
-	OUT value float8, OUT lower float8, OUT upper float8, OUT completion date)
-LANGUAGE plpgsql
+-- A metric's daily values for the goals (C, src/goals.c, reads them).
+CREATE FUNCTION analytics_internal._metric_days(m analytics.metrics, lo date, hi date, OUT a float8[], OUT b float8[])
+LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-	last_day date := today - 1;
-	left_days int := g.end_date - last_day;
-	n int;
-	period int;
-	season int;
-	sofar_a float8;
-	sofar_b float8;
-	fa analytics.forecast_total;
-	fb analytics.forecast_total;
-	pair record;
-	pt analytics.forecast_point;
-BEGIN
-	IF left_days < 1 OR last_day < g.start_date THEN
-		RETURN;
-	END IF;
-	-- the complete days: for a sum, a ratio or an average every day (0
-	-- without a value), for last the days with one
+	-- the members of a dimension added up each day; the days lo..hi in order,
+	-- NULL on a day without a value
 	WITH r AS (
 		SELECT x.day, sum(x.a) AS a, sum(x.b) AS b
-		FROM analytics_internal._metric_rows(m.owner, analytics_internal._metric_sql(m), g.start_date, last_day,
+		FROM analytics_internal._metric_rows(m.owner, analytics_internal._metric_sql(m), lo, hi,
 			CASE WHEN m.aggregation IN ('sum', 'last') THEN 1 ELSE 2 END, m.dimension IS NOT NULL) x
-		WHERE x.day >= g.start_date AND x.day <= last_day
-		GROUP BY x.day
-	), series AS (
-		SELECT (d.d)::date AS day, CASE WHEN m.aggregation = 'last' THEN r.a ELSE coalesce(r.a, 0) END AS a,
-			coalesce(r.b, 0) AS b
-		FROM generate_series(g.start_date::timestamp, last_day::timestamp, '1 day') d(d)
-		LEFT JOIN r ON r.day = (d.d)::date
-	), kept AS (
-		SELECT s.* FROM series s WHERE s.a IS NOT NULL
-	)
-	SELECT count(*), sum(k.a), sum(k.b) INTO n, sofar_a, sofar_b FROM kept k;
-	IF n < 3 THEN
-		RETURN;
-	END IF;
-	WITH r AS (
-		SELECT x.day, sum(x.a) AS a
-		FROM analytics_internal._metric_rows(m.owner, analytics_internal._metric_sql(m), g.start_date, last_day,
-			CASE WHEN m.aggregation IN ('sum', 'last') THEN 1 ELSE 2 END, m.dimension IS NOT NULL) x
-		WHERE x.day >= g.start_date AND x.day <= last_day
+		WHERE x.day >= lo AND x.day <= hi
 		GROUP BY x.day
 	)
-	SELECT (analytics.detect_season(timezone('UTC', (d.d)::date::timestamp),
-			CASE WHEN m.aggregation = 'last' THEN r.a ELSE coalesce(r.a, 0) END, '1 day')).period
-	INTO period
-	FROM generate_series(g.start_date::timestamp, last_day::timestamp, '1 day') d(d)
+	SELECT array_agg(r.a ORDER BY d.d), array_agg(r.b ORDER BY d.d)
+	FROM generate_series(lo::timestamp, hi::timestamp, '1 day') d(d)
 	LEFT JOIN r ON r.day = (d.d)::date
-	WHERE m.aggregation <> 'last' OR r.a IS NOT NULL;
-	-- a weekly season when one is found and every weekday can be fitted
-	season := CASE WHEN period = 7 AND n >= 9 THEN 7 ELSE 0 END;
-	IF m.aggregation = 'last' THEN
-		SELECT (f.points)[left_days].* INTO pt
-		FROM (SELECT analytics.linear_forecast(timezone('UTC', s.period_start::timestamp), s.value, left_days, '1 day',
-				g.confidence, season) AS points
-			FROM analytics_internal._metric_series(m, g.start_date, last_day, 'day', NULL) s
-			WHERE s.value IS NOT NULL) f;
-		value := pt.forecast;
-		lower := pt.lower;
-		upper := pt.upper;
-		RETURN;
-	END IF;
-	WITH r AS (
-		SELECT x.day, sum(x.a) AS a, sum(x.b) AS b
-		FROM analytics_internal._metric_rows(m.owner, analytics_internal._metric_sql(m), g.start_date, last_day,
-			CASE WHEN m.aggregation = 'sum' THEN 1 ELSE 2 END, m.dimension IS NOT NULL) x
-		WHERE x.day >= g.start_date AND x.day <= last_day
-		GROUP BY x.day
-	), series AS (
-		SELECT timezone('UTC', d.d) AS ts, coalesce(r.a, 0) AS a, coalesce(r.b, 0) AS b
-		FROM generate_series(g.start_date::timestamp, last_day::timestamp, '1 day') d(d)
-		LEFT JOIN r ON r.day = (d.d)::date
-	)
-	SELECT analytics.forecast_total(s.ts, s.a, left_days, '1 day', g.confidence, season) AS fa,
-		CASE WHEN m.aggregation <> 'sum' THEN analytics.forecast_total(s.ts, s.b, left_days, '1 day', g.confidence, season) END AS fb
-	INTO pair
-	FROM series s;
-	fa := pair.fa;
-	fb := pair.fb;
-	IF m.aggregation = 'sum' THEN
-		value := sofar_a + fa.total;
-		lower := sofar_a + fa.lower;
-		upper := sofar_a + fa.upper;
-		-- the first day the projected running total reaches the target
-		IF g.direction = 'at_least' AND sofar_a < g.target_value THEN
-			WITH series AS (
-				SELECT timezone('UTC', d.d) AS ts, coalesce(r.a, 0) AS a
-				FROM generate_series(g.start_date::timestamp, last_day::timestamp, '1 day') d(d)
-				LEFT JOIN (SELECT x.day, sum(x.a) AS a
-					FROM analytics_internal._metric_rows(m.owner, analytics_internal._metric_sql(m), g.start_date, last_day,
-						1, m.dimension IS NOT NULL) x
-					GROUP BY x.day) r ON r.day = (d.d)::date
-			), points AS (
-				SELECT p.ts, p.forecast FROM (SELECT analytics.linear_forecast(s.ts, s.a, 365, '1 day', g.confidence, season) AS f
-					FROM series s) x, unnest(x.f) p
-			)
-			SELECT (timezone('UTC', q.ts))::date INTO completion
-			FROM (SELECT p.ts, sofar_a + sum(p.forecast) OVER (ORDER BY p.ts) AS running FROM points p) q
-			WHERE q.running >= g.target_value
-			ORDER BY q.ts LIMIT 1;
-		END IF;
-	ELSE
-		value := m.scale * (sofar_a + fa.total) / nullif(sofar_b + fb.total, 0);
-		lower := m.scale * (sofar_a + fa.lower) / nullif(sofar_b + fb.total, 0);
-		upper := m.scale * (sofar_a + fa.upper) / nullif(sofar_b + fb.total, 0);
-	END IF;
-END
 $$;
-COMMENT ON FUNCTION analytics_internal._goal_forecast(analytics.goals, analytics.metrics, date) IS 'Internal: a metric goal''s forecast at end_date from its complete days (README, Goals), with its interval and, for an at_least sum, the projected completion day';
+COMMENT ON FUNCTION analytics_internal._metric_days(analytics.metrics, date, date) IS 'Internal: a metric''s daily values from lo to hi as arrays (element 1 is lo; NULL on a day without a value): a the value or numerator, b the denominator';
 
--- Evaluates one active goal under its row lock: current value, progress,
--- forecast, status and alerts (see the top). Returns whether it was active.
-CREATE FUNCTION analytics_internal._goal_evaluate(goal uuid, today date)
-RETURNS boolean
+CREATE FUNCTION analytics_internal._goal_numbers(aggregation text, scale float8, direction text, target float8,
+	confidence float8, start_date date, end_date date, today date, lo date, a float8[], b float8[],
+	OUT current_value float8, OUT forecast_value float8, OUT forecast_lower float8, OUT forecast_upper float8,
+	OUT projected_completion_date date)
+AS 'MODULE_PATHNAME', 'goal_numbers'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION analytics_internal._goal_numbers(text, float8, text, float8, float8, date, date, date, date, float8[], float8[]) IS 'Internal: a metric goal''s current value, forecast at end_date with its interval and projected completion day (README, Goals) from its metric''s daily values a (and b, the denominators) from day lo on';
+REVOKE ALL ON FUNCTION analytics_internal._goal_numbers(text, float8, text, float8, float8, date, date, date, date, float8[], float8[]) FROM PUBLIC;
+
+-- Settles one active goal, locked by the caller, whose current value and
+-- forecast g holds (was: the goal as stored): progress, on-track status,
+-- daily required progress, status and alerts (see the top), then stores it.
+CREATE FUNCTION analytics_internal._goal_settle(g analytics.goals, was analytics.goals, today date)
+RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-	g analytics.goals;
-	m analytics.metrics;
-	was analytics.goals;
-	f record;
 BEGIN
-	SELECT * INTO g FROM analytics.goals x WHERE x.id = goal AND x.status = 'active' FOR UPDATE;
-	IF g.id IS NULL THEN
-		RETURN false;
-	END IF;
-	was := g;
-	IF g.metric IS NOT NULL THEN
-		SELECT * INTO m FROM analytics.metrics x WHERE x.name = g.metric;
-		IF today >= g.start_date THEN
-			g.current_value := (SELECT s.value FROM analytics_internal._metric_series(m, g.start_date,
-				LEAST(today, g.end_date), 'all', NULL) s);
-			IF m.aggregation = 'sum' THEN
-				g.current_value := coalesce(g.current_value, 0);
-			END IF;
-		END IF;
-		f := analytics_internal._goal_forecast(g, m, today);
-		g.forecast_value := f.value;
-		g.forecast_lower := f.lower;
-		g.forecast_upper := f.upper;
-		g.projected_completion_date := f.completion;
-		g.forecast_updated_at := analytics_internal._now();
-	END IF;
 	g.progress_percentage := CASE WHEN g.target_value <> 0 THEN 100 * g.current_value / g.target_value END;
 	g.on_track := CASE g.direction WHEN 'at_least' THEN g.forecast_value >= g.target_value
 		ELSE g.forecast_value <= g.target_value END;
@@ -6596,11 +6483,14 @@ BEGIN
 		status = g.status, alert_sent = g.alert_sent, off_track_episode = g.off_track_episode,
 		updated_at = analytics_internal._now()
 	WHERE x.id = g.id;
-	RETURN true;
 END
 $$;
-COMMENT ON FUNCTION analytics_internal._goal_evaluate(uuid, date) IS 'Internal: computes one active goal under its row lock (current value, progress, forecast, status) and raises its alerts; false when it is not active';
+COMMENT ON FUNCTION analytics_internal._goal_settle(analytics.goals, analytics.goals, date) IS 'Internal: stores an active goal''s new current value and forecast with its progress, on-track status, daily required progress and status, and raises its alerts';
 
+-- The goals are computed metric by metric (in name order, each metric's
+-- goals in id order, locked as they are reached: two runs at once take the
+-- locks in one order). A metric's daily values are read once, over the days
+-- its active goals need, and each goal's numbers are computed from them.
 CREATE FUNCTION analytics.update_goals()
 RETURNS bigint
 LANGUAGE plpgsql
@@ -6608,19 +6498,55 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	today date := (timezone('UTC', analytics_internal._now()))::date;
+	now_ts timestamptz := analytics_internal._now();
+	today date := (timezone('UTC', now_ts))::date;
 	n bigint := 0;
-	goal uuid;
+	m analytics.metrics;
+	g analytics.goals;
+	was analytics.goals;
+	lo date;
+	hi date;
+	days record;
+	f record;
 BEGIN
-	FOR goal IN SELECT g.id FROM analytics.goals g WHERE g.status = 'active' ORDER BY g.id LOOP
-		IF analytics_internal._goal_evaluate(goal, today) THEN
-			n := n + 1;
+	FOR m IN SELECT x.* FROM analytics.metrics x
+		WHERE EXISTS (SELECT FROM analytics.goals y WHERE y.metric = x.name AND y.status = 'active')
+		ORDER BY x.name
+	LOOP
+		SELECT min(y.start_date), max(LEAST(today, y.end_date)) INTO lo, hi
+		FROM analytics.goals y WHERE y.metric = m.name AND y.status = 'active' AND y.start_date <= today;
+		days := NULL;
+		IF lo IS NOT NULL AND lo <= hi THEN
+			days := analytics_internal._metric_days(m, lo, hi);
 		END IF;
+		FOR g IN SELECT y.* FROM analytics.goals y WHERE y.metric = m.name AND y.status = 'active'
+			ORDER BY y.id FOR UPDATE
+		LOOP
+			was := g;
+			f := analytics_internal._goal_numbers(m.aggregation, m.scale, g.direction, g.target_value, g.confidence,
+				g.start_date, g.end_date, today, lo, days.a, days.b);
+			IF today >= g.start_date THEN
+				g.current_value := f.current_value;
+			END IF;
+			g.forecast_value := f.forecast_value;
+			g.forecast_lower := f.forecast_lower;
+			g.forecast_upper := f.forecast_upper;
+			g.projected_completion_date := f.projected_completion_date;
+			g.forecast_updated_at := now_ts;
+			PERFORM analytics_internal._goal_settle(g, was, today);
+			n := n + 1;
+		END LOOP;
+	END LOOP;
+	-- goals without a metric: their value is record_progress's
+	FOR g IN SELECT y.* FROM analytics.goals y WHERE y.metric IS NULL AND y.status = 'active' ORDER BY y.id FOR UPDATE
+	LOOP
+		PERFORM analytics_internal._goal_settle(g, g, today);
+		n := n + 1;
 	END LOOP;
 	RETURN n;
 END
 $$;
-COMMENT ON FUNCTION analytics.update_goals() IS 'The goal-update job: computes every active goal (current value, progress, forecast, on-track status, projected completion, daily required progress, status) and raises their alerts; returns the goals computed';
+COMMENT ON FUNCTION analytics.update_goals() IS 'The goal-update job: computes every active goal (current value, progress, forecast, on-track status, projected completion, daily required progress, status) and raises their alerts; each metric''s daily values are read once for all its goals; returns the goals computed';
 
 CREATE FUNCTION analytics.record_progress(goal uuid, value float8)
 RETURNS void
@@ -6630,6 +6556,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	g analytics.goals := analytics_internal._goal_for_change(goal);
+	was analytics.goals := g;
 BEGIN
 	IF g.metric IS NOT NULL THEN
 		RAISE EXCEPTION 'goal "%" follows metric "%"', g.name, g.metric
@@ -6640,8 +6567,8 @@ BEGIN
 		RAISE EXCEPTION 'progress must be a finite number, not %', coalesce(value::text, 'NULL')
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	UPDATE analytics.goals x SET current_value = value WHERE x.id = g.id;
-	PERFORM analytics_internal._goal_evaluate(g.id, (timezone('UTC', analytics_internal._now()))::date);
+	g.current_value := value;
+	PERFORM analytics_internal._goal_settle(g, was, (timezone('UTC', analytics_internal._now()))::date);
 END
 $$;
 COMMENT ON FUNCTION analytics.record_progress(uuid, float8) IS 'Sets the current value of a goal without a metric (a value entered by hand) and computes its progress, status and alerts';
