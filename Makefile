@@ -36,7 +36,9 @@ OBJS = \
 	src/jobs.o \
 	src/metrics.o \
 	src/goals.o \
-	src/kmeans.o
+	src/kmeans.o \
+	src/reports.o \
+	src/report_render.o
 
 # Install-script pieces, in dependency order.
 SQL_PIECES = \
@@ -60,12 +62,13 @@ SQL_PIECES = \
 	src/predictions.sql \
 	src/comparisons.sql \
 	src/kmeans.sql \
+	src/reports.sql \
 	src/demo.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard src/updates/$(EXTENSION)--*.sql)
 
-REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse data_quality retail_kpis retail_demo dashboards matagg metrics goals predictions comparisons kmeans demo cron jobs
+REGRESS = analytics events funnel screen_time regression forecast anomaly warehouse data_quality retail_kpis retail_demo dashboards matagg metrics goals predictions comparisons kmeans reports demo cron jobs
 REGRESS_OUT ?= test/tmp/regress
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUT) \
 	--temp-instance=$(REGRESS_OUT)/tmp_check --temp-config=test/regress.conf
@@ -88,11 +91,14 @@ ISOLATION_OPTS = --inputdir=test/isolation --outputdir=$(REGRESS_OUT)/isolation 
 
 GSL_CFLAGS := $(shell pkg-config --cflags gsl 2>/dev/null)
 GSL_LIBS := $(shell pkg-config --libs gsl 2>/dev/null)
+# Reports: cairo (PDF, SVG) and libxlsxwriter (Excel); its pkg-config names zlib
+REPORT_CFLAGS := $(shell pkg-config --cflags cairo xlsxwriter 2>/dev/null)
+REPORT_LIBS := $(shell pkg-config --libs cairo xlsxwriter 2>/dev/null)
 # Server headers as system headers: -Wextra then checks our code, not theirs
 # (PG 15 headers have unused parameters when assertions are off).
-PG_CPPFLAGS = -isystem $(includedir_server) $(GSL_CFLAGS)
+PG_CPPFLAGS = -isystem $(includedir_server) $(GSL_CFLAGS) $(REPORT_CFLAGS)
 PG_CFLAGS = -Wall -Wextra -Werror $(EXTRA_CFLAGS)
-SHLIB_LINK = $(GSL_LIBS)
+SHLIB_LINK = $(GSL_LIBS) $(REPORT_LIBS)
 
 EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql
 

@@ -188,6 +188,14 @@ INSERT INTO public.privileged_calls VALUES
 	 $c$SELECT analytics.metric_regression('events', ARRAY['sessions'], '2026-11-01', '2026-11-30') IS NULL$c$),
 	('analytics.metric_anomalies(text, date, date, int, float8)',
 	 $c$SELECT count(*) FROM analytics.metric_anomalies('events', '2026-11-01', '2026-11-30')$c$),
+	('analytics.chart_data(text, text, text, text[], text, text, date, date)',
+	 $c$SELECT analytics.chart_data('bar', 'analytics.event_days', 'bucket', ARRAY['events'], 'event_name', 'week') IS NULL$c$),
+	('analytics.create_report_template(text, text, jsonb, text)',
+	 $c$SELECT analytics.create_report_template('attack_template', 'Attack', '[{"kind": "table", "main": true, "query": "SELECT e.bucket, e.events FROM analytics.event_days e WHERE e.bucket BETWEEN $1 AND $2"}]')$c$),
+	('analytics.drop_report_template(text)', $c$SELECT analytics.drop_report_template('attack_template')$c$),
+	('analytics.generate_report(text, text, text, jsonb, text)',
+	 $c$SELECT analytics.generate_report('attack_template', 'custom', 'xlsx', '{"from": "2026-11-01", "to": "2026-11-30"}') IS NULL$c$),
+	('analytics.report_file(uuid)', $c$SELECT length(analytics.report_file((SELECT id FROM analytics.reports ORDER BY created_at LIMIT 1)))$c$),
 	-- the trigger function that logs changed buckets, fired by a write
 	('analytics_internal._matagg_capture()', $c$SELECT analytics.track('attack', occurred_at => '2026-11-10 11:00Z')$c$);
 -- every SECURITY DEFINER function is attacked (a new one must be added above)
@@ -203,6 +211,9 @@ VALUES ('C1', 'Web', 'online', '2.5', 'true');
 -- a materialized aggregate of the events, so that a write fires its triggers
 SELECT analytics.create_materialized_aggregate('attack_counts', 'analytics.events', 'occurred_at', '1 day',
 	'{event_name}', '{count(*) AS n}');
+-- a report template and a report, so that templates are dropped and files read
+SELECT analytics.create_report_template('attack_template', 'Attack', '[{"kind": "table", "main": true, "query": "SELECT e.bucket, e.events FROM analytics.event_days e WHERE e.bucket BETWEEN $1 AND $2"}]') IS NULL AS created;
+SELECT analytics.generate_report('attack_template', 'custom', 'csv', '{"from": "2026-11-01", "to": "2026-11-30"}') IS NULL AS generated;
 CREATE FUNCTION public.attack_everything(attack_calls text[], names text[])
 RETURNS TABLE (call text, outcome text, attacks int) LANGUAGE plpgsql AS $attack$
 DECLARE

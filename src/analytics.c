@@ -50,6 +50,7 @@ int			analytics_session_idle_timeout = SESSION_IDLE_TIMEOUT_DEFAULT;
 double		analytics_anomaly_threshold = ANOMALY_THRESHOLD_DEFAULT;
 char	   *analytics_mock_now = NULL;
 int			analytics_job_run_retention = 30 * SECS_PER_DAY;
+int			analytics_report_retention = 90 * SECS_PER_DAY;
 char	   *analytics_job_config = NULL;
 static TimestampTz *mock_now_value = NULL;
 
@@ -189,6 +190,20 @@ _PG_init(void)
 							"that finished longer ago than this. Zero keeps every run.",
 							&analytics_job_run_retention,
 							30 * SECS_PER_DAY,
+							0,
+							INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_S,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("analytics.report_retention",
+							"Sets how long analytics.reports keeps a report and its file.",
+							"Generating a report deletes the reports made longer ago than "
+							"this. Zero keeps every report.",
+							&analytics_report_retention,
+							90 * SECS_PER_DAY,
 							0,
 							INT_MAX,
 							PGC_SUSET,
@@ -377,3 +392,29 @@ AnalyticsArrayCombineArgs(FunctionCallInfo fcinfo, AnalyticsArrayCheck check,
 	return false;
 }
 
+/*
+ * Run as role (see analytics.h): the user id switched with
+ * SECURITY_RESTRICTED_OPERATION (as a view's or a maintenance command's
+ * query runs), and a GUC nest level whose search_path is pinned.
+ */
+void
+AnalyticsBecomeRole(Oid role, AnalyticsAsRole *as)
+{
+	if (!OidIsValid(role))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no role to run the query as")));
+	GetUserIdAndSecContext(&as->save_userid, &as->save_sec_context);
+	SetUserIdAndSecContext(role, as->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	as->save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+}
+
+void
+AnalyticsRestoreRole(AnalyticsAsRole *as)
+{
+	AtEOXact_GUC(false, as->save_nestlevel);
+	SetUserIdAndSecContext(as->save_userid, as->save_sec_context);
+}

@@ -642,10 +642,31 @@ extern void ScreenTimeAppendSeconds(StringInfo buf, int64 usecs);
 #define ANALYTICS_PREFETCH_STATE_AHEAD	16
 #define ANALYTICS_PREFETCH_DATA_AHEAD	8
 
+/*
+ * Running SQL as another role (a metric's or a template's owner, an
+ * aggregate's definer): AnalyticsBecomeRole switches the user id with
+ * SECURITY_RESTRICTED_OPERATION and opens a GUC nest level with search_path
+ * pinned to pg_catalog, pg_temp (settings set after it are undone with it);
+ * AnalyticsRestoreRole undoes both. An error in between needs no restore:
+ * the transaction's abort resets the user id and the settings.
+ */
+typedef struct AnalyticsAsRole
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+} AnalyticsAsRole;
+
+extern void AnalyticsBecomeRole(Oid role, AnalyticsAsRole *as);
+extern void AnalyticsRestoreRole(AnalyticsAsRole *as);
+
 /* GUC analytics.mock_now: the time tests take as now, empty when unset */
 extern char *analytics_mock_now;
 
 /* GUC: how long analytics.job_runs keeps a finished run, in seconds (0: forever) */
 extern int	analytics_job_run_retention;
+
+/* GUC: how long analytics.reports keeps a report, in seconds (0: forever) */
+extern int	analytics_report_retention;
 
 #endif							/* ANALYTICS_H */

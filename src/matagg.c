@@ -189,9 +189,7 @@ matagg_run_as(PG_FUNCTION_ARGS)
 {
 	Oid			role = PG_GETARG_OID(0);
 	char	   *sql = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	Oid			save_userid;
-	int			save_sec_context;
-	int			save_nestlevel;
+	AnalyticsAsRole as;
 	int			ret;
 	uint64		processed;
 
@@ -200,13 +198,7 @@ matagg_run_as(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a materialized aggregate needs the role that defined it")));
 
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(role, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-
+	AnalyticsBecomeRole(role, &as);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute(sql, false, 0);
@@ -214,9 +206,7 @@ matagg_run_as(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
 	processed = SPI_processed;
 	SPI_finish();
-
-	AtEOXact_GUC(false, save_nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec_context);
+	AnalyticsRestoreRole(&as);
 
 	PG_RETURN_INT64((int64) processed);
 }

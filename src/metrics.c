@@ -70,9 +70,7 @@ metric_rows(PG_FUNCTION_ARGS)
 	Oid			argtypes[2] = {DATEOID, DATEOID};
 	Datum		args[2];
 	char		argnulls[2] = {' ', ' '};
-	Oid			save_userid;
-	int			save_sec_context;
-	int			save_nestlevel;
+	AnalyticsAsRole as;
 	int			ret;
 	TupleDesc	tupdesc;
 	TupleDesc	outdesc;
@@ -115,12 +113,7 @@ metric_rows(PG_FUNCTION_ARGS)
 	store = tuplestore_begin_heap(true, false, work_mem);
 	MemoryContextSwitchTo(oldcontext);
 
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(role, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	AnalyticsBecomeRole(role, &as);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -179,8 +172,7 @@ metric_rows(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 
-	AtEOXact_GUC(false, save_nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec_context);
+	AnalyticsRestoreRole(&as);
 
 	rsinfo->returnMode = SFRM_Materialize;
 	rsinfo->setResult = store;

@@ -14,7 +14,8 @@ WORK="$ROOT/test/tmp"
 
 # What make demo and make test need from Debian.
 PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-15-cron libgsl-dev pkg-config
-	make gcc libc6-dev"
+	make gcc libc6-dev libcairo2-dev fonts-dejavu-core libxlsxwriter-dev libcurl4-openssl-dev
+	poppler-utils python3 python3-openpyxl python3-aiosmtpd"
 
 say() { printf '\n==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

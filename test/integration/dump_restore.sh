@@ -74,9 +74,11 @@ FROM pg_class c WHERE c.relkind = 'r'
 	-- the built-in rows of the aggregate and metric catalogs are made by
 	-- CREATE EXTENSION, not dumped
 	AND c.oid NOT IN ('analytics_internal.materialized_aggregate_changes'::regclass,
-		'analytics_internal.materialized_aggregates'::regclass, 'analytics.metrics'::regclass)
+		'analytics_internal.materialized_aggregates'::regclass, 'analytics.metrics'::regclass,
+		'analytics.report_templates'::regclass)
 ORDER BY 1;
 SELECT 'metrics', count(*), md5(string_agg(m::text, '|' ORDER BY m.name)) FROM analytics.metrics m WHERE NOT m.builtin;
+SELECT 'templates', count(*), md5(string_agg(t::text, '|' ORDER BY t.name)) FROM analytics.report_templates t WHERE NOT t.builtin;
 SELECT 'catalog', count(*), md5(string_agg(m::text, '|' ORDER BY m.name))
 FROM analytics_internal.materialized_aggregates m WHERE NOT m.builtin;
 SELECT 'built-in event_days', count(*), md5(string_agg(m::text, '|' ORDER BY m.bucket, m.event_name)) FROM analytics.event_days m;
