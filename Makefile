@@ -38,7 +38,8 @@ OBJS = \
 	src/goals.o \
 	src/kmeans.o \
 	src/reports.o \
-	src/report_render.o
+	src/report_render.o \
+	src/report_mail.o
 
 # Install-script pieces, in dependency order.
 SQL_PIECES = \
@@ -92,8 +93,8 @@ ISOLATION_OPTS = --inputdir=test/isolation --outputdir=$(REGRESS_OUT)/isolation 
 GSL_CFLAGS := $(shell pkg-config --cflags gsl 2>/dev/null)
 GSL_LIBS := $(shell pkg-config --libs gsl 2>/dev/null)
 # Reports: cairo (PDF, SVG) and libxlsxwriter (Excel); its pkg-config names zlib
-REPORT_CFLAGS := $(shell pkg-config --cflags cairo xlsxwriter 2>/dev/null)
-REPORT_LIBS := $(shell pkg-config --libs cairo xlsxwriter 2>/dev/null)
+REPORT_CFLAGS := $(shell pkg-config --cflags cairo xlsxwriter libcurl 2>/dev/null)
+REPORT_LIBS := $(shell pkg-config --libs cairo xlsxwriter libcurl 2>/dev/null)
 # Server headers as system headers: -Wextra then checks our code, not theirs
 # (PG 15 headers have unused parameters when assertions are off).
 PG_CPPFLAGS = -isystem $(includedir_server) $(GSL_CFLAGS) $(REPORT_CFLAGS)

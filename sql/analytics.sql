@@ -196,6 +196,12 @@ INSERT INTO public.privileged_calls VALUES
 	('analytics.generate_report(text, text, text, jsonb, text)',
 	 $c$SELECT analytics.generate_report('attack_template', 'custom', 'xlsx', '{"from": "2026-11-01", "to": "2026-11-30"}') IS NULL$c$),
 	('analytics.report_file(uuid)', $c$SELECT length(analytics.report_file((SELECT id FROM analytics.reports ORDER BY created_at LIMIT 1)))$c$),
+	('analytics.email_report(uuid, text[], text, text)',
+	 $c$SELECT analytics.email_report((SELECT id FROM analytics.reports WHERE status = 'completed' ORDER BY created_at LIMIT 1), ARRAY['a@example.com'])$c$),
+	('analytics.deliver_reports(int)', $c$SELECT analytics.deliver_reports()$c$),
+	('analytics.resend_delivery(bigint)', $c$SELECT analytics.resend_delivery((SELECT min(id) FROM analytics.report_deliveries))$c$),
+	('analytics_internal._report_scheduled()',
+	 $c$SELECT set_config('analytics.job_config', '{"template": "attack_template", "format": "csv", "report_type": "monthly", "recipients": ["a@example.com"]}', true) IS NULL, analytics_internal._report_scheduled() IS NULL$c$),
 	-- the trigger function that logs changed buckets, fired by a write
 	('analytics_internal._matagg_capture()', $c$SELECT analytics.track('attack', occurred_at => '2026-11-10 11:00Z')$c$);
 -- every SECURITY DEFINER function is attacked (a new one must be added above)
@@ -214,6 +220,7 @@ SELECT analytics.create_materialized_aggregate('attack_counts', 'analytics.event
 -- a report template and a report, so that templates are dropped and files read
 SELECT analytics.create_report_template('attack_template', 'Attack', '[{"kind": "table", "main": true, "query": "SELECT e.bucket, e.events FROM analytics.event_days e WHERE e.bucket BETWEEN $1 AND $2"}]') IS NULL AS created;
 SELECT analytics.generate_report('attack_template', 'custom', 'csv', '{"from": "2026-11-01", "to": "2026-11-30"}') IS NULL AS generated;
+SELECT analytics.email_report((SELECT id FROM analytics.reports), ARRAY['ops@example.com']) AS queued;
 CREATE FUNCTION public.attack_everything(attack_calls text[], names text[])
 RETURNS TABLE (call text, outcome text, attacks int) LANGUAGE plpgsql AS $attack$
 DECLARE

@@ -1,5 +1,7 @@
 -- Reports: chart_data (Vega-Lite), templates, generate_report (json, csv),
--- periods, failures, retention, privileges. Values by hand.
+-- periods, failures, retention, scheduling and the email outbox (retries,
+-- backoff, interrupted sends; the real mail server is in
+-- test/integration/report_email.sh), privileges. Values by hand.
 SET DateStyle = ISO;
 SET TimeZone = 'UTC';
 SET client_min_messages = warning;
@@ -152,6 +154,104 @@ SELECT analytics.generate_report('sales_report', 'daily', 'json') IS NOT NULL AS
 SELECT count(*) AS reports, min(created_at) FROM analytics.reports;
 RESET analytics.report_retention;
 
+-- Scheduling. The period a schedule implies: fixed days of a month and year
+-- annual, of the month monthly, fixed weekdays weekly, else daily.
+SELECT s, analytics_internal._report_schedule_type(s) AS report_type
+FROM unnest(ARRAY['0 6 * * *', '*/10 * * * *', '0 6 * * 1', '30 7 * * 1-5', '0 6 1 * *', '0 6 1 1 *',
+	'@daily', '@weekly', '@monthly', '@yearly', '@hourly']) s;
+-- a monthly report on the 1st at 06:00 to two addresses (one given twice),
+-- and the sender of every scheduled report, every minute
+SELECT analytics.schedule_report('sales_monthly', 'sales_report', 'csv', '0 6 1 * *',
+	ARRAY['b@example.com', 'a@example.com', 'a@example.com'], subject => 'Sales') IS NOT NULL AS scheduled;
+SELECT name, job_type, schedule, command, jsonb_pretty(config) FROM analytics.jobs ORDER BY name;
+-- scheduling again under one name replaces it: weekly on Mondays
+SELECT analytics.schedule_report('sales_monthly', 'sales_report', 'csv', '0 6 * * 1',
+	ARRAY['a@example.com', 'b@example.com'], subject => 'Sales') IS NOT NULL AS rescheduled;
+SELECT name, schedule, config ->> 'report_type' AS report_type FROM analytics.jobs ORDER BY name;
+SELECT analytics.schedule_report('sales_monthly', 'sales_report', 'csv', '0 6 1 * *',
+	ARRAY['a@example.com', 'b@example.com'], subject => 'Sales') IS NOT NULL AS monthly_again;
+-- bad requests
+SELECT analytics.schedule_report('x', 'sales_report', 'csv', '0 6 * * *', ARRAY['not an address']);
+SELECT analytics.schedule_report('x', 'sales_report', 'csv', '0 6 * * *', ARRAY['a@example.com', NULL]);
+SELECT analytics.schedule_report('x', 'nope', 'csv', '0 6 * * *');
+SELECT analytics.schedule_report('x', 'sales_report', 'doc', '0 6 * * *');
+SELECT analytics.schedule_report('x', 'sales_report', 'csv', '@hourly');
+SELECT analytics.schedule_report('x', 'sales_report', 'csv', '61 6 * * *');
+SELECT analytics.schedule_report('report_delivery', 'sales_report', 'csv', '0 6 * * *');
+SELECT analytics.create_job('not_a_report', 'custom', '0 6 * * *', 'SELECT 1') IS NOT NULL AS custom_job;
+SELECT analytics.schedule_report('not_a_report', 'sales_report', 'csv', '0 6 * * *');
+SELECT analytics.drop_job('not_a_report');
+
+-- A run on 2026-03-01 06:00 makes February's report and queues it for a
+-- and b: due at once, nothing tried yet.
+SET analytics.mock_now = '2026-03-01 06:00:00+00';
+SELECT analytics.run_job('sales_monthly') IS NOT NULL AS ran;
+SELECT job_name, status, manual FROM analytics.job_runs ORDER BY run_id;
+SELECT name, report_type, format, status, period_from, period_to, scheduled, email_recipients,
+	schedule_config ->> 'name' AS schedule
+FROM analytics.reports WHERE scheduled;
+SELECT recipient, subject, message, status, attempts, next_attempt_at, last_error
+FROM analytics.report_deliveries ORDER BY recipient;
+
+-- Delivery with no mail server set: each attempt fails, and is retried 1,
+-- then 2 minutes after it (not before); after analytics.report_delivery_attempts
+-- attempts (here 3) it is failed.
+SET client_min_messages = error;
+SELECT analytics.deliver_reports() AS sent;
+SELECT recipient, status, attempts, last_attempt_at, next_attempt_at, last_error
+FROM analytics.report_deliveries ORDER BY recipient;
+SET analytics.mock_now = '2026-03-01 06:00:59+00';
+SELECT analytics.deliver_reports() AS sent_too_early;
+SELECT count(*) AS untouched FROM analytics.report_deliveries WHERE attempts = 1;
+SET analytics.mock_now = '2026-03-01 06:01:00+00';
+SELECT analytics.deliver_reports() AS sent;
+SELECT recipient, status, attempts, next_attempt_at FROM analytics.report_deliveries ORDER BY recipient;
+-- an unreachable server: curl's error is recorded
+SET analytics.smtp_server = 'smtp://127.0.0.1:1';
+SET analytics.smtp_sender = 'Analytics <reports@example.com>';
+SET analytics.report_delivery_attempts = 3;
+SET analytics.mock_now = '2026-03-01 06:03:00+00';
+SELECT analytics.deliver_reports(max_messages => 1) AS sent;
+SELECT recipient, status, attempts, next_attempt_at, last_error ~ 'connect' AS refused
+FROM analytics.report_deliveries ORDER BY recipient;
+SELECT analytics.deliver_reports() AS sent;
+SELECT recipient, status, attempts, next_attempt_at FROM analytics.report_deliveries ORDER BY recipient;
+-- a URL of another protocol is not followed
+SET analytics.smtp_server = 'file:///etc/passwd';
+SELECT analytics.resend_delivery(id) FROM analytics.report_deliveries WHERE recipient = 'a@example.com';
+SELECT analytics.deliver_reports() AS sent;
+SELECT recipient, status, attempts, last_error FROM analytics.report_deliveries WHERE recipient = 'a@example.com';
+RESET analytics.smtp_server;
+RESET analytics.report_delivery_attempts;
+SET client_min_messages = warning;
+SELECT analytics.resend_delivery(id) FROM analytics.report_deliveries WHERE recipient = 'b@example.com';
+SELECT recipient, status, attempts, next_attempt_at, last_error FROM analytics.report_deliveries ORDER BY recipient;
+SELECT analytics.resend_delivery(id) FROM analytics.report_deliveries WHERE recipient = 'b@example.com';
+SELECT analytics.deliver_reports(0);
+-- A run that ended while sending left the delivery sending: the next run
+-- fails it (the server may have accepted it) and sends nothing again.
+UPDATE analytics.report_deliveries SET status = 'sending' WHERE recipient = 'b@example.com';
+SELECT analytics.deliver_reports() AS sent;
+SELECT recipient, status, attempts, last_error FROM analytics.report_deliveries ORDER BY recipient;
+-- A failed report is recorded, and nothing is queued for it.
+SELECT analytics.schedule_report('broken_csv', 'sales_report', 'csv', '0 6 1 * *', ARRAY['a@example.com'],
+	'{"section": "nope"}') IS NOT NULL AS scheduled;
+SELECT analytics.run_job('broken_csv') IS NOT NULL AS ran;
+SELECT job_name, status FROM analytics.job_runs ORDER BY run_id;
+SELECT r.status, r.error, count(d.id) AS deliveries
+FROM analytics.reports r LEFT JOIN analytics.report_deliveries d ON d.report = r.id
+WHERE r.schedule_config ->> 'name' = 'broken_csv' GROUP BY 1, 2;
+SELECT analytics.email_report(id, ARRAY['a@example.com']) FROM analytics.reports WHERE schedule_config ->> 'name' = 'broken_csv';
+-- email_report queues a report made by hand; deleting a report deletes its deliveries
+SELECT analytics.email_report(analytics.generate_report('sales_report', 'daily', 'json'), ARRAY['c@example.com'],
+	message => 'Yesterday.') AS queued;
+SELECT recipient, subject, message, status FROM analytics.report_deliveries WHERE recipient = 'c@example.com';
+DELETE FROM analytics.reports WHERE id IN (SELECT report FROM analytics.report_deliveries WHERE recipient = 'c@example.com');
+SELECT count(*) AS c_deliveries FROM analytics.report_deliveries WHERE recipient = 'c@example.com';
+SELECT analytics.unschedule_report('broken_csv');
+SELECT analytics.unschedule_report('report_delivery');
+SELECT name FROM analytics.jobs ORDER BY name;
+
 -- Privileges: readers read reports and chart data; admins make them. A
 -- template's queries run as its owner: a role that cannot read a table
 -- cannot make a template of it, and readers of a report see only what its
@@ -165,11 +265,21 @@ SELECT analytics.create_report_template('peek', 'Peek', '[{"kind": "table", "que
 SELECT analytics.chart_data('bar', 'public.secret', 'day', ARRAY['amount']);
 SELECT analytics.drop_report_template('sales_report');
 SELECT analytics.drop_report_template('daily_kpi_summary');
+SELECT analytics.schedule_report('mine', 'sales_report', 'csv', '@daily', ARRAY['a@example.com']) IS NOT NULL AS admin_schedules;
+SELECT analytics.unschedule_report('mine');
+-- the mail server's credentials are for superusers' eyes only
+SHOW analytics.smtp_server;
+SHOW analytics.smtp_password;
+SELECT name FROM pg_settings WHERE name LIKE 'analytics.smtp%' ORDER BY 1;
 RESET ROLE;
 SET ROLE rep_reader;
 SELECT count(*) > 0 AS reads_reports FROM analytics.reports;
 SELECT analytics.generate_report('sales_report', 'daily', 'json');
 SELECT jsonb_array_length(analytics.chart_data('bar', 'public.sales', 'day', ARRAY['amount']) -> 'data' -> 'values') AS days;
+SELECT count(*) AS deliveries FROM analytics.report_deliveries;
+SELECT analytics.schedule_report('mine', 'sales_report', 'csv', '@daily', ARRAY['a@example.com']);
+SELECT analytics.deliver_reports();
+SELECT analytics.email_report(id, ARRAY['a@example.com']) FROM analytics.reports LIMIT 1;
 RESET ROLE;
 SELECT analytics.drop_report_template('broken');
 SELECT count(*) AS templates FROM analytics.report_templates;

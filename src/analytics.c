@@ -52,6 +52,20 @@ char	   *analytics_mock_now = NULL;
 int			analytics_job_run_retention = 30 * SECS_PER_DAY;
 int			analytics_report_retention = 90 * SECS_PER_DAY;
 char	   *analytics_job_config = NULL;
+char	   *analytics_smtp_server = NULL;
+char	   *analytics_smtp_sender = NULL;
+char	   *analytics_smtp_user = NULL;
+char	   *analytics_smtp_password = NULL;
+int			analytics_smtp_tls = ANALYTICS_SMTP_TLS_TRY;
+int			analytics_smtp_timeout = 30;
+int			analytics_report_delivery_attempts = 8;
+
+static const struct config_enum_entry smtp_tls_options[] = {
+	{"off", ANALYTICS_SMTP_TLS_OFF, false},
+	{"try", ANALYTICS_SMTP_TLS_TRY, false},
+	{"require", ANALYTICS_SMTP_TLS_REQUIRE, false},
+	{NULL, 0, false}
+};
 static TimestampTz *mock_now_value = NULL;
 
 void		_PG_init(void);
@@ -224,6 +238,95 @@ _PG_init(void)
 							   NULL,
 							   NULL,
 							   NULL);
+
+	/*
+	 * The mail server reports are sent through. Only superusers set them;
+	 * the credentials are shown to superusers only.
+	 */
+	DefineCustomStringVariable("analytics.smtp_server",
+							   "Sets the mail server that reports are sent through, as an smtp:// or smtps:// URL.",
+							   "For example smtp://mail.example.com:587. Empty: reports are not sent "
+							   "(their deliveries are retried and then fail).",
+							   &analytics_smtp_server,
+							   "",
+							   PGC_SUSET,
+							   0,
+							   NULL,
+							   NULL,
+							   NULL);
+
+	DefineCustomStringVariable("analytics.smtp_sender",
+							   "Sets the sender of report emails (From: and the envelope sender).",
+							   "An address, or a name and an address as in \"Analytics <reports@example.com>\".",
+							   &analytics_smtp_sender,
+							   "",
+							   PGC_SUSET,
+							   0,
+							   NULL,
+							   NULL,
+							   NULL);
+
+	DefineCustomStringVariable("analytics.smtp_user",
+							   "Sets the user name that report emails are sent with.",
+							   "Empty: the mail server is used without authentication.",
+							   &analytics_smtp_user,
+							   "",
+							   PGC_SUSET,
+							   GUC_SUPERUSER_ONLY,
+							   NULL,
+							   NULL,
+							   NULL);
+
+	DefineCustomStringVariable("analytics.smtp_password",
+							   "Sets the password that report emails are sent with.",
+							   NULL,
+							   &analytics_smtp_password,
+							   "",
+							   PGC_SUSET,
+							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL,
+							   NULL,
+							   NULL,
+							   NULL);
+
+	DefineCustomEnumVariable("analytics.smtp_tls",
+							 "Sets whether report emails are sent over TLS (STARTTLS).",
+							 "off: never; try: when the server offers it; require: fail without it. "
+							 "An smtps:// server URL is always TLS.",
+							 &analytics_smtp_tls,
+							 ANALYTICS_SMTP_TLS_TRY,
+							 smtp_tls_options,
+							 PGC_SUSET,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL);
+
+	DefineCustomIntVariable("analytics.smtp_timeout",
+							"Sets how long sending one report email may take.",
+							NULL,
+							&analytics_smtp_timeout,
+							30,
+							1,
+							3600,
+							PGC_SUSET,
+							GUC_UNIT_S,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("analytics.report_delivery_attempts",
+							"Sets how many times a report email is tried before its delivery fails.",
+							"A refused or unreachable attempt is retried 1, 2, 4, ... minutes later "
+							"(at most 6 hours later).",
+							&analytics_report_delivery_attempts,
+							8,
+							1,
+							100,
+							PGC_SUSET,
+							0,
+							NULL,
+							NULL,
+							NULL);
 
 	MarkGUCPrefixReserved("analytics");
 }

@@ -669,4 +669,20 @@ extern int	analytics_job_run_retention;
 /* GUC: how long analytics.reports keeps a report, in seconds (0: forever) */
 extern int	analytics_report_retention;
 
+/* GUCs of the mail server that reports are sent through (report_mail.c) */
+typedef enum AnalyticsSmtpTls
+{
+	ANALYTICS_SMTP_TLS_OFF,
+	ANALYTICS_SMTP_TLS_TRY,
+	ANALYTICS_SMTP_TLS_REQUIRE
+} AnalyticsSmtpTls;
+
+extern char *analytics_smtp_server;
+extern char *analytics_smtp_sender;
+extern char *analytics_smtp_user;
+extern char *analytics_smtp_password;
+extern int	analytics_smtp_tls;
+extern int	analytics_smtp_timeout;
+extern int	analytics_report_delivery_attempts;
+
 #endif							/* ANALYTICS_H */

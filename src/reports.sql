@@ -896,6 +896,356 @@ SELECT analytics_internal._report_template_builtin('goal_progress', 'Goal progre
 	{"kind": "chart", "title": "Progress of the goals (%)", "chart": "bar", "source": "analytics.goal_progress", "x": "name", "y": ["progress_percentage"]}
 	]$j$);
 
+-- Scheduling and email. A scheduled report is a job of the registry
+-- (src/jobs.sql) of type report: each run generates the report of its
+-- period and, when it completed, queues one delivery per recipient in the
+-- outbox, analytics.report_deliveries. The job report_delivery (every
+-- minute, type report) sends what is due through the mail server
+-- (analytics.smtp_*), so the transaction that makes a report never waits
+-- for the mail server. Each delivery is claimed (sending) in a transaction
+-- of its own before its message goes out and marked sent once the server
+-- has accepted it (src/jobs.c): it is sent at most once. A run stopped
+-- between the two leaves it sending; the next run marks it failed (the
+-- server may have accepted it), and analytics.resend_delivery queues it
+-- again.
+CREATE TABLE analytics.report_deliveries (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	report uuid NOT NULL REFERENCES analytics.reports ON DELETE CASCADE,
+	recipient text NOT NULL,
+	subject text NOT NULL,
+	message text NOT NULL,
+	status text NOT NULL DEFAULT 'queued'
+		CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'sending', 'sent', 'failed'])),
+	attempts int NOT NULL DEFAULT 0,
+	next_attempt_at timestamptz,
+	last_attempt_at timestamptz,
+	last_error text,
+	sent_at timestamptz,
+	created_at timestamptz NOT NULL
+);
+CREATE INDEX report_deliveries_due ON analytics.report_deliveries (next_attempt_at) WHERE status OPERATOR(pg_catalog.=) 'queued';
+CREATE INDEX report_deliveries_report ON analytics.report_deliveries (report);
+COMMENT ON TABLE analytics.report_deliveries IS 'The outbox of report emails: one row per report and recipient, sent by analytics.deliver_reports (the report_delivery job)';
+COMMENT ON COLUMN analytics.report_deliveries.id IS 'Delivery id (the message''s Message-ID names it)';
+COMMENT ON COLUMN analytics.report_deliveries.report IS 'The report whose file is attached';
+COMMENT ON COLUMN analytics.report_deliveries.recipient IS 'The address it is sent to';
+COMMENT ON COLUMN analytics.report_deliveries.subject IS 'The message''s subject';
+COMMENT ON COLUMN analytics.report_deliveries.message IS 'The message''s text';
+COMMENT ON COLUMN analytics.report_deliveries.status IS 'queued (to be sent at next_attempt_at), sending (handed to the mail server), sent (the server accepted it) or failed (see last_error)';
+COMMENT ON COLUMN analytics.report_deliveries.attempts IS 'Attempts made so far';
+COMMENT ON COLUMN analytics.report_deliveries.next_attempt_at IS 'When it is tried next (queued)';
+COMMENT ON COLUMN analytics.report_deliveries.last_attempt_at IS 'When it was last tried';
+COMMENT ON COLUMN analytics.report_deliveries.last_error IS 'Why the last attempt failed';
+COMMENT ON COLUMN analytics.report_deliveries.sent_at IS 'When the mail server accepted it';
+COMMENT ON COLUMN analytics.report_deliveries.created_at IS 'When it was queued';
+SELECT pg_catalog.pg_extension_config_dump('analytics.report_deliveries', '');
+SELECT pg_catalog.pg_extension_config_dump('analytics.report_deliveries_id_seq', '');
+
+CREATE FUNCTION analytics_internal._report_mail_send(recipient text, subject text, body text, html text,
+	filename text, media_type text, file bytea, message_id text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'report_mail_send'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION analytics_internal._report_mail_send(text, text, text, text, text, text, bytea, text) IS 'Internal: sends one message with a report attached through analytics.smtp_server; NULL when the server accepted it, else why not';
+
+CREATE FUNCTION analytics_internal._delivery_record(step text, delivery_id bigint, at timestamptz, error text, max_attempts int)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'delivery_record'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION analytics_internal._delivery_record(text, bigint, timestamptz, text, int) IS 'Internal: a step of a delivery (claim, sent, retry) committed by a background worker at once; NULL when no worker could';
+
+-- Recipients: addresses, none with a line break, a comma or angle brackets.
+CREATE FUNCTION analytics_internal._report_check_recipients(recipients text[])
+RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	a text;
+BEGIN
+	IF recipients IS NULL OR cardinality(recipients) OPERATOR(pg_catalog.=) 0 THEN
+		RAISE EXCEPTION 'a report must be sent to at least one recipient' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	FOREACH a IN ARRAY recipients LOOP
+		IF a IS NULL OR a OPERATOR(pg_catalog.!~) '^[^@\s<>,;"()\[\]\\]+@[^@\s<>,;"()\[\]\\]+\.[^@\s<>,;"()\[\]\\.]+$' THEN
+			RAISE EXCEPTION 'invalid email address %', coalesce('"' OPERATOR(pg_catalog.||) a OPERATOR(pg_catalog.||) '"', 'NULL')
+				USING ERRCODE = 'invalid_parameter_value', DETAIL = 'An address is written as name@example.com, one per array element.';
+		END IF;
+	END LOOP;
+	RETURN ARRAY(SELECT DISTINCT x FROM unnest(recipients) x ORDER BY 1);
+END
+$$;
+COMMENT ON FUNCTION analytics_internal._report_check_recipients(text[]) IS 'Internal: the recipients, checked, each once; raises invalid_parameter_value on a bad address';
+
+-- Queues a completed report's delivery to each recipient.
+CREATE FUNCTION analytics_internal._report_queue(id uuid, recipients text[], subject text, message text)
+RETURNS int
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	r record;
+	n int;
+BEGIN
+	SELECT x.name, x.status, x.error, x.period_from, x.period_to INTO r FROM analytics.reports x WHERE x.id OPERATOR(pg_catalog.=) _report_queue.id;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'report % does not exist', coalesce(id::text, 'NULL') USING ERRCODE = 'undefined_object';
+	END IF;
+	IF r.status OPERATOR(pg_catalog.<>) 'completed' THEN
+		RAISE EXCEPTION 'report "%" has no file: it is %', r.name, r.status
+			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = coalesce('It failed: ' OPERATOR(pg_catalog.||) r.error OPERATOR(pg_catalog.||) '.', NULL);
+	END IF;
+	subject := pg_catalog.regexp_replace(coalesce(NULLIF(subject, ''), r.name), '[\r\n]+', ' ', 'g');
+	message := coalesce(NULLIF(message, ''), pg_catalog.format('The report "%s" (%s to %s, UTC) is attached.',
+		r.name, r.period_from, r.period_to));
+	INSERT INTO analytics.report_deliveries (report, recipient, subject, message, next_attempt_at, created_at)
+	SELECT _report_queue.id, a, subject, message, analytics_internal._now(), analytics_internal._now()
+	FROM unnest(analytics_internal._report_check_recipients(recipients)) a;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION analytics_internal._report_queue(uuid, text[], text, text) IS 'Internal: queues the delivery of a completed report to each recipient; their number';
+
+CREATE FUNCTION analytics.email_report(id uuid, recipients text[], subject text DEFAULT NULL, message text DEFAULT NULL)
+RETURNS int
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT analytics_internal._report_queue(id, recipients, subject, message)
+$$;
+COMMENT ON FUNCTION analytics.email_report(uuid, text[], text, text) IS 'Queues a completed report''s delivery by email to each recipient (subject: the report''s name when not given); the report_delivery job sends them; the number queued';
+
+-- The file name a report is attached under: its name in ASCII letters,
+-- digits, dots, dashes and underscores, and the format's extension.
+CREATE FUNCTION analytics_internal._report_filename(name text, format text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT coalesce(NULLIF(pg_catalog.btrim(pg_catalog.regexp_replace(pg_catalog.lower(name), '[^a-z0-9.-]+', '_', 'g'), '_.'), ''), 'report')
+		OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) format
+$$;
+COMMENT ON FUNCTION analytics_internal._report_filename(text, text) IS 'Internal: the file name of a report''s attachment';
+
+CREATE FUNCTION analytics.deliver_reports(max_messages int DEFAULT 100)
+RETURNS int
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	d record;
+	err text;
+	ok boolean;
+	sent int := 0;
+BEGIN
+	IF max_messages IS NULL OR max_messages OPERATOR(pg_catalog.<) 1 THEN
+		RAISE EXCEPTION 'max_messages must be at least 1' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- one sender at a time; it holds this lock until its transaction ends
+	IF NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('analytics.report_deliveries'), 0) THEN
+		RAISE NOTICE 'reports are being delivered by another session';
+		RETURN 0;
+	END IF;
+	-- A delivery still sending belongs to a run that ended before it
+	-- recorded the server's answer: the server may have accepted it.
+	UPDATE analytics.report_deliveries x
+	SET status = 'failed', next_attempt_at = NULL,
+		last_error = 'the run sending it ended before the mail server''s answer was recorded: it may have been delivered, so it is not sent again (analytics.resend_delivery sends it again)'
+	WHERE x.status OPERATOR(pg_catalog.=) 'sending';
+	FOR d IN
+		SELECT x.id, x.recipient, x.subject, x.message, r.id AS report_id, r.name, r.format, r.media_type, r.file
+		FROM analytics.report_deliveries x JOIN analytics.reports r ON r.id OPERATOR(pg_catalog.=) x.report
+		WHERE x.status OPERATOR(pg_catalog.=) 'queued' AND x.next_attempt_at OPERATOR(pg_catalog.<=) analytics_internal._now()
+			AND r.status OPERATOR(pg_catalog.=) 'completed'
+		ORDER BY x.next_attempt_at, x.id
+		LIMIT max_messages
+	LOOP
+		ok := analytics_internal._delivery_record('claim', d.id, analytics_internal._job_clock(), NULL, NULL);
+		IF ok IS NULL THEN
+			RAISE WARNING 'report deliveries are not sent: no background worker could record them'
+				USING HINT = 'Raise max_worker_processes, or call analytics.deliver_reports outside a transaction that writes analytics.report_deliveries.';
+			EXIT;
+		ELSIF NOT ok THEN
+			-- queued by this transaction (not committed), or taken meanwhile
+			CONTINUE;
+		END IF;
+		err := analytics_internal._report_mail_send(d.recipient, d.subject, d.message,
+			CASE WHEN d.format OPERATOR(pg_catalog.=) 'html' THEN pg_catalog.convert_from(d.file, 'UTF8') END,
+			analytics_internal._report_filename(d.name, d.format), d.media_type, d.file,
+			pg_catalog.format('report-delivery-%s.%s@analytics', d.id, d.report_id));
+		IF err IS NULL THEN
+			ok := analytics_internal._delivery_record('sent', d.id, analytics_internal._job_clock(), NULL, NULL);
+			sent := sent OPERATOR(pg_catalog.+) 1;
+		ELSE
+			ok := analytics_internal._delivery_record('retry', d.id, analytics_internal._job_clock(), err,
+				pg_catalog.current_setting('analytics.report_delivery_attempts')::int);
+			RAISE WARNING 'report "%" was not sent to %: %', d.name, d.recipient, err;
+		END IF;
+		IF ok IS NOT TRUE THEN
+			RAISE WARNING 'the outcome of delivery % could not be recorded: it stays sending', d.id
+				USING DETAIL = 'The next run marks it failed; the server log says why.';
+		END IF;
+	END LOOP;
+	RETURN sent;
+END
+$$;
+COMMENT ON FUNCTION analytics.deliver_reports(int) IS 'Sends the queued report emails that are due (at most max_messages) through analytics.smtp_server, each at most once; a refused one is retried 1, 2, 4, ... minutes later, up to analytics.report_delivery_attempts attempts; the number sent (the report_delivery job runs it every minute)';
+
+CREATE FUNCTION analytics.resend_delivery(id bigint)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	UPDATE analytics.report_deliveries x
+	SET status = 'queued', attempts = 0, next_attempt_at = analytics_internal._now(), last_error = NULL
+	WHERE x.id OPERATOR(pg_catalog.=) resend_delivery.id AND x.status OPERATOR(pg_catalog.=) ANY (ARRAY['failed', 'sent']);
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'delivery % is not failed or sent', coalesce(id::text, 'NULL')
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				DETAIL = 'Only a failed or sent delivery is queued again; a queued one is sent by the next run.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION analytics.resend_delivery(bigint) IS 'Queues a failed (or sent) delivery again, as new';
+
+-- The report_type a schedule implies: a run on fixed days of a month and
+-- year is annual, on fixed days of the month monthly, on fixed weekdays
+-- weekly, else daily.
+CREATE FUNCTION analytics_internal._report_schedule_type(schedule text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	f text[] := pg_catalog.regexp_split_to_array(pg_catalog.btrim(schedule), '\s+');
+BEGIN
+	IF f[1] OPERATOR(pg_catalog.~) '^@' THEN
+		RETURN CASE pg_catalog.lower(f[1]) WHEN '@daily' THEN 'daily' WHEN '@midnight' THEN 'daily'
+			WHEN '@weekly' THEN 'weekly' WHEN '@monthly' THEN 'monthly' WHEN '@yearly' THEN 'annual'
+			WHEN '@annually' THEN 'annual' END;
+	END IF;
+	IF cardinality(f) OPERATOR(pg_catalog.<>) 5 THEN
+		RETURN NULL;
+	END IF;
+	RETURN CASE WHEN f[3] OPERATOR(pg_catalog.<>) '*' AND f[4] OPERATOR(pg_catalog.<>) '*' THEN 'annual'
+		WHEN f[3] OPERATOR(pg_catalog.<>) '*' THEN 'monthly'
+		WHEN f[5] OPERATOR(pg_catalog.<>) '*' THEN 'weekly'
+		ELSE 'daily' END;
+END
+$$;
+COMMENT ON FUNCTION analytics_internal._report_schedule_type(text) IS 'Internal: the report type (period) a cron schedule implies, NULL when it implies none (@hourly, @reboot)';
+
+CREATE FUNCTION analytics.schedule_report(name text, template text, format text, schedule text,
+	recipients text[] DEFAULT '{}', parameters jsonb DEFAULT '{}', subject text DEFAULT NULL, message text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	j analytics.jobs;
+	report_type text;
+	cfg jsonb;
+	job bigint;
+BEGIN
+	IF NOT EXISTS (SELECT FROM analytics.report_templates t WHERE t.name OPERATOR(pg_catalog.=) schedule_report.template) THEN
+		RAISE EXCEPTION 'template "%" does not exist', template
+			USING ERRCODE = 'undefined_object', HINT = 'SELECT name FROM analytics.report_templates lists them.';
+	END IF;
+	IF format IS NULL OR NOT format OPERATOR(pg_catalog.=) ANY (ARRAY['pdf', 'xlsx', 'csv', 'json', 'html']) THEN
+		RAISE EXCEPTION 'invalid report format %', coalesce('"' OPERATOR(pg_catalog.||) format OPERATOR(pg_catalog.||) '"', 'NULL')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Use pdf, xlsx, csv, json or html.';
+	END IF;
+	parameters := coalesce(parameters, '{}');
+	IF pg_catalog.jsonb_typeof(parameters) OPERATOR(pg_catalog.<>) 'object' THEN
+		RAISE EXCEPTION 'report parameters must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	PERFORM analytics.cron_validate(schedule);
+	report_type := coalesce(parameters ->> 'report_type', analytics_internal._report_schedule_type(schedule));
+	IF report_type IS NULL OR NOT report_type OPERATOR(pg_catalog.=) ANY (ARRAY['daily', 'weekly', 'monthly', 'annual']) THEN
+		RAISE EXCEPTION 'a scheduled report''s period must be daily, weekly, monthly or annual'
+			USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = pg_catalog.format('The schedule "%s" with report_type %s does not say which.', schedule, coalesce(parameters ->> 'report_type', 'unset')),
+				HINT = 'Set it in parameters, as in ''{"report_type": "weekly"}''.';
+	END IF;
+	IF cardinality(recipients) OPERATOR(pg_catalog.>) 0 THEN
+		recipients := analytics_internal._report_check_recipients(recipients);
+	END IF;
+	cfg := pg_catalog.jsonb_build_object('name', name, 'schedule', schedule, 'template', template, 'format', format, 'report_type', report_type,
+		'parameters', parameters OPERATOR(pg_catalog.-) 'report_type', 'recipients', coalesce(to_jsonb(recipients), '[]'),
+		'subject', subject, 'message', message);
+	IF name OPERATOR(pg_catalog.=) 'report_delivery' THEN
+		RAISE EXCEPTION 'job name "report_delivery" is reserved'
+			USING ERRCODE = 'reserved_name', DETAIL = 'The job of that name sends the reports'' emails.';
+	END IF;
+	-- scheduling again under one name replaces the schedule
+	SELECT * INTO j FROM analytics.jobs x WHERE x.name OPERATOR(pg_catalog.=) schedule_report.name;
+	IF FOUND THEN
+		IF j.job_type OPERATOR(pg_catalog.<>) 'report' THEN
+			RAISE EXCEPTION 'job "%" exists and is not a report', name
+				USING ERRCODE = 'duplicate_object', DETAIL = pg_catalog.format('It is a %s job.', j.job_type);
+		END IF;
+		PERFORM analytics.drop_job(name);
+	END IF;
+	PERFORM analytics.create_job(name, 'report', schedule, 'SELECT analytics_internal._report_scheduled()', cfg);
+	SELECT x.job_id INTO job FROM analytics.jobs x WHERE x.name OPERATOR(pg_catalog.=) schedule_report.name;
+	-- the sender of every scheduled report
+	IF cardinality(recipients) OPERATOR(pg_catalog.>) 0
+		AND NOT EXISTS (SELECT FROM analytics.jobs x WHERE x.name OPERATOR(pg_catalog.=) 'report_delivery') THEN
+		PERFORM analytics.create_job('report_delivery', 'report', '* * * * *', 'SELECT analytics.deliver_reports()');
+	END IF;
+	RETURN job;
+END
+$$;
+COMMENT ON FUNCTION analytics.schedule_report(text, text, text, text, text[], jsonb, text, text) IS 'Schedules a report as a job of analytics.jobs (type report; again under one name: replaces it): each run generates it for its period (parameters report_type, else implied by the schedule: fixed days of the month are monthly, fixed weekdays weekly, ...) and queues its email to the recipients; its job_id in analytics.jobs';
+
+CREATE FUNCTION analytics.unschedule_report(name text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM analytics.jobs x WHERE x.name OPERATOR(pg_catalog.=) unschedule_report.name
+		AND x.job_type OPERATOR(pg_catalog.=) 'report' AND x.name OPERATOR(pg_catalog.<>) 'report_delivery') THEN
+		RAISE EXCEPTION 'scheduled report "%" does not exist', name USING ERRCODE = 'undefined_object';
+	END IF;
+	PERFORM analytics.drop_job(name);
+END
+$$;
+COMMENT ON FUNCTION analytics.unschedule_report(text) IS 'Removes a scheduled report (its job); its reports and deliveries stay';
+
+-- The command of a scheduled report's job.
+CREATE FUNCTION analytics_internal._report_scheduled()
+RETURNS uuid
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	cfg jsonb := analytics.job_config();
+	report_id uuid;
+	recipients text[];
+BEGIN
+	IF cfg ->> 'template' IS NULL THEN
+		RAISE EXCEPTION 'a scheduled report runs as its job''s command only' USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	recipients := ARRAY(SELECT pg_catalog.jsonb_array_elements_text(coalesce(cfg -> 'recipients', '[]')));
+	report_id := analytics_internal._report_generate(cfg ->> 'template', cfg ->> 'report_type', cfg ->> 'format',
+		coalesce(cfg -> 'parameters', '{}'), NULL, true, cfg, recipients, analytics_internal._matagg_caller());
+	-- a failed report is recorded, and nothing is sent
+	IF cardinality(recipients) OPERATOR(pg_catalog.>) 0
+		AND (SELECT r.status FROM analytics.reports r WHERE r.id OPERATOR(pg_catalog.=) report_id) OPERATOR(pg_catalog.=) 'completed' THEN
+		PERFORM analytics_internal._report_queue(report_id, recipients, cfg ->> 'subject', cfg ->> 'message');
+	END IF;
+	RETURN report_id;
+END
+$$;
+COMMENT ON FUNCTION analytics_internal._report_scheduled() IS 'Internal: the command of a scheduled report''s job: generates the report its config describes and queues its deliveries when it completed';
+
 REVOKE ALL ON FUNCTION analytics_internal._chart_relation(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION analytics_internal._chart_column(oid, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION analytics_internal._chart_spec(text, text, text, text[], text, text, date, date, oid, text) FROM PUBLIC;
@@ -916,3 +1266,21 @@ GRANT EXECUTE ON FUNCTION analytics.chart_data(text, text, text, text[], text, t
 GRANT EXECUTE ON FUNCTION analytics.create_report_template(text, text, jsonb, text), analytics.drop_report_template(text),
 	analytics.generate_report(text, text, text, jsonb, text) TO analytics_admin;
 GRANT SELECT ON analytics.report_templates, analytics.reports TO analytics_reader, analytics_admin;
+REVOKE ALL ON FUNCTION analytics_internal._report_mail_send(text, text, text, text, text, text, bytea, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._delivery_record(text, bigint, timestamptz, text, int) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._report_check_recipients(text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._report_queue(uuid, text[], text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._report_filename(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._report_schedule_type(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics_internal._report_scheduled() FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics.email_report(uuid, text[], text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics.deliver_reports(int) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics.resend_delivery(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics.schedule_report(text, text, text, text, text[], jsonb, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytics.unschedule_report(text) FROM PUBLIC;
+-- schedule_report checks as its caller: what create_job and drop_job need
+GRANT EXECUTE ON FUNCTION analytics.email_report(uuid, text[], text, text), analytics.deliver_reports(int),
+	analytics.resend_delivery(bigint), analytics.schedule_report(text, text, text, text, text[], jsonb, text, text),
+	analytics.unschedule_report(text), analytics_internal._report_schedule_type(text),
+	analytics_internal._report_check_recipients(text[]), analytics_internal._report_scheduled() TO analytics_admin;
+GRANT SELECT ON analytics.report_deliveries TO analytics_reader, analytics_admin;
