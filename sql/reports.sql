@@ -45,6 +45,19 @@ FROM analytics.chart_data('pie', 'public.sales', 'channel', ARRAY['amount']) s;
 -- a heatmap of rows by day of week and hour (UTC): Mon 9 (2), Mon 14, Wed 9, Tue 23 (2)
 SELECT d ->> 'dow' AS dow, d ->> 'hour' AS hour, d ->> 'value' AS sales
 FROM jsonb_array_elements(analytics.chart_data('heatmap', 'public.sales', 'at', '{}') -> 'data' -> 'values') d;
+-- a view by month and a period inside February: the months that overlap
+-- it (February only: web 5, app 7)
+CREATE TABLE public.monthly (month date, channel text, amount numeric);
+INSERT INTO public.monthly VALUES ('2026-01-01', 'web', 1), ('2026-02-01', 'web', 2), ('2026-02-01', 'web', 3),
+	('2026-02-01', 'app', 7), ('2026-03-01', 'app', 11);
+SELECT d ->> 'x' AS channel, (d ->> 'value')::numeric AS amount
+FROM jsonb_array_elements(analytics.chart_data('bar', 'public.monthly', 'channel', ARRAY['amount'],
+	from_date => '2026-02-10', to_date => '2026-02-20') -> 'data' -> 'values') d;
+-- February to March 10: February and March (app 18, web 5)
+SELECT d ->> 'x' AS channel, (d ->> 'value')::numeric AS amount
+FROM jsonb_array_elements(analytics.chart_data('bar', 'public.monthly', 'channel', ARRAY['amount'],
+	from_date => '2026-02-01', to_date => '2026-03-10') -> 'data' -> 'values') d;
+DROP TABLE public.monthly;
 -- bad input
 SELECT analytics.chart_data('donut', 'public.sales', 'day', ARRAY['amount']);
 SELECT analytics.chart_data('line', 'sales', 'day', ARRAY['amount']);

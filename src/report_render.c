@@ -230,6 +230,38 @@ ReportFormatCell(JsonbValue *v, const char *type, const char *format)
 
 /* ---------- drawing ---------- */
 
+/* A metric's name as a title: "average_transaction_value" as "Average transaction value" */
+static char *
+ReportMetricTitle(const char *metric)
+{
+	char	   *t = pstrdup(metric ? metric : "");
+
+	for (char *c = t; *c; c++)
+		if (*c == '_')
+			*c = ' ';
+	if (t[0] >= 'a' && t[0] <= 'z')
+		t[0] += 'A' - 'a';
+	return t;
+}
+
+/*
+ * The line under a report's title: its name when it is not the template's
+ * title and period (the default), then the period and when it was made.
+ */
+static char *
+ReportSubtitle(JsonbContainer *report)
+{
+	JsonbContainer *period = ReportGetContainer(report, "period");
+	char	   *title = ReportGetText(report, "title");
+	char	   *name = ReportGetText(report, "name");
+	char	   *line = psprintf("Period %s to %s (UTC), generated %s.", ReportGetText(period, "from"),
+								ReportGetText(period, "to"), ReportGetText(report, "generated_at"));
+
+	if (name != NULL && (title == NULL || strncmp(name, title, strlen(title)) != 0))
+		return psprintf("%s. %s", name, line);
+	return line;
+}
+
 static void
 set_font(cairo_t *cr, double size, bool bold)
 {
@@ -783,21 +815,28 @@ pdf_tiles(Pdf *p, JsonbContainer *tiles)
 		cairo_set_source_rgb(p->cr, 0.95, 0.96, 0.98);
 		cairo_rectangle(p->cr, tx, p->y, tw, th);
 		cairo_fill(p->cr);
-		set_font(p->cr, 7.5, false);
+		set_font(p->cr, 7.5, true);
 		cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
-		show_text(p->cr, fit_text(p->cr, metric ? metric : "", tw - 12), tx + 6, p->y + 12, 0);
-		set_font(p->cr, 14, true);
+		show_text(p->cr, fit_text(p->cr, ReportMetricTitle(metric), tw - 12), tx + 6, p->y + 12, 0);
 		cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
 		if (ReportNumber(ReportGet(t, "value"), &v))
 		{
 			char	   *shown = ReportFormatNumber(v, NULL, false);
+			double		vs = 14;
 
 			if (unit != NULL && strcmp(unit, "%") == 0)
 				shown = psprintf("%s%%", ReportFormatNumber(v, "0.00", false));
-			show_text(p->cr, fit_text(p->cr, shown, tw - 12), tx + 6, p->y + 32, 0);
+			/* the whole number, in a smaller font when it is long */
+			set_font(p->cr, vs, true);
+			while (vs > 7 && text_width(p->cr, shown) > tw - 12)
+				set_font(p->cr, vs -= 0.5, true);
+			show_text(p->cr, shown, tx + 6, p->y + 32, 0);
 		}
 		else
+		{
+			set_font(p->cr, 14, true);
 			show_text(p->cr, "-", tx + 6, p->y + 32, 0);
+		}
 		set_font(p->cr, 7.5, false);
 		if (ReportNumber(ReportGet(t, "change_pct"), &pct))
 		{
@@ -814,7 +853,46 @@ pdf_tiles(Pdf *p, JsonbContainer *tiles)
 		p->y += th + gap;
 }
 
-/* A table: column widths from their contents, the header repeated on each page */
+/*
+ * A header label in at most two lines of the column's width: split at the
+ * last space that fits, the rest shortened with an ellipsis.
+ */
+static void
+header_lines(cairo_t *cr, const char *label, double width, char **first, char **second)
+{
+	const char *sp;
+	const char *best = NULL;
+
+	*second = NULL;
+	if (text_width(cr, label) <= width)
+	{
+		*first = pstrdup(label);
+		return;
+	}
+	for (sp = strchr(label, ' '); sp != NULL; sp = strchr(sp + 1, ' '))
+	{
+		char	   *head = pnstrdup(label, sp - label);
+
+		if (text_width(cr, head) <= width)
+			best = sp;
+		pfree(head);
+	}
+	if (best == NULL)
+	{
+		*first = fit_text(cr, label, width);
+		return;
+	}
+	*first = pnstrdup(label, best - label);
+	*second = fit_text(cr, best + 1, width);
+}
+
+/*
+ * A table: each column as wide as its widest value (over the first 200
+ * rows) or its label, the labels on two lines when that makes it fit, then
+ * a smaller font when it still does not; numbers and dates are never
+ * shortened (only text, as the last resort). The header repeats on each
+ * page.
+ */
 static void
 pdf_table(Pdf *p, JsonbContainer *sec)
 {
@@ -822,52 +900,139 @@ pdf_table(Pdf *p, JsonbContainer *sec)
 	JsonbContainer *rows = ReportGetContainer(sec, "rows");
 	int			nc = ReportLength(cols);
 	int			nr = ReportLength(rows);
-	double		width = PAGE_W - 2 * MARGIN;
+	double		avail = PAGE_W - 2 * MARGIN;
+	double		width = 0;
 	double	   *cw;
+	double	   *vw;
+	double	   *lw;
 	bool	   *right;
+	bool	   *text;
 	char	  **labels;
 	char	  **types;
 	char	  **formats;
-	double		total = 0,
-				size = 8,
-				rh = 13;
+	char	  **head1;
+	char	  **head2;
+	bool		two_lines = false;
+	double		size = 8,
+				rh,
+				hh;
 
 	if (nc == 0)
 		return;
 	cw = palloc0(nc * sizeof(double));
+	vw = palloc0(nc * sizeof(double));
+	lw = palloc0(nc * sizeof(double));
 	right = palloc0(nc * sizeof(bool));
+	text = palloc0(nc * sizeof(bool));
 	labels = palloc(nc * sizeof(char *));
 	types = palloc(nc * sizeof(char *));
 	formats = palloc(nc * sizeof(char *));
-	set_font(p->cr, size, true);
+	head1 = palloc(nc * sizeof(char *));
+	head2 = palloc(nc * sizeof(char *));
 	for (int c = 0; c < nc; c++)
 	{
 		JsonbContainer *col = ReportContainer(ReportAt(cols, c));
 
 		labels[c] = ReportGetText(col, "label");
+		if (labels[c] == NULL)
+			labels[c] = "";
 		types[c] = ReportGetText(col, "type");
 		formats[c] = ReportGetText(col, "format");
 		right[c] = types[c] != NULL && (strcmp(types[c], "number") == 0 || strcmp(types[c], "integer") == 0);
-		cw[c] = text_width(p->cr, labels[c] ? labels[c] : "") + 10;
+		text[c] = types[c] == NULL || strcmp(types[c], "text") == 0 || strcmp(types[c], "json") == 0;
 	}
-	/* widths from the first 200 rows */
-	set_font(p->cr, size, false);
-	for (int r = 0; r < Min(nr, 200); r++)
+	/* the font size at which the values fit (labels may wrap) */
+	for (;; size -= 0.5)
 	{
-		JsonbContainer *row = ReportContainer(ReportAt(rows, r));
+		double		values = 0;
 
-		for (int c = 0; c < nc && c < ReportLength(row); c++)
-			cw[c] = Max(cw[c], text_width(p->cr, ReportFormatCell(ReportAt(row, c), types[c], formats[c])) + 10);
+		set_font(p->cr, size, false);
+		for (int c = 0; c < nc; c++)
+			vw[c] = 0;
+		for (int r = 0; r < Min(nr, 200); r++)
+		{
+			JsonbContainer *row = ReportContainer(ReportAt(rows, r));
+
+			for (int c = 0; c < nc && c < ReportLength(row); c++)
+				vw[c] = Max(vw[c], text_width(p->cr, ReportFormatCell(ReportAt(row, c), types[c], formats[c])) + 8);
+		}
+		set_font(p->cr, size, true);
+		for (int c = 0; c < nc; c++)
+		{
+			/* a label wraps at a space: its widest word must fit */
+			char	   *copy = pstrdup(labels[c]);
+			char	   *save = NULL;
+			double		word = 0;
+
+			lw[c] = text_width(p->cr, labels[c]) + 8;
+			for (char *w = strtok_r(copy, " ", &save); w != NULL; w = strtok_r(NULL, " ", &save))
+				word = Max(word, text_width(p->cr, w) + 8);
+			/* text columns: at most a third of the page */
+			if (text[c])
+				vw[c] = Min(vw[c], avail / 3);
+			values += Max(vw[c], Min(word, lw[c]));
+		}
+		if (values <= avail || size <= 5.5)
+			break;
 	}
+	width = 0;
 	for (int c = 0; c < nc; c++)
 	{
-		cw[c] = Min(cw[c], 220);
-		total += cw[c];
+		cw[c] = Max(vw[c], lw[c]);
+		width += cw[c];
 	}
+	if (width > avail)
+	{
+		/* labels on two lines: each column as wide as its values or its widest label line */
+		width = 0;
+		set_font(p->cr, size, true);
+		for (int c = 0; c < nc; c++)
+		{
+			double		need = vw[c];
+
+			if (lw[c] > vw[c])
+			{
+				char	   *a;
+				char	   *b;
+
+				/* the narrowest width at which the label takes two lines */
+				for (need = vw[c]; need < lw[c]; need += 2)
+				{
+					header_lines(p->cr, labels[c], need - 8, &a, &b);
+					if (strstr(b != NULL ? b : a, "\u2026") == NULL)
+						break;
+				}
+			}
+			cw[c] = Max(need, 12);
+			width += cw[c];
+		}
+		two_lines = true;
+	}
+	if (width > avail)
+	{
+		/* the last resort: shorten text columns */
+		double		over = width - avail;
+		double		textw = 0;
+
+		for (int c = 0; c < nc; c++)
+			if (text[c])
+				textw += cw[c];
+		for (int c = 0; c < nc && textw > 0; c++)
+			if (text[c])
+				cw[c] -= Min(cw[c] - 12, over * cw[c] / textw);
+		width = 0;
+		for (int c = 0; c < nc; c++)
+			width += cw[c];
+	}
+	set_font(p->cr, size, true);
 	for (int c = 0; c < nc; c++)
-		cw[c] *= total > width ? width / total : 1;
-	if (total < width)
-		width = total;
+	{
+		header_lines(p->cr, labels[c], cw[c] - 8, &head1[c], &head2[c]);
+		if (head2[c] != NULL)
+			two_lines = true;
+	}
+	rh = size * 1.625;
+	hh = two_lines ? 2 * size * 1.3 + 3 : rh;
 
 	for (int r = -1; r < nr; r++)
 	{
@@ -879,20 +1044,27 @@ pdf_table(Pdf *p, JsonbContainer *sec)
 		if (header)
 		{
 			if (r < 0)
-				pdf_need(p, 2 * rh);
+				pdf_need(p, hh + rh);
 			cairo_set_source_rgb(p->cr, 0.85, 0.88, 0.93);
-			cairo_rectangle(p->cr, MARGIN, p->y, width, rh);
+			cairo_rectangle(p->cr, MARGIN, p->y, width, hh);
 			cairo_fill(p->cr);
 			set_font(p->cr, size, true);
 			cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
 			for (int c = 0; c < nc; c++)
 			{
-				char	   *t = fit_text(p->cr, labels[c] ? labels[c] : "", cw[c] - 8);
+				double		tx = right[c] ? cx + cw[c] - 4 : cx + 4;
+				double		al = right[c] ? 1 : 0;
 
-				show_text(p->cr, t, right[c] ? cx + cw[c] - 4 : cx + 4, p->y + rh - 3.5, right[c] ? 1 : 0);
+				if (head2[c] != NULL)
+				{
+					show_text(p->cr, head1[c], tx, p->y + size * 1.3, al);
+					show_text(p->cr, head2[c], tx, p->y + 2 * size * 1.3, al);
+				}
+				else
+					show_text(p->cr, head1[c], tx, p->y + hh - size * 0.45 - 1, al);
 				cx += cw[c];
 			}
-			p->y += rh;
+			p->y += hh;
 			cx = MARGIN;
 		}
 		if (row == NULL)
@@ -907,9 +1079,10 @@ pdf_table(Pdf *p, JsonbContainer *sec)
 		cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
 		for (int c = 0; c < nc && c < ReportLength(row); c++)
 		{
-			char	   *t = fit_text(p->cr, ReportFormatCell(ReportAt(row, c), types[c], formats[c]), cw[c] - 8);
+			char	   *v = ReportFormatCell(ReportAt(row, c), types[c], formats[c]);
+			char	   *t = text[c] ? fit_text(p->cr, v, cw[c] - 8) : v;
 
-			show_text(p->cr, t, right[c] ? cx + cw[c] - 4 : cx + 4, p->y + rh - 3.5, right[c] ? 1 : 0);
+			show_text(p->cr, t, right[c] ? cx + cw[c] - 4 : cx + 4, p->y + rh - size * 0.45 - 1, right[c] ? 1 : 0);
 			cx += cw[c];
 		}
 		p->y += rh;
@@ -932,16 +1105,13 @@ pdf_document(Pdf *p, JsonbContainer *doc)
 	JsonbContainer *period = ReportGetContainer(report, "period");
 	JsonbContainer *sections = ReportGetContainer(doc, "sections");
 	char	   *title = ReportGetText(report, "title");
-	char	   *name = ReportGetText(report, "name");
 
 	p->footer = psprintf("%s - %s to %s (UTC)", title ? title : "", ReportGetText(period, "from"),
 						 ReportGetText(period, "to"));
 	pdf_new_page(p);
 	pdf_paragraph(p, title ? title : "Report", 18, true);
 	set_font(p->cr, 9, false);
-	pdf_paragraph(p, psprintf("%s. Period %s to %s (UTC), generated %s.", name ? name : "",
-							  ReportGetText(period, "from"), ReportGetText(period, "to"),
-							  ReportGetText(report, "generated_at")), 9, false);
+	pdf_paragraph(p, ReportSubtitle(report), 9, false);
 	p->y += 6;
 	for (int i = 0; i < ReportLength(sections); i++)
 	{
@@ -1154,7 +1324,6 @@ static bytea *
 ReportRenderHtml(JsonbContainer *doc)
 {
 	JsonbContainer *report = ReportGetContainer(doc, "report");
-	JsonbContainer *period = ReportGetContainer(report, "period");
 	JsonbContainer *sections = ReportGetContainer(doc, "sections");
 	StringInfoData html;
 	bytea	   *result;
@@ -1165,9 +1334,7 @@ ReportRenderHtml(JsonbContainer *doc)
 	appendStringInfoString(&html, "</title></head>\n<body style=\"font-family:'DejaVu Sans',Arial,sans-serif;color:#222\">\n<h1>");
 	html_escape(&html, ReportGetText(report, "title"));
 	appendStringInfoString(&html, "</h1>\n<p>");
-	html_escape(&html, psprintf("%s. Period %s to %s (UTC), generated %s.", ReportGetText(report, "name"),
-								ReportGetText(period, "from"), ReportGetText(period, "to"),
-								ReportGetText(report, "generated_at")));
+	html_escape(&html, ReportSubtitle(report));
 	appendStringInfoString(&html, "</p>\n");
 	for (int i = 0; i < ReportLength(sections); i++)
 	{
@@ -1201,7 +1368,7 @@ ReportRenderHtml(JsonbContainer *doc)
 							pct;
 
 				appendStringInfoString(&html, "<td style=\"background:#f2f4f8;padding:8px 12px\"><div style=\"font-size:12px;color:#555\">");
-				html_escape(&html, ReportGetText(tile, "metric"));
+				html_escape(&html, ReportMetricTitle(ReportGetText(tile, "metric")));
 				appendStringInfoString(&html, "</div><div style=\"font-size:20px;font-weight:bold\">");
 				if (ReportNumber(ReportGet(tile, "value"), &v))
 					html_escape(&html, ReportFormatNumber(v, NULL, false));
@@ -1644,7 +1811,7 @@ xlsx_summary(Xlsx *x, JsonbContainer *doc)
 			{
 				JsonbContainer *tile = ReportContainer(ReportAt(tiles, t));
 
-				check_xlsx(worksheet_write_string(ws, row, 0, ReportGetText(tile, "metric"), NULL), "writing text");
+				check_xlsx(worksheet_write_string(ws, row, 0, ReportMetricTitle(ReportGetText(tile, "metric")), NULL), "writing text");
 				xlsx_cell(x, ws, row, 1, ReportGet(tile, "value"), "number", "#,##0.00");
 				xlsx_cell(x, ws, row, 2, ReportGet(tile, "previous_value"), "number", "#,##0.00");
 				xlsx_cell(x, ws, row, 3, ReportGet(tile, "change"), "number", "#,##0.00");

@@ -162,8 +162,14 @@ BEGIN
 	IF from_date IS NOT NULL OR to_date IS NOT NULL THEN
 		col := CASE WHEN temporal THEN x
 			WHEN EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = 'day' AND a.attnum > 0
-				AND NOT a.attisdropped AND a.atttypid = 'date'::regtype) THEN 'day' END;
-		IF col IS NOT NULL THEN
+				AND NOT a.attisdropped AND a.atttypid = 'date'::regtype) THEN 'day'
+			WHEN EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = 'month' AND a.attnum > 0
+				AND NOT a.attisdropped AND a.atttypid = 'date'::regtype) THEN 'month' END;
+		IF col = 'month' AND NOT temporal THEN
+			-- a monthly view: the months that overlap the period
+			filter := ' WHERE ($1 IS NULL OR t.month >= (pg_catalog.date_trunc(''month'', $1::pg_catalog.timestamp))::date)'
+				' AND ($2 IS NULL OR t.month <= $2)';
+		ELSIF col IS NOT NULL THEN
 			IF analytics_internal._chart_column(rel, col) = 'timestamptz'::regtype THEN
 				filter := format(' WHERE ($1 IS NULL OR t.%1$I >= pg_catalog.timezone(''UTC'', $1::pg_catalog.timestamp))'
 					' AND ($2 IS NULL OR t.%1$I < pg_catalog.timezone(''UTC'', ($2 + 1)::pg_catalog.timestamp))', col);
@@ -251,7 +257,7 @@ BEGIN
 		analytics_internal._matagg_caller());
 END
 $$;
-COMMENT ON FUNCTION analytics.chart_data(text, text, text, text[], text, text, date, date) IS 'A chart (line, bar, pie, area or heatmap) of a table or view as a Vega-Lite v5 specification with its data inline: each y column summed per x (bucketed by hour, day, week, month, quarter or year when given) and series, the rows counted when y is empty; pie data carry percentages, a heatmap places x by day of week and hour (UTC); read as the caller';
+COMMENT ON FUNCTION analytics.chart_data(text, text, text, text[], text, text, date, date) IS 'A chart (line, bar, pie, area or heatmap) of a table or view as a Vega-Lite v5 specification with its data inline: each y column summed per x (bucketed by hour, day, week, month, quarter or year when given) and series, the rows counted when y is empty; pie data carry percentages, a heatmap places x by day of week and hour (UTC); from_date and to_date filter x when it is a date or time, else the relation''s day column, else its month column (the months that overlap them); read as the caller';
 
 -- ---------- templates ----------
 

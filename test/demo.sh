@@ -184,6 +184,30 @@ JOIN analytics.metric_values('payment_failure_rate', '2025-01-01', '2025-12-31',
 ORDER BY 1 LIMIT 6;
 SQL
 
+say "reports: one of each format, made in the database (analytics.generate_report)"
+$PSQL -d "$DEMO_DB" -P footer=off <<'SQL'
+-- the retail demo data is 2025: its last month, and its last week
+SELECT analytics.generate_report('monthly_sales', 'custom', 'pdf', '{"from": "2025-12-01", "to": "2025-12-31"}') IS NOT NULL AS pdf,
+	analytics.generate_report('monthly_sales', 'custom', 'xlsx', '{"from": "2025-12-01", "to": "2025-12-31"}') IS NOT NULL AS xlsx,
+	analytics.generate_report('daily_kpi_summary', 'custom', 'csv', '{"from": "2025-12-31", "to": "2025-12-31"}') IS NOT NULL AS csv,
+	analytics.generate_report('app_usage', 'weekly', 'html') IS NOT NULL AS html,
+	analytics.generate_report('goal_progress', 'monthly', 'json') IS NOT NULL AS json \gset
+-- the monthly sales report, every 1st of the month at 06:00 UTC (add
+-- recipients, and set analytics.smtp_server, to have it emailed)
+SELECT analytics.schedule_report('monthly_sales_pdf', 'monthly_sales', 'pdf', '0 6 1 * *') IS NOT NULL AS scheduled \gset
+\echo 'Reports (analytics.reports): the files are kept in the database'
+SELECT name, format, status, pg_size_pretty(file_size) AS size, left(sha256, 12) AS sha256
+FROM analytics.reports ORDER BY created_at, format;
+SQL
+reports_dir="$WORK/demo-reports"
+rm -rf "$reports_dir" && mkdir -p "$reports_dir"
+$PSQL -d "$DEMO_DB" -Atc "SELECT id || ' ' || analytics_internal._report_filename(name, format) FROM analytics.reports WHERE status = 'completed'" |
+	while read -r id file; do
+		$PSQL -d "$DEMO_DB" -Atc "SELECT encode(analytics.report_file('$id'), 'base64')" | base64 -d >"$reports_dir/$file"
+	done
+echo "The report files, saved from analytics.report_file(id), are in $reports_dir:"
+ls -l "$reports_dir" | sed 1d | awk '{ printf "  %8s  %s\n", $5, $9 }'
+
 say "waiting (at most 150 s) for pg_cron to run the refresh jobs once"
 for _ in $(seq 1 75); do
 	n=$($PSQL -d "$DEMO_DB" -Atc "SELECT count(*) FROM analytics.job_runs WHERE job_name LIKE 'refresh\_%' AND status <> 'running'")
