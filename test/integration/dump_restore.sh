@@ -2,7 +2,8 @@
 # pg_dump / pg_restore keeps every stored and rejected event, partitions
 # included, and every row of the retail warehouse (staging, dimensions,
 # facts, load runs, rejects and the days each run changed, the customer rows
-# kept for SCD type 2, the KPI summaries and their refresh watermark): every
+# kept for SCD type 2, the KPI summaries and their refresh watermark), reports
+# with their files, templates, scheduled reports and queued emails: every
 # table the extension registers for pg_dump. The restore runs without a
 # single error.
 # Runs against the cluster make test started (PGHOST/PGPORT exported).
@@ -53,6 +54,18 @@ stage_fixtures
 $PSQL -d "$src" -c "SELECT count(*) FROM analytics.load_warehouse()" \
 	-c "SELECT count(*) FROM analytics.refresh_retail_summaries()" >/dev/null
 stage_fixtures
+# reports with their files (PDF and Excel), a failed one, a template of
+# one's own, a scheduled report and a queued email
+$PSQL -d "$src" >/dev/null <<'SQL'
+SET client_min_messages = error;
+SELECT analytics.create_report_template('channels', 'Channels', '[{"kind": "table", "main": true,
+	"query": "SELECT s.channel, sum(s.revenue) AS revenue FROM analytics.sales_daily s WHERE s.day BETWEEN $1 AND $2 GROUP BY 1 ORDER BY 1"}]');
+SELECT analytics.generate_report('monthly_sales', 'custom', f, '{"from": "2024-01-01", "to": "2024-12-31"}')
+FROM unnest(ARRAY['pdf', 'xlsx', 'csv']) f;
+SELECT analytics.generate_report('channels', 'custom', 'csv', '{"from": "2024-01-01", "to": "2024-12-31", "section": "nope"}');
+SELECT analytics.schedule_report('channels_monthly', 'channels', 'xlsx', '0 6 1 * *', ARRAY['team@example.com']);
+SELECT analytics.email_report(id, ARRAY['a@example.com']) FROM analytics.reports WHERE format = 'pdf';
+SQL
 
 # What must survive: rows and checksums of events (by partition) and rejected events.
 state() {
@@ -98,6 +111,9 @@ head -3 <<<"$before"	# (a pipe into head could end echo with SIGPIPE, fatal unde
 [ "$(echo "$before" | grep '^table analytics.load_run_days|' | cut -d'|' -f2)" = 5 ] || { echo "expected 5 load run days"; exit 1; }
 [ "$($PSQL -d "$src" -Atc 'SELECT count(*) FROM analytics.retail_daily_totals')" = 3 ] || { echo "expected 3 summary days"; exit 1; }
 [ "$(echo "$before" | grep '^table analytics_internal.retail_summaries_watermark|' | cut -d'|' -f2)" = 1 ] || { echo "expected the watermark"; exit 1; }
+[ "$(echo "$before" | grep '^table analytics.reports|' | cut -d'|' -f2)" = 4 ] || { echo "expected 4 reports"; exit 1; }
+[ "$(echo "$before" | grep '^table analytics.report_deliveries|' | cut -d'|' -f2)" = 1 ] || { echo "expected 1 delivery"; exit 1; }
+[ "$(echo "$before" | grep '^templates|' | cut -d'|' -f2)" = 1 ] || { echo "expected 1 template of one's own"; exit 1; }
 
 "$PGBIN/pg_dump" -Fc -f "$dump" "$src"
 $PSQL -d postgres -c "CREATE DATABASE $dst"
