@@ -155,18 +155,19 @@ append_grouped(StringInfo buf, const char *digits)
 /*
  * A number in an Excel-style format of the templates: [#,##]0[.0...][%]
  * (grouping, decimals, a percent sign appended as written); NULL format:
- * grouped, at most 2 decimals.
+ * grouped, no decimals for an integer, else 2. Rounded as Excel and
+ * PostgreSQL's round() do: on the decimal value, half away from zero.
  */
 static char *
-ReportFormatNumber(double x, const char *format, bool integer)
+ReportFormatNumeric(Numeric n, const char *format, bool integer)
 {
 	StringInfoData buf;
 	int			decimals = integer ? 0 : 2;
 	bool		grouped = true;
 	bool		percent = false;
-	bool		trim = format == NULL && !integer;
-	char		num[400];
+	char	   *num;
 	char	   *dot;
+	bool		negative;
 
 	if (format != NULL && format[0] != '\0')
 	{
@@ -179,20 +180,16 @@ ReportFormatNumber(double x, const char *format, bool integer)
 			for (p++; *p == '0' || *p == '#'; p++)
 				decimals++;
 	}
-	if (!isfinite(x))
+	if (numeric_is_nan(n) || numeric_is_inf(n))
 		return pstrdup("");
-	snprintf(num, sizeof(num), "%.*f", decimals, fabs(x));
-	if (trim && strchr(num, '.') != NULL)
-	{
-		char	   *end = num + strlen(num) - 1;
-
-		while (*end == '0')
-			*end-- = '\0';
-		if (*end == '.')
-			*end = '\0';
-	}
+	num = DatumGetCString(DirectFunctionCall1(numeric_out,
+											  DirectFunctionCall2(numeric_round, NumericGetDatum(n),
+																  Int32GetDatum(decimals))));
+	negative = num[0] == '-';
+	if (negative)
+		num++;
 	initStringInfo(&buf);
-	if (x < 0 && strspn(num, "0.") != strlen(num))
+	if (negative && strspn(num, "0.") != strlen(num))
 		appendStringInfoChar(&buf, '-');
 	dot = strchr(num, '.');
 	if (dot != NULL)
@@ -211,17 +208,47 @@ ReportFormatNumber(double x, const char *format, bool integer)
 	return buf.data;
 }
 
+/* A double as ReportFormatNumeric shows it (its 15 significant digits) */
+static char *
+ReportFormatNumber(double x, const char *format, bool integer)
+{
+	if (!isfinite(x))
+		return pstrdup("");
+	return ReportFormatNumeric(DatumGetNumeric(DirectFunctionCall1(float8_numeric, Float8GetDatum(x))),
+							   format, integer);
+}
+
+/* A KPI tile's value: a percentage with 2 decimals and its sign, "-" when there is none */
+static char *
+ReportTileValue(JsonbContainer *tile)
+{
+	double		v;
+	char	   *unit = ReportGetText(tile, "unit");
+
+	if (!ReportNumber(ReportGet(tile, "value"), &v))
+		return pstrdup("-");
+	if (unit != NULL && strcmp(unit, "%") == 0)
+		return psprintf("%s%%", ReportFormatNumber(v, "0.00", false));
+	return ReportFormatNumber(v, NULL, v == floor(v));
+}
+
+/* A double with no format: without decimals when it is whole */
+static char *
+ReportFormatPlain(double x)
+{
+	return ReportFormatNumber(x, NULL, x == floor(x));
+}
+
 /* A cell as shown: numbers formatted, dates cut to the format's length */
 static char *
 ReportFormatCell(JsonbValue *v, const char *type, const char *format)
 {
-	double		x;
 	char	   *t;
 
 	if (v == NULL || v->type == jbvNull)
 		return pstrdup("");
-	if (ReportNumber(v, &x))
-		return ReportFormatNumber(x, format, type != NULL && strcmp(type, "integer") == 0);
+	if (v->type == jbvNumeric)
+		return ReportFormatNumeric(v->val.numeric, format, type != NULL && strcmp(type, "integer") == 0);
 	t = ReportText(v);
 	if (type != NULL && strcmp(type, "date") == 0 && format != NULL && strcmp(format, "yyyy-mm") == 0 && strlen(t) >= 7)
 		t[7] = '\0';
@@ -428,7 +455,7 @@ draw_pie(cairo_t *cr, JsonbContainer *values, double x, double y, double w, doub
 			cairo_fill(cr);
 			cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
 			label = psprintf("%s: %s (%s%%)", ReportGetText(d, "x") ? ReportGetText(d, "x") : "(none)",
-							 ReportFormatNumber(v, NULL, false), ReportFormatNumber(pct, "0.0", false));
+							 ReportFormatPlain(v), ReportFormatNumber(pct, "0.0", false));
 			show_text(cr, fit_text(cr, label, x + w - (cx + r + 38)), cx + r + 38, ly, 0);
 			ly += 14;
 		}
@@ -557,7 +584,7 @@ draw_xy(cairo_t *cr, const char *kind, JsonbContainer *values, double x, double 
 	set_font(cr, 7.5, false);
 	left = x;
 	for (double t = lo; t <= hi + step / 2; t += step)
-		left = Max(left, x + text_width(cr, ReportFormatNumber(t, NULL, false)) + 6);
+		left = Max(left, x + text_width(cr, ReportFormatPlain(t)) + 6);
 	pw = right - left;
 	ph = bottom - top;
 	for (double t = lo; t <= hi + step / 2; t += step)
@@ -570,7 +597,7 @@ draw_xy(cairo_t *cr, const char *kind, JsonbContainer *values, double x, double 
 		cairo_line_to(cr, right, ty);
 		cairo_stroke(cr);
 		cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-		show_text(cr, ReportFormatNumber(t, NULL, false), left - 4, ty + 3, 1);
+		show_text(cr, ReportFormatPlain(t), left - 4, ty + 3, 1);
 	}
 	cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
 	cairo_set_line_width(cr, 0.8);
@@ -803,7 +830,6 @@ pdf_tiles(Pdf *p, JsonbContainer *tiles)
 		double		v,
 					pct;
 		char	   *label = ReportGetText(t, "label");
-		char	   *unit = ReportGetText(t, "unit");
 		char	   *metric = ReportGetText(t, "metric");
 
 		if (i % 4 == 0)
@@ -821,11 +847,9 @@ pdf_tiles(Pdf *p, JsonbContainer *tiles)
 		cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
 		if (ReportNumber(ReportGet(t, "value"), &v))
 		{
-			char	   *shown = ReportFormatNumber(v, NULL, false);
+			char	   *shown = ReportTileValue(t);
 			double		vs = 14;
 
-			if (unit != NULL && strcmp(unit, "%") == 0)
-				shown = psprintf("%s%%", ReportFormatNumber(v, "0.00", false));
 			/* the whole number, in a smaller font when it is long */
 			set_font(p->cr, vs, true);
 			while (vs > 7 && text_width(p->cr, shown) > tw - 12)
@@ -1246,6 +1270,47 @@ html_escape(StringInfo buf, const char *s)
 }
 
 /* A chart as an SVG image, without the XML declaration */
+/* charts of this document so far: their ids' prefix */
+static int	html_charts = 0;
+
+/*
+ * Append an SVG with its ids (glyphs, clips, surfaces) prefixed by the
+ * chart's number: every cairo SVG names them alike, and ids must be unique
+ * in one page, or a browser draws a later chart with the first's glyphs.
+ */
+static void
+html_svg_prefixed(StringInfo html, const char *svg, int chart)
+{
+	static const char *const refs[] = {"id=\"", "href=\"#", "url(#"};
+	const char *p = svg;
+
+	while (*p)
+	{
+		const char *next = NULL;
+		int			which = -1;
+
+		for (int i = 0; i < (int) lengthof(refs); i++)
+		{
+			const char *q = strstr(p, refs[i]);
+
+			if (q != NULL && (next == NULL || q < next))
+			{
+				next = q;
+				which = i;
+			}
+		}
+		if (next == NULL)
+		{
+			appendStringInfoString(html, p);
+			break;
+		}
+		next += strlen(refs[which]);
+		appendBinaryStringInfo(html, p, next - p);
+		appendStringInfo(html, "c%d-", chart);
+		p = next;
+	}
+}
+
 static void
 html_chart(StringInfo html, JsonbContainer *spec)
 {
@@ -1280,7 +1345,7 @@ html_chart(StringInfo html, JsonbContainer *spec)
 	cairo_surface_destroy(surface);
 	check_cairo(status, "writing an SVG chart");
 	start = strstr(svg.data, "<svg");
-	appendStringInfoString(html, start ? start : svg.data);
+	html_svg_prefixed(html, start ? start : svg.data, ++html_charts);
 }
 
 static void
@@ -1328,6 +1393,7 @@ ReportRenderHtml(JsonbContainer *doc)
 	StringInfoData html;
 	bytea	   *result;
 
+	html_charts = 0;
 	initStringInfo(&html);
 	appendStringInfoString(&html, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
 	html_escape(&html, ReportGetText(report, "title"));
@@ -1364,16 +1430,12 @@ ReportRenderHtml(JsonbContainer *doc)
 			for (int t = 0; t < ReportLength(tiles); t++)
 			{
 				JsonbContainer *tile = ReportContainer(ReportAt(tiles, t));
-				double		v,
-							pct;
+				double		pct;
 
 				appendStringInfoString(&html, "<td style=\"background:#f2f4f8;padding:8px 12px\"><div style=\"font-size:12px;color:#555\">");
 				html_escape(&html, ReportMetricTitle(ReportGetText(tile, "metric")));
 				appendStringInfoString(&html, "</div><div style=\"font-size:20px;font-weight:bold\">");
-				if (ReportNumber(ReportGet(tile, "value"), &v))
-					html_escape(&html, ReportFormatNumber(v, NULL, false));
-				else
-					appendStringInfoString(&html, "-");
+				html_escape(&html, ReportTileValue(tile));
 				appendStringInfoString(&html, "</div><div style=\"font-size:12px\">");
 				if (ReportNumber(ReportGet(tile, "change_pct"), &pct))
 					appendStringInfo(&html, "%s %s%% vs previous", pct >= 0 ? "&#9650;" : "&#9660;",
@@ -1488,7 +1550,7 @@ xlsx_number_format(Xlsx *x, const char *format, bool integer)
 
 	initStringInfo(&buf);
 	if (format == NULL || format[0] == '\0')
-		appendStringInfoString(&buf, integer ? "#,##0" : "#,##0.##");
+		appendStringInfoString(&buf, integer ? "#,##0" : "#,##0.00");
 	else
 		for (const char *s = format; *s; s++)
 		{
